@@ -1,0 +1,345 @@
+"""Read ``clients/<id>.yml`` files into validated records, every error tied to ``path:line:col``."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .model import CLIENT_ID, Client, Record
+from .problems import Problem, RecordError
+
+Loc = tuple[str | int, ...]
+
+# Anchors may be reused, but expanding them must not grow the document without
+# bound (the "billion laughs"): allow this many values beyond those written out.
+ALIAS_EXPANSION_LIMIT = 10_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_scalars = yaml.constructor.SafeConstructor()
+
+_PATTERN_HINTS = {
+    "accent": 'a hex colour such as "#b5651d"',
+    "email": "an e-mail address such as jane@acme.example",
+    "id": "lowercase letters, digits and hyphens, such as brand-refresh",
+    "password_env": "an environment variable name such as ACME_PORTAL_PASSWORD",
+    "link": "an http(s) link",
+    "logo": "an http(s) link",
+}
+
+
+class _Refusal(Exception):
+    """The document cannot be converted at all (alias bomb, recursive alias)."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        self.message = message
+
+
+class _Converter:
+    """Turns a YAML node tree into plain Python values, remembering each value's position."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.values: dict[Loc, tuple[int, int]] = {}
+        self.keys: dict[Loc, tuple[int, int]] = {}
+        self.problems: list[tuple[tuple[int, int], str]] = []
+        self.budget = _count_nodes(root) + ALIAS_EXPANSION_LIMIT
+        self.open: set[int] = set()
+
+    def convert(self, node: yaml.Node, loc: Loc) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Refusal(
+                node, "anchors and aliases expand to far more values than the file holds; write the values out"
+            )
+        self.values[loc] = _position(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, loc)
+        if id(node) in self.open:
+            raise _Refusal(node, "an alias refers to the list or mapping that contains it")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.convert(item, (*loc, index)) for index, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
+            return self._mapping(node, loc)
+        finally:
+            self.open.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            where = _position(key_node)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                self.problems.append((where, "YAML merge keys ('<<') are not supported; write the fields out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                text = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
+                self.problems.append((where, f"{_dotted(loc) or 'record'}: key {text!r} must be a field name"))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                self.problems.append(
+                    (where, f"duplicate key '{key}' (first at line {first_seen[key]}); the first value would be lost")
+                )
+                continue
+            first_seen[key] = where[0]
+            self.keys[(*loc, key)] = where
+            result[key] = self.convert(value_node, (*loc, key))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
+        tag = node.tag.rsplit(":", 1)[-1]
+        if tag in ("str", "timestamp"):  # dates stay text: the model parses them strictly
+            return node.value
+        if tag == "null":
+            return None
+        if tag == "bool":
+            return _scalars.construct_yaml_bool(node)
+        if tag == "int":
+            return _scalars.construct_yaml_int(node)
+        if tag == "float":
+            return _scalars.construct_yaml_float(node)
+        self.problems.append((_position(node), f"{_dotted(loc)}: unsupported YAML tag {node.tag}"))
+        return node.value
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _count_nodes(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for pair in node.value:
+                stack.extend(pair)
+    return len(seen)
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Record
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        model = _inner_model(model.model_fields[part].annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (typing.Union, list):
+        for arg in typing.get_args(annotation):
+            if found := _inner_model(arg):
+                return found
+    return None
+
+
+def _unknown_key_message(loc: Loc) -> str:
+    key = str(loc[-1])
+    parent = _dotted(loc[:-1]) or "the record"
+    model = _model_at(loc[:-1])
+    valid = list(model.model_fields) if model else []
+    by_case = [name for name in valid if name.lower() == key.lower()]
+    close = by_case or difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else (f"; valid fields: {', '.join(valid)}" if valid else "")
+    return f"unknown field '{key}' in {parent}{hint}"
+
+
+def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
+    """(loc, points_at_key, message) for each pydantic error, in the user's words."""
+    for item in error.errors(include_url=False):
+        loc: Loc = tuple(item["loc"])
+        kind, ctx, value = item["type"], item.get("ctx") or {}, item.get("input")
+        where = _dotted(loc)
+        if kind == "record_rule":
+            for field, message in ctx["violations"]:
+                sub = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+                yield (*loc, *sub), False, f"{_dotted((*loc, *sub))}: {message}"
+        elif kind == "extra_forbidden":
+            yield loc, True, _unknown_key_message(loc)
+        elif kind == "missing":
+            yield loc[:-1], False, f"{_dotted(loc[:-1]) or 'record'}: missing required field '{loc[-1]}'"
+        elif kind == "literal_error":
+            yield loc, False, f"{where}: {value!r} is not allowed; use one of {ctx['expected']}"
+        elif kind == "string_type" and isinstance(value, bool):
+            yield loc, False, f"{where}: YAML read this as {str(value).lower()}, not text; put the value in quotes"
+        elif kind == "string_pattern_mismatch":
+            hint = _PATTERN_HINTS.get(str(loc[-1]), f"text matching {ctx['pattern']}")
+            yield loc, False, f"{where}: {value!r} is not {hint}"
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            yield (
+                loc,
+                False,
+                f"{where or 'record'}: expected a mapping of fields ('key: value' lines), got {_kind(value)}",
+            )
+        elif kind == "list_type":
+            yield loc, False, f"{where}: expected a list ('- ...' lines), got {_kind(value)}"
+        else:
+            message = item["msg"].replace("Input should be", "should be").replace("String should", "text should")
+            message = message.replace("Value error, ", "")
+            shown = (
+                ""
+                if value is None or isinstance(value, (dict, list)) or kind.startswith("iso_")
+                else f" (got {value!r})"
+            )
+            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone"):
+                shown = ""
+            yield loc, False, f"{where}: {message}{shown}"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = raw[error.start : error.start + 1].hex()
+        raise RecordError(
+            [Problem(path, line, column, f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")]
+        ) from None
+
+
+def _yaml_problem(error: yaml.YAMLError, path: Path, text: str) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = getattr(error, "problem", None) or str(error)
+    lines = text.splitlines()
+    if mark and line <= len(lines) and "\t" in lines[line - 1][: max(column, 1)]:
+        return Problem(path, line, column, "tab character in indentation; YAML needs spaces")
+    context = getattr(error, "context", None)
+    message = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
+    return Problem(path, line, column, message)
+
+
+def parse_record(text: str, path: Path, *, today: date | None) -> tuple[Record, dict[Loc, tuple[int, int]]]:
+    """Validate one record's YAML text; raise `RecordError` with every problem found."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise RecordError([_yaml_problem(error, path, text)]) from None
+    if root is None:
+        raise RecordError([Problem(path, 1, 1, "the file is empty; a record needs at least 'name: …'")])
+    if not isinstance(root, yaml.MappingNode):
+        line, column = _position(root)
+        what = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        raise RecordError(
+            [Problem(path, line, column, f"the top level must be fields such as 'name: Acme', not {what}")]
+        )
+    converter = _Converter(root)
+    try:
+        data = converter.convert(root, ())
+    except _Refusal as refusal:
+        line, column = _position(refusal.node)
+        raise RecordError([Problem(path, line, column, refusal.message)]) from None
+    problems = [Problem(path, line, column, message) for (line, column), message in converter.problems]
+    try:
+        record = Record.model_validate(data, context={"today": today})
+    except ValidationError as error:
+        for loc, at_key, message in _messages(error):
+            table = converter.keys if at_key else converter.values
+            line, column = next((table[loc[:end]] for end in range(len(loc), -1, -1) if loc[:end] in table), (1, 1))
+            problems.append(Problem(path, line, column, message))
+        raise RecordError(problems) from None
+    if problems:
+        raise RecordError(problems)
+    return record, converter.values
+
+
+def load_client(path: Path, *, today: date | None, shown_as: Path | None = None) -> Client:
+    """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``)."""
+    shown = shown_as or path
+    if not CLIENT_ID.match(path.stem):
+        raise RecordError(
+            [
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    f"file name '{path.stem}' must be lowercase letters, digits and hyphens; it becomes the client id",
+                )
+            ]
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
+    record, locations = parse_record(_decode(raw, shown), shown, today=today)
+    return Client(id=path.stem, source=path, record=record, locations=locations)
+
+
+def record_files(directory: Path) -> list[Path]:
+    """The record files of a clients directory, sorted by client id."""
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and not p.name.startswith("."))
+
+
+def read_clients(
+    directory: Path, *, today: date | None, relative_to: Path | None = None
+) -> tuple[list[Client], list[Problem]]:
+    """The valid records in ``directory``, and the problems of the others."""
+    if not directory.is_dir():
+        shown = _shown(directory, relative_to)
+        return [], [Problem(shown, 1, 1, "clients directory not found; create it or set 'clients_dir'")]
+    clients, problems = [], []
+    for path in record_files(directory):
+        shown = _shown(path, relative_to)
+        if path.suffix == ".yaml":
+            problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
+            continue
+        try:
+            clients.append(load_client(path, today=today, shown_as=shown))
+        except RecordError as error:
+            problems.extend(error.problems)
+    return clients, problems
+
+
+def load_clients(directory: Path, *, today: date | None, relative_to: Path | None = None) -> list[Client]:
+    """Load every record in ``directory``; raise `RecordError` with the problems of all files."""
+    clients, problems = read_clients(directory, today=today, relative_to=relative_to)
+    if problems:
+        raise RecordError(problems)
+    return clients
+
+
+def _shown(path: Path, base: Path | None) -> Path:
+    if base is None:
+        return path
+    try:
+        return path.resolve().relative_to(base.resolve())
+    except ValueError:
+        return path

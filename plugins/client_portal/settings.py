@@ -1,0 +1,46 @@
+"""The plugin's settings as plain data, shared by the plugin and the command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Freelancer:
+    """Who the client talks to, and how to reach them."""
+
+    name: str = ""
+    email: str = ""
+    availability: str = ""
+    response_time: str = ""
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    """Everything the portal needs from ``mkdocs.yml``, with paths already resolved."""
+
+    root: Path
+    clients_dir: Path
+    url_prefix: str = "p"
+    secret_env: str = "PORTAL_SECRET"
+    language: str = "en"
+    timezone: str = "UTC"
+    today: date | None = None
+    freelancer: Freelancer = field(default_factory=Freelancer)
+
+
+def build_date(fixed: date | None, environ: Mapping[str, str] = os.environ) -> date:
+    """The date the build speaks for: the fixed setting, else SOURCE_DATE_EPOCH, else today."""
+    if fixed is not None:
+        return fixed
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}") from None
+    return date.today()

@@ -1,0 +1,151 @@
+"""The command line: compiler-style problems, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from click.testing import CliRunner
+
+from client_portal.cli import main
+
+from .test_loader import VALID
+
+CONFIG = dedent(
+    """\
+    site_name: Test portal
+    docs_dir: content
+    plugins:
+      - search
+      - client-portal:
+          today: 2026-11-23
+    """
+)
+
+
+@pytest.fixture
+def portal(tmp_path, monkeypatch) -> Path:
+    """An empty portal in a temporary directory, which is also the working directory."""
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "clients").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_check_passes_on_valid_records(portal):
+    (portal / "clients" / "acme.yml").write_text(VALID, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 record checked: 0 errors, 0 warnings"
+
+
+def test_check_prints_compiler_style_lines_and_exits_1(portal):
+    (portal / "clients" / "acme.yml").write_text(VALID.replace("in_progress", "doing"), encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("clients/acme.yml:7:13: error: deliverables[0].status: 'doing' is not allowed")
+    assert lines[-1] == "1 record checked: 1 error, 0 warnings"
+    assert "Traceback" not in result.output
+
+
+def test_check_warns_about_overdue_items_without_failing(portal):
+    (portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 0
+    assert "clients/acme.yml:8:10: warning: deliverable 'Spring menu' was due 2026-11-20 (3 days ago)" in result.output
+
+
+def test_check_reports_every_file(portal):
+    (portal / "clients" / "a.yml").write_text("name: A\nstage: x\n", encoding="utf-8")
+    (portal / "clients" / "b.yml").write_bytes(b"name: \xff\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert "clients/a.yml:2:8: error:" in result.output
+    assert "clients/b.yml:1:7: error: not valid UTF-8" in result.output
+    assert result.output.splitlines()[-1] == "2 records checked: 2 errors, 0 warnings"
+
+
+def test_check_with_explicit_config_from_elsewhere(portal, tmp_path_factory, monkeypatch):
+    (portal / "clients" / "acme.yml").write_text("name: A\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    result = run("check", "--config", str(portal / "mkdocs.yml"))
+    assert result.exit_code == 1
+    assert "acme.yml:1:1: error: contacts: link access needs at least one person" in result.output
+
+
+def test_missing_config_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("check")
+    assert result.exit_code == 2
+    assert "mkdocs.yml: no such file" in result.output
+
+
+def test_config_without_the_plugin_is_a_usage_error(portal):
+    (portal / "mkdocs.yml").write_text("site_name: x\nplugins: [search]\n", encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "'client-portal' plugin is not enabled" in result.output
+
+
+def test_unknown_plugin_option_is_a_usage_error(portal):
+    (portal / "mkdocs.yml").write_text(CONFIG + "      clients_dri: x\n", encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "clients_dri" in result.output
+
+
+def test_bad_plugin_timezone_is_reported(portal):
+    (portal / "mkdocs.yml").write_text(CONFIG + "      timezone: Moon/Base\n", encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "timezone" in result.output and "IANA" in result.output
+
+
+def test_new_writes_a_record_that_passes_check(portal):
+    result = run("new", "acme-bakery")
+    assert result.exit_code == 0, result.output
+    text = (portal / "clients" / "acme-bakery.yml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert "name: Acme Bakery" in text
+    assert "- date: 2026-11-23" in text
+    check = run("check")
+    assert check.exit_code == 0, check.output
+    assert check.output.strip() == "1 record checked: 0 errors, 0 warnings"
+
+
+def test_new_refuses_to_overwrite(portal):
+    (portal / "clients" / "acme.yml").write_text("keep me", encoding="utf-8")
+    result = run("new", "acme")
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert (portal / "clients" / "acme.yml").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("bad_id", ["Acme", "acme_bakery", "-acme", "acme--x", "../x"])
+def test_new_rejects_bad_ids(portal, bad_id):
+    result = run("new", "--", bad_id)
+    assert result.exit_code == 2
+    assert "lowercase letters, digits and hyphens" in result.output
+    assert not list((portal / "clients").iterdir())
+
+
+def test_schema_prints_the_record_schema(portal):
+    result = run("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "Client record"
+    assert schema["required"] == ["name"]
+    assert schema["additionalProperties"] is False
+
+
+def test_unknown_command_is_a_usage_error():
+    result = run("frobnicate")
+    assert result.exit_code == 2

@@ -1,0 +1,216 @@
+"""The loader: every kind of mistake is reported at its line and column, in plain words."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from client_portal.loader import load_client, load_clients, parse_record
+from client_portal.problems import RecordError
+
+from .conftest import TODAY
+
+VALID = dedent(
+    """\
+    name: Acme Bakery
+    contacts:
+      - name: Jane Doe
+        email: jane@acme.example
+    deliverables:
+      - title: Spring menu
+        status: in_progress
+        due: 2026-12-01
+    """
+)
+
+
+def problems_of(text: str) -> list[tuple[int, int, str]]:
+    with pytest.raises(RecordError) as caught:
+        parse_record(text, Path("clients/x.yml"), today=TODAY)
+    return [(p.line, p.column, p.message) for p in caught.value.problems]
+
+
+# (case, record text, expected line, expected column, words the message must contain)
+CASES = [
+    ("tab indentation", "name: A\ncontacts:\n\t- name: B\n", 3, 1, ["tab", "spaces"]),
+    ("bad indentation", "name: A\ncontacts:\n  - name: B\n   email: b@x.example\n", 4, 4, ["YAML syntax", "expected '-'"]),
+    ("unclosed quote", 'name: "Acme\ncontacts: []\n', 3, 1, ["YAML syntax", "quoted"]),
+    ("unknown key with suggestion", VALID + "    notse: hi\n".replace("    ", "  ", 1), 9, 3, []),
+    ("unknown top-level key", "name: A\ngreting: hi\n", 2, 1, ["unknown field 'greting'", "did you mean 'greeting'"]),
+    ("unknown key in list item", VALID + "    titel: B\n", 9, 5, ["unknown field 'titel'", "deliverables[0]", "'title'"]),
+    ("unknown key, wrong case", "name: A\nName: B\n", 2, 1, ["unknown field 'Name'", "'name'"]),
+    ("duplicate key", "name: A\nstage: active\nname: B\n", 3, 1, ["duplicate key 'name'", "line 1"]),
+    ("duplicate nested key", VALID + "    due: 2026-12-02\n", 9, 5, ["duplicate key 'due'", "line 8"]),
+    ("text expected, got list", "name: [a, b]\n", 1, 7, ["name", "valid string"]),
+    ("text expected, got yes", "name: A\ngreeting: yes\n", 2, 11, ["true", "quotes"]),
+    ("list expected", "name: A\npreferences: short\n", 2, 14, ["preferences", "expected a list"]),
+    ("mapping expected", "name: A\naccess: link\n", 2, 9, ["access", "expected a mapping"]),
+    ("invalid date", VALID.replace("2026-12-01", "2026-11-31"), 8, 10, ["'2026-11-31'", "not a real date", "day"]),
+    ("date in wrong format", VALID.replace("2026-12-01", "01/12/2026"), 8, 10, ["expected a date like"]),
+    ("invalid datetime", "name: A\nschedule:\n  - date: 2026-12-05T25:00\n    title: Call\n", 3, 11, ["not a real date"]),
+    ("enum value", VALID.replace("in_progress", "doing"), 7, 13, ["'doing'", "in_progress", "waiting_on_client"]),
+    ("stage enum", "name: A\nstage: live\n", 2, 8, ["stage", "'prospect'", "'past'"]),
+    ("progress out of range", VALID + "    progress: 120\n", 9, 15, ["progress", "100", "120"]),
+    ("progress not a number", VALID + "    progress: lots\n", 9, 15, ["progress", "integer"]),
+    ("missing name", "stage: active\n", 1, 1, ["missing required field 'name'"]),
+    ("missing title in item", VALID + "  - status: planned\n", 9, 5, ["deliverables[1]", "'title'"]),
+    ("due missing", VALID.replace("    due: 2026-12-01\n", ""), 6, 5, ["deliverables[0].due", "in_progress"]),
+    (
+        "delivered missing",
+        VALID.replace("in_progress", "delivered"),
+        6,
+        5,
+        ["deliverables[0].delivered", "required", "delivered"],
+    ),
+    (
+        "delivered in the future",
+        VALID.replace("in_progress", "delivered") + "    delivered: 2026-11-30\n",
+        9,
+        16,
+        ["2026-11-30", "future"],
+    ),
+    (
+        "duplicate deliverable id",
+        VALID + "  - title: Spring  Menu!\n    status: planned\n",
+        9,
+        5,
+        ["'spring-menu'", "already used", "#1"],
+    ),
+    ("password_env missing", "name: A\ncontacts: [{name: B}]\naccess:\n  mode: password\n", 4, 3, ["password_env"]),
+    ("password_env bad name", "name: A\ncontacts: [{name: B}]\naccess:\n  mode: password\n  password_env: my pass\n", 5, 17, ["environment variable"]),
+    ("no contacts for link", "name: A\n", 1, 1, ["contacts", "at least one"]),
+    ("javascript link", VALID + "    link: javascript:alert(1)\n", 9, 11, ["http(s)"]),
+    ("bad colour", "name: A\ncontacts: [{name: B}]\nbrand:\n  accent: orange\n", 4, 11, ["hex colour"]),
+    ("bad zone", "name: A\ncontacts: [{name: B}]\ntimezone: Berlin\n", 3, 11, ["'Berlin'", "IANA"]),
+    ("bad language", "name: A\ncontacts: [{name: B}]\nlanguage: klingon\n", 3, 11, ["'klingon'", "language tag"]),
+    ("bad email", "name: A\ncontacts:\n  - name: B\n    email: b at x\n", 4, 12, ["e-mail"]),
+    ("key_version zero", "name: A\ncontacts:\n  - name: B\n    key_version: 0\n", 4, 18, ["key_version", "greater"]),
+    ("empty file", "", 1, 1, ["empty"]),
+    ("only a comment", "# nothing yet\n", 1, 1, ["empty"]),
+    ("top level is a list", "- name: A\n", 1, 1, ["top level", "list"]),
+    ("top level is a value", "just text\n", 1, 1, ["top level", "single value"]),
+    ("non-text key", "name: A\n1: x\n", 2, 1, ["key '1'", "field name"]),
+    ("merge key", "base: &b {name: A}\n<<: *b\n", 2, 1, ["merge keys"]),
+    ("recursive alias", "name: A\npreferences: &p [*p]\n", 2, 14, ["alias", "contains it"]),
+    ("unsupported tag", "name: !!binary aGVsbG8=\n", 1, 7, ["unsupported YAML tag"]),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "line", "column", "words"), CASES, ids=[c[0] for c in CASES])
+def test_each_mistake_is_located_and_explained(case, text, line, column, words):
+    found = problems_of(text)
+    located = [message for (at_line, at_column, message) in found if (at_line, at_column) == (line, column)]
+    assert located, f"no problem at {line}:{column}; got {found}"
+    message = " | ".join(located)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_unknown_nested_key_suggests_nearest():
+    [(line, column, message)] = problems_of(VALID + "    notse: hi\n")
+    assert (line, column) == (9, 5)
+    assert message == "unknown field 'notse' in deliverables[0]; did you mean 'notes'?"
+
+
+def test_every_problem_in_a_file_is_reported():
+    text = dedent(
+        """\
+        name: Acme
+        stage: live
+        titel: x
+        contacts:
+          - name: Jane
+            key_version: 0
+        deliverables:
+          - title: A
+            status: delivered
+            due: 2026-11-31
+          - title: B
+            progress: 101
+        name: again
+        """
+    )
+    lines = sorted(line for line, _, _ in problems_of(text))
+    assert lines == [2, 3, 6, 10, 12, 13]
+
+
+def test_valid_record_loads_with_defaults_and_positions(tmp_path):
+    path = tmp_path / "acme-bakery.yml"
+    path.write_text(VALID, encoding="utf-8")
+    client = load_client(path, today=TODAY)
+    assert client.id == "acme-bakery"
+    record = client.record
+    assert (record.stage, record.access.mode, record.access.version) == ("active", "link", 1)
+    assert record.deliverables[0].id == "spring-menu"
+    assert str(record.deliverables[0].due) == "2026-12-01"
+    assert client.locate("deliverables", 0, "due") == (8, 10)
+    assert client.locate("deliverables", 0, "notes") == (6, 5)
+
+
+def test_quoted_numbers_and_dates_as_text_are_accepted():
+    record, _ = parse_record('name: 1984\ncontacts: [{name: "2026-01-01"}]\n', Path("x.yml"), today=TODAY)
+    assert record.name == "1984"
+    assert record.contacts[0].name == "2026-01-01"
+
+
+def test_schedule_dates_and_datetimes_keep_their_kind():
+    text = "name: A\ncontacts: [{name: B}]\nschedule:\n  - {date: 2026-12-05, title: X}\n  - {date: '2026-12-05T15:00+01:00', title: Y}\n"
+    record, _ = parse_record(text, Path("x.yml"), today=TODAY)
+    assert type(record.schedule[0].date).__name__ == "date"
+    assert record.schedule[1].date.utcoffset().total_seconds() == 3600
+
+
+def test_non_utf8_bytes_point_at_the_byte(tmp_path):
+    path = tmp_path / "acme.yml"
+    path.write_bytes(b"name: Acme\ngreeting: caf\xe9\n")
+    with pytest.raises(RecordError) as caught:
+        load_client(path, today=TODAY)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, 14)
+    assert "UTF-8" in problem.message and "0xe9" in problem.message
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "acme.yml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode())
+    assert load_client(path, today=TODAY).record.name == "Acme Bakery"
+
+
+def test_alias_bomb_fails_fast():
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n in range(1, 10):
+        prev, cur = chr(ord("a") + n - 1), chr(ord("a") + n)
+        levels.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
+    text = "name: A\nbomb:\n" + "\n".join("  " + level for level in levels) + "\n"
+    started = time.process_time()
+    found = problems_of(text)
+    assert time.process_time() - started < 5, "the alias bomb was expanded"
+    assert any("aliases expand" in message for _, _, message in found)
+
+
+def test_modest_alias_reuse_is_fine():
+    text = "name: A\ncontacts:\n  - &jane {name: Jane}\nupdates:\n  - {date: 2026-11-20, text: &t Hello}\n  - {date: 2026-11-21, text: *t}\n"
+    record, _ = parse_record(text, Path("x.yml"), today=TODAY)
+    assert [u.text for u in record.updates] == ["Hello", "Hello"]
+
+
+def test_file_name_must_be_a_client_id(tmp_path):
+    path = tmp_path / "Acme Bakery.yml"
+    path.write_text(VALID, encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        load_client(path, today=TODAY)
+    assert "file name 'Acme Bakery'" in caught.value.problems[0].message
+
+
+def test_load_clients_collects_problems_of_every_file(tmp_path):
+    (tmp_path / "good.yml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "bad.yml").write_text("name: A\nstage: x\n", encoding="utf-8")
+    (tmp_path / "worse.yml").write_text("", encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a record", encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        load_clients(tmp_path, today=TODAY, relative_to=tmp_path)
+    assert sorted({str(p.path) for p in caught.value.problems}) == ["bad.yml", "other.yaml", "worse.yml"]

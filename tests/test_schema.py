@@ -1,0 +1,64 @@
+"""The published JSON Schema: in sync with the model, and useful to editors."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from client_portal.model import json_schema
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return jsonschema.Draft202012Validator(json_schema(), format_checker=jsonschema.FormatChecker())
+
+
+def test_shipped_schema_file_matches_the_model(root):
+    shipped = json.loads((root / "client-record.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json_schema(), "run: client-portal schema > client-record.schema.json"
+
+
+def test_schema_is_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(json_schema())
+
+
+def test_sample_records_pass_the_schema(root, validator):
+    paths = sorted((root / "clients").glob("*.yml"))
+    assert len(paths) >= 4
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # YAML gives dates as objects; an editor sees the text, so compare as text
+        data = json.loads(json.dumps(data, default=str))
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert errors == [], f"{path.name}: {errors}"
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ({"name": "A", "stage": "live"}, "'live' is not one of"),
+        ({"name": "A", "titel": "x"}, "'titel' was unexpected"),
+        ({"name": "A", "deliverables": [{"title": "x", "progress": 101}]}, "101 is greater than the maximum"),
+        ({"name": "A", "brand": {"accent": "red"}}, "does not match"),
+        ({"stage": "active"}, "'name' is a required property"),
+    ],
+)
+def test_schema_rejects_what_the_loader_rejects(validator, record, words):
+    # nullable fields are anyOf[..., null]: the telling message is in the error's context
+    messages, errors = [], list(validator.iter_errors(record))
+    while errors:
+        error = errors.pop()
+        messages.append(error.message)
+        errors.extend(error.context)
+    assert any(words in m for m in messages), messages
+
+
+def test_every_record_field_is_described_in_the_schema():
+    properties = json_schema()["properties"]
+    assert set(properties) == {
+        "name", "stage", "language", "timezone", "contacts", "access", "brand", "greeting",
+        "preferences", "deliverables", "schedule", "requests", "suggestions", "updates",
+    }
