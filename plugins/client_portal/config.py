@@ -25,8 +25,9 @@ class FreelancerConfig(base.Config):
 
     name = c.Type(str, default="")
     email = c.Type(str, default="")
-    availability = c.Type(str, default="")
-    response_time = c.Type(str, default="")
+    # text, or one text per page language: {en: ..., zh-CN: ...}
+    availability = c.Type((str, dict), default="")
+    response_time = c.Type((str, dict), default="")
 
 
 class PortalConfig(base.Config):

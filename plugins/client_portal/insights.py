@@ -1,20 +1,31 @@
-"""What a record means on a given day: overdue items and the like. Pure functions, no I/O."""
+"""What a record means on a given day. Pure functions of (record, today), no I/O.
+
+Most of the product's judgement lives here: what is overdue, what needs the
+client, how punctual the freelancer has been, what comes next.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-from .model import Deliverable, Record, Request
+from .model import Deliverable, Record, Request, ScheduleItem, Suggestion
 
 CLOSED_STATUSES = frozenset({"delivered", "approved", "cancelled"})
+DONE_STATUSES = frozenset({"delivered", "approved"})
+# The order deliverables are shown in: work in motion first, finished work last.
+GROUP_ORDER = ("in_progress", "in_review", "waiting_on_client", "planned", "delivered", "cancelled")
+
+Section = Literal["deliverables", "requests"]
 
 
 @dataclass(frozen=True)
 class Overdue:
     """An open deliverable or request whose due date has passed."""
 
-    kind: str  # "deliverables" or "requests": the record section it lives in
+    kind: Section
     index: int
     title: str
     due: date
@@ -32,7 +43,7 @@ def is_overdue(item: Deliverable | Request, today: date) -> bool:
 
 def overdue(record: Record, today: date) -> list[Overdue]:
     """Open deliverables and requests past their due date, most overdue first."""
-    items: list[tuple[str, int, Deliverable | Request]] = [
+    items: list[tuple[Section, int, Deliverable | Request]] = [
         *(("deliverables", index, item) for index, item in enumerate(record.deliverables)),
         *(("requests", index, item) for index, item in enumerate(record.requests)),
     ]
@@ -42,3 +53,233 @@ def overdue(record: Record, today: date) -> list[Overdue]:
         if item.due is not None and is_overdue(item, today)
     ]
     return sorted(found, key=lambda o: (-o.days_late, o.kind, o.index))
+
+
+def days_early(deliverable: Deliverable) -> int | None:
+    """Days delivered before the due date (negative: late); None when not delivered or undated."""
+    if deliverable.status not in DONE_STATUSES or deliverable.due is None or deliverable.delivered is None:
+        return None
+    return (deliverable.due - deliverable.delivered).days
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """Punctuality over every delivered item that had a due date."""
+
+    delivered: int
+    on_time: int  # on the day or early
+    early: int
+    late: int
+    average_days_early: float  # late deliveries count as negative
+
+
+def track_record(record: Record) -> TrackRecord | None:
+    """The on-time record, or None when nothing dated has been delivered yet."""
+    margins = [m for m in map(days_early, record.deliverables) if m is not None]
+    if not margins:
+        return None
+    return TrackRecord(
+        delivered=len(margins),
+        on_time=sum(m >= 0 for m in margins),
+        early=sum(m > 0 for m in margins),
+        late=sum(m < 0 for m in margins),
+        average_days_early=round(sum(margins) / len(margins), 1),
+    )
+
+
+AttentionKind = Literal["overdue", "request", "waiting"]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something that needs the client, or that the client should know is late."""
+
+    kind: AttentionKind
+    title: str
+    due: date | None
+    days_left: int | None  # negative when overdue
+    notes: str | None
+
+
+def attention(record: Record, today: date) -> list[Attention]:
+    """Open requests, deliverables waiting on the client, and overdue work; most urgent first."""
+    found: list[Attention] = []
+    for request in record.requests:
+        if not request.done:
+            found.append(Attention("request", request.title, request.due, _days_left(request.due, today), None))
+    for deliverable in record.deliverables:
+        if deliverable.status == "waiting_on_client":
+            kind: AttentionKind = "waiting"
+        elif is_overdue(deliverable, today):
+            kind = "overdue"
+        else:
+            continue
+        days = _days_left(deliverable.due, today)
+        found.append(Attention(kind, deliverable.title, deliverable.due, days, deliverable.notes))
+    return sorted(found, key=lambda a: (a.days_left is None, a.days_left if a.days_left is not None else 0))
+
+
+def _days_left(due: date | None, today: date) -> int | None:
+    return None if due is None else (due - today).days
+
+
+def deliverable_groups(record: Record) -> list[tuple[str, list[Deliverable]]]:
+    """Deliverables grouped by state in page order; empty groups left out.
+
+    Open work is sorted by due date; delivered work by delivery date, newest last.
+    """
+    groups: dict[str, list[Deliverable]] = {name: [] for name in GROUP_ORDER}
+    for deliverable in record.deliverables:
+        group = "delivered" if deliverable.status in DONE_STATUSES else deliverable.status
+        groups[group].append(deliverable)
+    groups["delivered"].sort(key=lambda d: d.delivered or date.min)
+    for name in ("in_progress", "in_review", "waiting_on_client", "planned"):
+        groups[name].sort(key=lambda d: (d.due is None, d.due or date.min))
+    return [(name, items) for name, items in groups.items() if items]
+
+
+def local_date(when: date | datetime, zone: ZoneInfo) -> date:
+    """The calendar day of ``when`` in ``zone`` (dates are taken as they are)."""
+    if isinstance(when, datetime):
+        return when.astimezone(zone).date() if when.tzinfo else when.date()
+    return when
+
+
+def split_schedule(record: Record, today: date, zone: ZoneInfo) -> tuple[list[ScheduleItem], list[ScheduleItem]]:
+    """(upcoming soonest first, past most recent first); today's items count as upcoming."""
+    ordered = sorted(record.schedule, key=lambda item: _sort_key(item.date, zone))
+    upcoming = [item for item in ordered if local_date(item.date, zone) >= today]
+    past = [item for item in reversed(ordered) if local_date(item.date, zone) < today]
+    return upcoming, past
+
+
+def _sort_key(when: date | datetime, zone: ZoneInfo) -> tuple[date, str]:
+    day = local_date(when, zone)
+    clock = when.astimezone(zone).strftime("%H:%M") if isinstance(when, datetime) and when.tzinfo else "00:00"
+    return day, clock
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One dated thing on the timeline."""
+
+    day: date
+    offset: float  # 0..1 across the window
+    kind: str  # a schedule kind, or "due" for a deliverable's due date
+    title: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The next weeks at a glance: marks placed across a window starting today."""
+
+    start: date
+    end: date
+    weeks: list[tuple[date, float]]  # each Monday in the window and its offset
+    marks: list[Mark]
+
+
+def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Timeline | None:
+    """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none."""
+    end = today + timedelta(weeks=weeks)
+    span = (end - today).days
+
+    def offset(day: date) -> float:
+        return round((day - today).days / span, 4)
+
+    marks = [
+        Mark(day, offset(day), item.kind, item.title)
+        for item in record.schedule
+        if today <= (day := local_date(item.date, zone)) <= end
+    ]
+    marks += [
+        Mark(d.due, offset(d.due), "due", d.title)
+        for d in record.deliverables
+        if d.due is not None and d.status not in CLOSED_STATUSES and today <= d.due <= end
+    ]
+    if not marks:
+        return None
+    first_monday = today + timedelta(days=(7 - today.weekday()) % 7)
+    mondays = [first_monday + timedelta(weeks=n) for n in range(weeks + 1)]
+    return Timeline(
+        start=today,
+        end=end,
+        weeks=[(monday, offset(monday)) for monday in mondays if monday <= end],
+        marks=sorted(marks, key=lambda m: (m.day, m.title)),
+    )
+
+
+State = Literal["on_track", "needs_you", "behind", "proposal", "paused", "past"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The five-second summary at the top of the page."""
+
+    state: State
+    in_progress: int
+    needs_you: int
+    overdue: int
+    next_title: str | None
+    next_date: date | datetime | None
+
+
+def headline(record: Record, today: date, zone: ZoneInfo) -> Headline:
+    """Is the work on track, how much is moving, what needs the client, what is next."""
+    # work waiting on the client is not the freelancer running late
+    late = [
+        o
+        for o in overdue(record, today)
+        if o.kind == "deliverables" and record.deliverables[o.index].status != "waiting_on_client"
+    ]
+    needs = [a for a in attention(record, today) if a.kind != "overdue"]
+    in_motion = sum(d.status in ("in_progress", "in_review") for d in record.deliverables)
+    upcoming, _ = split_schedule(record, today, zone)
+    dues = sorted(
+        (d for d in record.deliverables if d.due and d.due >= today and d.status not in CLOSED_STATUSES),
+        key=lambda d: d.due or today,
+    )
+    candidates: list[tuple[date, str, date | datetime]] = []
+    if upcoming:
+        candidates.append((local_date(upcoming[0].date, zone), upcoming[0].title, upcoming[0].date))
+    if dues and dues[0].due is not None:
+        candidates.append((dues[0].due, dues[0].title, dues[0].due))
+    next_item = min(candidates, key=lambda c: c[0]) if candidates else None
+    state: State
+    if record.stage == "prospect":
+        state = "proposal"
+    elif record.stage in ("paused", "past"):
+        state = record.stage
+    elif late:
+        state = "behind"
+    elif needs:
+        state = "needs_you"
+    else:
+        state = "on_track"
+    return Headline(
+        state=state,
+        in_progress=in_motion,
+        needs_you=len(needs),
+        overdue=len(late),
+        next_title=next_item[1] if next_item else None,
+        next_date=next_item[2] if next_item else None,
+    )
+
+
+def open_suggestions(record: Record) -> list[Suggestion]:
+    """Suggestions still awaiting the client's answer, highest impact first."""
+    rank = {"high": 0, "medium": 1, "low": 2}
+    return sorted((s for s in record.suggestions if s.status == "proposed"), key=lambda s: rank[s.impact])
+
+
+def sorted_suggestions(record: Record) -> list[Suggestion]:
+    """Open ideas first (highest impact first), then decided ones, newest first."""
+    decided = sorted(
+        (s for s in record.suggestions if s.status != "proposed"), key=lambda s: s.date or date.min, reverse=True
+    )
+    return open_suggestions(record) + decided
+
+
+def sorted_updates(record: Record) -> list[tuple[date, str]]:
+    """The update log, newest first."""
+    return sorted(((u.date, u.text) for u in record.updates), key=lambda u: u[0], reverse=True)

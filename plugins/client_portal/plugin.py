@@ -2,48 +2,107 @@
 
 from __future__ import annotations
 
-from typing import Any
+import posixpath
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError, PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files
 
 from .config import PortalConfig, settings_from_config
 from .loader import load_clients
 from .model import Client
 from .problems import RecordError
+from .publish import PortalPage, portal_pages, serve_index
+from .render import ASSETS_DIR, Assets, Renderer
+from .secret import SecretError, SiteSecret, site_secret
 from .settings import PortalSettings, build_date
 
 log = get_plugin_logger(__name__)
+
+PORTAL_ASSETS = "assets/client-portal"
 
 
 class PortalPlugin(BasePlugin[PortalConfig]):
     """Turns ``clients/<id>.yml`` records into private client pages."""
 
     def __init__(self) -> None:
+        self.serving = False
         self.settings: PortalSettings | None = None
+        self.secret: SiteSecret | None = None
         self.clients: list[Client] = []
+        self.today: date | None = None
+        self.pages: list[PortalPage] = []
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
             self.settings = settings_from_config(self.config, config.config_file_path)
-        except ConfigurationError as error:
+            self.secret = site_secret(self.settings.root, self.settings.secret_env)
+        except (ConfigurationError, SecretError) as error:
             raise PluginError(f"client-portal: {error}") from None
+        if self.secret.generated:
+            log.warning(
+                "No %s set: generated a local site secret in %s (git-ignored). "
+                "Set %s in CI so links stay the same.",
+                self.settings.secret_env,
+                self.secret.source,
+                self.settings.secret_env,
+            )
         return config
 
-    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        # Records are re-read on every build so `mkdocs serve` picks up edits.
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Records are validated before MkDocs cleans or writes the site, and re-read on
+        # every build so `mkdocs serve` picks up edits.
         assert self.settings is not None
-        today = build_date(self.settings.today)
+        self.today = build_date(self.settings.today)
         try:
-            self.clients = load_clients(self.settings.clients_dir, today=today, relative_to=self.settings.root)
+            self.clients = load_clients(self.settings.clients_dir, today=self.today, relative_to=self.settings.root)
         except RecordError as error:
             raise PluginError(f"client-portal: invalid client records:\n{error}") from None
-        log.info("%d client records loaded", len(self.clients))
+
+    # Late, so pages from other plugins are already in `files` and cannot collide with ours.
+    @event_priority(-50)
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        assert self.settings is not None and self.secret is not None and self.today is not None
+        for name in ("portal.css", "portal.js"):
+            content = (ASSETS_DIR / name).read_text(encoding="utf-8")
+            files.append(File.generated(config, f"{PORTAL_ASSETS}/{name}", content=content))
+        renderer = Renderer([Path(d) for d in config.theme.dirs])
+        self.pages = portal_pages(
+            self.clients, self.settings, self.secret.value, self.today, renderer, lambda depth: _assets(files, depth)
+        )
+        for page in self.pages:
+            files.append(File.generated(config, page.path, content=page.html))
+        if self.serving:
+            files.append(File.generated(config, f"{self.settings.url_prefix}/index.html", content=serve_index(self.pages)))
+        log.info("%d client pages built", len(self.pages))
         return files
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.settings is not None
         server.watch(str(self.settings.clients_dir))
+        base = f"http://{config.dev_addr.host}:{config.dev_addr.port}/{self.settings.url_prefix}/"
+        log.info("Client pages (local preview only): %s", base)
         return server
+
+
+def _assets(files: Files, depth: int) -> Assets:
+    """Asset URLs relative to a page ``depth`` folders below the site root."""
+    up = "../" * depth
+
+    def theme_asset(prefix: str) -> str:
+        found = sorted(f.src_uri for f in files if f.src_uri.startswith(prefix) and f.src_uri.endswith(".min.css"))
+        return up + found[0] if found else ""
+
+    return Assets(
+        main_css=theme_asset("assets/stylesheets/main."),
+        palette_css=theme_asset("assets/stylesheets/palette."),
+        portal_css=up + posixpath.join(PORTAL_ASSETS, "portal.css"),
+        portal_js=up + posixpath.join(PORTAL_ASSETS, "portal.js"),
+    )

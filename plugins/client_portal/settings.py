@@ -9,14 +9,29 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 
+# A phrase the freelancer writes once, or once per language: {"en": ..., "zh-CN": ...}.
+Phrase = str | Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class Freelancer:
     """Who the client talks to, and how to reach them."""
 
     name: str = ""
     email: str = ""
-    availability: str = ""
-    response_time: str = ""
+    availability: Phrase = ""
+    response_time: Phrase = ""
+
+
+def phrase_in(phrase: Phrase, language: str) -> str:
+    """The phrase for a page language (zh-CN, then zh, then en, then any)."""
+    if isinstance(phrase, str):
+        return phrase
+    lowered = {key.lower(): text for key, text in phrase.items()}
+    for key in (language.lower(), language.split("-")[0].lower(), "en"):
+        if key in lowered:
+            return lowered[key]
+    return next(iter(phrase.values()), "")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""Message catalogs and locale choice: one gettext catalog per shipped language."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+FALLBACK = "en"
+
+
+@cache
+def shipped() -> dict[tuple[str, str | None], str]:
+    """Catalogs shipped with the package, keyed by (language, script); English needs none."""
+    found: dict[tuple[str, str | None], str] = {("en", None): FALLBACK}
+    for po in sorted(LOCALES_DIR.glob("*/LC_MESSAGES/messages.po")):
+        name = po.parent.parent.name
+        locale = Locale.parse(name)
+        found[(locale.language, locale.script)] = name
+    return found
+
+
+def page_locale(tag: str) -> Locale:
+    """The locale a page is shown in: the tag's own when a catalog ships for it, else English."""
+    try:
+        wanted = Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(FALLBACK)
+    catalogs = shipped()
+    # zh-CN parses to zh_Hans_CN; match on language and script so zh-TW does not get Simplified.
+    for key in ((wanted.language, wanted.script), (wanted.language, None)):
+        if key in catalogs:
+            return wanted if key[1] == wanted.script else Locale.parse(catalogs[key])
+    return Locale.parse(FALLBACK)
+
+
+@cache
+def translations(locale_name: str) -> NullTranslations:
+    """gettext translations for a locale (English: the messages as written)."""
+    locale = Locale.parse(locale_name)
+    name = shipped().get((locale.language, locale.script))
+    if name is None or name == FALLBACK:
+        return NullTranslations()
+    with (LOCALES_DIR / name / "LC_MESSAGES" / "messages.po").open("rb") as stream:
+        catalog = read_po(stream, locale=name)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled)

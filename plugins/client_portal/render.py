@@ -1,0 +1,68 @@
+"""Client pages as HTML, through Jinja templates a user can override from ``theme.custom_dir``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .i18n import translations
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ASSETS_DIR = Path(__file__).parent / "assets"
+
+
+@dataclass(frozen=True)
+class Assets:
+    """URLs of the stylesheets and script a client page loads, relative to the page."""
+
+    main_css: str
+    palette_css: str
+    portal_css: str
+    portal_js: str
+
+
+class Renderer:
+    """Renders page bodies and page shells; one Jinja environment per language."""
+
+    def __init__(self, search_path: Sequence[Path] = ()) -> None:
+        # Theme directories come first, so `custom_dir/client-portal/partials/x.html` wins;
+        # they also provide Material's `.icons`.
+        self.search_path = [*search_path, TEMPLATES_DIR]
+        self._environments: dict[str, Environment] = {}
+
+    @cached_property
+    def loader(self) -> FileSystemLoader:
+        return FileSystemLoader([str(p) for p in self.search_path])
+
+    def environment(self, locale_name: str) -> Environment:
+        """The Jinja environment for one locale, with its gettext catalog installed."""
+        if locale_name not in self._environments:
+            env = Environment(
+                loader=self.loader,
+                autoescape=select_autoescape(default=True, default_for_string=True),
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=False,
+                lstrip_blocks=False,
+            )
+            env.install_gettext_translations(translations(locale_name), newstyle=True)  # type: ignore[attr-defined]
+            self._environments[locale_name] = env
+        return self._environments[locale_name]
+
+    def body(self, context: dict[str, Any]) -> Markup:
+        """The page content: every section for one client."""
+        env = self.environment(str(context["locale"]))
+        return Markup(env.get_template("client-portal/body.html").render(context))  # noqa: S704 - autoescaped template
+
+    def page(self, context: dict[str, Any], *, body: Markup | str, title: str, assets: Assets) -> str:
+        """A whole HTML document around a body (readable, or an encrypted payload)."""
+        env = self.environment(str(context["locale"]))
+        accent = context["record"].brand.accent if context["record"].brand else None
+        template = env.get_template("client-portal/page.html")
+        return template.render({**context, "body": Markup(body), "title": title, "assets": assets, "accent": accent})  # noqa: S704

@@ -1,0 +1,130 @@
+"""Everything a client page shows, computed and formatted for one client on one day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_timedelta, get_timezone_name
+from babel.numbers import format_decimal
+from babel.support import NullTranslations
+
+from . import insights
+from .calendar import calendar_ics
+from .i18n import page_locale, translations
+from .markdown_text import render_markdown
+from .model import Client
+from .settings import PortalSettings, phrase_in
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Dates, times and phrases in the client's language and time zone."""
+
+    locale: Locale
+    zone: ZoneInfo
+    today: date
+    gettext: NullTranslations
+
+    def date(self, day: date | datetime) -> str:
+        """A full date, such as "Nov 22, 2026" or "2026年11月22日"."""
+        return format_skeleton("yMMMd", insights.local_date(day, self.zone), locale=self.locale)
+
+    def day(self, day: date | datetime) -> str:
+        """A short date with weekday, such as "Thu, Dec 3"; the year only when it is not this year."""
+        local = insights.local_date(day, self.zone)
+        skeleton = "MMMEd" if local.year == self.today.year else "yMMMEd"
+        return format_skeleton(skeleton, local, locale=self.locale)
+
+    def when(self, moment: date | datetime) -> str:
+        """A schedule entry's date, with the time in the client's zone when it has one."""
+        if not isinstance(moment, datetime):
+            return self.day(moment)
+        local = moment.astimezone(self.zone) if moment.tzinfo else moment
+        return f"{self.day(local)} · {format_skeleton('Hm', local, locale=self.locale)}"
+
+    def zone_name(self) -> str:
+        """The client's time zone as people say it, such as "Central European Time"."""
+        return get_timezone_name(self.zone, locale=self.locale)
+
+    def relative(self, day: date) -> str:
+        """ "today", "tomorrow", "in 3 days", "2 days ago": refreshed in the browser."""
+        delta = (day - self.today).days
+        _ = self.gettext.gettext
+        if delta == 0:
+            return _("today")
+        if delta == 1:
+            return _("tomorrow")
+        if delta == -1:
+            return _("yesterday")
+        return format_timedelta(
+            timedelta(days=delta), granularity="day", threshold=10_000, add_direction=True, locale=self.locale
+        )
+
+    def number(self, value: float) -> str:
+        """A number in the client's locale, one decimal at most."""
+        return format_decimal(value, format="#,##0.#", locale=self.locale)
+
+
+def mailto(address: str, subject: str, body: str = "") -> str:
+    """A mailto: link with a prefilled subject and body."""
+    query = f"subject={quote(subject)}" + (f"&body={quote(body)}" if body else "")
+    return f"mailto:{quote(address, safe='@')}?{query}"
+
+
+def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date) -> str | None:
+    """ "09:00–17:00" in the freelancer's zone as the client's clock shows it; None when the same."""
+    times = re.findall(r"\b([01]?\d|2[0-3]):([0-5]\d)\b", availability)
+    if len(times) != 2:
+        return None
+    shown = []
+    for hour, minute in times:
+        moment = datetime.combine(today, time(int(hour), int(minute)), tzinfo=home).astimezone(client)
+        shown.append(moment.strftime("%H:%M"))
+    original = [f"{int(h):02d}:{m}" for h, m in times]
+    return None if shown == original else "–".join(shown)
+
+
+def page_context(client: Client, settings: PortalSettings, today: date) -> dict[str, Any]:
+    """The template context of one client page."""
+    record = client.record
+    locale = page_locale(record.language or settings.language)
+    zone = ZoneInfo(record.timezone or settings.timezone)
+    fmt = Formatter(locale, zone, today, translations(str(locale)))
+    upcoming, past = insights.split_schedule(record, today, zone)
+    lang = "zh-CN" if locale.language == "zh" else str(locale).replace("_", "-")
+    availability = phrase_in(settings.freelancer.availability, lang)
+    contact = {
+        "availability": availability,
+        "response_time": phrase_in(settings.freelancer.response_time, lang),
+        "local_hours": local_hours(availability, ZoneInfo(settings.timezone), zone, today),
+    }
+    return {
+        "client": client,
+        "record": record,
+        "freelancer": settings.freelancer,
+        "today": today,
+        "lang": lang,
+        "contact": contact,
+        "locale": locale,
+        "fmt": fmt,
+        "md": render_markdown,
+        "mailto": mailto,
+        "headline": insights.headline(record, today, zone),
+        "attention": insights.attention(record, today),
+        "groups": insights.deliverable_groups(record),
+        "days_early": insights.days_early,
+        "is_overdue": insights.is_overdue,
+        "upcoming": upcoming,
+        "past": past,
+        "timeline": insights.timeline(record, today, zone),
+        "suggestions": insights.sorted_suggestions(record),
+        "updates": insights.sorted_updates(record),
+        "track_record": insights.track_record(record),
+        "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
+    }
