@@ -41,6 +41,10 @@ class Formatter:
         skeleton = "MMMEd" if local.year == self.today.year else "yMMMEd"
         return format_skeleton(skeleton, local, locale=self.locale)
 
+    def short(self, day: date) -> str:
+        """Day and month only, such as "Dec 7" or "12月7日", for tight spaces."""
+        return format_skeleton("MMMd", day, locale=self.locale)
+
     def when(self, moment: date | datetime) -> str:
         """A schedule entry's date, with the time in the client's zone when it has one."""
         if not isinstance(moment, datetime):

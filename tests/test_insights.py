@@ -1,0 +1,197 @@
+"""Insights: what a record means on a given day. Table-driven, fixed build date."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from client_portal import insights
+from client_portal.loader import load_client
+from client_portal.model import Record
+
+from .conftest import ROOT, TODAY
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def record(**fields) -> Record:
+    return Record.model_validate({"name": "Test", "contacts": [{"name": "A"}], **fields}, context={"today": TODAY})
+
+
+def deliverable(title="Item", status="in_progress", due="2026-11-30", delivered=None, **more):
+    return {"title": title, "status": status, "due": due, "delivered": delivered, **more}
+
+
+@pytest.fixture(scope="module")
+def acme() -> Record:
+    return load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY).record
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "expected"),
+    [
+        ("in_progress", "2026-11-22", True),
+        ("in_progress", "2026-11-23", False),  # due today is not late yet
+        ("in_review", "2026-11-01", True),
+        ("waiting_on_client", "2026-11-01", True),
+        ("delivered", "2026-11-01", False),
+        ("approved", "2026-11-01", False),
+        ("cancelled", "2026-11-01", False),
+        ("planned", None, False),
+    ],
+)
+def test_is_overdue(status, due, expected):
+    extra = {"delivered": "2026-11-01"} if status in ("delivered", "approved") else {}
+    item = record(deliverables=[deliverable(status=status, due=due, **extra)]).deliverables[0]
+    assert insights.is_overdue(item, TODAY) is expected
+
+
+@pytest.mark.parametrize(
+    ("due", "delivered", "expected"),
+    [("2026-11-20", "2026-11-18", 2), ("2026-11-20", "2026-11-20", 0), ("2026-11-20", "2026-11-23", -3)],
+)
+def test_days_early(due, delivered, expected):
+    item = record(deliverables=[deliverable(status="delivered", due=due, delivered=delivered)]).deliverables[0]
+    assert insights.days_early(item) == expected
+
+
+def test_days_early_is_none_for_open_work():
+    assert insights.days_early(record(deliverables=[deliverable()]).deliverables[0]) is None
+
+
+def test_track_record_of_the_sample_bakery(acme):
+    assert insights.track_record(acme) == insights.TrackRecord(
+        delivered=3, on_time=2, early=2, late=1, average_days_early=1.0
+    )
+
+
+def test_track_record_is_none_without_history():
+    assert insights.track_record(record(deliverables=[deliverable()])) is None
+
+
+def test_track_record_averages_late_as_negative():
+    rec = record(
+        deliverables=[
+            deliverable("a", "delivered", "2026-11-10", "2026-11-08"),
+            deliverable("b", "approved", "2026-11-10", "2026-11-15"),
+        ]
+    )
+    assert insights.track_record(rec) == insights.TrackRecord(2, 1, 1, 1, -1.5)
+
+
+def test_overdue_lists_late_work_and_requests_most_overdue_first(acme):
+    found = [(o.kind, o.title, o.days_late) for o in insights.overdue(acme, TODAY)]
+    assert found == [
+        ("requests", "Confirm the delivery zones and the minimum order for delivery", 4),
+        ("deliverables", "Online ordering page", 3),
+    ]
+
+
+def test_attention_of_the_sample_bakery(acme):
+    found = [(a.kind, a.title, a.days_left) for a in insights.attention(acme, TODAY)]
+    assert found == [
+        ("request", "Confirm the delivery zones and the minimum order for delivery", -4),
+        ("overdue", "Online ordering page", -3),
+        ("request", "Send two or three old photos and a few lines for the About page", 2),
+        ("waiting", "About page copy", 7),
+    ]
+
+
+def test_attention_leaves_out_done_requests_and_sorts_undated_last():
+    rec = record(
+        requests=[
+            {"title": "undated"},
+            {"title": "done", "due": "2026-11-20", "done": True},
+            {"title": "soon", "due": "2026-11-24"},
+        ]
+    )
+    assert [a.title for a in insights.attention(rec, TODAY)] == ["soon", "undated"]
+
+
+def test_deliverable_groups_follow_page_order(acme):
+    groups = [(name, [d.key for d in items]) for name, items in insights.deliverable_groups(acme)]
+    assert [name for name, _ in groups] == [
+        "in_progress", "in_review", "waiting_on_client", "planned", "delivered", "cancelled",
+    ]  # fmt: skip
+    delivered = dict(groups)["delivered"]
+    assert delivered == ["brand-refresh", "sourdough-articles", "christmas-market-flyer"]  # newest delivered last
+
+
+def test_schedule_splits_at_today_in_the_clients_zone():
+    rec = record(
+        schedule=[
+            {"date": "2026-11-22", "title": "yesterday"},
+            {"date": "2026-11-23", "title": "today"},
+            # 23:30 UTC on the 22nd is already the 23rd in Berlin
+            {"date": "2026-11-22T23:30:00+00:00", "title": "late call"},
+            {"date": "2026-12-01", "title": "later"},
+        ]
+    )
+    upcoming, past = insights.split_schedule(rec, TODAY, BERLIN)
+    assert [s.title for s in upcoming] == ["today", "late call", "later"]  # all-day items first
+    assert [s.title for s in past] == ["yesterday"]
+
+
+def test_timeline_places_marks_in_the_window():
+    rec = record(
+        deliverables=[deliverable(due="2026-12-07")],
+        schedule=[{"date": "2026-11-23", "title": "kick-off", "kind": "meeting"}, {"date": "2027-03-01", "title": "far"}],
+    )
+    line = insights.timeline(rec, TODAY, BERLIN, weeks=6)
+    assert line is not None
+    assert [(m.title, m.kind, m.offset) for m in line.marks] == [("kick-off", "meeting", 0.0), ("Item", "due", 0.3333)]
+    assert line.weeks[0] == (date(2026, 11, 23), 0.0)  # the 23rd is a Monday
+    assert len(line.weeks) == 7
+
+
+def test_timeline_is_none_when_nothing_is_coming():
+    assert insights.timeline(record(), TODAY, BERLIN) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "state"),
+    [
+        ({}, "on_track"),
+        ({"requests": [{"title": "photos", "due": "2026-11-30"}]}, "needs_you"),
+        ({"deliverables": [deliverable(due="2026-11-20")]}, "behind"),
+        ({"deliverables": [deliverable(status="waiting_on_client", due="2026-11-20")]}, "needs_you"),
+        ({"stage": "prospect", "deliverables": [deliverable(due="2026-11-20")]}, "proposal"),
+        ({"stage": "paused"}, "paused"),
+        ({"stage": "past"}, "past"),
+    ],
+)
+def test_headline_state(fields, state):
+    assert insights.headline(record(**fields), TODAY, BERLIN).state == state
+
+
+def test_headline_of_the_sample_bakery(acme):
+    line = insights.headline(acme, TODAY, BERLIN)
+    assert (line.state, line.in_progress, line.needs_you, line.overdue) == ("behind", 2, 3, 1)
+    assert (line.next_title, line.next_date) == ("Christmas gift box labels", date(2026, 11, 27))
+
+
+def test_suggestions_put_open_high_impact_first(acme):
+    assert [(s.status, s.impact) for s in insights.sorted_suggestions(acme)][0] == ("proposed", "medium")
+    rec = record(
+        suggestions=[
+            {"title": "low", "impact": "low"},
+            {"title": "old", "status": "done", "date": "2026-10-01"},
+            {"title": "high", "impact": "high"},
+            {"title": "new", "status": "declined", "date": "2026-11-01"},
+        ]
+    )
+    assert [s.title for s in insights.sorted_suggestions(rec)] == ["high", "low", "new", "old"]
+
+
+def test_updates_newest_first():
+    rec = record(updates=[{"date": "2026-11-01", "text": "a"}, {"date": "2026-11-20", "text": "b"}])
+    assert insights.sorted_updates(rec) == [(date(2026, 11, 20), "b"), (date(2026, 11, 1), "a")]
+
+
+def test_every_sample_record_loads(root: Path):
+    assert len(list((root / "clients").glob("*.yml"))) >= 5
+    for path in (root / "clients").glob("*.yml"):
+        assert load_client(path, today=TODAY).record.name
