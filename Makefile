@@ -19,8 +19,8 @@ build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check plugins tests benchmarks
-	$(BIN)/ruff format --check plugins tests benchmarks
+	$(BIN)/ruff check plugins tests benchmarks scripts
+	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint

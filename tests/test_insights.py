@@ -138,7 +138,10 @@ def test_schedule_splits_at_today_in_the_clients_zone():
 def test_timeline_places_marks_in_the_window():
     rec = record(
         deliverables=[deliverable(due="2026-12-07")],
-        schedule=[{"date": "2026-11-23", "title": "kick-off", "kind": "meeting"}, {"date": "2027-03-01", "title": "far"}],
+        schedule=[
+            {"date": "2026-11-23", "title": "kick-off", "kind": "meeting"},
+            {"date": "2027-03-01", "title": "far"},
+        ],
     )
     line = insights.timeline(rec, TODAY, BERLIN, weeks=6)
     assert line is not None
@@ -174,7 +177,8 @@ def test_headline_of_the_sample_bakery(acme):
 
 
 def test_suggestions_put_open_high_impact_first(acme):
-    assert [(s.status, s.impact) for s in insights.sorted_suggestions(acme)][0] == ("proposed", "medium")
+    first = insights.sorted_suggestions(acme)[0]
+    assert (first.status, first.impact) == ("proposed", "medium")
     rec = record(
         suggestions=[
             {"title": "low", "impact": "low"},

@@ -36,11 +36,23 @@ def problems_of(text: str) -> list[tuple[int, int, str]]:
 # (case, record text, expected line, expected column, words the message must contain)
 CASES = [
     ("tab indentation", "name: A\ncontacts:\n\t- name: B\n", 3, 1, ["tab", "spaces"]),
-    ("bad indentation", "name: A\ncontacts:\n  - name: B\n   email: b@x.example\n", 4, 4, ["YAML syntax", "expected '-'"]),
+    (
+        "bad indentation",
+        "name: A\ncontacts:\n  - name: B\n   email: b@x.example\n",
+        4,
+        4,
+        ["YAML syntax", "expected '-'"],
+    ),
     ("unclosed quote", 'name: "Acme\ncontacts: []\n', 3, 1, ["YAML syntax", "quoted"]),
     ("unknown key with suggestion", VALID + "    notse: hi\n".replace("    ", "  ", 1), 9, 3, []),
     ("unknown top-level key", "name: A\ngreting: hi\n", 2, 1, ["unknown field 'greting'", "did you mean 'greeting'"]),
-    ("unknown key in list item", VALID + "    titel: B\n", 9, 5, ["unknown field 'titel'", "deliverables[0]", "'title'"]),
+    (
+        "unknown key in list item",
+        VALID + "    titel: B\n",
+        9,
+        5,
+        ["unknown field 'titel'", "deliverables[0]", "'title'"],
+    ),
     ("unknown key, wrong case", "name: A\nName: B\n", 2, 1, ["unknown field 'Name'", "'name'"]),
     ("duplicate key", "name: A\nstage: active\nname: B\n", 3, 1, ["duplicate key 'name'", "line 1"]),
     ("duplicate nested key", VALID + "    due: 2026-12-02\n", 9, 5, ["duplicate key 'due'", "line 8"]),
@@ -50,7 +62,13 @@ CASES = [
     ("mapping expected", "name: A\naccess: link\n", 2, 9, ["access", "expected a mapping"]),
     ("invalid date", VALID.replace("2026-12-01", "2026-11-31"), 8, 10, ["'2026-11-31'", "not a real date", "day"]),
     ("date in wrong format", VALID.replace("2026-12-01", "01/12/2026"), 8, 10, ["expected a date like"]),
-    ("invalid datetime", "name: A\nschedule:\n  - date: 2026-12-05T25:00\n    title: Call\n", 3, 11, ["not a real date"]),
+    (
+        "invalid datetime",
+        "name: A\nschedule:\n  - date: 2026-12-05T25:00\n    title: Call\n",
+        3,
+        11,
+        ["not a real date"],
+    ),
     ("enum value", VALID.replace("in_progress", "doing"), 7, 13, ["'doing'", "in_progress", "waiting_on_client"]),
     ("stage enum", "name: A\nstage: live\n", 2, 8, ["stage", "'prospect'", "'past'"]),
     ("progress out of range", VALID + "    progress: 120\n", 9, 15, ["progress", "100", "120"]),
@@ -80,7 +98,13 @@ CASES = [
         ["'spring-menu'", "already used", "#1"],
     ),
     ("password_env missing", "name: A\ncontacts: [{name: B}]\naccess:\n  mode: password\n", 4, 3, ["password_env"]),
-    ("password_env bad name", "name: A\ncontacts: [{name: B}]\naccess:\n  mode: password\n  password_env: my pass\n", 5, 17, ["environment variable"]),
+    (
+        "password_env bad name",
+        "name: A\ncontacts: [{name: B}]\naccess:\n  mode: password\n  password_env: my pass\n",
+        5,
+        17,
+        ["environment variable"],
+    ),
     ("no contacts for link", "name: A\n", 1, 1, ["contacts", "at least one"]),
     ("javascript link", VALID + "    link: javascript:alert(1)\n", 9, 11, ["http(s)"]),
     ("bad colour", "name: A\ncontacts: [{name: B}]\nbrand:\n  accent: orange\n", 4, 11, ["hex colour"]),
@@ -157,7 +181,10 @@ def test_quoted_numbers_and_dates_as_text_are_accepted():
 
 
 def test_schedule_dates_and_datetimes_keep_their_kind():
-    text = "name: A\ncontacts: [{name: B}]\nschedule:\n  - {date: 2026-12-05, title: X}\n  - {date: '2026-12-05T15:00+01:00', title: Y}\n"
+    text = (
+        "name: A\ncontacts: [{name: B}]\nschedule:\n"
+        "  - {date: 2026-12-05, title: X}\n  - {date: '2026-12-05T15:00+01:00', title: Y}\n"
+    )
     record, _ = parse_record(text, Path("x.yml"), today=TODAY)
     assert type(record.schedule[0].date).__name__ == "date"
     assert record.schedule[1].date.utcoffset().total_seconds() == 3600
@@ -192,7 +219,10 @@ def test_alias_bomb_fails_fast():
 
 
 def test_modest_alias_reuse_is_fine():
-    text = "name: A\ncontacts:\n  - &jane {name: Jane}\nupdates:\n  - {date: 2026-11-20, text: &t Hello}\n  - {date: 2026-11-21, text: *t}\n"
+    text = (
+        "name: A\ncontacts:\n  - &jane {name: Jane}\n"
+        "updates:\n  - {date: 2026-11-20, text: &t Hello}\n  - {date: 2026-11-21, text: *t}\n"
+    )
     record, _ = parse_record(text, Path("x.yml"), today=TODAY)
     assert [u.text for u in record.updates] == ["Hello", "Hello"]
 

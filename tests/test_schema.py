@@ -59,6 +59,18 @@ def test_schema_rejects_what_the_loader_rejects(validator, record, words):
 def test_every_record_field_is_described_in_the_schema():
     properties = json_schema()["properties"]
     assert set(properties) == {
-        "name", "stage", "language", "timezone", "contacts", "access", "brand", "greeting",
-        "preferences", "deliverables", "schedule", "requests", "suggestions", "updates",
+        "name",
+        "stage",
+        "language",
+        "timezone",
+        "contacts",
+        "access",
+        "brand",
+        "greeting",
+        "preferences",
+        "deliverables",
+        "schedule",
+        "requests",
+        "suggestions",
+        "updates",
     }

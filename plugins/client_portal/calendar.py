@@ -32,4 +32,4 @@ def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
         if item.notes:
             event.add("description", item.notes)
         calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+    return str(calendar.to_ical().decode("utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -14,7 +14,7 @@ from mkdocs.utils.yaml import yaml_load
 from pydantic import TypeAdapter, ValidationError
 
 from .model import LanguageTag, TimeZone
-from .settings import Freelancer, PortalSettings
+from .settings import Freelancer, Phrase, PortalSettings
 
 PLUGIN_NAME = "client-portal"
 URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
@@ -70,7 +70,7 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None) -
         language=config.language,
         timezone=config.timezone,
         today=today,
-        freelancer=Freelancer(f.name, f.email, f.availability, f.response_time),
+        freelancer=Freelancer(f.name, f.email, cast(Phrase, f.availability), cast(Phrase, f.response_time)),
     )
 
 

@@ -47,9 +47,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         except (ConfigurationError, SecretError) as error:
             raise PluginError(f"client-portal: {error}") from None
         if self.secret.generated:
-            log.warning(
-                "No %s set: generated a local site secret in %s (git-ignored). "
-                "Set %s in CI so links stay the same.",
+            # info, not a warning: a fresh clone must build under `strict: true`
+            log.info(
+                "No %s set: generated a local site secret in %s (git-ignored). Set %s in CI so links stay the same.",
                 self.settings.secret_env,
                 self.secret.source,
                 self.settings.secret_env,
@@ -80,7 +80,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         for page in self.pages:
             files.append(File.generated(config, page.path, content=page.html))
         if self.serving:
-            files.append(File.generated(config, f"{self.settings.url_prefix}/index.html", content=serve_index(self.pages)))
+            files.append(
+                File.generated(config, f"{self.settings.url_prefix}/index.html", content=serve_index(self.pages))
+            )
         log.info("%d client pages built", len(self.pages))
         return files
 

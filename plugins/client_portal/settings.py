@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-
 # A phrase the freelancer writes once, or once per language: {"en": ..., "zh-CN": ...}.
 Phrase = str | Mapping[str, str]
 

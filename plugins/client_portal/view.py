@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +31,7 @@ class Formatter:
     today: date
     gettext: NullTranslations
 
-    def date(self, day: date | datetime) -> str:
+    def full_date(self, day: date | datetime) -> str:
         """A full date, such as "Nov 22, 2026" or "2026年11月22日"."""
         return format_skeleton("yMMMd", insights.local_date(day, self.zone), locale=self.locale)
 

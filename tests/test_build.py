@@ -1,0 +1,180 @@
+"""End-to-end builds of the example portal: pages placed at opaque URLs, nothing leaking."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client_portal.crypto import url_token
+from client_portal.loader import load_clients
+
+from .build import SECRET, build_site, site_files
+from .conftest import ROOT, TODAY
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PORTAL_SECRET", SECRET)
+        env.delenv("CI", raising=False)
+        site_dir = tmp_path_factory.mktemp("site")
+        build_site(ROOT / "mkdocs.yml", site_dir)
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def clients():
+    return load_clients(ROOT / "clients", today=TODAY)
+
+
+def folder_of(client) -> str:
+    return f"p/{url_token(SECRET.encode(), client.id, client.record.access.version)}/"
+
+
+def private_strings(client) -> set[str]:
+    """Text that identifies a client: their name, people, work and ideas."""
+    record = client.record
+    found = {record.name, client.id}
+    found |= {c.name for c in record.contacts} | {c.email for c in record.contacts if c.email}
+    found |= {d.title for d in record.deliverables} | {s.title for s in record.suggestions}
+    found |= {s.title for s in record.schedule} | {r.title for r in record.requests}
+    if record.greeting:
+        found.add(record.greeting.strip().splitlines()[0][:40])
+    return {text for text in found if len(text) >= 6}
+
+
+def test_every_client_gets_a_page_at_its_token(site, clients):
+    assert len(clients) == 5
+    for client in clients:
+        page = site / folder_of(client) / "index.html"
+        assert page.is_file(), client.id
+    assert sorted(p.name for p in (site / "p").iterdir()) == sorted(folder_of(c).split("/")[1] for c in clients)
+
+
+def test_tokens_are_stable_and_change_with_the_access_version(clients):
+    client = clients[0]
+    assert url_token(SECRET.encode(), client.id, 1) == url_token(SECRET.encode(), client.id, 1)
+    assert url_token(SECRET.encode(), client.id, 2) != url_token(SECRET.encode(), client.id, 1)
+    assert url_token(b"another-secret-0123456789abcdef0123", client.id, 1) != url_token(SECRET.encode(), client.id, 1)
+    assert len(url_token(SECRET.encode(), client.id, 1)) == 26
+
+
+def test_no_client_text_outside_its_own_folder(site, clients):
+    files = list(site_files(site))
+    assert any(path == "sitemap.xml.gz" for path, _ in files)
+    assert any(path == "search/search_index.json" for path, _ in files)
+    for client in clients:
+        folder = folder_of(client)
+        token = folder.split("/")[1]
+        # text shared by several records (the freelancer's own holiday) belongs to none of them
+        shared = set().union(*(private_strings(other) for other in clients if other is not client))
+        for path, text in files:
+            if path.startswith(folder):
+                continue
+            for secret_text in (private_strings(client) - shared) | {token}:
+                assert secret_text not in text, f"{client.id}: {secret_text!r} leaked into {path}"
+
+
+def test_client_pages_are_not_in_navigation_search_or_sitemap(site):
+    files = dict(site_files(site))
+    for path in ("sitemap.xml", "sitemap.xml.gz", "search/search_index.json", "404.html", "index.html"):
+        assert "/p/" not in files[path] and '"p/' not in files[path], path
+
+
+def test_records_and_secret_are_never_published(site):
+    names = [path for path, _ in site_files(site)]
+    assert not any(name.endswith((".yml", ".yaml")) or "portal-secret" in name for name in names)
+    assert not any(SECRET in text for _, text in site_files(site))
+
+
+def test_client_pages_carry_noindex_and_no_referrer(site, clients):
+    for client in clients:
+        html = (site / folder_of(client) / "index.html").read_text(encoding="utf-8")
+        assert '<meta name="robots" content="noindex,nofollow,noarchive">' in html
+        assert '<meta name="referrer" content="no-referrer">' in html
+        assert "fonts.googleapis.com" not in html
+
+
+def test_page_language_and_accent_follow_the_record(site, clients):
+    by_id = {c.id: c for c in clients}
+    acme = (site / folder_of(by_id["acme-bakery"]) / "index.html").read_text(encoding="utf-8")
+    lotus = (site / folder_of(by_id["lotus-tea"]) / "index.html").read_text(encoding="utf-8")
+    harbor = (site / folder_of(by_id["harbor-books"]) / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in acme and "--cp-accent:#b5651d" in acme
+    assert '<html lang="zh-CN"' in lotus
+    assert "--cp-accent" not in harbor.split("</head>")[0].split("portal.css")[1]  # no brand: default accent
+
+
+def test_build_does_not_write_the_local_index(site):
+    assert not (site / "p" / "index.html").exists()
+
+
+def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clients):
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    build_site(ROOT / "mkdocs.yml", tmp_path, serving=True)
+    index = (tmp_path / "p" / "index.html").read_text(encoding="utf-8")
+    for client in clients:
+        assert f'href="/{folder_of(client)}"' in index
+
+
+def copy_portal(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True)
+    for name in ("mkdocs.yml", "content", "clients"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path / "mkdocs.yml"
+
+
+def mkdocs(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the real `mkdocs` command, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("CI", "PORTAL_SECRET")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
+    )
+
+
+def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
+    copy_portal(tmp_path / "portal")
+    record = tmp_path / "portal" / "clients" / "acme-bakery.yml"
+    text = record.read_text(encoding="utf-8")
+    line = text[: text.index("status: in_review")].count("\n") + 1
+    record.write_text(text.replace("status: in_review", "status: reviewing"), encoding="utf-8")
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "keep.txt").write_text("previous build")
+    result = mkdocs("build", "-d", str(site_dir), cwd=tmp_path / "portal", env={"PORTAL_SECRET": SECRET})
+    assert result.returncode == 1
+    assert (
+        f"clients/acme-bakery.yml:{line}:13: error: deliverables[4].status: 'reviewing' is not allowed" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
+
+
+def test_build_in_ci_without_secret_fails_clearly(tmp_path):
+    copy_portal(tmp_path / "portal")
+    result = mkdocs("build", "-d", str(tmp_path / "site"), cwd=tmp_path / "portal", env={"CI": "true"})
+    assert result.returncode == 1
+    assert "PORTAL_SECRET is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "portal" / ".portal-secret").exists()
+
+
+def test_local_build_without_secret_generates_a_git_ignored_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    config = copy_portal(tmp_path / "portal")
+    build_site(config, tmp_path / "site")
+    secret_file = tmp_path / "portal" / ".portal-secret"
+    first = secret_file.read_text()
+    build_site(config, tmp_path / "site2")
+    assert secret_file.read_text() == first  # reused, so links stay the same
+    assert sorted(p.name for p in (tmp_path / "site" / "p").iterdir()) == sorted(
+        p.name for p in (tmp_path / "site2" / "p").iterdir()
+    )
+    assert ".portal-secret" in (ROOT / ".gitignore").read_text()

@@ -1,0 +1,176 @@
+"""Rendered client pages: each section's content for the samples on a fixed build date."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from client_portal.loader import parse_record
+from client_portal.markdown_text import render_markdown
+from client_portal.model import Client
+from client_portal.render import Renderer
+from client_portal.view import page_context
+
+from .conftest import TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS, render_sample, text_of
+
+
+@pytest.fixture(scope="module")
+def acme_html() -> str:
+    return render_sample("acme-bakery")
+
+
+@pytest.fixture(scope="module")
+def acme(acme_html) -> str:
+    return text_of(acme_html)
+
+
+def section(html: str, section_id: str) -> str:
+    match = re.search(rf'<section[^>]*id="{section_id}".*?</section>', html, re.S)
+    assert match, f"no section #{section_id}"
+    return match.group(0)
+
+
+def test_header_states_the_situation_in_one_line(acme):
+    assert "Project status for Acme Bakery" in acme
+    assert "Running late 2 in progress 3 need you next: Christmas gift box labels, Fri, Nov 27" in acme
+    assert "Hi Anna, hi Tomasz!" in acme
+    assert "Updated Nov 23, 2026" in acme
+
+
+def test_attention_lists_requests_waiting_and_overdue_with_reply_links(acme_html):
+    html = section(acme_html, "attention")
+    text = text_of(html)
+    assert text.count("Reply") == 4
+    assert "Confirm the delivery zones" in text and "4 days ago" in text
+    assert "Online ordering page Running late, due Fri, Nov 20 · 3 days ago" in text
+    assert "This is late, and that is on me:" in text  # the honest reason is visible
+    assert "About page copy Waiting on you · due Mon, Nov 30 · in 7 days" in text
+    assert "mailto:mei@example.com?subject=About%3A%20About%20page%20copy" in html
+
+
+def test_attention_says_so_quietly_when_nothing_is_needed():
+    text = text_of(section(render_sample("fjord-cycles"), "attention"))
+    assert text == "Needs your attention Nothing needs you right now."
+
+
+def test_deliverables_show_status_timing_progress_and_links(acme_html):
+    html = section(acme_html, "deliverables")
+    text = text_of(html)
+    groups = re.findall(r'<h3 class="cp-group">([^<]+)', html)
+    assert [g.strip() for g in groups] == ["In progress", "In review", "Waiting on you", "Planned", "Delivered"]
+    assert "Delivered Wed, Oct 7 · 2 days early" in text
+    assert "Delivered Fri, Nov 13 · 2 days late" in text
+    assert "Delivered Tue, Nov 17 · 3 days early" in text
+    assert 'value="60"' in html and "60%" in text
+    assert "Was due Fri, Nov 20 · 3 days ago" in text
+    assert "Due Fri, Nov 27 · in 4 days" in text
+    assert re.search(r'<details class="cp-collapsed">\s*<summary>1 cancelled item</summary>', html)
+    assert 'href="https://' in html and "Open the files" in text
+
+
+def test_schedule_upcoming_first_in_the_clients_zone_with_calendar(acme_html):
+    html = section(acme_html, "schedule")
+    text = text_of(html)
+    upcoming = text.split("past dates")[0]
+    assert upcoming.index("Tue, Dec 1") < upcoming.index("Thu, Dec 3 · 15:00") < upcoming.index("Tue, Dec 22")
+    assert "Times are shown in your time zone: Central European Time." in text
+    assert "2 past dates" in text
+    assert "<svg" in html and "Timeline of the next weeks" in html
+    calendar = unquote(re.search(r'href="data:text/calendar;charset=utf-8,([^"]+)"', html).group(1))
+    assert calendar.startswith("BEGIN:VCALENDAR") and calendar.count("BEGIN:VEVENT") == 6
+    assert "DTSTART:20261203T140000Z" in calendar  # 15:00 in Berlin
+
+
+def test_ideas_offer_one_click_replies_for_open_suggestions(acme_html):
+    html = section(acme_html, "ideas")
+    text = text_of(html)
+    assert "Yes, let's do it" in text and "Let's talk" in text
+    assert "subject=Yes%2C%20let%27s%20do%20it%3A%20A%20short%20monthly%20newsletter" in html
+    assert text.count("Yes, let's do it") == 1  # decided ideas show their decision instead
+    assert "Accepted" in text and "Declined" in text and "Done" in text
+
+
+def test_updates_newest_first_last_few_open(acme_html):
+    html = section(acme_html, "updates")
+    dates = re.findall(r'<time datetime="([\d-]+)"', html)
+    assert dates == sorted(dates, reverse=True) and len(dates) == 6
+    assert "3 earlier updates" in text_of(html)
+
+
+def test_preferences_track_record_and_contact(acme):
+    assert "How you like to work Anna signs off on anything customers will see" in acme
+    assert "Track record 2 of 3 delivered on time or early · on average 1 day early" in acme
+    assert "Your contact Mei Chen I reply within one business day. Mon–Fri, 09:00–17:00" in acme
+
+
+def test_contact_hours_in_the_clients_own_zone():
+    text = text_of(render_sample("harbor-books"))
+    assert "Mon–Fri, 09:00–17:00 · 03:00–11:00 your time" in text
+
+
+def test_prospect_gets_a_proposal():
+    html = render_sample("northwind-studio")
+    text = text_of(html)
+    assert "Proposal for Northwind Studio" in text
+    for present in ("Proposed scope", "Proposed timeline", "Ideas for you", "Next step", "Reply to get started"):
+        assert present in text
+    for absent in ("Track record", "Needs your attention", "Updates"):
+        assert absent not in text
+
+
+def test_paused_and_finished_projects_say_so():
+    assert "On hold" in text_of(render_sample("fjord-cycles"))
+    assert "This project is on hold." in text_of(render_sample("fjord-cycles"))
+
+
+def test_empty_sections_disappear():
+    record, _ = parse_record("name: Quiet Co\ncontacts: [{name: A}]\n", Path("q.yml"), today=TODAY)
+    client = Client("quiet-co", Path("q.yml"), record)
+    text = text_of(str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY))))
+    for absent in ("Deliverables", "Schedule", "Ideas", "Updates", "Track record", "How you like", "None", "N/A"):
+        assert absent not in text
+    assert "Nothing needs you right now." in text
+
+
+HOSTILE = """\
+name: "Evil <script>alert(1)</script> Co"
+contacts: [{name: "<img src=x onerror=alert(2)>"}]
+greeting: |
+  Hello <script>alert(3)</script> <img src=x onerror="alert(4)"> [click](javascript:alert(5))
+  <a href="javascript:alert(6)">x</a> <iframe src="https://evil.example"></iframe>
+deliverables:
+  - title: "<b onmouseover=alert(7)>bold</b>"
+    status: in_progress
+    due: 2026-12-01
+    notes: "[ok](https://fine.example) <style>body{display:none}</style> <svg onload=alert(8)>"
+"""
+
+
+def test_hostile_record_text_is_escaped_or_sanitised():
+    record, _ = parse_record(HOSTILE, Path("evil.yml"), today=TODAY)
+    client = Client("evil", Path("evil.yml"), record)
+    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY)))
+    lowered = html.lower()
+    for bad in ("<script", "javascript:", "<iframe", "<style"):
+        assert bad not in lowered, bad
+    assert not re.search(r"<[^>]*\son\w+\s*=", lowered), "an event handler attribute survived"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # names are shown, as text
+    assert '<a href="https://fine.example" rel="noopener noreferrer nofollow">ok</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("**bold**", "<p><strong>bold</strong></p>"),
+        ("[x](mailto:a@b.example)", '<p><a href="mailto:a@b.example" rel="noopener noreferrer nofollow">x</a></p>'),
+        ("[x](data:text/html,hi)", '<p><a rel="noopener noreferrer nofollow">x</a></p>'),
+        ("# Title", "<h3>Title</h3>"),
+        ("<div onclick=x>hi</div>", "hi"),
+    ],
+)
+def test_markdown_is_rendered_safely(markdown, expected):
+    assert str(render_markdown(markdown)).strip() == expected
