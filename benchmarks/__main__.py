@@ -1,0 +1,104 @@
+"""Benchmarks: `make bench`. Prints figures for the README; asserts nothing about time.
+
+1. `client-portal check` on a 2 MB record.
+2. `mkdocs build` of 1,000 clients, against plain MkDocs + Material building the
+   same content as 1,000 hand-written Markdown pages.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SAMPLE = ROOT / "clients" / "acme-bakery.yml"
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "1000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+ENV = os.environ | {"PORTAL_SECRET": "bench-secret-0123456789abcdef0123456789", "NO_MKDOCS_2_WARNING": "1"}
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Best wall time of RUNS runs, and the peak memory of the process in MiB."""
+    best, peak = float("inf"), 0.0
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=cwd, env=ENV, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - started)
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return best, peak
+
+
+def big_record(folder: Path) -> Path:
+    """A valid record of about 2 MB: the sample with thousands of deliverables and updates."""
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    template = {"title": "Deliverable", "status": "in_progress", "due": "2026-12-01", "progress": 50, "notes": "x" * 200}
+    data["deliverables"] = [dict(template, id=f"d-{n}", title=f"Deliverable {n}") for n in range(5000)]
+    data["updates"] = [{"date": "2026-11-01", "text": f"Update {n}: " + "y" * 150} for n in range(2500)]
+    path = folder / "clients" / "big.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def portal(folder: Path, clients: int) -> Path:
+    """A portal with ``clients`` records, copies of the samples under new ids."""
+    folder.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(ROOT / "content", folder / "content")
+    (folder / "clients").mkdir()
+    samples = sorted((ROOT / "clients").glob("*.yml"))
+    for n in range(clients):
+        source = samples[n % len(samples)]
+        (folder / "clients" / f"{source.stem}-{n}.yml").write_bytes(source.read_bytes())
+    return folder
+
+
+def plain_site(folder: Path, clients: int) -> Path:
+    """The same content as hand-written Markdown pages, built by plain MkDocs + Material."""
+    folder.mkdir()
+    (folder / "docs").mkdir()
+    (folder / "mkdocs.yml").write_text(
+        "site_name: Plain\ntheme:\n  name: material\nplugins:\n  - search\n", encoding="utf-8"
+    )
+    samples = sorted((ROOT / "clients").glob("*.yml"))
+    for n in range(clients):
+        data = yaml.safe_load(samples[n % len(samples)].read_text(encoding="utf-8"))
+        lines = [f"# {data['name']}", "", data.get("greeting", ""), "", "## Deliverables", ""]
+        for d in data.get("deliverables", []):
+            lines += [f"### {d['title']}", "", f"**{d['status']}** · due {d.get('due', '')}", "", d.get("notes", ""), ""]
+        lines += ["## Schedule", ""] + [f"- {s['date']}: {s['title']}" for s in data.get("schedule", [])]
+        lines += ["", "## Ideas", ""] + [f"### {s['title']}\n\n{s.get('body', '')}" for s in data.get("suggestions", [])]
+        lines += ["", "## Updates", ""] + [f"- {u['date']}: {u['text']}" for u in data.get("updates", [])]
+        (folder / "docs" / f"client-{n}.md").write_text("\n".join(map(str, lines)), encoding="utf-8")
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    return folder
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        work = Path(temp)
+        checked = portal(work / "check", 0)
+        record = big_record(checked)
+        size = record.stat().st_size / 1e6
+        seconds, memory = timed([str(BIN / "client-portal"), "check"], checked)
+        print(f"check, one {size:.1f} MB record: {seconds:.2f} s, peak {memory:.0f} MiB")
+
+        ours = portal(work / "ours", CLIENTS)
+        portal_seconds, portal_memory = timed([str(BIN / "mkdocs"), "build", "-q"], ours)
+        plain = plain_site(work / "plain", CLIENTS)
+        plain_seconds, plain_memory = timed([str(BIN / "mkdocs"), "build", "-q"], plain)
+        print(f"build, {CLIENTS} clients: {portal_seconds:.1f} s, peak {portal_memory:.0f} MiB")
+        print(f"plain MkDocs + Material, {CLIENTS} Markdown pages: {plain_seconds:.1f} s, peak {plain_memory:.0f} MiB")
+        print(f"ratio: {portal_seconds / plain_seconds:.2f} (target: at most 0.50)")
+
+
+if __name__ == "__main__":
+    main()
