@@ -40,7 +40,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
 def big_record(folder: Path) -> Path:
     """A valid record of about 2 MB: the sample with thousands of deliverables and updates."""
     data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
-    template = {"title": "Deliverable", "status": "in_progress", "due": "2026-12-01", "progress": 50, "notes": "x" * 200}
+    template = {"status": "in_progress", "due": "2026-12-01", "progress": 50, "notes": "x" * 200}
     data["deliverables"] = [dict(template, id=f"d-{n}", title=f"Deliverable {n}") for n in range(5000)]
     data["updates"] = [{"date": "2026-11-01", "text": f"Update {n}: " + "y" * 150} for n in range(2500)]
     path = folder / "clients" / "big.yml"
@@ -73,9 +73,11 @@ def plain_site(folder: Path, clients: int) -> Path:
         data = yaml.safe_load(samples[n % len(samples)].read_text(encoding="utf-8"))
         lines = [f"# {data['name']}", "", data.get("greeting", ""), "", "## Deliverables", ""]
         for d in data.get("deliverables", []):
-            lines += [f"### {d['title']}", "", f"**{d['status']}** · due {d.get('due', '')}", "", d.get("notes", ""), ""]
+            due = d.get("due", "")
+            lines += [f"### {d['title']}", "", f"**{d['status']}** · due {due}", "", d.get("notes", ""), ""]
         lines += ["## Schedule", ""] + [f"- {s['date']}: {s['title']}" for s in data.get("schedule", [])]
-        lines += ["", "## Ideas", ""] + [f"### {s['title']}\n\n{s.get('body', '')}" for s in data.get("suggestions", [])]
+        ideas = data.get("suggestions", [])
+        lines += ["", "## Ideas", ""] + [f"### {s['title']}\n\n{s.get('body', '')}" for s in ideas]
         lines += ["", "## Updates", ""] + [f"- {u['date']}: {u['text']}" for u in data.get("updates", [])]
         (folder / "docs" / f"client-{n}.md").write_text("\n".join(map(str, lines)), encoding="utf-8")
     (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
