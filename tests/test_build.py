@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
+from client_portal import crypto
 from client_portal.crypto import url_token
 from client_portal.loader import load_clients
+from client_portal.publish import client_links
 
 from .build import SECRET, build_site, site_files
 from .conftest import ROOT, TODAY
+from .pages import SETTINGS
+
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PORTAL_SECRET", SECRET)
+        env.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
         env.delenv("CI", raising=False)
         site_dir = tmp_path_factory.mktemp("site")
         build_site(ROOT / "mkdocs.yml", site_dir)
@@ -100,14 +109,71 @@ def test_client_pages_carry_noindex_and_no_referrer(site, clients):
         assert "fonts.googleapis.com" not in html
 
 
-def test_page_language_and_accent_follow_the_record(site, clients):
+def payload_of(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="cp-payload">(.*?)</script>', html, re.S)
+    assert match, "no encrypted payload"
+    return json.loads(match.group(1))
+
+
+def page_html(site: Path, client) -> str:
+    return (site / folder_of(client) / "index.html").read_text(encoding="utf-8")
+
+
+def test_link_pages_open_with_each_contacts_key_only(site, clients):
+    acme = next(c for c in clients if c.id == "acme-bakery")
+    html = page_html(site, acme)
+    payload = payload_of(html)
+    token = folder_of(acme).split("/")[1]
+    links = client_links(SETTINGS, SECRET.encode(), acme)
+    assert len(links) == len(acme.record.contacts) == 2
+    for link in links:
+        key = crypto.from_b64url(link.path.split("#", 1)[1])
+        body = crypto.open_page(payload, token, key)
+        assert "Acme Bakery" in body and 'data-accent="#b5651d"' in body
+    with pytest.raises(KeyError):
+        crypto.open_page(payload, token, bytes(32))
+    with pytest.raises(InvalidTag):  # bound to its own folder: moved elsewhere it does not open
+        crypto.open_page(payload, "another-token", crypto.from_b64url(links[0].path.split("#", 1)[1]))
+
+
+def test_password_page_opens_with_the_password(site, clients):
+    lotus = next(c for c in clients if c.id == "lotus-tea")
+    payload = payload_of(page_html(site, lotus))
+    assert payload["kdf"]["iterations"] >= 600_000
+    key = crypto.password_key(PASSWORD, crypto.from_b64url(payload["kdf"]["salt"]))
+    assert "莲语茶舍" in crypto.open_page(payload, folder_of(lotus).split("/")[1], key)
+
+
+def test_encrypted_pages_hold_nothing_readable(site, clients):
+    for client in clients:
+        html = page_html(site, client)
+        if client.record.access.mode == "unlisted":
+            assert client.record.name in html
+            continue
+        assert "<title>Private page</title>" in html or "<title>私密页面</title>" in html
+        for text in private_strings(client):
+            assert text not in html, f"{client.id}: {text!r} readable in its encrypted page"
+
+
+def test_page_language_follows_the_record(site, clients):
     by_id = {c.id: c for c in clients}
-    acme = (site / folder_of(by_id["acme-bakery"]) / "index.html").read_text(encoding="utf-8")
-    lotus = (site / folder_of(by_id["lotus-tea"]) / "index.html").read_text(encoding="utf-8")
-    harbor = (site / folder_of(by_id["harbor-books"]) / "index.html").read_text(encoding="utf-8")
-    assert '<html lang="en"' in acme and "--cp-accent:#b5651d" in acme
-    assert '<html lang="zh-CN"' in lotus
-    assert "--cp-accent" not in harbor.split("</head>")[0].split("portal.css")[1]  # no brand: default accent
+    assert '<html lang="en"' in page_html(site, by_id["acme-bakery"])
+    assert '<html lang="zh-CN"' in page_html(site, by_id["lotus-tea"])
+
+
+def test_content_security_policy_allows_only_the_own_origin(site, clients):
+    for client in clients:
+        html = page_html(site, client)
+        csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        loads = r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="(?:https?:)?//'
+        assert not re.search(loads, html), "a resource from another origin"
+
+
+def test_robots_txt_disallows_the_prefix_without_tokens(site, clients):
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert robots == "User-agent: *\nDisallow: /p/\n"
 
 
 def test_build_does_not_write_the_local_index(site):
@@ -119,7 +185,7 @@ def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clien
     build_site(ROOT / "mkdocs.yml", tmp_path, serving=True)
     index = (tmp_path / "p" / "index.html").read_text(encoding="utf-8")
     for client in clients:
-        assert f'href="/{folder_of(client)}"' in index
+        assert f'href="/{folder_of(client)}' in index
 
 
 def copy_portal(tmp_path: Path) -> Path:

@@ -40,6 +40,8 @@ class PortalConfig(base.Config):
     timezone = c.Type(str, default="UTC")
     today = c.Optional(c.Type((date, str)))
     freelancer = c.SubConfig(FreelancerConfig)
+    # Also write a `_headers` file (Netlify, Cloudflare Pages) with noindex and no-referrer.
+    headers_file = c.Type(bool, default=False)
 
 
 def settings_from_config(config: PortalConfig, config_file: str | Path | None) -> PortalSettings:

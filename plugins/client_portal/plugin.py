@@ -16,7 +16,7 @@ from .config import PortalConfig, settings_from_config
 from .loader import load_clients
 from .model import Client
 from .problems import RecordError
-from .publish import PortalPage, portal_pages, serve_index
+from .publish import PortalPage, PublishError, headers_file, portal_pages, robots_rules, serve_index
 from .render import ASSETS_DIR, Assets, Renderer
 from .secret import SecretError, SiteSecret, site_secret
 from .settings import PortalSettings, build_date
@@ -74,15 +74,22 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             content = (ASSETS_DIR / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{PORTAL_ASSETS}/{name}", content=content))
         renderer = Renderer([Path(d) for d in config.theme.dirs])
-        self.pages = portal_pages(
-            self.clients, self.settings, self.secret.value, self.today, renderer, lambda depth: _assets(files, depth)
-        )
+        try:
+            self.pages = portal_pages(
+                self.clients, self.settings, self.secret.value, self.today, renderer, lambda d: _assets(files, d)
+            )
+        except PublishError as error:
+            raise PluginError(f"client-portal: {error}") from None
         for page in self.pages:
             files.append(File.generated(config, page.path, content=page.html))
+            if page.notice:
+                log.info(page.notice)
+        _add_robots_rule(files, config, self.settings.url_prefix)
+        if self.config.headers_file:
+            files.append(File.generated(config, "_headers", content=headers_file(self.settings.url_prefix)))
         if self.serving:
-            files.append(
-                File.generated(config, f"{self.settings.url_prefix}/index.html", content=serve_index(self.pages))
-            )
+            index = serve_index(self.pages)
+            files.append(File.generated(config, f"{self.settings.url_prefix}/index.html", content=index))
         log.info("%d client pages built", len(self.pages))
         return files
 
@@ -108,3 +115,13 @@ def _assets(files: Files, depth: int) -> Assets:
         portal_css=up + posixpath.join(PORTAL_ASSETS, "portal.css"),
         portal_js=up + posixpath.join(PORTAL_ASSETS, "portal.js"),
     )
+
+
+def _add_robots_rule(files: Files, config: MkDocsConfig, prefix: str) -> None:
+    """Disallow the client prefix in robots.txt, keeping any robots.txt the site already has."""
+    existing = files.get_file_from_path("robots.txt")
+    text = ""
+    if existing is not None:
+        text = existing.content_string
+        files.remove(existing)
+    files.append(File.generated(config, "robots.txt", content=robots_rules(text, prefix)))

@@ -1,35 +1,101 @@
-"""Where each client page goes in the site, and what it contains."""
+"""Where each client page goes in the site, who can open it, and its finished HTML."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from .crypto import url_token
-from .model import Client
+from . import crypto
+from .model import Client, Contact
 from .render import Assets, Renderer
 from .settings import PortalSettings
 from .view import page_context
 
 
+class PublishError(Exception):
+    """A page cannot be built safely (a password is missing in CI, say)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """One person's way in: the page URL, with their key in the fragment in link mode."""
+
+    contact: str
+    path: str  # relative to the site root; the fragment holds the key in link mode
+
+    def url(self, base_url: str) -> str:
+        """The full link for a site published at ``base_url``."""
+        return base_url.rstrip("/") + "/" + self.path
+
+
 @dataclass(frozen=True)
 class PortalPage:
-    """One built client page: its folder in the site and its finished HTML."""
+    """One built client page: its folder in the site, its links and its HTML."""
 
     client: Client
     folder: str  # relative to the site root, ending in "/"
+    links: list[Link]
     html: str
+    notice: str | None = None  # said once in the build log (never a secret)
 
     @property
     def path(self) -> str:
         return self.folder + "index.html"
 
+    @property
+    def token(self) -> str:
+        return self.folder.rstrip("/").rsplit("/", 1)[-1]
+
+
+def contact_identity(contact: Contact) -> str:
+    """What a contact's key is bound to: their e-mail address, else their name."""
+    return (contact.email or contact.name).strip().lower()
+
 
 def client_folder(settings: PortalSettings, secret: bytes, client: Client) -> str:
     """``<url_prefix>/<token>/``: stable across builds, new when ``access.version`` changes."""
-    return f"{settings.url_prefix}/{url_token(secret, client.id, client.record.access.version)}/"
+    return f"{settings.url_prefix}/{crypto.url_token(secret, client.id, client.record.access.version)}/"
+
+
+def client_links(settings: PortalSettings, secret: bytes, client: Client) -> list[Link]:
+    """One link per contact (key in the fragment in link mode; the bare page otherwise)."""
+    folder = client_folder(settings, secret, client)
+    record = client.record
+    if record.access.mode != "link":
+        names = [c.name for c in record.contacts] or [record.name]
+        return [Link(name, folder) for name in names]
+    return [Link(c.name, folder + "#" + crypto.b64url(_contact_key(secret, client, c))) for c in record.contacts]
+
+
+def _contact_key(secret: bytes, client: Client, contact: Contact) -> bytes:
+    access = client.record.access
+    return crypto.contact_key(secret, client.id, access.version, contact_identity(contact), contact.key_version)
+
+
+def _recipients(
+    client: Client, secret: bytes, environ: Mapping[str, str]
+) -> tuple[list[crypto.Recipient], dict[str, object] | None, str | None]:
+    """Who can open the page, the password KDF parameters, and a notice for the log."""
+    record = client.record
+    if record.access.mode == "link":
+        return [crypto.Recipient(_contact_key(secret, client, c)) for c in record.contacts], None, None
+    name = record.access.password_env or ""
+    password, notice = environ.get(name, ""), None
+    if not password:
+        if environ.get("CI"):
+            raise PublishError(f"{client.id}: the password variable {name} is not set; add it as a CI secret")
+        # Locally the page still builds, locked with a throwaway password nobody knows.
+        password = crypto.b64url(os.urandom(24))
+        notice = f"{client.id}: {name} is not set, so its page was built locked; set it to preview the page"
+    versions = [c.key_version for c in record.contacts]
+    salt = crypto.password_salt(secret, client.id, record.access.version, versions)
+    key = crypto.password_key(password, salt)
+    return [crypto.Recipient(key)], crypto.pbkdf2_parameters(salt), notice
 
 
 def portal_pages(
@@ -39,29 +105,71 @@ def portal_pages(
     today: date,
     renderer: Renderer,
     assets_for: Callable[[int], Assets],
+    environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
-    """Render every client's page."""
-    pages = []
-    for client in clients:
+    """Render and, unless unlisted, encrypt every client's page."""
+
+    def build(client: Client) -> PortalPage:
         folder = client_folder(settings, secret, client)
+        token = folder.rstrip("/").rsplit("/", 1)[-1]
         context = page_context(client, settings, today)
         body = renderer.body(context)
-        title = client.record.name
-        html = renderer.page(context, body=body, title=title, assets=assets_for(folder.count("/")))
-        pages.append(PortalPage(client, folder, html))
-    return pages
+        assets = assets_for(folder.count("/"))
+        links = client_links(settings, secret, client)
+        if client.record.access.mode == "unlisted":
+            html = renderer.page(context, body=body, assets=assets)
+            return PortalPage(client, folder, links, html)
+        recipients, kdf, notice = _recipients(client, secret, environ)
+        payload = crypto.seal_page(str(body), token, recipients, kdf)
+        mode = client.record.access.mode
+        html = renderer.page(context, payload=sealed_json(payload, mode), assets=assets)
+        return PortalPage(client, folder, links, html, notice)
+
+    # Password pages spend ~0.1 s each in PBKDF2, which releases the GIL: use every core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(build, clients))
+
+
+def sealed_json(payload: dict[str, object], mode: str) -> str:
+    """The payload as JSON that is safe inside a <script type="application/json"> element."""
+    text = json.dumps({**payload, "mode": mode}, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def robots_rules(existing: str, prefix: str) -> str:
+    """robots.txt that keeps crawlers out of the client prefix without naming any page."""
+    rule = f"Disallow: /{prefix}/"
+    if rule in existing:
+        return existing
+    if existing.strip():
+        return existing.rstrip("\n") + f"\n\nUser-agent: *\n{rule}\n"
+    return f"User-agent: *\n{rule}\n"
+
+
+def headers_file(prefix: str) -> str:
+    """A `_headers` file for hosts that honour it: the same protections as HTTP headers."""
+    return (
+        f"/{prefix}/*\n"
+        "  X-Robots-Tag: noindex, nofollow, noarchive\n"
+        "  Referrer-Policy: no-referrer\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Cache-Control: no-cache\n"
+    )
 
 
 def serve_index(pages: list[PortalPage]) -> str:
-    """A plain list of every client page, for `mkdocs serve` only: never part of a build."""
+    """A plain list of every client link, for `mkdocs serve` only: never part of a build."""
     items = "\n".join(
-        f'<li><a href="/{escape(p.folder)}">{escape(p.client.record.name)}</a> '
-        f"<small>{escape(p.client.id)} · {escape(p.client.record.access.mode)}</small></li>"
+        f"<li><strong>{escape(p.client.record.name)}</strong> <small>({escape(p.client.record.access.mode)})</small>"
+        + "".join(f'<br><a href="/{escape(link.path)}">{escape(link.contact)}</a>' for link in p.links)
+        + (f"<br><small>{escape(p.notice)}</small>" if p.notice else "")
+        + "</li>"
         for p in sorted(pages, key=lambda p: p.client.record.name.lower())
     )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="robots" content="noindex"><title>Client pages (local preview)</title></head>'
+        '<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">'
+        "<title>Client pages (local preview)</title></head>"
         '<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">'
         "<h1>Client pages</h1><p>Local preview only: this list is never published.</p>"
         f"<ul>{items}</ul></body></html>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -60,9 +62,38 @@ class Renderer:
         env = self.environment(str(context["locale"]))
         return Markup(env.get_template("client-portal/body.html").render(context))  # noqa: S704 - autoescaped template
 
-    def page(self, context: dict[str, Any], *, body: Markup | str, title: str, assets: Assets) -> str:
-        """A whole HTML document around a body (readable, or an encrypted payload)."""
+    def page(
+        self, context: dict[str, Any], *, assets: Assets, body: Markup | None = None, payload: str | None = None
+    ) -> str:
+        """A whole HTML document: the readable body (unlisted) or the encrypted payload and its gate."""
         env = self.environment(str(context["locale"]))
-        accent = context["record"].brand.accent if context["record"].brand else None
-        template = env.get_template("client-portal/page.html")
-        return template.render({**context, "body": Markup(body), "title": title, "assets": assets, "accent": accent})  # noqa: S704
+        brand = context["record"].brand
+        # The accent is inlined only on readable pages; encrypted ones get it after decryption.
+        accent_css = f":root{{--cp-accent:{brand.accent}}}" if brand and brand.accent and payload is None else ""
+        page_context = {
+            **context,
+            "body": body,
+            "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
+            "assets": assets,
+            "accent_css": Markup(accent_css),  # noqa: S704 - a validated hex colour
+            "csp": Markup(content_security_policy([accent_css] if accent_css else [])),  # noqa: S704 - no user text
+        }
+        return env.get_template("client-portal/page.html").render(page_context)
+
+
+def content_security_policy(inline_styles: list[str]) -> str:
+    """Only what a client page needs: its own origin's files, data: images, hashed inline styles."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline_styles
+    )
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src 'self' {hashes}".strip(),
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
