@@ -21,7 +21,7 @@ SETTINGS = PortalSettings(
     freelancer=Freelancer(
         name="Mei Chen",
         email="mei@example.com",
-        availability="Mon–Fri, 09:00–17:00",
+        availability={"en": "Mon–Fri, 09:00–17:00", "zh-CN": "周一至周五 09:00–17:00"},
         response_time={"en": "within one business day", "zh-CN": "一个工作日内"},
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,11 +15,14 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
+from .audit import audit_site
 from .config import read_settings
 from .insights import overdue
-from .loader import read_clients, record_files
-from .model import CLIENT_ID, json_schema
-from .problems import Problem
+from .loader import load_clients, read_clients, record_files
+from .model import CLIENT_ID, Client, json_schema
+from .problems import Problem, RecordError
+from .publish import client_folder, client_links
+from .secret import SecretError, new_secret, site_secret
 from .settings import PortalSettings, build_date
 
 
@@ -119,3 +123,79 @@ def new(client_id: str, config_file: Path) -> None:
     settings.clients_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
+
+
+def _secret(settings: PortalSettings) -> bytes:
+    try:
+        return site_secret(settings.root, settings.secret_env).value
+    except SecretError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+def _valid_clients(settings: PortalSettings) -> list[Client]:
+    try:
+        return load_clients(settings.clients_dir, today=build_date(settings.today), relative_to=Path.cwd())
+    except RecordError as error:
+        click.echo(str(error))
+        click.echo("fix the records first: client-portal check", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
+@_config_option
+def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
+    """Print each client's share links, one per contact."""
+    settings = _settings(config_file)
+    secret = _secret(settings)
+    base = base_url or settings.site_url
+    if not base:
+        click.echo("note: no site_url in mkdocs.yml and no --base-url; printing paths from the site root", err=True)
+        base = "/"
+    rows: list[dict[str, Any]] = []
+    for client in _valid_clients(settings):
+        folder = client_folder(settings.url_prefix, secret, client)
+        found = [{"contact": link.contact, "url": link.url(base)} for link in client_links(settings, secret, client)]
+        rows.append(
+            {
+                "id": client.id,
+                "name": client.record.name,
+                "mode": client.record.access.mode,
+                "path": folder,
+                "links": found,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['name']} ({row['id']}, {row['mode']})")
+        for link in row["links"]:
+            click.echo(f"  {link['contact']}: {link['url']}")
+
+
+@main.command()
+@click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
+@_config_option
+def audit(site_dir: Path, config_file: Path) -> None:
+    """Check a built site for anything that leaks a client; exit 1 on any finding."""
+    settings = _settings(config_file)
+    if not site_dir.is_dir():
+        click.echo(f"error: {site_dir} is not a directory; build the site first (mkdocs build)", err=True)
+        sys.exit(2)
+    secret = _secret(settings)
+    clients = _valid_clients(settings)
+    findings = audit_site(site_dir, clients, secret, settings.url_prefix, os.environ)
+    for finding in findings:
+        click.echo(f"{site_dir.as_posix().rstrip('/')}/{finding}")
+    files = sum(1 for p in site_dir.rglob("*") if p.is_file())
+    click.echo(f"audit: {len(findings)} finding{'s' * (len(findings) != 1)} in {files} files, {len(clients)} clients")
+    sys.exit(1 if findings else 0)
+
+
+@main.command()
+def secret() -> None:
+    """Print a new random site secret (store it as PORTAL_SECRET in CI)."""
+    click.echo(new_secret())

@@ -44,7 +44,7 @@ class PortalConfig(base.Config):
     headers_file = c.Type(bool, default=False)
 
 
-def settings_from_config(config: PortalConfig, config_file: str | Path | None) -> PortalSettings:
+def settings_from_config(config: PortalConfig, config_file: str | Path | None, site_url: str | None) -> PortalSettings:
     """Check the option values and resolve paths against the directory of ``mkdocs.yml``."""
     root = Path(config_file).resolve().parent if config_file else Path.cwd()
     prefix = config.url_prefix.strip("/")
@@ -72,6 +72,7 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None) -
         language=config.language,
         timezone=config.timezone,
         today=today,
+        site_url=site_url or "",
         freelancer=Freelancer(f.name, f.email, cast(Phrase, f.availability), cast(Phrase, f.response_time)),
     )
 
@@ -106,4 +107,5 @@ def read_settings(config_file: Path) -> PortalSettings:
     if errors or warnings:  # an unknown option is a typo, not something to ignore
         found = [*errors, *warnings]
         raise ConfigurationError("; ".join(f"{PLUGIN_NAME}.{name}: {error}" for name, error in found))
-    return settings_from_config(config, config_file)
+    site_url = site_config.get("site_url")
+    return settings_from_config(config, config_file, site_url if isinstance(site_url, str) else None)

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -32,11 +33,17 @@ def page_locale(tag: str) -> Locale:
         wanted = Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError):
         return Locale.parse(FALLBACK)
+    # zh-CN parses to zh_Hans_CN, plain "zh" means Hans too (CLDR's likely subtags), so
+    # matching on language and script keeps zh-TW from getting Simplified Chinese.
+    likely = Locale.parse(get_global("likely_subtags").get(wanted.language, wanted.language))
+    script = wanted.script or likely.script
     catalogs = shipped()
-    # zh-CN parses to zh_Hans_CN; match on language and script so zh-TW does not get Simplified.
-    for key in ((wanted.language, wanted.script), (wanted.language, None)):
-        if key in catalogs:
-            return wanted if key[1] == wanted.script else Locale.parse(catalogs[key])
+    if (wanted.language, script) in catalogs:
+        if wanted.script or script is None:
+            return wanted
+        return Locale(wanted.language, territory=wanted.territory or likely.territory, script=script)
+    if (wanted.language, None) in catalogs:
+        return wanted
     return Locale.parse(FALLBACK)
 
 

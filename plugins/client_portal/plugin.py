@@ -42,7 +42,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            self.settings = settings_from_config(self.config, config.config_file_path)
+            self.settings = settings_from_config(self.config, config.config_file_path, config.site_url)
             self.secret = site_secret(self.settings.root, self.settings.secret_env)
         except (ConfigurationError, SecretError) as error:
             raise PluginError(f"client-portal: {error}") from None

@@ -17,6 +17,9 @@ from .settings import PortalSettings
 from .view import page_context
 
 
+MIN_PASSWORD = 10
+
+
 class PublishError(Exception):
     """A page cannot be built safely (a password is missing in CI, say)."""
 
@@ -57,14 +60,14 @@ def contact_identity(contact: Contact) -> str:
     return (contact.email or contact.name).strip().lower()
 
 
-def client_folder(settings: PortalSettings, secret: bytes, client: Client) -> str:
+def client_folder(prefix: str, secret: bytes, client: Client) -> str:
     """``<url_prefix>/<token>/``: stable across builds, new when ``access.version`` changes."""
-    return f"{settings.url_prefix}/{crypto.url_token(secret, client.id, client.record.access.version)}/"
+    return f"{prefix}/{crypto.url_token(secret, client.id, client.record.access.version)}/"
 
 
 def client_links(settings: PortalSettings, secret: bytes, client: Client) -> list[Link]:
     """One link per contact (key in the fragment in link mode; the bare page otherwise)."""
-    folder = client_folder(settings, secret, client)
+    folder = client_folder(settings.url_prefix, secret, client)
     record = client.record
     if record.access.mode != "link":
         names = [c.name for c in record.contacts] or [record.name]
@@ -92,6 +95,8 @@ def _recipients(
         # Locally the page still builds, locked with a throwaway password nobody knows.
         password = crypto.b64url(os.urandom(24))
         notice = f"{client.id}: {name} is not set, so its page was built locked; set it to preview the page"
+    elif len(password) < MIN_PASSWORD:
+        raise PublishError(f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters")
     versions = [c.key_version for c in record.contacts]
     salt = crypto.password_salt(secret, client.id, record.access.version, versions)
     key = crypto.password_key(password, salt)
@@ -110,7 +115,7 @@ def portal_pages(
     """Render and, unless unlisted, encrypt every client's page."""
 
     def build(client: Client) -> PortalPage:
-        folder = client_folder(settings, secret, client)
+        folder = client_folder(settings.url_prefix, secret, client)
         token = folder.rstrip("/").rsplit("/", 1)[-1]
         context = page_context(client, settings, today)
         body = renderer.body(context)

@@ -45,6 +45,7 @@ class PortalSettings:
     timezone: str = "UTC"
     today: date | None = None
     freelancer: Freelancer = field(default_factory=Freelancer)
+    site_url: str = ""  # where the site is published, for full links
 
 
 def build_date(fixed: date | None, environ: Mapping[str, str] = os.environ) -> date:
