@@ -54,8 +54,14 @@ def test_chinese_catalog_is_complete_and_keeps_placeholders(template_ids):
         source = message.id if isinstance(message.id, str) else message.id[1]
         for string in strings:
             assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(source)), key
-            assert not re.search(r"[A-Za-z]{3,}", PLACEHOLDER.sub("", string).replace("JavaScript", "").replace(
-                "Safari、Chrome、Firefox", "").replace("Edge", "").replace("https", "")), key
+            assert not re.search(
+                r"[A-Za-z]{3,}",
+                PLACEHOLDER.sub("", string)
+                .replace("JavaScript", "")
+                .replace("Safari、Chrome、Firefox", "")
+                .replace("Edge", "")
+                .replace("https", ""),
+            ), key
         translated[key] = strings
     assert set(translated) == template_ids
 

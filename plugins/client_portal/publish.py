@@ -16,7 +16,6 @@ from .render import Assets, Renderer
 from .settings import PortalSettings
 from .view import page_context
 
-
 MIN_PASSWORD = 10
 
 
