@@ -60,7 +60,9 @@ def main(site: Path, out: Path) -> None:
             password_env = None
             if row["mode"] == "password":
                 text = (Path("clients") / f"{client_id}.yml").read_text(encoding="utf-8")
-                password_env = next(line.split(":", 1)[1].strip() for line in text.splitlines() if "password_env" in line)
+                password_env = next(
+                    line.split(":", 1)[1].strip() for line in text.splitlines() if "password_env" in line
+                )
             for label, width in WIDTHS.items():
                 for scheme in ("light", "dark"):
                     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)

@@ -1,0 +1,142 @@
+"""Real-browser fixtures: built sites served on loopback, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from client_portal.loader import load_clients
+from client_portal.model import Client
+from client_portal.publish import Link, client_links
+
+from ..build import SECRET, build_site
+from ..conftest import ROOT, TODAY
+from ..pages import SETTINGS
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery staple"
+# Chromium on a closed network: no background connections, no first-run work.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # an http:// origin that is not localhost, to see the insecure-context message
+    "--host-resolver-rules=MAP portal.test 127.0.0.1",
+]
+
+pytestmark = pytest.mark.browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class Site:
+    """A built portal served on a loopback port."""
+
+    def __init__(self, folder: Path, portal: Path) -> None:
+        self.folder = folder
+        self.portal = portal
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def clients(self) -> dict[str, Client]:
+        return {c.id: c for c in load_clients(self.portal / "clients", today=TODAY)}
+
+    def links(self, client_id: str) -> list[Link]:
+        return client_links(SETTINGS, SECRET.encode(), self.clients()[client_id])
+
+    def url(self, link: Link) -> str:
+        return link.url(self.base)
+
+
+def copy_portal(target: Path) -> Path:
+    """A copy of the example portal that a test may change."""
+    target.mkdir(parents=True)
+    for name in ("mkdocs.yml", "content", "clients"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def build_env() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PORTAL_SECRET", SECRET)
+        env.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+        env.delenv("CI", raising=False)
+        yield
+
+
+def serve_portal(portal: Path, site_dir: Path) -> Site:
+    """Build ``portal`` into ``site_dir`` and serve it."""
+    build_site(portal / "mkdocs.yml", site_dir)
+    return Site(site_dir, portal)
+
+
+@pytest.fixture(scope="session")
+def site(build_env, tmp_path_factory) -> Iterator[Site]:
+    portal = copy_portal(tmp_path_factory.mktemp("portal") / "portal")
+    served = serve_portal(portal, tmp_path_factory.mktemp("site"))
+    yield served
+    served.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Watched:
+    """A page with its console errors, CSP violations and dialogs recorded."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.add_init_script(
+            "window.__csp = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+
+    def csp_violations(self) -> list[str]:
+        return list(self.page.evaluate("window.__csp"))
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def watched(context) -> Watched:
+    return Watched(context.new_page())
