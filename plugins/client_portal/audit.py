@@ -17,7 +17,9 @@ from .model import Client
 from .publish import client_folder
 
 # Shorter texts (a title like "Logo") also occur in ordinary pages; they prove nothing.
+# Measured in UTF-8 bytes, so four Chinese characters (12 bytes) count as distinctive.
 MIN_DISTINCTIVE = 8
+MIN_NAME = 4
 PAYLOAD = re.compile(r'<script type="application/json" id="cp-payload">')
 
 
@@ -43,7 +45,10 @@ def fingerprints(client: Client) -> set[str]:
             texts.add(long_text.strip().splitlines()[0][:60].strip())
     if "-" in client.id:
         texts.add(client.id)
-    return {t for t in texts if len(t) >= MIN_DISTINCTIVE}
+    distinctive = {t for t in texts if len(t.encode("utf-8")) >= MIN_DISTINCTIVE}
+    if len(record.name.encode("utf-8")) >= MIN_NAME:
+        distinctive.add(record.name)
+    return distinctive
 
 
 def site_texts(site: Path) -> Iterator[tuple[str, str]]:

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from mkdocs.exceptions import ConfigurationError
 from . import __version__
 from .audit import audit_site
 from .config import read_settings
-from .insights import overdue
+from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files
 from .model import CLIENT_ID, Client, json_schema
 from .problems import Problem, RecordError
@@ -94,6 +94,21 @@ def check(config_file: Path) -> None:
 def schema(config_file: Path) -> None:
     """Print the JSON Schema of a client record."""
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def _record_template(client_id: str, today: date) -> str:
+    """A commented record for a new client that passes `check` as it is."""
+    name = " ".join(word.capitalize() for word in client_id.split("-"))
+    return (
+        files("client_portal")
+        .joinpath("scaffold/record.yml")
+        .read_text(encoding="utf-8")
+        .replace("<NAME>", name)
+        .replace("<CONTACT>", "Your contact's name")
+        .replace("<EMAIL>", f"hello@{client_id}.example")
+        .replace("<TODAY>", today.isoformat())
+        .replace("<DUE>", (today + timedelta(days=14)).isoformat())
+    )
 
 
 @main.command()
@@ -199,3 +214,103 @@ def audit(site_dir: Path, config_file: Path) -> None:
 def secret() -> None:
     """Print a new random site secret (store it as PORTAL_SECRET in CI)."""
     click.echo(new_secret())
+
+
+STATUS_COLOURS = {
+    "overdue": "red",
+    "due_soon": "yellow",
+    "waiting_on_client": "magenta",
+    "open_request": "cyan",
+    "awaiting_answer": "blue",
+}
+STATUS_LABELS = {
+    "overdue": "overdue",
+    "due_soon": "due soon",
+    "waiting_on_client": "waiting on client",
+    "open_request": "open request",
+    "awaiting_answer": "awaiting answer",
+}
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_config_option
+def status(as_json: bool, config_file: Path) -> None:
+    """Your overview across all clients: overdue, due soon, waiting, open requests, open ideas."""
+    settings = _settings(config_file)
+    today = build_date(settings.today)
+    rows = [
+        (client, item)
+        for client in _valid_clients(settings)
+        if client.record.stage in ("active", "prospect")
+        for item in status_items(client.record, today)
+    ]
+    rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))
+    if as_json:
+        payload = [
+            {
+                "client": client.id,
+                "name": client.record.name,
+                "urgency": item.urgency,
+                "kind": item.kind,
+                "title": item.title,
+                "due": item.due.isoformat() if item.due else None,
+                "days_left": item.days_left,
+            }
+            for client, item in rows
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"Nothing needs you across {len(_valid_clients(settings))} clients. ({today.isoformat()})")
+        return
+    width = max(len(label) for label in STATUS_LABELS.values())
+    for client, item in rows:
+        label = click.style(STATUS_LABELS[item.urgency].ljust(width), fg=STATUS_COLOURS[item.urgency], bold=True)
+        when = ""
+        if item.due is not None and item.days_left is not None:
+            relative = f"{-item.days_left}d late" if item.days_left < 0 else f"in {item.days_left}d"
+            when = f"  due {item.due.isoformat()} ({relative})"
+        click.echo(f"{label}  {client.record.name}: {item.title} [{item.kind}]{when}")
+    click.echo(f"{len(rows)} items across {len({c.id for c, _ in rows})} clients, as of {today.isoformat()}")
+
+
+INIT_FILES = {
+    "mkdocs.yml": "mkdocs.yml",
+    "content/index.md": "index.md",
+    ".gitignore": "gitignore",
+    "README.md": "README.md",
+    "requirements.txt": "requirements.txt",
+}
+HOST_FILES = {
+    "github": (".github/workflows/publish.yml", "github-workflow.yml"),
+    "gitlab": (".gitlab-ci.yml", "gitlab-ci.yml"),
+}
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
+@click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
+@click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
+def init(directory: Path, name: str, email: str, host: str) -> None:
+    """Create a new portal repository in DIRECTORY, ready to push."""
+    scaffold = files("client_portal").joinpath("scaffold")
+    targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
+    today = build_date(None)
+    contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
+    contents["clients/example-client.yml"] = _record_template("example-client", today)
+    contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    existing = sorted(path for path in contents if (directory / path).exists())
+    if existing:
+        click.echo(f"error: not overwriting existing files in {directory}: {', '.join(existing)}", err=True)
+        sys.exit(1)
+    for path, text in contents.items():
+        target = directory / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = text.replace("<NAME>", name).replace("<EMAIL>", email).replace("<VERSION>", __version__)
+        target.write_text(text, encoding="utf-8")
+    click.echo(f"Created a portal in {directory}. Next:")
+    click.echo("  client-portal new CLIENT-ID      # one record per client")
+    click.echo("  mkdocs serve                     # preview")
+    click.echo("  client-portal secret             # store as the PORTAL_SECRET repository secret")

@@ -283,3 +283,50 @@ def sorted_suggestions(record: Record) -> list[Suggestion]:
 def sorted_updates(record: Record) -> list[tuple[date, str]]:
     """The update log, newest first."""
     return sorted(((u.date, u.text) for u in record.updates), key=lambda u: u[0], reverse=True)
+
+
+Urgency = Literal["overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer"]
+URGENCY_ORDER: tuple[Urgency, ...] = ("overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer")
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    """One line of the freelancer's own overview."""
+
+    urgency: Urgency
+    kind: Literal["deliverable", "request", "suggestion"]
+    title: str
+    due: date | None
+    days_left: int | None
+
+
+def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusItem]:
+    """What needs the freelancer's eye for one client, most urgent first."""
+    found: list[StatusItem] = []
+    for deliverable in record.deliverables:
+        if deliverable.status in CLOSED_STATUSES:
+            continue
+        days = _days_left(deliverable.due, today)
+        if deliverable.status == "waiting_on_client":
+            urgency: Urgency | None = "waiting_on_client"
+        elif days is not None and days < 0:
+            urgency = "overdue"
+        elif days is not None and days <= horizon:
+            urgency = "due_soon"
+        else:
+            urgency = None
+        if urgency:
+            found.append(StatusItem(urgency, "deliverable", deliverable.title, deliverable.due, days))
+    for request in record.requests:
+        if request.done:
+            continue
+        days = _days_left(request.due, today)
+        urgency = "overdue" if days is not None and days < 0 else "open_request"
+        found.append(StatusItem(urgency, "request", request.title, request.due, days))
+    found += [StatusItem("awaiting_answer", "suggestion", s.title, None, None) for s in open_suggestions(record)]
+    return sorted(found, key=urgency_key)
+
+
+def urgency_key(item: StatusItem) -> tuple[int, int]:
+    """Sort key: by urgency, then by days left (soonest or most overdue first)."""
+    return URGENCY_ORDER.index(item.urgency), item.days_left if item.days_left is not None else 10_000

@@ -1,0 +1,176 @@
+"""links, audit, status and secret: the commands around a built portal."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from client_portal.cli import main
+
+from .build import SECRET, build_site
+from .conftest import ROOT
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def portal(tmp_path, monkeypatch) -> Path:
+    """A copy of the example portal as the working directory, with its secrets set."""
+    for name in ("mkdocs.yml", "content", "clients"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CI", raising=False)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_links_json_lists_one_link_per_contact(portal):
+    result = run("links", "--json", "--base-url", "https://mei.example/portal/")
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.output)}
+    acme = rows["acme-bakery"]
+    assert acme["name"] == "Acme Bakery" and acme["mode"] == "link"
+    assert re.fullmatch(r"p/[a-z2-7]{26}/", acme["path"])
+    assert [link["contact"] for link in acme["links"]] == ["Anna Weber", "Tomasz Nowak"]
+    for link in acme["links"]:
+        assert re.fullmatch(r"https://mei\.example/portal/p/[a-z2-7]{26}/#[A-Za-z0-9_-]{43}", link["url"])
+    assert rows["lotus-tea"]["links"][0]["url"].endswith(rows["lotus-tea"]["path"])  # password: no key in the link
+    assert rows["harbor-books"]["mode"] == "unlisted"
+
+
+def test_links_match_the_built_site(portal, tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    build_site(portal / "mkdocs.yml", site)
+    rows = json.loads(run("links", "--json").output)
+    for row in rows:
+        assert (site / row["path"] / "index.html").is_file()
+
+
+def test_links_are_stable_and_use_site_url(portal):
+    first, second = run("links").output, run("links").output
+    assert first == second
+    assert "https://portal.mei.example/p/" in first
+
+
+def test_audit_passes_on_a_clean_build_and_fails_on_a_planted_name(portal, tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    build_site(portal / "mkdocs.yml", site)
+    clean = run("audit", str(site))
+    assert clean.exit_code == 0, clean.output
+    assert re.search(r"audit: 0 findings in \d+ files, 5 clients", clean.output)
+    index = site / "index.html"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("</body>", "<p>Proud to work with Acme Bakery</p></body>")
+    )
+    planted = run("audit", str(site))
+    assert planted.exit_code == 1
+    assert f"{site.as_posix()}/index.html: text of client 'acme-bakery' appears outside its folder: 'Acme Bakery'" in (
+        planted.output
+    )
+
+
+def test_audit_finds_leaks_in_compressed_files_and_readable_encrypted_pages(portal, tmp_path_factory):
+    import gzip
+
+    site = tmp_path_factory.mktemp("site")
+    build_site(portal / "mkdocs.yml", site)
+    sitemap = site / "sitemap.xml.gz"
+    sitemap.write_bytes(
+        gzip.compress(gzip.decompress(sitemap.read_bytes()).replace(b"</urlset>", "莲语茶舍</urlset>".encode()))
+    )
+    links = {row["id"]: row for row in json.loads(run("links", "--json").output)}
+    acme_page = site / links["acme-bakery"]["path"] / "index.html"
+    acme_page.write_text(acme_page.read_text(encoding="utf-8").replace("</main>", "<p>Tomasz Nowak</p></main>"))
+    (site / "acme-bakery.yml").write_text("name: Acme Bakery\n")
+    result = run("audit", str(site))
+    assert result.exit_code == 1
+    assert "sitemap.xml.gz: text of client 'lotus-tea' appears outside its folder: '莲语茶舍'" in result.output
+    assert "readable text of 'acme-bakery' in its encrypted page: 'Tomasz Nowak'" in result.output
+    assert "acme-bakery.yml: a YAML file is published" in result.output
+
+
+def test_audit_finds_a_published_secret_and_a_missing_page(portal, tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    build_site(portal / "mkdocs.yml", site)
+    (site / "debug.txt").write_text(f"secret={SECRET} password={PASSWORD}")
+    links = {row["id"]: row for row in json.loads(run("links", "--json").output)}
+    shutil.rmtree(site / links["fjord-cycles"]["path"])
+    result = run("audit", str(site))
+    assert result.exit_code == 1
+    assert "debug.txt: the site secret appears in this file" in result.output
+    assert "debug.txt: the password in LOTUS_TEA_PORTAL_PASSWORD appears in this file" in result.output
+    assert "no page was built for client 'fjord-cycles'" in result.output
+    assert SECRET not in result.output and PASSWORD not in result.output
+
+
+def test_audit_fails_when_no_client_page_was_built(portal, tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    (site / "index.html").write_text("<p>a site built without the plugin</p>")
+    result = run("audit", str(site))
+    assert result.exit_code == 1
+    assert "no client page was built" in result.output
+
+
+def test_audit_of_a_missing_directory_is_a_usage_error(portal):
+    result = run("audit", "nowhere")
+    assert result.exit_code == 2
+    assert "build the site first" in result.output
+
+
+def test_status_sorts_by_urgency(portal):
+    result = run("status")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("overdue") and "Confirm the delivery zones" in lines[0] and "(4d late)" in lines[0]
+    kinds = [line.split("  ")[0].strip() for line in lines[:-1]]
+    order = ["overdue", "due soon", "waiting on client", "open request", "awaiting answer"]
+    assert kinds == sorted(kinds, key=order.index)
+    assert "Fjord Cycles" not in result.output  # paused projects are left out
+    assert lines[-1] == "16 items across 4 clients, as of 2026-11-23"
+    assert "\x1b[" not in result.output  # plain when piped
+
+
+def test_status_json(portal):
+    items = json.loads(run("status", "--json").output)
+    assert items[0] == {
+        "client": "acme-bakery",
+        "name": "Acme Bakery",
+        "urgency": "overdue",
+        "kind": "request",
+        "title": "Confirm the delivery zones and the minimum order for delivery",
+        "due": "2026-11-19",
+        "days_left": -4,
+    }
+    assert {item["urgency"] for item in items} == {
+        "overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer",
+    }  # fmt: skip
+
+
+def test_status_is_coloured_on_a_terminal(portal):
+    result = CliRunner().invoke(main, ["status"], color=True)
+    assert "\x1b[31m\x1b[1moverdue" in result.output
+
+
+def test_secret_prints_a_fresh_random_secret():
+    first, second = run("secret").output.strip(), run("secret").output.strip()
+    assert first != second and len(first) >= 40
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", first)
+
+
+def test_links_in_ci_without_secret_is_a_clear_error(portal, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET")
+    monkeypatch.setenv("CI", "true")
+    result = run("links")
+    assert result.exit_code == 2
+    assert "PORTAL_SECRET is not set" in result.output
