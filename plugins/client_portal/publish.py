@@ -112,26 +112,28 @@ def portal_pages(
     environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
     """Render and, unless unlisted, encrypt every client's page."""
-
-    def build(client: Client) -> PortalPage:
+    # Password keys cost ~0.1 s each in PBKDF2, which releases the GIL: derive them on
+    # every core first. Rendering is pure Python, so it runs in this thread.
+    sealed = [c for c in clients if c.record.access.mode != "unlisted"]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        keys = dict(
+            zip((c.id for c in sealed), pool.map(lambda c: _recipients(c, secret, environ), sealed), strict=True)
+        )
+    pages = []
+    for client in clients:
         folder = client_folder(settings.url_prefix, secret, client)
-        token = folder.rstrip("/").rsplit("/", 1)[-1]
         context = page_context(client, settings, today)
         body = renderer.body(context)
         assets = assets_for(folder.count("/"))
         links = client_links(settings, secret, client)
-        if client.record.access.mode == "unlisted":
-            html = renderer.page(context, body=body, assets=assets)
-            return PortalPage(client, folder, links, html)
-        recipients, kdf, notice = _recipients(client, secret, environ)
-        payload = crypto.seal_page(str(body), token, recipients, kdf)
-        mode = client.record.access.mode
-        html = renderer.page(context, payload=sealed_json(payload, mode), assets=assets)
-        return PortalPage(client, folder, links, html, notice)
-
-    # Password pages spend ~0.1 s each in PBKDF2, which releases the GIL: use every core.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(build, clients))
+        if client.id not in keys:
+            pages.append(PortalPage(client, folder, links, renderer.page(context, body=body, assets=assets)))
+            continue
+        recipients, kdf, notice = keys[client.id]
+        token = folder.rstrip("/").rsplit("/", 1)[-1]
+        payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
+        pages.append(PortalPage(client, folder, links, renderer.page(context, payload=payload, assets=assets), notice))
+    return pages
 
 
 def sealed_json(payload: dict[str, object], mode: str) -> str:

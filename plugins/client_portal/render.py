@@ -6,7 +6,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +50,22 @@ class Renderer:
                 autoescape=select_autoescape(default=True, default_for_string=True),
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
-                trim_blocks=False,
-                lstrip_blocks=False,
+                # a Renderer lives for one build, so templates need no re-checking on every page
+                auto_reload=False,
             )
+            env.globals["svg_icon"] = self.icon
             env.install_gettext_translations(translations(locale_name), newstyle=True)  # type: ignore[attr-defined]
             self._environments[locale_name] = env
         return self._environments[locale_name]
+
+    @cache  # noqa: B019 - a Renderer lives for one build; the cache goes with it
+    def icon(self, name: str) -> Markup:
+        """An SVG icon from the theme's `.icons` folder (Material's), inline."""
+        for folder in self.search_path:
+            path = folder / ".icons" / f"{name}.svg"
+            if path.is_file():
+                return Markup(path.read_text(encoding="utf-8"))  # noqa: S704 - the theme's own icon files
+        return Markup("")
 
     def body(self, context: dict[str, Any]) -> Markup:
         """The page content: every section for one client."""
