@@ -130,6 +130,7 @@ def test_link_pages_open_with_each_contacts_key_only(site, clients):
         key = crypto.from_b64url(link.path.split("#", 1)[1])
         body = crypto.open_page(payload, token, key)
         assert "Acme Bakery" in body and 'data-accent="#b5651d"' in body
+        assert '<img class="cp-logo" src="data:image/svg+xml;base64,' in body
     with pytest.raises(KeyError):
         crypto.open_page(payload, token, bytes(32))
     with pytest.raises(InvalidTag):  # bound to its own folder: moved elsewhere it does not open
@@ -182,6 +183,7 @@ def test_build_does_not_write_the_local_index(site):
 
 def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clients):
     monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
     build_site(ROOT / "mkdocs.yml", tmp_path, serving=True)
     index = (tmp_path / "p" / "index.html").read_text(encoding="utf-8")
     for client in clients:
@@ -220,6 +222,15 @@ def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
     )
     assert "Traceback" not in result.stderr
     assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
+
+
+def test_missing_logo_fails_the_build_clearly(tmp_path):
+    copy_portal(tmp_path / "portal")
+    (tmp_path / "portal" / "clients" / "logos" / "acme-bakery.svg").unlink()
+    result = mkdocs("build", "-d", str(tmp_path / "site"), cwd=tmp_path / "portal", env={"PORTAL_SECRET": SECRET})
+    assert result.returncode == 1
+    assert "acme-bakery: brand.logo: logos/acme-bakery.svg not found" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_build_in_ci_without_secret_fails_clearly(tmp_path):

@@ -36,7 +36,7 @@ def section(html: str, section_id: str) -> str:
 
 def test_header_states_the_situation_in_one_line(acme):
     assert "Project status for Acme Bakery" in acme
-    assert "Running late 2 in progress 3 need you next: Christmas gift box labels, Fri, Nov 27" in acme
+    assert "Running late 3 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
     assert "Hi Anna, hi Tomasz!" in acme
     assert "Updated Nov 23, 2026" in acme
 

@@ -91,6 +91,18 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _logo(value: str) -> str:
+    if value.startswith(("http://", "https://")):
+        return _http_url(value)
+    if ":" in value or value.startswith(("/", "\\")) or ".." in value.replace("\\", "/").split("/"):
+        raise _invalid(
+            "logo", f"{value!r} must be an http(s) link or a path next to the records, such as logos/acme.svg"
+        )
+    if not value.lower().endswith((".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")):
+        raise _invalid("logo", f"{value!r} is not an image file (.svg, .png, .jpg, .webp, .gif)")
+    return value
+
+
 def _language(value: str) -> str:
     try:
         Locale.parse(value, sep="-")
@@ -156,6 +168,11 @@ class Contact(Strict):
     email: Email | None = None
     key_version: Version = Field(1, description="Bump to revoke this person's old link.")
 
+    @property
+    def identity(self) -> str:
+        """What this person's key is bound to: their e-mail address, else their name."""
+        return (self.email or self.name).strip().lower()
+
 
 class Access(Strict):
     """How the page is protected."""
@@ -183,7 +200,9 @@ class Brand(Strict):
     """The client's own look."""
 
     accent: HexColour | None = Field(None, description='CSS hex colour such as "#b5651d".')
-    logo: HttpUrl | None = None
+    logo: Annotated[str, AfterValidator(_logo)] | None = Field(
+        None, description="An image next to the records (logos/acme.svg) or an http(s) URL; inlined at build time."
+    )
 
 
 class Deliverable(Strict):
@@ -286,6 +305,13 @@ class Record(Strict):
         violations: list[tuple[str, str]] = []
         if self.access.mode in ("link", "password") and not self.contacts:
             violations.append(("contacts", f"{self.access.mode} access needs at least one person under 'contacts'"))
+        people: dict[str, int] = {}
+        for index, contact in enumerate(self.contacts):
+            if contact.identity in people:
+                first = people[contact.identity] + 1
+                message = f"the same person as contact #{first}; each contact needs their own e-mail"
+                violations.append((f"contacts.{index}", message))
+            people.setdefault(contact.identity, index)
         seen: dict[str, int] = {}
         for index, deliverable in enumerate(self.deliverables):
             if deliverable.key in seen:

@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 
 from . import crypto
+from .logo import LogoError, logo_data_uri
 from .model import Client, Contact
 from .render import Assets, Renderer
 from .settings import PortalSettings
@@ -54,11 +55,6 @@ class PortalPage:
         return self.folder.rstrip("/").rsplit("/", 1)[-1]
 
 
-def contact_identity(contact: Contact) -> str:
-    """What a contact's key is bound to: their e-mail address, else their name."""
-    return (contact.email or contact.name).strip().lower()
-
-
 def client_folder(prefix: str, secret: bytes, client: Client) -> str:
     """``<url_prefix>/<token>/``: stable across builds, new when ``access.version`` changes."""
     return f"{prefix}/{crypto.url_token(secret, client.id, client.record.access.version)}/"
@@ -76,7 +72,7 @@ def client_links(settings: PortalSettings, secret: bytes, client: Client) -> lis
 
 def _contact_key(secret: bytes, client: Client, contact: Contact) -> bytes:
     access = client.record.access
-    return crypto.contact_key(secret, client.id, access.version, contact_identity(contact), contact.key_version)
+    return crypto.contact_key(secret, client.id, access.version, contact.identity, contact.key_version)
 
 
 def _recipients(
@@ -122,7 +118,7 @@ def portal_pages(
     pages = []
     for client in clients:
         folder = client_folder(settings.url_prefix, secret, client)
-        context = page_context(client, settings, today)
+        context = page_context(client, settings, today, logo_src=_logo(client, settings))
         body = renderer.body(context)
         assets = assets_for(folder.count("/"))
         links = client_links(settings, secret, client)
@@ -134,6 +130,16 @@ def portal_pages(
         payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
         pages.append(PortalPage(client, folder, links, renderer.page(context, payload=payload, assets=assets), notice))
     return pages
+
+
+def _logo(client: Client, settings: PortalSettings) -> str | None:
+    brand = client.record.brand
+    if brand is None or brand.logo is None:
+        return None
+    try:
+        return logo_data_uri(brand.logo, settings.clients_dir)
+    except LogoError as error:
+        raise PublishError(f"{client.id}: brand.logo: {error}") from None
 
 
 def sealed_json(payload: dict[str, object], mode: str) -> str:

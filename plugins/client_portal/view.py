@@ -94,7 +94,9 @@ def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date
     return None if shown == original else "–".join(shown)
 
 
-def page_context(client: Client, settings: PortalSettings, today: date) -> dict[str, Any]:
+def page_context(
+    client: Client, settings: PortalSettings, today: date, *, logo_src: str | None = None
+) -> dict[str, Any]:
     """The template context of one client page."""
     record = client.record
     locale = page_locale(record.language or settings.language)
@@ -115,6 +117,7 @@ def page_context(client: Client, settings: PortalSettings, today: date) -> dict[
         "today": today,
         "lang": lang,
         "contact": contact,
+        "logo_src": logo_src,  # a data: URI; pages load nothing from other origins
         "locale": locale,
         "fmt": fmt,
         "md": render_markdown,

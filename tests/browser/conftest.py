@@ -22,6 +22,7 @@ from ..conftest import ROOT, TODAY
 from ..pages import SETTINGS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = bool(os.environ.get("CI"))  # read at import: fixtures below unset CI for local-style builds
 PASSWORD = "correct horse battery staple"
 # Chromium on a closed network: no background connections, no first-run work.
 CHROMIUM_ARGS = [
@@ -101,7 +102,7 @@ def site(build_env, tmp_path_factory) -> Iterator[Site]:
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium"
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     with sync_playwright() as playwright:
