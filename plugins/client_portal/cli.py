@@ -1,4 +1,8 @@
-"""The ``client-portal`` command: a thin layer over the functions the plugin uses."""
+"""The ``client-portal`` command: a thin layer over the functions the plugin uses.
+
+Building, encrypting and auditing are imported inside the commands that use them,
+so `check` (run on every commit) starts in a fraction of the time.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,11 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
-from .audit import audit_site
 from .config import read_settings
 from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files
 from .model import CLIENT_ID, Client, json_schema
 from .problems import Problem, RecordError
-from .publish import client_folder, client_links
-from .secret import SecretError, new_secret, site_secret
 from .settings import PortalSettings, build_date
 
 
@@ -123,24 +124,15 @@ def new(client_id: str, config_file: Path) -> None:
     if target.exists():
         click.echo(f"error: {_shown(target)} already exists; not overwriting it", err=True)
         sys.exit(1)
-    today = build_date(settings.today)
-    name = " ".join(word.capitalize() for word in client_id.split("-"))
-    text = (
-        files("client_portal")
-        .joinpath("scaffold/record.yml")
-        .read_text(encoding="utf-8")
-        .replace("<NAME>", name)
-        .replace("<CONTACT>", "Your contact's name")
-        .replace("<EMAIL>", f"hello@{client_id}.example")
-        .replace("<TODAY>", today.isoformat())
-        .replace("<DUE>", (today + timedelta(days=14)).isoformat())
-    )
+    text = _record_template(client_id, build_date(settings.today))
     settings.clients_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
 
 
 def _secret(settings: PortalSettings) -> bytes:
+    from .secret import SecretError, site_secret
+
     try:
         return site_secret(settings.root, settings.secret_env).value
     except SecretError as error:
@@ -163,6 +155,8 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @_config_option
 def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
     """Print each client's share links, one per contact."""
+    from .publish import client_folder, client_links
+
     settings = _settings(config_file)
     secret = _secret(settings)
     base = base_url or settings.site_url
@@ -196,6 +190,8 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
 @_config_option
 def audit(site_dir: Path, config_file: Path) -> None:
     """Check a built site for anything that leaks a client; exit 1 on any finding."""
+    from .audit import audit_site
+
     settings = _settings(config_file)
     if not site_dir.is_dir():
         click.echo(f"error: {site_dir} is not a directory; build the site first (mkdocs build)", err=True)
@@ -213,6 +209,8 @@ def audit(site_dir: Path, config_file: Path) -> None:
 @main.command()
 def secret() -> None:
     """Print a new random site secret (store it as PORTAL_SECRET in CI)."""
+    from .secret import new_secret
+
     click.echo(new_secret())
 
 
