@@ -224,6 +224,50 @@ def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
     assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
 
 
+def test_templates_can_be_overridden_from_custom_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    config = copy_portal(tmp_path / "portal")
+    text = config.read_text(encoding="utf-8").replace(
+        "  name: material\n", "  name: material\n  custom_dir: overrides\n"
+    )
+    config.write_text(text + "\n", encoding="utf-8")
+    partial = tmp_path / "portal" / "overrides" / "client-portal" / "partials" / "contact.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text('<section id="contact"><p>Call me: {{ freelancer.name }}</p></section>', encoding="utf-8")
+    build_site(config, tmp_path / "site")
+    harbor = next(c for c in load_clients(ROOT / "clients", today=TODAY) if c.id == "harbor-books")
+    html = (tmp_path / "site" / folder_of(harbor) / "index.html").read_text(encoding="utf-8")
+    assert "<p>Call me: Mei Chen</p>" in html
+
+
+def test_headers_file_is_written_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    config = copy_portal(tmp_path / "portal")
+    text = config.read_text(encoding="utf-8").replace(
+        "      url_prefix: p\n", "      url_prefix: p\n      headers_file: true\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    build_site(config, tmp_path / "site")
+    headers = (tmp_path / "site" / "_headers").read_text(encoding="utf-8")
+    assert (
+        headers.startswith("/p/*\n")
+        and "X-Robots-Tag: noindex" in headers
+        and "Referrer-Policy: no-referrer" in headers
+    )
+
+
+def test_existing_robots_txt_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    config = copy_portal(tmp_path / "portal")
+    (tmp_path / "portal" / "content" / "robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n")
+    build_site(config, tmp_path / "site")
+    robots = (tmp_path / "site" / "robots.txt").read_text(encoding="utf-8")
+    assert robots == "User-agent: *\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /p/\n"
+
+
 def test_missing_logo_fails_the_build_clearly(tmp_path):
     copy_portal(tmp_path / "portal")
     (tmp_path / "portal" / "clients" / "logos" / "acme-bakery.svg").unlink()

@@ -190,6 +190,38 @@ def test_calendar_replies_and_relative_dates_work_after_decryption(site, watched
     assert_clean(watched)
 
 
+@pytest.mark.parametrize("client_id", ["acme-bakery", "lotus-tea"])
+def test_print_is_a_one_page_report_without_buttons(site, watched, client_id):
+    page = watched.page
+    page.goto(site.url(site.links(client_id)[0]))
+    if client_id == "lotus-tea":
+        page.fill("#cp-password", PASSWORD)
+        page.click("#cp-password-form button")
+    expect(page.locator("#cp-content")).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    page.emulate_media(media="print")
+    assert page.locator(".cp-action:visible").count() == 0
+    expect(page.locator("#attention")).to_be_visible()
+
+
+def test_readable_at_360_pixels(site, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        for client_id in ("acme-bakery", "northwind-studio", "harbor-books"):
+            page = context.new_page()
+            page.goto(site.url(site.links(client_id)[0]))
+            expect(page.locator("#cp-content")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, client_id
+            small = page.evaluate(
+                "[...document.querySelectorAll('#cp-content a.md-button, #cp-content summary')]"
+                ".filter(e => e.getBoundingClientRect().height < 44).length"
+            )
+            assert small == 0, f"{client_id}: tap targets under 44 px"
+    finally:
+        context.close()
+
+
 def test_dark_scheme_follows_the_system(site, browser):
     context = browser.new_context(color_scheme="dark")
     try:

@@ -1,5 +1,5 @@
 /* Client pages: open encrypted pages with WebCrypto, follow the system colour scheme,
-   keep relative dates true, print cleanly. No third-party code, no eval. */
+   keep relative dates true. No third-party code, no eval. */
 (function () {
   "use strict";
 
@@ -31,21 +31,6 @@
     });
   }
 
-  /* ---- print the whole report: open collapsed sections, then restore ---- */
-  function openForPrint(root) {
-    var closed = [];
-    window.addEventListener("beforeprint", function () {
-      root.querySelectorAll("details:not([open])").forEach(function (el) {
-        closed.push(el);
-        el.open = true;
-      });
-    });
-    window.addEventListener("afterprint", function () {
-      closed.forEach(function (el) { el.open = false; });
-      closed = [];
-    });
-  }
-
   function enhance(root) {
     var page = root.querySelector(".cp-page");
     var accent = page && page.getAttribute("data-accent");
@@ -53,7 +38,6 @@
       document.documentElement.style.setProperty("--cp-accent", accent);
     }
     refreshRelativeDates(root);
-    openForPrint(root);
   }
 
   /* ---- decryption ---- */
