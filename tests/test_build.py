@@ -299,3 +299,12 @@ def test_local_build_without_secret_generates_a_git_ignored_one(tmp_path, monkey
         p.name for p in (tmp_path / "site2" / "p").iterdir()
     )
     assert ".portal-secret" in (ROOT / ".gitignore").read_text()
+
+
+def test_public_page_under_the_client_prefix_is_refused(tmp_path):
+    copy_portal(tmp_path / "portal")
+    (tmp_path / "portal" / "content" / "p").mkdir()
+    (tmp_path / "portal" / "content" / "p" / "index.md").write_text("# Portfolio\n")
+    result = mkdocs("build", "-d", str(tmp_path / "site"), cwd=tmp_path / "portal", env={"PORTAL_SECRET": SECRET})
+    assert result.returncode == 1
+    assert "p/index.md would be published under 'p/'" in result.stderr

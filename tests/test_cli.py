@@ -149,3 +149,18 @@ def test_schema_prints_the_record_schema(portal):
 def test_unknown_command_is_a_usage_error():
     result = run("frobnicate")
     assert result.exit_code == 2
+
+
+def test_malformed_source_date_epoch_is_a_clear_error(portal, monkeypatch):
+    (portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "SOURCE_DATE_EPOCH must be whole seconds since 1970" in result.output
+
+
+def test_source_date_epoch_sets_the_build_date(portal, monkeypatch):
+    (portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
+    (portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23 00:00 UTC
+    assert "(3 days ago)" in run("check").output

@@ -46,6 +46,14 @@ def _settings(config_file: Path) -> PortalSettings:
         sys.exit(2)
 
 
+def _today(settings: PortalSettings | None) -> date:
+    try:
+        return build_date(settings.today if settings else None)
+    except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
 def _shown(path: Path) -> Path:
     """A path as the user would type it: relative to the working directory when possible."""
     try:
@@ -65,7 +73,7 @@ def main() -> None:
 def check(config_file: Path) -> None:
     """Validate every client record; print each problem as path:line:col."""
     settings = _settings(config_file)
-    today = build_date(settings.today)
+    today = _today(settings)
     if not settings.clients_dir.is_dir():
         click.echo(
             f"error: clients directory {_shown(settings.clients_dir)} not found (setting 'clients_dir')", err=True
@@ -124,7 +132,7 @@ def new(client_id: str, config_file: Path) -> None:
     if target.exists():
         click.echo(f"error: {_shown(target)} already exists; not overwriting it", err=True)
         sys.exit(1)
-    text = _record_template(client_id, build_date(settings.today))
+    text = _record_template(client_id, _today(settings))
     settings.clients_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
@@ -142,7 +150,7 @@ def _secret(settings: PortalSettings) -> bytes:
 
 def _valid_clients(settings: PortalSettings) -> list[Client]:
     try:
-        return load_clients(settings.clients_dir, today=build_date(settings.today), relative_to=Path.cwd())
+        return load_clients(settings.clients_dir, today=_today(settings), relative_to=Path.cwd())
     except RecordError as error:
         click.echo(str(error))
         click.echo("fix the records first: client-portal check", err=True)
@@ -236,7 +244,7 @@ STATUS_LABELS = {
 def status(as_json: bool, config_file: Path) -> None:
     """Your overview across all clients: overdue, due soon, waiting, open requests, open ideas."""
     settings = _settings(config_file)
-    today = build_date(settings.today)
+    today = _today(settings)
     rows = [
         (client, item)
         for client in _valid_clients(settings)
@@ -295,7 +303,7 @@ def init(directory: Path, name: str, email: str, host: str) -> None:
     """Create a new portal repository in DIRECTORY, ready to push."""
     scaffold = files("client_portal").joinpath("scaffold")
     targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
-    today = build_date(None)
+    today = _today(None)
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
     contents["clients/example-client.yml"] = _record_template("example-client", today)
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -60,16 +60,25 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # Records are validated before MkDocs cleans or writes the site, and re-read on
         # every build so `mkdocs serve` picks up edits.
         assert self.settings is not None
-        self.today = build_date(self.settings.today)
         try:
+            self.today = build_date(self.settings.today)
             self.clients = load_clients(self.settings.clients_dir, today=self.today, relative_to=self.settings.root)
         except RecordError as error:
             raise PluginError(f"client-portal: invalid client records:\n{error}") from None
+        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
+            raise PluginError(f"client-portal: {error}") from None
 
-    # Late, so pages from other plugins are already in `files` and cannot collide with ours.
+    # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.settings is not None and self.secret is not None and self.today is not None
+        prefix = self.settings.url_prefix + "/"
+        public = sorted(f.src_uri for f in files if f.dest_uri.startswith(prefix))
+        if public:
+            raise PluginError(
+                f"client-portal: {', '.join(public)} would be published under '{prefix}', the folder of client "
+                "pages; move it or change url_prefix"
+            )
         for name in ("portal.css", "portal.js"):
             content = (ASSETS_DIR / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{PORTAL_ASSETS}/{name}", content=content))
