@@ -25,12 +25,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
 
-# The browser tests drive Debian's chromium; install it when it is missing.
+# The browser tests drive Debian's chromium, with Latin and Chinese fonts so pages
+# (and the one-page print report) lay out as they will for clients.
+BROWSER_PACKAGES := chromium fonts-liberation fonts-noto-cjk
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium; }
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
 
 test: lint chromium
 	$(BIN)/pytest
