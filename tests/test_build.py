@@ -224,10 +224,17 @@ def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
     assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
 
 
-def test_templates_can_be_overridden_from_custom_dir(tmp_path, monkeypatch):
+@pytest.fixture
+def portal_config(tmp_path, monkeypatch) -> Path:
+    """A copy of the example portal with its secrets set; the path of its mkdocs.yml."""
     monkeypatch.setenv("PORTAL_SECRET", SECRET)
     monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-    config = copy_portal(tmp_path / "portal")
+    monkeypatch.delenv("CI", raising=False)
+    return copy_portal(tmp_path / "portal")
+
+
+def test_templates_can_be_overridden_from_custom_dir(tmp_path, portal_config):
+    config = portal_config
     text = config.read_text(encoding="utf-8").replace(
         "  name: material\n", "  name: material\n  custom_dir: overrides\n"
     )
@@ -241,10 +248,8 @@ def test_templates_can_be_overridden_from_custom_dir(tmp_path, monkeypatch):
     assert "<p>Call me: Mei Chen</p>" in html
 
 
-def test_headers_file_is_written_when_asked(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-    config = copy_portal(tmp_path / "portal")
+def test_headers_file_is_written_when_asked(tmp_path, portal_config):
+    config = portal_config
     text = config.read_text(encoding="utf-8").replace(
         "      url_prefix: p\n", "      url_prefix: p\n      headers_file: true\n"
     )
@@ -258,10 +263,8 @@ def test_headers_file_is_written_when_asked(tmp_path, monkeypatch):
     )
 
 
-def test_existing_robots_txt_is_kept(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-    config = copy_portal(tmp_path / "portal")
+def test_existing_robots_txt_is_kept(tmp_path, portal_config):
+    config = portal_config
     (tmp_path / "portal" / "content" / "robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n")
     build_site(config, tmp_path / "site")
     robots = (tmp_path / "site" / "robots.txt").read_text(encoding="utf-8")
