@@ -63,6 +63,17 @@ def test_check_warns_about_overdue_items_without_failing(portal):
     assert "clients/acme.yml:8:10: warning: deliverable 'Spring menu' was due 2026-11-20 (3 days ago)" in result.output
 
 
+def test_check_reports_a_missing_logo_file(portal):
+    text = VALID + "brand:\n  logo: logos/acme.svg\n"
+    (portal / "clients" / "acme.yml").write_text(text, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 1
+    assert "clients/acme.yml:10:9: error: brand.logo: logos/acme.svg not found" in result.output
+    (portal / "clients" / "logos").mkdir()
+    (portal / "clients" / "logos" / "acme.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert run("check").exit_code == 0
+
+
 def test_check_reports_every_file(portal):
     (portal / "clients" / "a.yml").write_text("name: A\nstage: x\n", encoding="utf-8")
     (portal / "clients" / "b.yml").write_bytes(b"name: \xff\n")

@@ -125,6 +125,11 @@ def test_prospect_gets_a_proposal():
 def test_paused_and_finished_projects_say_so():
     assert "On hold" in text_of(render_sample("fjord-cycles"))
     assert "This project is on hold." in text_of(render_sample("fjord-cycles"))
+    record, _ = parse_record("name: Done Co\nstage: past\ncontacts: [{name: A}]\n", Path("d.yml"), today=TODAY)
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("done-co", Path("d.yml"), record), SETTINGS, TODAY))
+    )
+    assert "Completed" in text_of(html) and "This project is complete." in text_of(html)
 
 
 def test_empty_sections_disappear():

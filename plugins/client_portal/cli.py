@@ -81,6 +81,7 @@ def check(config_file: Path) -> None:
         sys.exit(2)
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
+        problems += _logo_problems(client)
         for item in overdue(client.record, today):
             line, column = client.locate(item.kind, item.index, "due")
             what = "deliverable" if item.kind == "deliverables" else "request"
@@ -96,6 +97,21 @@ def check(config_file: Path) -> None:
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
     sys.exit(1 if errors else 0)
+
+
+def _logo_problems(client: Client) -> list[Problem]:
+    """A logo file the build could not read (URLs are fetched only when building)."""
+    from .logo import LogoError, logo_data_uri
+
+    logo = client.record.brand.logo if client.record.brand else None
+    if not logo or logo.startswith(("http://", "https://")):
+        return []
+    try:
+        logo_data_uri(logo, client.source.parent)
+    except LogoError as error:
+        line, column = client.locate("brand", "logo")
+        return [Problem(_shown(client.source), line, column, f"brand.logo: {error}")]
+    return []
 
 
 @main.command()
