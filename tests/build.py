@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 from mkdocs.commands.build import build
@@ -19,13 +17,3 @@ def build_site(config_file: Path, site_dir: Path, *, serving: bool = False, **ov
     config.plugins.on_startup(command="serve" if serving else "build", dirty=False)
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     build(config)
-
-
-def site_files(site_dir: Path) -> Iterator[tuple[str, str]]:
-    """(path relative to the site, text) for every file, .gz files decompressed."""
-    for path in sorted(site_dir.rglob("*")):
-        if path.is_file():
-            raw = path.read_bytes()
-            if path.suffix == ".gz":
-                raw = gzip.decompress(raw)
-            yield path.relative_to(site_dir).as_posix(), raw.decode("utf-8", errors="replace")

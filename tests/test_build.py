@@ -14,11 +14,12 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from client_portal import crypto
+from client_portal.audit import site_texts as site_files
 from client_portal.crypto import url_token
 from client_portal.loader import load_clients
 from client_portal.publish import client_links
 
-from .build import SECRET, build_site, site_files
+from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
 from .pages import SETTINGS
 

@@ -21,7 +21,7 @@ from mkdocs.exceptions import ConfigurationError
 from . import __version__
 from .config import read_settings
 from .insights import overdue, status_items, urgency_key
-from .loader import load_clients, read_clients, record_files
+from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
 from .problems import Problem, RecordError
 from .settings import PortalSettings, build_date
@@ -55,11 +55,7 @@ def _today(settings: PortalSettings | None) -> date:
 
 
 def _shown(path: Path) -> Path:
-    """A path as the user would type it: relative to the working directory when possible."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
+    return shown_path(path, Path.cwd())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -324,11 +324,11 @@ def read_clients(
 ) -> tuple[list[Client], list[Problem]]:
     """The valid records in ``directory``, and the problems of the others."""
     if not directory.is_dir():
-        shown = _shown(directory, relative_to)
+        shown = shown_path(directory, relative_to)
         return [], [Problem(shown, 1, 1, "clients directory not found; create it or set 'clients_dir'")]
     clients, problems = [], []
     for path in record_files(directory):
-        shown = _shown(path, relative_to)
+        shown = shown_path(path, relative_to)
         if path.suffix == ".yaml":
             problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
             continue
@@ -347,7 +347,8 @@ def load_clients(directory: Path, *, today: date | None, relative_to: Path | Non
     return clients
 
 
-def _shown(path: Path, base: Path | None) -> Path:
+def shown_path(path: Path, base: Path | None) -> Path:
+    """``path`` relative to ``base`` when it lies below it, as a user would type it."""
     if base is None:
         return path
     try:

@@ -83,9 +83,10 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             content = (ASSETS_DIR / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{PORTAL_ASSETS}/{name}", content=content))
         renderer = Renderer([Path(d) for d in config.theme.dirs])
+        stylesheets = _theme_stylesheets(files)
         try:
             self.pages = portal_pages(
-                self.clients, self.settings, self.secret.value, self.today, renderer, lambda d: _assets(files, d)
+                self.clients, self.settings, self.secret.value, self.today, renderer, lambda d: _assets(stylesheets, d)
             )
         except PublishError as error:
             raise PluginError(f"client-portal: {error}") from None
@@ -110,17 +111,23 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         return server
 
 
-def _assets(files: Files, depth: int) -> Assets:
+def _theme_stylesheets(files: Files) -> tuple[str, str]:
+    """Material's main and palette stylesheets (their names carry a content hash); "" when absent."""
+
+    def first(prefix: str) -> str:
+        found = sorted(f.src_uri for f in files if f.src_uri.startswith(prefix) and f.src_uri.endswith(".min.css"))
+        return found[0] if found else ""
+
+    return first("assets/stylesheets/main."), first("assets/stylesheets/palette.")
+
+
+def _assets(stylesheets: tuple[str, str], depth: int) -> Assets:
     """Asset URLs relative to a page ``depth`` folders below the site root."""
     up = "../" * depth
-
-    def theme_asset(prefix: str) -> str:
-        found = sorted(f.src_uri for f in files if f.src_uri.startswith(prefix) and f.src_uri.endswith(".min.css"))
-        return up + found[0] if found else ""
-
+    main_css, palette_css = stylesheets
     return Assets(
-        main_css=theme_asset("assets/stylesheets/main."),
-        palette_css=theme_asset("assets/stylesheets/palette."),
+        main_css=up + main_css if main_css else "",
+        palette_css=up + palette_css if palette_css else "",
         portal_css=up + posixpath.join(PORTAL_ASSETS, "portal.css"),
         portal_js=up + posixpath.join(PORTAL_ASSETS, "portal.js"),
     )
