@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test lint bench chromium screenshots clean
+.PHONY: serve build test lint bench debian checkers screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,21 +26,36 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The browser tests drive Debian's chromium, with Latin and Chinese fonts so pages
-# (and the one-page print report) lay out as they will for clients.
-BROWSER_PACKAGES := chromium fonts-liberation fonts-noto-cjk
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-	  echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
+# (and the one-page print report) lay out as they will for clients. The outside
+# checkers need Node.js (axe-core) and Java (the Nu HTML Checker).
+DEBIAN_PACKAGES := chromium fonts-liberation fonts-noto-cjk default-jre-headless nodejs npm
+debian:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-liberation fonts-noto-cjk"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing for the browser tests and checkers"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-test: lint chromium
+# axe-core and vnu-jar at the versions package-lock.json pins. vnu-jar's install
+# script would download a Java runtime; Debian's is used instead.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+checkers: debian $(NODE_STAMP)
+
+test: lint checkers
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules site .pytest_cache .mypy_cache .ruff_cache

@@ -17,7 +17,7 @@ from client_portal import crypto
 from client_portal.audit import site_texts as site_files
 from client_portal.crypto import url_token
 from client_portal.loader import load_clients
-from client_portal.publish import client_links
+from client_portal.publish import client_links, replaced_folders
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -43,7 +43,8 @@ def clients():
 
 
 def folder_of(client) -> str:
-    return f"p/{url_token(SECRET.encode(), client.id, client.record.access.version)}/"
+    access = client.record.access
+    return f"p/{url_token(SECRET.encode(), client.id, access.version, access.mode == 'unlisted')}/"
 
 
 def private_strings(client) -> set[str]:
@@ -63,7 +64,37 @@ def test_every_client_gets_a_page_at_its_token(site, clients):
     for client in clients:
         page = site / folder_of(client) / "index.html"
         assert page.is_file(), client.id
-    assert sorted(p.name for p in (site / "p").iterdir()) == sorted(folder_of(c).split("/")[1] for c in clients)
+    replaced = {folder for c in clients for folder in replaced_folders("p", SECRET.encode(), c)}
+    expected = {folder_of(c) for c in clients} | replaced | {"p/index.html"}
+    assert {p.relative_to(site).as_posix() + ("/" if p.is_dir() else "") for p in (site / "p").iterdir()} == expected
+
+
+def test_earlier_addresses_get_a_neutral_replaced_page(site, clients):
+    for client in clients:
+        old = replaced_folders("p", SECRET.encode(), client)
+        # version 1 pages: the one other address is the same version with the other readability
+        assert len(old) == 2 * client.record.access.version - 1
+        for folder in old:
+            assert [p.name for p in (site / folder).iterdir()] == ["index.html"]
+            html = (site / folder / "index.html").read_text(encoding="utf-8")
+            assert "data-cp-replaced" in html and "This link was replaced" in html and "Mei Chen" in html
+            assert '<meta name="robots" content="noindex,nofollow,noarchive">' in html
+            assert client.record.name not in html
+
+
+def test_a_readable_page_has_addresses_of_its_own(clients):
+    secret = SECRET.encode()
+    for client in clients:
+        readable = url_token(secret, client.id, 1, readable=True)
+        assert readable != url_token(secret, client.id, 1)
+        assert len(readable) == 26
+
+
+def test_the_prefix_folder_has_a_neutral_index(site, clients):
+    html = (site / "p" / "index.html").read_text(encoding="utf-8")
+    assert "data-cp-prefix-index" in html and '<meta name="robots" content="noindex,nofollow,noarchive">' in html
+    for client in clients:
+        assert client.record.name not in html and folder_of(client).split("/")[1] not in html
 
 
 def test_tokens_are_stable_and_change_with_the_access_version(clients):
@@ -128,22 +159,40 @@ def test_link_pages_open_with_each_contacts_key_only(site, clients):
     links = client_links(SETTINGS, SECRET.encode(), acme)
     assert len(links) == len(acme.record.contacts) == 2
     for link in links:
-        key = crypto.from_b64url(link.path.split("#", 1)[1])
+        key = crypto.Recipient.from_link(crypto.from_b64url(link.path.split("#", 1)[1]))
         body = crypto.open_page(payload, token, key)
         assert "Acme Bakery" in body and 'data-accent="#b5651d"' in body
         assert '<img class="cp-logo" src="data:image/svg+xml;base64,' in body
     with pytest.raises(KeyError):
-        crypto.open_page(payload, token, bytes(32))
+        crypto.open_page(payload, token, crypto.Recipient.from_link(bytes(32)))
+    first = crypto.Recipient.from_link(crypto.from_b64url(links[0].path.split("#", 1)[1]))
     with pytest.raises(InvalidTag):  # bound to its own folder: moved elsewhere it does not open
-        crypto.open_page(payload, "another-token", crypto.from_b64url(links[0].path.split("#", 1)[1]))
+        crypto.open_page(payload, "another-token", first)
 
 
 def test_password_page_opens_with_the_password(site, clients):
     lotus = next(c for c in clients if c.id == "lotus-tea")
     payload = payload_of(page_html(site, lotus))
     assert payload["kdf"]["iterations"] >= 600_000
-    key = crypto.password_key(PASSWORD, crypto.from_b64url(payload["kdf"]["salt"]))
-    assert "莲语茶舍" in crypto.open_page(payload, folder_of(lotus).split("/")[1], key)
+    assert "莲语茶舍" in crypto.open_with_password(payload, folder_of(lotus).split("/")[1], PASSWORD)
+    with pytest.raises(KeyError):
+        crypto.open_with_password(payload, folder_of(lotus).split("/")[1], "not the password")
+
+
+def test_encrypted_pages_are_padded_and_do_not_count_people(site, clients):
+    for client in clients:
+        if client.record.access.mode == "unlisted":
+            continue
+        payload = payload_of(page_html(site, client))
+        size = len(crypto.from_b64url(payload["page"]["data"])) - 16  # the GCM tag
+        assert size >= 16 * 1024 and size & (size - 1) == 0, f"{client.id}: {size} bytes is not a bucket"
+        assert len(payload["keys"]) % 4 == 0  # decoys fill up the list
+        assert len({len(k["id"]) for k in payload["keys"]}) == 1
+
+
+def test_size_buckets():
+    assert [crypto.padded_size(n) for n in (1, 16384, 16385, 40_000, 70_000)] == [16384, 16384, 32768, 65536, 131072]
+    assert crypto.pad(b"<p>x</p>") == b"<p>x</p>" + b" " * (16384 - 8)
 
 
 def test_encrypted_pages_hold_nothing_readable(site, clients):
@@ -178,8 +227,9 @@ def test_robots_txt_disallows_the_prefix_without_tokens(site, clients):
     assert robots == "User-agent: *\nDisallow: /p/\n"
 
 
-def test_build_does_not_write_the_local_index(site):
-    assert not (site / "p" / "index.html").exists()
+def test_build_does_not_write_the_local_index(site, clients):
+    index = (site / "p" / "index.html").read_text(encoding="utf-8")
+    assert not any(folder_of(client) in index for client in clients)
 
 
 def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clients):
@@ -261,6 +311,8 @@ def test_headers_file_is_written_when_asked(tmp_path, portal_config):
         headers.startswith("/p/*\n")
         and "X-Robots-Tag: noindex" in headers
         and "Referrer-Policy: no-referrer" in headers
+        and "Content-Security-Policy: frame-ancestors 'none'" in headers
+        and "X-Frame-Options: DENY" in headers
     )
 
 

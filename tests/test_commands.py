@@ -174,3 +174,14 @@ def test_links_in_ci_without_secret_is_a_clear_error(portal, monkeypatch):
     result = run("links")
     assert result.exit_code == 2
     assert "PORTAL_SECRET is not set" in result.output
+
+
+@pytest.mark.parametrize(
+    ("base", "warned"),
+    [("http://mei.example/", True), ("https://mei.example/", False), ("http://127.0.0.1:8000/", False)],
+)
+def test_links_warn_about_a_plain_http_base_url(portal, base, warned):
+    result = CliRunner().invoke(main, ["links", "--base-url", base])
+    assert result.exit_code == 0
+    assert ("plain http" in result.stderr) is warned
+    assert f"{base}p/" in result.stdout

@@ -113,7 +113,7 @@ CASES = [
         "name: A\ncontacts: [{name: B}]\nbrand:\n  logo: javascript:alert(1)\n",
         4,
         9,
-        ["http(s) link or a path"],
+        ["https link or a path"],
     ),
     (
         "logo outside",
@@ -142,6 +142,68 @@ CASES = [
     ("merge key", "base: &b {name: A}\n<<: *b\n", 2, 1, ["merge keys"]),
     ("recursive alias", "name: A\npreferences: &p [*p]\n", 2, 14, ["alias", "contains it"]),
     ("unsupported tag", "name: !!binary aGVsbG8=\n", 1, 7, ["unsupported YAML tag"]),
+    # Limits: every text has one, and going over it is a located error, not a slow build.
+    ("name too long", f"name: {'n' * 301}\n", 1, 7, ["name: is 301 characters; keep it within 300"]),
+    (
+        "notes too long",
+        VALID + f"    notes: '{'[](' * 40_000}'\n",
+        9,
+        12,
+        ["deliverables[0].notes: is 120,000 characters; keep it within 20,000"],
+    ),
+    (
+        "update too long",
+        "name: A\ncontacts: [{name: B}]\nupdates:\n  - date: 2026-11-01\n    text: " + "u" * 20_001 + "\n",
+        5,
+        11,
+        ["updates[0].text: is 20,001 characters"],
+    ),
+    (
+        "preference too long",
+        "name: A\ncontacts: [{name: B}]\npreferences:\n  - " + "p" * 20_001 + "\n",
+        4,
+        5,
+        ["preferences[0]: is 20,001 characters"],
+    ),
+    (
+        "email too long",
+        f"name: A\ncontacts:\n  - name: B\n    email: {'e' * 250}@x.example\n",
+        4,
+        12,
+        ["contacts[0].email: is 260 characters; keep it within 254"],
+    ),
+    (
+        "link too long",
+        VALID + f"    link: https://x.example/{'l' * 2000}\n",
+        9,
+        11,
+        ["deliverables[0].link: is 2,018 characters; keep it within 2,000"],
+    ),
+    (
+        "too many contacts",
+        "name: A\ncontacts:\n" + "".join(f"  - name: P{i}\n" for i in range(201)),
+        3,
+        3,
+        ["contacts: has 201 entries; keep it to 200 at most"],
+    ),
+    (
+        "http logo",
+        "name: A\ncontacts: [{name: B}]\nbrand:\n  logo: http://acme.example/logo.svg\n",
+        4,
+        9,
+        ["https only", "keep the file next to the records"],
+    ),
+    ("huge zone", f"name: A\ncontacts: [{{name: B}}]\ntimezone: {'a' * 20_000}\n", 3, 11, ["timezone: is 20,000"]),
+    ("zone too long for a file", f"name: A\ncontacts: [{{name: B}}]\ntimezone: {'a' * 64}\n", 3, 11, ["IANA"]),
+    ("zone with NUL", 'name: A\ncontacts: [{name: B}]\ntimezone: "UTC\\0"\n', 3, 11, ["'UTC\\x00'", "IANA"]),
+    ("zone as a path", "name: A\ncontacts: [{name: B}]\ntimezone: ../../etc/passwd\n", 3, 11, ["IANA"]),
+    ("zone as a directory", "name: A\ncontacts: [{name: B}]\ntimezone: Europe\n", 3, 11, ["'Europe'", "IANA"]),
+    ("zone data file", "name: A\ncontacts: [{name: B}]\ntimezone: zone1970.tab\n", 3, 11, ["IANA"]),
+    ("long language", f"name: A\ncontacts: [{{name: B}}]\nlanguage: {'en-' * 30}x\n", 3, 11, ["language: is 91"]),
+    ("language as a path", "name: A\ncontacts: [{name: B}]\nlanguage: ../en\n", 3, 11, ["language tag"]),
+    ("language with NUL", 'name: A\ncontacts: [{name: B}]\nlanguage: "en\\0"\n', 3, 11, ["language tag"]),
+    ("POSIX locale name", "name: A\ncontacts: [{name: B}]\nlanguage: en_US.UTF-8\n", 3, 11, ["language tag"]),
+    ("private-use language", "name: A\ncontacts: [{name: B}]\nlanguage: x-klingon\n", 3, 11, ["language tag"]),
 ]
 
 
@@ -153,6 +215,11 @@ def test_each_mistake_is_located_and_explained(case, text, line, column, words):
     message = " | ".join(located)
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_huge_values_are_shortened_in_messages():
+    [(_, _, message)] = problems_of(f"name: A\ncontacts: [{{name: B}}]\nstage: {'s' * 5000}\n")
+    assert len(message) < 300 and "(5,000 characters)" in message
 
 
 def test_unknown_nested_key_suggests_nearest():

@@ -63,6 +63,7 @@ def test_every_record_field_is_described_in_the_schema():
         "stage",
         "language",
         "timezone",
+        "public_name",
         "contacts",
         "access",
         "brand",

@@ -67,7 +67,9 @@ def test_from_empty_folder_to_audited_site(new_portal):
         result = run(*command, cwd=new_portal, env=env)
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
         assert "Traceback" not in result.stderr
-    assert len(list((new_portal / "site" / "p").glob("*/index.html"))) == 2
+    pages = [p.read_text(encoding="utf-8") for p in (new_portal / "site" / "p").glob("*/index.html")]
+    assert sum("cp-payload" in page for page in pages) == 2  # the example client and acme
+    assert sum("data-cp-replaced" in page for page in pages) == 2  # their addresses if they were unlisted
 
 
 def test_init_refuses_to_overwrite(new_portal):
@@ -191,4 +193,4 @@ def test_properdocs_builds_the_same_portal(tmp_path):
         tool: sorted(p.parent.name for p in (tmp_path / f"site-{tool}" / "p").glob("*/index.html"))
         for tool in ("mkdocs", "properdocs")
     }
-    assert pages["mkdocs"] == pages["properdocs"] and len(pages["mkdocs"]) == 5
+    assert pages["mkdocs"] == pages["properdocs"] and len(pages["mkdocs"]) == 10  # 5 clients, 5 replaced links

@@ -1,26 +1,49 @@
-"""The leak audit of a built site: proof that nothing about a client is published in the open."""
+"""The leak audit of a built site: proof that nothing about a client is published in the open.
+
+Every file, its name included, is read as a reader sees it (``reader_text``) and searched
+in one pass for every client's texts, page addresses and the secrets. A record's long
+texts are searched as overlapping windows of about eight words, so a part of a note
+leaks as surely as all of it.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import re
-import zlib
-from collections import Counter
-from collections.abc import Iterator, Mapping
+import types
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate, groupby
 from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
 
 import ahocorasick
+from pydantic import BaseModel
 
 from .model import Client
-from .publish import client_folder
+from .publish import PREFIX_INDEX_MARKER, REPLACED_MARKER, client_folder, link_keys, replaced_folders
+from .reader_text import is_unspaced, markdown_reader_text, reader_text, words
+from .site_files import SiteFile, site_files
 
 # Shorter texts (a title like "Logo") also occur in ordinary pages; they prove nothing.
-# Measured in UTF-8 bytes, so four Chinese characters (12 bytes) count as distinctive.
+# Measured in UTF-8 bytes, so three Chinese characters (9 bytes) count as distinctive.
 MIN_DISTINCTIVE = 8
 MIN_NAME = 4
-PAYLOAD = re.compile(r'<script type="application/json" id="cp-payload">')
+# A window is 8 words (weight 3 each) or 12 Chinese or Japanese characters (weight 2 each);
+# one starts every 5 words, so any leaked run of 12 words holds a whole window.
+WORD_WEIGHT, CHARACTER_WEIGHT, WINDOW, STRIDE = 3, 2, 24, 15
+# The automaton holds only the start of each text and the rest is compared on a hit:
+# whole windows for 1,000 clients would take hundreds of MiB.
+ANCHOR = 16
+PAYLOAD = '<script type="application/json" id="cp-payload">'
+# Ciphertext is no text, and in its random letters a short name turns up by chance.
+_CIPHERTEXT = re.compile(r'"[A-Za-z0-9_-]{64,}={0,2}"')
+_PAYLOAD_ELEMENT = re.compile(re.escape(PAYLOAD) + r".*?</script>", re.DOTALL)
+# Record fields that say how, not who or what, so they occur on any page. A deliverable's
+# id is a short slug ("product-copy") as common as any phrase; the client's id does count.
+NOT_IDENTIFYING = frozenset({"language", "timezone", "accent", "password_env", "id"})
 
 
 @dataclass(frozen=True, order=True)
@@ -34,103 +57,281 @@ class Finding:
         return f"{self.path}: {self.message}"
 
 
-def fingerprints(client: Client) -> set[str]:
-    """Texts that identify a client: name, people, titles and the longer notes."""
-    record = client.record
-    texts = {record.name, *(c.name for c in record.contacts), *(c.email for c in record.contacts if c.email)}
-    texts |= {d.title for d in record.deliverables} | {s.title for s in record.suggestions}
-    texts |= {s.title for s in record.schedule} | {r.title for r in record.requests}
-    for long_text in (record.greeting, *(d.notes for d in record.deliverables), *(u.text for u in record.updates)):
-        if long_text:
-            texts.add(long_text.strip().splitlines()[0][:60].strip())
-    if "-" in client.id:
-        texts.add(client.id)
-    distinctive = {t for t in texts if len(t.encode("utf-8")) >= MIN_DISTINCTIVE}
-    if len(record.name.encode("utf-8")) >= MIN_NAME:
-        distinctive.add(record.name)
-    return distinctive
+@dataclass(frozen=True, slots=True, eq=False)  # each needle is one of a kind: compared by identity, cheaply
+class _Needle:
+    """A text to look for, as ``reader_text`` gives it, and whose it is."""
+
+    text: str
+    shown: str  # what a finding quotes (secrets are named, never quoted)
+    kind: Literal["client", "token", "secret"]
+    owners: frozenset[str]  # the records that hold it: only their own pages may show it
+    public: frozenset[str] = frozenset()  # owners that agreed to be named anywhere (public_name)
 
 
 def site_texts(site: Path) -> Iterator[tuple[str, str]]:
-    """(path relative to the site, text) of every file, compressed files opened."""
-    for path in sorted(p for p in site.rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            # a .gz that is not gzip is read as it is
-            with contextlib.suppress(OSError, EOFError, zlib.error):
-                raw = gzip.decompress(raw)
-        yield path.relative_to(site).as_posix(), raw.decode("utf-8", errors="replace")
+    """(path relative to the site, text) of every file, archives opened; big files come in pieces."""
+    return ((file.path, file.text) for file in site_files(site))
+
+
+def fingerprints(client: Client) -> dict[str, str]:
+    """The texts that identify a client, as ``reader_text`` gives them, each with the form a finding quotes."""
+    found: dict[str, str] = {}
+    for text in _record_texts(client.record):
+        folded = markdown_reader_text(text)
+        for piece in _pieces(folded):
+            found.setdefault(piece, " ".join(text.split()) if piece == folded else piece)
+    for name in _name_forms(client):
+        if len(name.encode("utf-8")) >= MIN_NAME:
+            found[name] = client.record.name
+    identifier = reader_text(client.id)
+    if len(identifier.encode("utf-8")) >= MIN_DISTINCTIVE:
+        found.setdefault(identifier, client.id)
+    return found
 
 
 def audit_site(
     site: Path, clients: list[Client], secret: bytes, prefix: str, environ: Mapping[str, str]
 ) -> list[Finding]:
     """Every way the built ``site`` could leak a client; empty when it is clean."""
-    folders = {client.id: client_folder(prefix, secret, client) for client in clients}
-    findings: list[Finding] = []
-    if not (site / prefix).is_dir() or not any((site / prefix).glob("*/index.html")):
-        findings.append(Finding(f"{prefix}/", "no client page was built: is the client-portal plugin enabled?"))
-    for client in clients:
-        if not (site / folders[client.id] / "index.html").is_file():
-            findings.append(Finding(folders[client.id], f"no page was built for client '{client.id}'"))
-    needles = _needles(clients, folders, secret, environ)
-    for path, text in site_texts(site):
-        found = {needle for _, needle in needles.iter(text)}
-        home = next((c for c in clients if path.startswith(folders[c.id])), None)
-        findings += _file_findings(path, text, found, home)
+    folders = {client_folder(prefix, secret, client): client for client in clients}
+    replaced = {folder for client in clients for folder in replaced_folders(prefix, secret, client)}
+    findings = _missing_pages(site, prefix, folders)
+    needles, weak_secrets = _needles(clients, folders, secret, environ)
+    automaton = _automaton(needles)
+    for path, pieces in groupby(site_files(site), key=lambda file: file.path):
+        file = path.partition("!/")[0]  # the archive, for a member
+        folder = _page_folder(file, prefix)
+        home = folders.get(folder)
+        hits, markers, unread = _scan(path, pieces, automaton, weak_secrets)
+        findings += unread
+        findings += _placement(path, file, folder, prefix, home, replaced, markers)
+        findings += _leaks(path, hits, home)
     return sorted(set(findings))
 
 
-@dataclass(frozen=True)
-class _Needle:
-    """A text to look for, and what it means when found."""
+def _scan(
+    path: str,
+    pieces: Iterable[SiteFile],
+    automaton: ahocorasick.Automaton,
+    weak_secrets: list[_Needle],
+) -> tuple[list[tuple[_Needle, bool]], set[str], list[Finding]]:
+    """What one file holds: each needle (and whether it is in the file's name), page markers, what went unread."""
+    name = reader_text(path)
+    hits: dict[tuple[_Needle, bool], None] = {}  # a dict keeps the order they were found in
+    markers: set[str] = set()
+    unread = []
+    for piece in pieces:
+        if piece.problem:
+            unread.append(Finding(path, piece.problem))
+        # one pass: the file's name and its text together
+        haystack = f"{name} {reader_text(_without_ciphertext(piece.text))}"
+        for start, needle in _matches(automaton, haystack):
+            hits[needle, start < len(name)] = None
+        for needle in weak_secrets:
+            if needle.text in path or needle.text in piece.text:
+                hits[needle, needle.text in path] = None
+        markers |= {marker for marker in (PAYLOAD, REPLACED_MARKER, PREFIX_INDEX_MARKER) if marker in piece.text}
+    return list(hits), markers, unread
 
-    text: str
-    kind: str  # "client": private text; "token": a page address; "secret": never publishable
-    owner: str  # a client id, or what the secret is
-    encrypted: bool = False  # whether the owner's page must hold nothing readable
+
+def _page_folder(file: str, prefix: str) -> str:
+    """``<prefix>/<token>/`` for a file in a page folder, else ""."""
+    folder, slash, _ = file.removeprefix(prefix + "/").partition("/")
+    return f"{prefix}/{folder}/" if slash and file.startswith(prefix + "/") else ""
+
+
+def _missing_pages(site: Path, prefix: str, folders: Mapping[str, Client]) -> list[Finding]:
+    """Pages the build should have made: each client's, and the neutral index of the prefix."""
+    findings = []
+    if not any((site / prefix).glob("*/index.html")):
+        findings.append(Finding(f"{prefix}/", "no client page was built: is the client-portal plugin enabled?"))
+    for folder, client in folders.items():
+        if not (site / folder / "index.html").is_file():
+            findings.append(Finding(folder, f"no page was built for client '{client.id}'"))
+    if not (site / prefix / "index.html").is_file():
+        message = "is missing: a host that lists folders would list the client pages"
+        findings.append(Finding(f"{prefix}/index.html", message))
+    return findings
+
+
+def _record_texts(model: BaseModel) -> Iterator[str]:
+    """Every text of a record, nested parts included; fields new to the model count as private."""
+    for name in _text_fields(type(model)):
+        yield from _texts_in(getattr(model, name))
+
+
+@cache
+def _text_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, field in model.model_fields.items()
+        if name not in NOT_IDENTIFYING and not _is_label(field.annotation)
+    )
+
+
+def _texts_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        yield from _record_texts(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts_in(item)
+
+
+def _is_label(annotation: Any) -> bool:
+    """Whether a field holds one of a fixed set of words (a status, a kind), which any page may show."""
+    options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return all(get_origin(option) is Literal or option is type(None) for option in options)
+
+
+def _name_forms(client: Client) -> set[str]:
+    """The client's name as a reader sees it, and run together as in a file name (``AcmeBakery.pdf``)."""
+    name = reader_text(client.record.name)
+    joined = name.replace(" ", "")
+    return {name, joined} if len(joined.encode("utf-8")) >= MIN_DISTINCTIVE else {name}
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """A text whole when it is short, else overlapping windows of it; too short to prove anything: nothing."""
+    if text.isascii() and text.count(" ") < WINDOW // WORD_WEIGHT:  # most titles: no need to find the words
+        if len(text) >= MIN_DISTINCTIVE:
+            yield text
+        return
+    spans = words(text)
+    weights = [CHARACTER_WEIGHT if unspaced else WORD_WEIGHT for _, _, unspaced in spans]
+    total = sum(weights)
+    if total <= WINDOW:
+        if len(text.encode("utf-8")) >= MIN_DISTINCTIVE:
+            yield text
+        return
+    weight_before = list(accumulate(weights, initial=0))
+
+    def window(first: int) -> str:
+        last = bisect_left(weight_before, weight_before[first] + WINDOW)
+        return text[spans[first][0] : spans[last - 1][1]]
+
+    first = 0
+    while weight_before[first] + WINDOW < total:
+        yield window(first)
+        first = bisect_left(weight_before, weight_before[first] + STRIDE)
+    yield text[spans[bisect_right(weight_before, total - WINDOW) - 1][0] :]
 
 
 def _needles(
-    clients: list[Client], folders: dict[str, str], secret: bytes, environ: Mapping[str, str]
-) -> ahocorasick.Automaton:
-    """One automaton for every text at once: a site of 1,000 pages is read in one pass per file."""
-    counts = Counter(text for client in clients for text in fingerprints(client))
-    automaton = ahocorasick.Automaton()
+    clients: list[Client], folders: Mapping[str, Client], secret: bytes, environ: Mapping[str, str]
+) -> tuple[list[_Needle], list[_Needle]]:
+    """Every client text, page address and secret; and the secrets too short once folded, compared as they are."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    public: dict[str, set[str]] = defaultdict(set)
+    shown: dict[str, str] = {}
     for client in clients:
-        encrypted = client.record.access.mode != "unlisted"
-        for text in fingerprints(client):
-            # Text that several records share (the freelancer's own holiday) is no one client's.
-            if counts[text] == 1:
-                automaton.add_word(text, _Needle(text, "client", client.id, encrypted))
-        token = folders[client.id].rstrip("/").rsplit("/", 1)[-1]
-        automaton.add_word(token, _Needle(token, "token", client.id, encrypted))
+        for text, quoted in fingerprints(client).items():
+            owners[text].add(client.id)
+            shown.setdefault(text, quoted)
+        if client.record.public_name:
+            for text in _name_forms(client) | {reader_text(client.id)}:
+                public[text].add(client.id)
+    needles = [
+        _Needle(text, shown[text], "client", frozenset(ids), frozenset(public[text])) for text, ids in owners.items()
+    ]
+    for folder, client in folders.items():
+        token = folder.rstrip("/").rsplit("/", 1)[-1]
+        needles.append(_Needle(reader_text(token), token, "token", frozenset({client.id})))
     secrets = {"the site secret": secret.decode("utf-8", errors="replace")}
     for client in clients:
-        name = client.record.access.password_env
-        if name and environ.get(name):
-            secrets[f"the password in {name}"] = environ[name]
+        for number, key in enumerate(link_keys(secret, client), start=1):
+            secrets[f"the link key of contact #{number} of '{client.id}'"] = key
+        for variable in (client.record.access.password_env, *(c.password_env for c in client.record.contacts)):
+            if variable and environ.get(variable):
+                secrets[f"the password in {variable}"] = environ[variable]
+    weak = []
     for what, value in secrets.items():
-        automaton.add_word(value, _Needle(value, "secret", what))
+        folded = reader_text(value)
+        if len(folded.encode("utf-8")) >= MIN_DISTINCTIVE:
+            needles.append(_Needle(folded, what, "secret", frozenset()))
+        else:  # mostly punctuation: folding would leave too little to be sure of
+            weak.append(_Needle(value, what, "secret", frozenset()))
+    return needles, weak
+
+
+def _automaton(needles: Iterable[_Needle]) -> ahocorasick.Automaton:
+    """One automaton for every text at once: a site of 1,000 pages is read in one pass per file."""
+    by_anchor: dict[str, list[_Needle]] = defaultdict(list)
+    for needle in needles:
+        by_anchor[needle.text[:ANCHOR]].append(needle)
+    automaton = ahocorasick.Automaton()
+    for anchor, group in by_anchor.items():
+        automaton.add_word(anchor, (len(anchor), tuple(group)))
     automaton.make_automaton()
     return automaton
 
 
-def _file_findings(path: str, text: str, found: set[_Needle], home: Client | None) -> Iterator[Finding]:
-    if path.endswith((".yml", ".yaml")):
-        yield Finding(path, "a YAML file is published; client records must stay out of the site")
-    if path.rsplit("/", 1)[-1] == ".portal-secret":
-        yield Finding(path, "the local secret file is published")
-    sealed = home is not None and home.record.access.mode != "unlisted"
-    if sealed and home is not None and path.endswith(".html") and not PAYLOAD.search(text):
-        yield Finding(path, f"the page of '{home.id}' is not encrypted")
-    for needle in sorted(found, key=lambda n: (n.kind, n.owner, n.text)):
-        at_home = home is not None and needle.owner == home.id
+def _matches(automaton: ahocorasick.Automaton, haystack: str) -> Iterator[tuple[int, _Needle]]:
+    """(start, needle) of each whole needle in ``haystack`` that stands as words of its own."""
+    for end, (length, group) in automaton.iter(haystack):
+        start = end + 1 - length
+        for needle in group:
+            stop = start + len(needle.text)
+            if haystack.startswith(needle.text, start) and _separate(haystack, start, stop):
+                yield start, needle
+
+
+def _separate(haystack: str, start: int, stop: int) -> bool:
+    """Whether ``haystack[start:stop]`` is not part of a longer word ("acme" in "acmeville")."""
+    before = haystack[start - 1] if start else " "
+    after = haystack[stop] if stop < len(haystack) else " "
+    return (before == " " or is_unspaced(before) or is_unspaced(haystack[start])) and (
+        after == " " or is_unspaced(after) or is_unspaced(haystack[stop - 1])
+    )
+
+
+def _without_ciphertext(text: str) -> str:
+    if PAYLOAD not in text:
+        return text
+    return _PAYLOAD_ELEMENT.sub(lambda element: _CIPHERTEXT.sub('""', element[0]), text)
+
+
+def _placement(
+    path: str, file: str, folder: str, prefix: str, home: Client | None, replaced: set[str], markers: set[str]
+) -> Iterator[Finding]:
+    """What is wrong with where a file is: records and secrets published, stray pages under the prefix."""
+    if file.endswith((".yml", ".yaml")):
+        yield Finding(file, "a YAML file is published; client records must stay out of the site")
+    if file.rsplit("/", 1)[-1] == ".portal-secret":
+        yield Finding(file, "the local secret file is published")
+    if home is not None:
+        if home.record.access.mode != "unlisted" and file.endswith(".html") and PAYLOAD not in markers:
+            yield Finding(file, f"the page of '{home.id}' is not encrypted")
+    elif file == f"{prefix}/index.html":
+        if PREFIX_INDEX_MARKER not in markers:
+            yield Finding(file, f"is not the neutral index of the client pages (no {PREFIX_INDEX_MARKER})")
+    elif folder in replaced:
+        if file != folder + "index.html" or path != file or REPLACED_MARKER not in markers:
+            yield Finding(file, f"only an index.html with {REPLACED_MARKER} belongs in a replaced page's folder")
+    elif file.startswith(prefix + "/"):
+        yield Finding(file, "is no current client page, replaced-link page or index: remove it")
+
+
+_OUTSIDE = "text of client '{}' appears outside its folder"
+_IN_NAME = "the file name carries text of client '{}'"
+
+
+def _leaks(path: str, hits: list[tuple[_Needle, bool]], home: Client | None) -> Iterator[Finding]:
+    """One finding per kind of leak and client, quoting what was found."""
+    quoted: dict[str, list[str]] = defaultdict(list)
+    for needle, in_name in hits:
         if needle.kind == "secret":
-            yield Finding(path, f"{needle.owner} appears in this file")
-        elif needle.kind == "token" and not at_home:
-            yield Finding(path, f"the page address of '{needle.owner}' appears outside its folder")
-        elif needle.kind == "client" and not at_home:
-            yield Finding(path, f"text of client '{needle.owner}' appears outside its folder: {needle.text!r}")
-        elif needle.kind == "client" and needle.encrypted:
-            yield Finding(path, f"readable text of '{needle.owner}' in its encrypted page: {needle.text!r}")
+            yield Finding(path, f"{needle.shown} {'is in the file name' if in_name else 'appears in this file'}")
+        elif home is not None and home.id in needle.owners:
+            if needle.kind == "client" and home.record.access.mode != "unlisted" and home.id not in needle.public:
+                quoted[f"readable text of '{home.id}' in its encrypted page"].append(needle.shown)
+        elif needle.kind == "token":
+            yield Finding(path, f"the page address of '{min(needle.owners)}' appears outside its folder")
+        else:
+            for owner in sorted(needle.owners - needle.public):
+                quoted[(_IN_NAME if in_name else _OUTSIDE).format(owner)].append(needle.shown)
+    for message, texts in quoted.items():
+        shown = list(dict.fromkeys(texts))
+        more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+        yield Finding(path, f"{message}: {', '.join(repr(text) for text in shown[:3])}{more}")

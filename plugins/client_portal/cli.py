@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from mkdocs.exceptions import ConfigurationError
@@ -183,6 +184,12 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
     if not base:
         click.echo("note: no site_url in mkdocs.yml and no --base-url; printing paths from the site root", err=True)
         base = "/"
+    if _plain_http(base):
+        click.echo(
+            f"warning: {base} is plain http: browsers open encrypted pages only over https (or on localhost); "
+            "publish the site over https",
+            err=True,
+        )
     rows: list[dict[str, Any]] = []
     for client in _valid_clients(settings):
         folder = client_folder(settings.url_prefix, secret, client)
@@ -203,6 +210,12 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
         click.echo(f"{row['name']} ({row['id']}, {row['mode']})")
         for link in row["links"]:
             click.echo(f"  {link['contact']}: {link['url']}")
+
+
+def _plain_http(base_url: str) -> bool:
+    """A base URL browsers treat as insecure: http:// anywhere but the local machine."""
+    parts = urlsplit(base_url)
+    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
 
 
 @main.command()

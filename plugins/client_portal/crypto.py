@@ -1,10 +1,12 @@
 """Tokens, keys and page encryption. The only module that touches ``cryptography``.
 
-A page is encrypted once with a random page key (AES-256-GCM). The page key is
-then wrapped once per recipient: per contact with a key derived from the site
-secret (it travels in the link's fragment), or with a key derived from the
-client's password (PBKDF2-SHA256). Associated data binds every ciphertext to the
-page's URL token, so ciphertexts cannot be moved between pages.
+A page is padded to a size bucket and encrypted once with a random page key
+(AES-256-GCM). The page key is then wrapped once per recipient: per contact with a
+key derived from the site secret (it travels in the link's fragment), or per
+password with a key derived from it: PBKDF2-SHA256 with the page's salt (one
+derivation, whichever password is typed), then HKDF with the copy's public label,
+which changes with that person's ``key_version``. Associated data binds every
+ciphertext to the page's URL token, so ciphertexts cannot be moved between pages.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -26,6 +29,9 @@ KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96-bit GCM nonce, fresh and random for every encryption
 PBKDF2_ITERATIONS = 600_000
 KEY_ID_LABEL = b"client-portal key id"
+LABEL_BYTES = 9  # a wrapped copy's public id: 12 characters, the same for links and passwords
+MIN_PADDED = 16 * 1024  # pages are padded to the next power of two from 16 KiB up
+KEYS_MULTIPLE = 4  # the list of wrapped copies is padded with decoys to a multiple of this
 
 
 def b64url(data: bytes) -> str:
@@ -44,9 +50,14 @@ def derive(secret: bytes, purpose: str, *parts: str | int, length: int = KEY_BYT
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret)
 
 
-def url_token(secret: bytes, client_id: str, access_version: int) -> str:
-    """The opaque folder name of a client's page; a new access version gives a new URL."""
-    raw = derive(secret, "url", client_id, access_version, length=TOKEN_BYTES)
+def url_token(secret: bytes, client_id: str, access_version: int, readable: bool = False) -> str:
+    """The opaque folder name of a client's page; a new access version gives a new URL.
+
+    A readable (unlisted) page has addresses of its own, so no link to the encrypted
+    page, revoked ones included, ever reads it.
+    """
+    parts: tuple[str | int, ...] = (client_id, access_version, "readable") if readable else (client_id, access_version)
+    raw = derive(secret, "url", *parts, length=TOKEN_BYTES)
     return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
 
 
@@ -55,20 +66,31 @@ def contact_key(secret: bytes, client_id: str, access_version: int, contact: str
     return derive(secret, "contact", client_id, access_version, contact, key_version)
 
 
-def password_salt(secret: bytes, client_id: str, access_version: int, key_versions: list[int]) -> bytes:
-    """A per-client salt; any version bump changes it, so remembered logins stop working."""
-    return derive(secret, "password-salt", client_id, access_version, *key_versions, length=16)
+def password_salt(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """A per-page salt: every password of a page stretches with it, so the browser runs PBKDF2 once."""
+    return derive(secret, "password-salt", client_id, access_version, length=16)
 
 
 def password_key(password: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
-    """The key a password unlocks, exactly as the browser derives it with WebCrypto."""
+    """What a typed password stretches to, exactly as the browser derives it with WebCrypto."""
     kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, iterations=iterations)
     return kdf.derive(password.encode("utf-8"))
 
 
+def recipient_label(secret: bytes, client_id: str, access_version: int, *who: str | int) -> str:
+    """The public label of one password's wrapped copy; it changes with the person's ``key_version``."""
+    return b64url(derive(secret, "recipient", client_id, access_version, *who, length=LABEL_BYTES))
+
+
+def wrapping_key(stretched: bytes, label: str) -> bytes:
+    """The key that unwraps one password's copy of the page key (HKDF, as in the browser)."""
+    info = f"{FORMAT}/wrap/{label}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(stretched)
+
+
 def key_id(key: bytes) -> str:
     """A short public id for a key, so the browser finds its wrapped copy without trying all."""
-    return b64url(hashlib.sha256(KEY_ID_LABEL + key).digest()[:9])
+    return b64url(hashlib.sha256(KEY_ID_LABEL + key).digest()[:LABEL_BYTES])
 
 
 def _seal(key: bytes, plaintext: bytes, associated: str) -> dict[str, str]:
@@ -83,21 +105,44 @@ def _open(key: bytes, sealed: dict[str, str], associated: str) -> bytes:
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who can open a page: the key they hold (from a link, or from a password)."""
+    """Who can open a page: the key that unwraps their copy, and that copy's public id."""
 
     key: bytes
+    id: str
+
+    @classmethod
+    def from_link(cls, key: bytes) -> Recipient:
+        """A contact whose link carries ``key``; the id lets the browser find its copy at once."""
+        return cls(key, key_id(key))
+
+    @classmethod
+    def from_password(cls, stretched: bytes, label: str) -> Recipient:
+        """A password (already stretched with PBKDF2) and the label of its copy."""
+        return cls(wrapping_key(stretched, label), label)
+
+
+def padded_size(length: int) -> int:
+    """The size bucket of a plaintext: the next power of two, at least 16 KiB."""
+    return max(MIN_PADDED, 1 << (length - 1).bit_length())
+
+
+def pad(plaintext: bytes) -> bytes:
+    """Trailing spaces up to the size bucket, so a page's length says little about its content."""
+    return plaintext + b" " * (padded_size(len(plaintext)) - len(plaintext))
 
 
 def seal_page(html: str, token: str, recipients: list[Recipient], kdf: dict[str, Any] | None = None) -> dict[str, Any]:
     """Encrypt a page body for its recipients; the JSON the browser decrypts."""
     page_key = AESGCM.generate_key(bit_length=256)
-    keys = []
-    for recipient in recipients:
-        kid = key_id(recipient.key)
-        keys.append({"id": kid, **_seal(recipient.key, page_key, f"{FORMAT}/key/{token}/{kid}")})
+    keys = [{"id": r.id, **_seal(r.key, page_key, f"{FORMAT}/key/{token}/{r.id}")} for r in recipients]
+    # Decoys, indistinguishable from real copies, so the list does not count the people.
+    while len(keys) % KEYS_MULTIPLE:
+        decoy = b64url(os.urandom(LABEL_BYTES))
+        keys.append({"id": decoy, **_seal(os.urandom(KEY_BYTES), os.urandom(KEY_BYTES), decoy)})
+    keys.sort(key=lambda entry: entry["id"])
     payload: dict[str, Any] = {
         "format": FORMAT,
-        "page": _seal(page_key, html.encode("utf-8"), f"{FORMAT}/page/{token}"),
+        "page": _seal(page_key, pad(html.encode("utf-8")), f"{FORMAT}/page/{token}"),
         "keys": keys,
     }
     if kdf is not None:
@@ -105,14 +150,25 @@ def seal_page(html: str, token: str, recipients: list[Recipient], kdf: dict[str,
     return payload
 
 
-def open_page(payload: dict[str, Any], token: str, key: bytes) -> str:
-    """Decrypt a sealed page with one recipient's key (what the browser does; used in tests and audit)."""
-    kid = key_id(key)
-    entry = next((k for k in payload["keys"] if k["id"] == kid), None)
+def open_page(payload: dict[str, Any], token: str, recipient: Recipient) -> str:
+    """Decrypt a sealed page as one recipient (what the browser does; used in tests and the audit)."""
+    entry = next((k for k in payload["keys"] if k["id"] == recipient.id), None)
     if entry is None:
-        raise KeyError("no wrapped page key for this key")
-    page_key = _open(key, entry, f"{FORMAT}/key/{token}/{kid}")
-    return _open(page_key, payload["page"], f"{FORMAT}/page/{token}").decode("utf-8")
+        raise KeyError("no wrapped page key for this recipient")
+    page_key = _open(recipient.key, entry, f"{FORMAT}/key/{token}/{recipient.id}")
+    return _open(page_key, payload["page"], f"{FORMAT}/page/{token}").decode("utf-8").rstrip(" ")
+
+
+def open_with_password(payload: dict[str, Any], token: str, password: str) -> str:
+    """Decrypt a password page as the browser does: one PBKDF2, then each copy's HKDF key."""
+    kdf = payload["kdf"]
+    stretched = password_key(password, from_b64url(kdf["salt"]), kdf["iterations"])
+    for entry in payload["keys"]:
+        try:
+            return open_page(payload, token, Recipient.from_password(stretched, entry["id"]))
+        except InvalidTag:
+            continue
+    raise KeyError("this password opens no copy of the page key")
 
 
 def pbkdf2_parameters(salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> dict[str, Any]:

@@ -60,3 +60,8 @@ def translations(locale_name: str) -> NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(fp=compiled)
+
+
+def html_lang(locale: Locale) -> str:
+    """The page's ``lang`` attribute: ``zh-CN`` for Simplified Chinese, else the BCP 47 form."""
+    return "zh-CN" if locale.language == "zh" else str(locale).replace("_", "-")

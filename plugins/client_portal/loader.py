@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .model import CLIENT_ID, Client, Record
+from .model import CLIENT_ID, MAX_MARKDOWN, Client, Record
+from .model import shown as _quoted
 from .problems import Problem, RecordError
 
 Loc = tuple[str | int, ...]
@@ -89,7 +90,7 @@ class _Converter:
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 text = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
-                self.problems.append((where, f"{_dotted(loc) or 'record'}: key {text!r} must be a field name"))
+                self.problems.append((where, f"{_dotted(loc) or 'record'}: key {_quoted(text)} must be a field name"))
                 continue
             key = key_node.value
             if key in first_seen:
@@ -156,9 +157,9 @@ def _unknown_key_message(loc: Loc) -> str:
     model = _model_at(loc[:-1])
     valid = list(model.model_fields) if model else []
     by_case = [name for name in valid if name.lower() == key.lower()]
-    close = by_case or difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    close = by_case or (difflib.get_close_matches(key, valid, n=1, cutoff=0.6) if len(key) <= 100 else [])
     hint = f"; did you mean '{close[0]}'?" if close else (f"; valid fields: {', '.join(valid)}" if valid else "")
-    return f"unknown field '{key}' in {parent}{hint}"
+    return f"unknown field {_quoted(key)} in {parent}{hint}"
 
 
 def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
@@ -175,13 +176,21 @@ def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
             yield loc, True, _unknown_key_message(loc)
         elif kind == "missing":
             yield loc[:-1], False, f"{_dotted(loc[:-1]) or 'record'}: missing required field '{loc[-1]}'"
+        elif kind == "string_too_long":
+            limit = ctx["max_length"]
+            hint = "; link to a document for longer text" if limit >= MAX_MARKDOWN else ""
+            yield loc, False, f"{where}: is {len(value):,} characters; keep it within {limit:,}{hint}"
+        elif kind == "too_long":
+            count, limit = ctx.get("actual_length"), ctx["max_length"]
+            size = f"has {count:,} entries" if count is not None else "has too many entries"
+            yield loc, False, f"{where}: {size}; keep it to {limit:,} at most"
         elif kind == "literal_error":
-            yield loc, False, f"{where}: {value!r} is not allowed; use one of {ctx['expected']}"
+            yield loc, False, f"{where}: {_quoted(value)} is not allowed; use one of {ctx['expected']}"
         elif kind == "string_type" and isinstance(value, bool):
             yield loc, False, f"{where}: YAML read this as {str(value).lower()}, not text; put the value in quotes"
         elif kind == "string_pattern_mismatch":
             hint = _PATTERN_HINTS.get(str(loc[-1]), f"text matching {ctx['pattern']}")
-            yield loc, False, f"{where}: {value!r} is not {hint}"
+            yield loc, False, f"{where}: {_quoted(value)} is not {hint}"
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             yield (
                 loc,
@@ -196,9 +205,9 @@ def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
             shown = (
                 ""
                 if value is None or isinstance(value, (dict, list)) or kind.startswith("iso_")
-                else f" (got {value!r})"
+                else f" (got {_quoted(value)})"
             )
-            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone"):
+            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone", "logo"):
                 shown = ""
             yield loc, False, f"{where}: {message}{shown}"
 

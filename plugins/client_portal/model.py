@@ -46,6 +46,16 @@ ScheduleKind = Literal["milestone", "meeting", "deadline", "time_off"]
 Impact = Literal["low", "medium", "high"]
 SuggestionStatus = Literal["proposed", "accepted", "declined", "done"]
 
+# Limits on what a record may hold: generous for people, small enough that no value can
+# stall a build or flood a page. Markdown is rendered in linear time, so its limit is
+# about sane pages, not speed.
+MAX_TITLE = 300
+MAX_MARKDOWN = 20_000
+MAX_EMAIL = 254  # RFC 5321's limit for a whole address
+MAX_URL = 2_000
+MAX_TAG = 64  # language tags and zone names
+MAX_CONTACTS = 200  # each contact may bring a password, and every password costs PBKDF2 work per build
+
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
 
@@ -54,26 +64,33 @@ def _invalid(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, shortened so a huge or garbled value cannot flood an error message."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + f"… ({len(value):,} characters)"
+    return repr(value)
+
+
 def _iso_date(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise _invalid("iso_date", f"expected a date like 2026-11-30, got {value!r}")
+        raise _invalid("iso_date", f"expected a date like 2026-11-30, got {shown(value)}")
     try:
         return date.fromisoformat(value.strip())
     except ValueError as error:
-        raise _invalid("iso_date", f"{value!r} is not a real date ({error})") from None
+        raise _invalid("iso_date", f"{shown(value)} is not a real date ({error})") from None
 
 
 def _iso_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value.strip()):
-        raise _invalid("iso_datetime", f"expected a date and time like 2026-12-05T15:00+01:00, got {value!r}")
+        raise _invalid("iso_datetime", f"expected a date and time like 2026-12-05T15:00+01:00, got {shown(value)}")
     try:
         return datetime.fromisoformat(value.strip())
     except ValueError as error:
-        raise _invalid("iso_datetime", f"{value!r} is not a real date and time ({error})") from None
+        raise _invalid("iso_datetime", f"{shown(value)} is not a real date and time ({error})") from None
 
 
 def _date_or_datetime(value: Any) -> date | datetime:
@@ -87,36 +104,48 @@ def _date_or_datetime(value: Any) -> date | datetime:
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _invalid("url", f"{value!r} is not an http(s) link")
+        raise _invalid("url", f"{shown(value)} is not an http(s) link")
     return value
 
 
 def _logo(value: str) -> str:
-    if value.startswith(("http://", "https://")):
+    if value.startswith("http://"):
+        raise _invalid(
+            "logo", f"{shown(value)}: logos are fetched over https only; or keep the file next to the records"
+        )
+    if value.startswith("https://"):
         return _http_url(value)
     if ":" in value or value.startswith(("/", "\\")) or ".." in value.replace("\\", "/").split("/"):
         raise _invalid(
-            "logo", f"{value!r} must be an http(s) link or a path next to the records, such as logos/acme.svg"
+            "logo", f"{shown(value)} must be an https link or a path next to the records, such as logos/acme.svg"
         )
     if not value.lower().endswith((".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")):
-        raise _invalid("logo", f"{value!r} is not an image file (.svg, .png, .jpg, .webp, .gif)")
+        raise _invalid("logo", f"{shown(value)} is not an image file (.svg, .png, .jpg, .webp, .gif)")
     return value
 
 
 def _language(value: str) -> str:
-    try:
-        Locale.parse(value, sep="-")
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise _invalid("language", f"{value!r} is not a known language tag (examples: en, en-GB, zh-CN)") from None
+    # The shape check keeps odd strings (paths, NUL bytes, "en.UTF-8") away from Babel,
+    # which accepts some of them and raises assorted errors on others.
+    known = re.fullmatch(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", value) is not None
+    if known:
+        try:
+            Locale.parse(value, sep="-")
+        except (UnknownLocaleError, ValueError, TypeError, LookupError, OSError):
+            known = False
+    if not known:
+        raise _invalid("language", f"{shown(value)} is not a known language tag (examples: en, en-GB, zh-CN)")
     return value
 
 
 def _timezone(value: str) -> str:
+    # zoneinfo reads a file named by the key: odd keys raise ValueError (NUL, "..", not a
+    # zone file) or OSError (a directory, a name too long for the file system).
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise _invalid(
-            "timezone", f"{value!r} is not an IANA time zone (examples: Europe/Berlin, Asia/Shanghai, UTC)"
+            "timezone", f"{shown(value)} is not an IANA time zone (examples: Europe/Berlin, Asia/Shanghai, UTC)"
         ) from None
     return value
 
@@ -130,14 +159,25 @@ DateOrDateTime = Annotated[
     PlainValidator(_date_or_datetime),
     WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}),
 ]
-Text = Annotated[str, Field(min_length=1)]
-Markdown = Annotated[str, Field(description="Markdown")]
-HttpUrl = Annotated[str, AfterValidator(_http_url), Field(pattern=r"^https?://", json_schema_extra={"format": "uri"})]
-Email = Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+Markdown = Annotated[str, Field(description="Markdown", max_length=MAX_MARKDOWN)]
+# Field() comes before the validator so a value over the limit is refused before it is parsed.
+HttpUrl = Annotated[
+    str,
+    Field(pattern=r"^https?://", max_length=MAX_URL, json_schema_extra={"format": "uri"}),
+    AfterValidator(_http_url),
+]
+Email = Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", max_length=MAX_EMAIL)]
 HexColour = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
-LanguageTag = Annotated[str, AfterValidator(_language), Field(examples=["en", "zh-CN"])]
-TimeZone = Annotated[str, AfterValidator(_timezone), Field(examples=["Europe/Berlin", "Asia/Shanghai"])]
+LanguageTag = Annotated[str, Field(max_length=MAX_TAG, examples=["en", "zh-CN"]), AfterValidator(_language)]
+TimeZone = Annotated[
+    str, Field(max_length=MAX_TAG, examples=["Europe/Berlin", "Asia/Shanghai"]), AfterValidator(_timezone)
+]
+Logo = Annotated[str, Field(max_length=MAX_URL), AfterValidator(_logo)]
 Version = Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
+# Every earlier page version keeps a "link replaced" page, so this also bounds their number.
+AccessVersion = Annotated[int, Field(strict=True, ge=1, le=100)]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=100)]
 
 
 def rule_error(violations: list[tuple[str, str]]) -> PydanticCustomError:
@@ -166,7 +206,10 @@ class Contact(Strict):
 
     name: Text
     email: Email | None = None
-    key_version: Version = Field(1, description="Bump to revoke this person's old link.")
+    key_version: Version = Field(1, description="Bump to revoke this person's old link and remembered logins.")
+    password_env: EnvName | None = Field(
+        None, description="Password mode: NAME of the environment variable holding this person's own password."
+    )
 
     @property
     def identity(self) -> str:
@@ -178,17 +221,13 @@ class Access(Strict):
     """How the page is protected."""
 
     mode: AccessMode = "link"
-    password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = Field(
-        None, description="Name of the environment variable holding the password (mode password)."
+    password_env: EnvName | None = Field(
+        None, description="Password mode: NAME of the environment variable holding a password shared by all contacts."
     )
-    version: Version = Field(1, description="Bump to move the page to a new URL; all links are revoked.")
+    version: AccessVersion = Field(1, description="Bump to move the page to a new URL; all links are revoked.")
 
     @model_validator(mode="after")
     def _password_env_matches_mode(self) -> Access:
-        if self.mode == "password" and not self.password_env:
-            raise rule_error(
-                [("password_env", "password mode needs 'password_env', the NAME of the variable holding the password")]
-            )
         if self.mode != "password" and self.password_env:
             raise rule_error(
                 [("password_env", f"'password_env' is only used in password mode, but mode is {self.mode}")]
@@ -200,8 +239,8 @@ class Brand(Strict):
     """The client's own look."""
 
     accent: HexColour | None = Field(None, description='CSS hex colour such as "#b5651d".')
-    logo: Annotated[str, AfterValidator(_logo)] | None = Field(
-        None, description="An image next to the records (logos/acme.svg) or an http(s) URL; inlined at build time."
+    logo: Logo | None = Field(
+        None, description="An image next to the records (logos/acme.svg) or an https URL; inlined at build time."
     )
 
 
@@ -287,9 +326,12 @@ class Record(Strict):
 
     name: Text
     stage: Stage = "active"
+    public_name: bool = Field(
+        False, description="The client agreed to be named in public; the audit then allows the name outside its page."
+    )
     language: LanguageTag | None = Field(None, description="BCP 47 tag; default: the plugin's language.")
     timezone: TimeZone | None = Field(None, description="IANA zone; default: the plugin's timezone.")
-    contacts: list[Contact] = []
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = []
     access: Access = Access()
     brand: Brand | None = None
     greeting: Markdown | None = None
@@ -305,6 +347,7 @@ class Record(Strict):
         violations: list[tuple[str, str]] = []
         if self.access.mode in ("link", "password") and not self.contacts:
             violations.append(("contacts", f"{self.access.mode} access needs at least one person under 'contacts'"))
+        violations += self._password_violations()
         people: dict[str, int] = {}
         for index, contact in enumerate(self.contacts):
             if contact.identity in people:
@@ -326,6 +369,25 @@ class Record(Strict):
         if violations:
             raise rule_error(violations)
         return self
+
+    def _password_violations(self) -> list[tuple[str, str]]:
+        personal = [i for i, c in enumerate(self.contacts) if c.password_env]
+        if self.access.mode != "password":
+            return [
+                (
+                    f"contacts.{i}.password_env",
+                    f"a personal password is only used in password mode, not {self.access.mode}",
+                )
+                for i in personal
+            ]
+        if self.access.password_env or (self.contacts and len(personal) == len(self.contacts)):
+            return []
+        return [
+            (
+                "access.password_env",
+                "password mode needs 'access.password_env' (a shared password) or a 'password_env' for every contact",
+            )
+        ]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,15 @@ from .config import PortalConfig, settings_from_config
 from .loader import load_clients
 from .model import Client
 from .problems import RecordError
-from .publish import PortalPage, PublishError, headers_file, portal_pages, robots_rules, serve_index
+from .publish import (
+    PortalPage,
+    PublishError,
+    headers_file,
+    neutral_pages,
+    portal_pages,
+    robots_rules,
+    serve_index,
+)
 from .render import ASSETS_DIR, Assets, Renderer
 from .secret import SecretError, SiteSecret, site_secret
 from .settings import PortalSettings, build_date
@@ -94,6 +102,17 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             files.append(File.generated(config, page.path, content=page.html))
             if page.notice:
                 log.info(page.notice)
+        # While serving, the prefix index lists the local links instead (see below).
+        neutral = neutral_pages(
+            self.clients,
+            self.settings,
+            self.secret.value,
+            renderer,
+            lambda d: _assets(stylesheets, d),
+            with_index=not self.serving,
+        )
+        for path, html in neutral.items():
+            files.append(File.generated(config, path, content=html))
         _add_robots_rule(files, config, self.settings.url_prefix)
         if self.config.headers_file:
             files.append(File.generated(config, "_headers", content=headers_file(self.settings.url_prefix)))

@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 
 from . import crypto
+from .i18n import html_lang, page_locale
 from .logo import LogoError, logo_data_uri
 from .model import Client, Contact
 from .render import Assets, Renderer
@@ -18,6 +19,9 @@ from .settings import PortalSettings
 from .view import page_context
 
 MIN_PASSWORD = 10
+# How the audit recognises the two neutral pages allowed under the prefix.
+REPLACED_MARKER = "data-cp-replaced"
+PREFIX_INDEX_MARKER = "data-cp-prefix-index"
 
 
 class PublishError(Exception):
@@ -56,8 +60,24 @@ class PortalPage:
 
 
 def client_folder(prefix: str, secret: bytes, client: Client) -> str:
-    """``<url_prefix>/<token>/``: stable across builds, new when ``access.version`` changes."""
-    return f"{prefix}/{crypto.url_token(secret, client.id, client.record.access.version)}/"
+    """``<url_prefix>/<token>/``: stable across builds, new when ``access.version`` or readability changes."""
+    access = client.record.access
+    return f"{prefix}/{crypto.url_token(secret, client.id, access.version, access.mode == 'unlisted')}/"
+
+
+def replaced_folders(prefix: str, secret: bytes, client: Client) -> list[str]:
+    """Every earlier address of a client's page: each older version, encrypted and readable.
+
+    Each gets a neutral "this link was replaced" page, so an old link says what to do
+    instead of showing the host's 404 page.
+    """
+    current = client_folder(prefix, secret, client)
+    folders = (
+        f"{prefix}/{crypto.url_token(secret, client.id, version, readable)}/"
+        for version in range(1, client.record.access.version + 1)
+        for readable in (False, True)
+    )
+    return [folder for folder in folders if folder != current]
 
 
 def client_links(settings: PortalSettings, secret: bytes, client: Client) -> list[Link]:
@@ -68,6 +88,13 @@ def client_links(settings: PortalSettings, secret: bytes, client: Client) -> lis
         names = [c.name for c in record.contacts] or [record.name]
         return [Link(name, folder) for name in names]
     return [Link(c.name, folder + "#" + crypto.b64url(_contact_key(secret, client, c))) for c in record.contacts]
+
+
+def link_keys(secret: bytes, client: Client) -> list[str]:
+    """The keys in a link-mode client's links, as the links carry them (for the audit to look for)."""
+    if client.record.access.mode != "link":
+        return []
+    return [crypto.b64url(_contact_key(secret, client, contact)) for contact in client.record.contacts]
 
 
 def _contact_key(secret: bytes, client: Client, contact: Contact) -> bytes:
@@ -81,21 +108,49 @@ def _recipients(
     """Who can open the page, the password KDF parameters, and a notice for the log."""
     record = client.record
     if record.access.mode == "link":
-        return [crypto.Recipient(_contact_key(secret, client, c)) for c in record.contacts], None, None
-    name = record.access.password_env or ""
-    password, notice = environ.get(name, ""), None
-    if not password:
-        if environ.get("CI"):
-            raise PublishError(f"{client.id}: the password variable {name} is not set; add it as a CI secret")
-        # Locally the page still builds, locked with a throwaway password nobody knows.
-        password = crypto.b64url(os.urandom(24))
-        notice = f"{client.id}: {name} is not set, so its page was built locked; set it to preview the page"
-    elif len(password) < MIN_PASSWORD:
-        raise PublishError(f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters")
-    versions = [c.key_version for c in record.contacts]
-    salt = crypto.password_salt(secret, client.id, record.access.version, versions)
-    key = crypto.password_key(password, salt)
-    return [crypto.Recipient(key)], crypto.pbkdf2_parameters(salt), notice
+        return [crypto.Recipient.from_link(_contact_key(secret, client, c)) for c in record.contacts], None, None
+    salt = crypto.password_salt(secret, client.id, record.access.version)
+    recipients, missing = [], []
+    for name, label in password_labels(secret, client):
+        password = environ.get(name, "")
+        if not password:
+            missing.append(name)
+        elif len(password) < MIN_PASSWORD:
+            raise PublishError(
+                f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters"
+            )
+        else:
+            recipients.append(crypto.Recipient.from_password(crypto.password_key(password, salt), label))
+    notice = None
+    if missing and environ.get("CI"):
+        raise PublishError(f"{client.id}: the password variable {', '.join(missing)} is not set; add it as a CI secret")
+    if missing:
+        # Locally the page still builds; nobody can open it with the missing passwords.
+        notice = (
+            f"{client.id}: {', '.join(missing)} not set, so those passwords do not open the page; set them to preview"
+        )
+    return recipients, crypto.pbkdf2_parameters(salt), notice
+
+
+def password_labels(secret: bytes, client: Client) -> list[tuple[str, str]]:
+    """(variable name, label of its wrapped copy) for every password that opens a page.
+
+    A personal password's label changes with that person's ``key_version``; the shared
+    one's with anyone's, since nobody can tell who typed it.
+    """
+    record = client.record
+    version = record.access.version
+    labels = [
+        (c.password_env, crypto.recipient_label(secret, client.id, version, "person", c.identity, c.key_version))
+        for c in record.contacts
+        if c.password_env
+    ]
+    if record.access.password_env:
+        versions = [c.key_version for c in record.contacts]
+        labels.append(
+            (record.access.password_env, crypto.recipient_label(secret, client.id, version, "shared", *versions))
+        )
+    return labels
 
 
 def portal_pages(
@@ -129,6 +184,32 @@ def portal_pages(
         token = folder.rstrip("/").rsplit("/", 1)[-1]
         payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
         pages.append(PortalPage(client, folder, links, renderer.page(context, payload=payload, assets=assets), notice))
+    return pages
+
+
+def neutral_pages(
+    clients: list[Client],
+    settings: PortalSettings,
+    secret: bytes,
+    renderer: Renderer,
+    assets_for: Callable[[int], Assets],
+    *,
+    with_index: bool = True,
+) -> dict[str, str]:
+    """{path: HTML} of the pages that name no client: the prefix index and every replaced link."""
+    locale = page_locale(settings.language)
+    lang = html_lang(locale)
+
+    def notice(kind: str, depth: int) -> str:
+        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth))
+
+    depth = settings.url_prefix.count("/") + 1
+    pages = {f"{settings.url_prefix}/index.html": notice("index", depth)} if with_index else {}
+    replaced = notice("replaced", depth + 1)
+    for client in clients:
+        pages.update(
+            (folder + "index.html", replaced) for folder in replaced_folders(settings.url_prefix, secret, client)
+        )
     return pages
 
 
@@ -166,6 +247,9 @@ def headers_file(prefix: str) -> str:
         "  Referrer-Policy: no-referrer\n"
         "  X-Content-Type-Options: nosniff\n"
         "  Cache-Control: no-cache\n"
+        # frame-ancestors works only as a header; the pages' own <meta> policy covers the rest
+        "  Content-Security-Policy: frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'\n"
+        "  X-Frame-Options: DENY\n"
     )
 
 

@@ -90,6 +90,15 @@ class Renderer:
         }
         return env.get_template("client-portal/page.html").render(page_context)
 
+    def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets) -> str:
+        """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder)."""
+        env = self.environment(locale_name)
+        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets}
+        return env.get_template("client-portal/notice.html").render(
+            context,
+            csp=Markup(content_security_policy([])),  # noqa: S704 - no user text
+        )
+
 
 def content_security_policy(inline_styles: list[str]) -> str:
     """Only what a client page needs: its own origin's files, data: images, hashed inline styles."""

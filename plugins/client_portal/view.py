@@ -13,10 +13,11 @@ from babel import Locale
 from babel.dates import format_skeleton, format_timedelta, get_timezone_name
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
+from markupsafe import Markup
 
 from . import insights
 from .calendar import calendar_ics
-from .i18n import page_locale, translations
+from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
 from .model import Client
 from .settings import PortalSettings, phrase_in
@@ -76,9 +77,20 @@ class Formatter:
 
 
 def mailto(address: str, subject: str, body: str = "") -> str:
-    """A mailto: link with a prefilled subject and body."""
-    query = f"subject={quote(subject)}" + (f"&body={quote(body)}" if body else "")
-    return f"mailto:{quote(address, safe='@')}?{query}"
+    """A mailto: link with a prefilled subject and body, both taken as plain text.
+
+    Templates pass the autoescaped ``Markup`` of ``_()``; its entities are decoded so a
+    title "Q&A" reaches the mail client as "Q&A", not "Q&amp;A".
+    """
+    subject = subject.unescape() if isinstance(subject, Markup) else subject
+    body = body.unescape() if isinstance(body, Markup) else body
+    # One address and nothing else: no header can ride in on it, encoded or not.
+    mailbox = "".join(ch for ch in address.strip() if ch.isprintable() and not ch.isspace() and ch not in ",;?#&")
+    # A subject is one header line; RFC 6068 wants CRLF line breaks in a body.
+    subject = " ".join(subject.split())
+    body = "\r\n".join(body.splitlines())
+    query = f"subject={quote(subject, safe='')}" + (f"&body={quote(body, safe='')}" if body else "")
+    return f"mailto:{quote(mailbox, safe='@')}?{query}"
 
 
 def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date) -> str | None:
@@ -103,7 +115,7 @@ def page_context(
     zone = ZoneInfo(record.timezone or settings.timezone)
     fmt = Formatter(locale, zone, today, translations(str(locale)))
     upcoming, past = insights.split_schedule(record, today, zone)
-    lang = "zh-CN" if locale.language == "zh" else str(locale).replace("_", "-")
+    lang = html_lang(locale)
     availability = phrase_in(settings.freelancer.availability, lang)
     contact = {
         "availability": availability,

@@ -141,3 +141,30 @@ def context(browser):
 @pytest.fixture
 def watched(context) -> Watched:
     return Watched(context.new_page())
+
+
+KEPT_KEYS_JS = """() => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("client-portal", 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const all = opening.result.transaction("keys", "readonly").objectStore("keys").getAll();
+    all.onsuccess = () => {
+      opening.result.close();
+      resolve(all.result.map(e => ({
+        id: e.id, remember: e.remember, type: e.key.type,
+        extractable: e.key.extractable, algorithm: e.key.algorithm.name, usages: e.key.usages,
+      })));
+    };
+  };
+})"""
+
+
+def kept_keys(page: Page) -> list[dict[str, object]]:
+    """What this browser keeps in IndexedDB for client pages (key properties, never bytes)."""
+    return list(page.evaluate(KEPT_KEYS_JS))
+
+
+def web_storage(page: Page) -> str:
+    """Everything in localStorage and sessionStorage, as one string."""
+    return str(page.evaluate("JSON.stringify([localStorage, sessionStorage])"))

@@ -5,7 +5,6 @@
 
   var FORMAT = "client-portal/1";
   var KEY_ID_LABEL = "client-portal key id";
-  var REMEMBER_PREFIX = "client-portal:";
 
   /* ---- colour scheme ---- */
   var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
@@ -40,7 +39,9 @@
     refreshRelativeDates(root);
   }
 
-  /* ---- decryption ---- */
+  /* ---- decryption ----
+     Keys are CryptoKeys that scripts cannot read: the page key is unwrapped straight
+     into one, and what a device keeps (IndexedDB) is a non-extractable wrapping key. */
   function fromB64url(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
     while (b64.length % 4) b64 += "=";
@@ -55,24 +56,15 @@
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
   var encoder = window.TextEncoder ? new TextEncoder() : null;
+  var subtle = window.crypto && window.crypto.subtle;
 
   function keyId(raw) {
     var label = encoder.encode(KEY_ID_LABEL);
     var data = new Uint8Array(label.length + raw.length);
     data.set(label);
     data.set(raw, label.length);
-    return crypto.subtle.digest("SHA-256", data).then(function (digest) {
+    return subtle.digest("SHA-256", data).then(function (digest) {
       return toB64url(new Uint8Array(digest).slice(0, 9));
-    });
-  }
-
-  function aesOpen(raw, sealed, associated) {
-    return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]).then(function (key) {
-      return crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: fromB64url(sealed.iv), additionalData: encoder.encode(associated) },
-        key,
-        fromB64url(sealed.data)
-      );
     });
   }
 
@@ -82,33 +74,116 @@
     return parts[parts.length - 1] || "";
   }
 
-  /* Resolves to the page HTML, or rejects with "invalid" when this key cannot open it. */
-  function openPage(payload, raw) {
+  /* Resolves to the page HTML when `wrappingKey` opens the copy labelled `id`. */
+  function openPage(payload, wrappingKey, id) {
     var token = pageToken();
-    return keyId(raw).then(function (kid) {
-      var entry = payload.keys.filter(function (k) { return k.id === kid; })[0];
-      if (!entry) throw new Error("invalid");
-      return aesOpen(raw, entry, FORMAT + "/key/" + token + "/" + kid);
-    }).then(function (pageKey) {
-      return aesOpen(new Uint8Array(pageKey), payload.page, FORMAT + "/page/" + token);
+    var entry = payload.keys.filter(function (k) { return k.id === id; })[0];
+    if (!entry) return Promise.reject(new Error("invalid"));
+    var aes = function (sealed, associated) {
+      return { name: "AES-GCM", iv: fromB64url(sealed.iv), additionalData: encoder.encode(associated) };
+    };
+    return subtle.unwrapKey(
+      "raw", fromB64url(entry.data), wrappingKey, aes(entry, FORMAT + "/key/" + token + "/" + id),
+      "AES-GCM", false, ["decrypt"]
+    ).then(function (pageKey) {
+      return subtle.decrypt(aes(payload.page, FORMAT + "/page/" + token), pageKey, fromB64url(payload.page.data));
     }).then(function (plain) {
-      return new TextDecoder().decode(plain);
-    }, function () {
-      throw new Error("invalid");
+      return new TextDecoder().decode(plain).replace(/ +$/, ""); // the size padding
     });
   }
 
-  function passwordKey(payload, password) {
+  /* A link's key: its copy is found by id, no trial needed. */
+  function linkKey(raw) {
+    return Promise.all([
+      keyId(raw),
+      subtle.importKey("raw", raw, "AES-GCM", false, ["unwrapKey"])
+    ]).then(function (both) { return { id: both[0], key: both[1] }; });
+  }
+
+  /* One PBKDF2 run for any password; then each copy's HKDF key is tried (a few AES blocks). */
+  function openWithPassword(payload, password) {
     var kdf = payload.kdf;
-    return crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"])
+    return subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"])
       .then(function (base) {
-        return crypto.subtle.deriveBits(
-          { name: "PBKDF2", hash: kdf.hash, salt: fromB64url(kdf.salt), iterations: kdf.iterations },
-          base,
-          256
+        return subtle.deriveBits(
+          { name: "PBKDF2", hash: kdf.hash, salt: fromB64url(kdf.salt), iterations: kdf.iterations }, base, 256
         );
       })
-      .then(function (bits) { return new Uint8Array(bits); });
+      .then(function (bits) { return subtle.importKey("raw", bits, "HKDF", false, ["deriveKey"]); })
+      .then(function (stretched) {
+        return payload.keys.reduce(function (found, entry) {
+          return found.catch(function () {
+            return subtle.deriveKey(
+              { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(FORMAT + "/wrap/" + entry.id) },
+              stretched, { name: "AES-GCM", length: 256 }, false, ["unwrapKey"]
+            ).then(function (key) {
+              return openPage(payload, key, entry.id).then(function (html) {
+                return { html: html, key: key, id: entry.id };
+              });
+            });
+          });
+        }, Promise.reject(new Error("invalid")));
+      });
+  }
+
+  /* ---- what this device keeps: a non-extractable key per page, in IndexedDB ----
+     A key not remembered serves only this tab (a reload); the tab's sessionStorage
+     holds a flag, never key material. */
+  var DB_NAME = "client-portal";
+  var STORE = "keys";
+  var TAB_PREFIX = "client-portal:open:";
+
+  function database(mode, action) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) return reject(new Error("no IndexedDB"));
+      var opening = indexedDB.open(DB_NAME, 1);
+      opening.onupgradeneeded = function () { opening.result.createObjectStore(STORE); };
+      opening.onerror = function () { reject(opening.error); };
+      opening.onsuccess = function () {
+        var db = opening.result;
+        var tx = db.transaction(STORE, mode);
+        var request = action(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(request.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function tabFlag(token, on) {
+    try {
+      if (on === undefined) return sessionStorage.getItem(TAB_PREFIX + token) === "1";
+      if (on) sessionStorage.setItem(TAB_PREFIX + token, "1");
+      else sessionStorage.removeItem(TAB_PREFIX + token);
+    } catch (e) { /* storage blocked: the page asks again after a reload */ }
+    return false;
+  }
+  function keep(token, opened, rememberDevice) {
+    tabFlag(token, true);
+    var entry = { id: opened.id, key: opened.key, remember: !!rememberDevice };
+    return database("readwrite", function (store) { return store.put(entry, token); }).catch(function () {});
+  }
+  function forgetDevice(token) {
+    tabFlag(token, false);
+    return database("readwrite", function (store) { return store.delete(token); }).catch(function () {});
+  }
+  function kept(token) {
+    return database("readonly", function (store) { return store.get(token); }).catch(function () { return null; });
+  }
+
+  /* Resolves to true when a key this device kept opened the page. */
+  function openKept(payload, token) {
+    return kept(token).then(function (entry) {
+      if (!entry) return false;
+      if (!entry.remember && !tabFlag(token)) {
+        return forgetDevice(token).then(function () { return false; }); // left by a closed tab
+      }
+      return openPage(payload, entry.key, entry.id).then(function (html) {
+        reveal(html, entry.remember);
+        return true;
+      }, function () {
+        // a version bump or a removed password: this device must ask again
+        return forgetDevice(token).then(function () { return false; });
+      });
+    });
   }
 
   var gate = document.getElementById("cp-gate");
@@ -124,61 +199,53 @@
     if (form) form.hidden = !(state === "password" || state === "wrong-password");
   }
 
-  function reveal(html) {
+  function reveal(html, remembered) {
     // The HTML was rendered and sanitised at build time; inserting it runs no script.
     content.innerHTML = html;
     var page = content.querySelector(".cp-page");
     if (page && page.getAttribute("data-title")) document.title = page.getAttribute("data-title");
     content.hidden = false;
     gate.hidden = true;
+    var device = document.getElementById("cp-device");
+    if (device) device.hidden = !remembered;
     enhance(content);
   }
 
-  function remembered(token) {
-    try { return localStorage.getItem(REMEMBER_PREFIX + token); } catch (e) { return null; }
-  }
-  function remember(token, raw) {
-    try { localStorage.setItem(REMEMBER_PREFIX + token, toB64url(raw)); } catch (e) { /* private mode */ }
-  }
-  function forget(token) {
-    try { localStorage.removeItem(REMEMBER_PREFIX + token); } catch (e) { /* private mode */ }
+  /* The key leaves the address bar and this history entry as soon as it has worked. */
+  function dropFragment() {
+    if (window.history && history.replaceState) {
+      history.replaceState(history.state, "", location.pathname + location.search);
+    }
   }
 
-  function unlockWithLink(payload) {
-    var fragment = location.hash.replace(/^#/, "");
-    if (!fragment) return show("missing");
+  function unlockWithLink(payload, token, fragment) {
     var raw;
     try { raw = fromB64url(fragment); } catch (e) { return show("invalid"); }
     if (raw.length !== 32) return show("invalid");
-    openPage(payload, raw).then(reveal, function () { show("invalid"); });
+    linkKey(raw).then(function (opened) {
+      return openPage(payload, opened.key, opened.id).then(function (html) {
+        dropFragment();
+        reveal(html, false);
+        return keep(token, opened, false);
+      });
+    }).catch(function () { show("invalid"); });
   }
 
-  function unlockWithPassword(payload) {
-    var token = pageToken();
+  function listenForPassword(payload, token) {
     var form = document.getElementById("cp-password-form");
     var input = document.getElementById("cp-password");
     var rememberBox = document.getElementById("cp-remember");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       show("working");
-      passwordKey(payload, input.value).then(function (raw) {
-        return openPage(payload, raw).then(function (html) {
-          if (rememberBox.checked) remember(token, raw);
-          input.value = "";
-          reveal(html);
-        });
+      openWithPassword(payload, input.value).then(function (opened) {
+        input.value = "";
+        reveal(opened.html, rememberBox.checked);
+        return keep(token, opened, rememberBox.checked);
       }).catch(function () {
         show("wrong-password");
         input.select();
       });
-    });
-    var stored = remembered(token);
-    if (!stored) return show("password");
-    var raw;
-    try { raw = fromB64url(stored); } catch (e) { raw = new Uint8Array(0); }
-    openPage(payload, raw).then(reveal, function () {
-      forget(token); // the password or a version changed: this device must ask again
-      show("password");
     });
   }
 
@@ -190,12 +257,24 @@
       return show("invalid");
     }
     if (!window.isSecureContext) return show("insecure");
-    if (!window.crypto || !crypto.subtle || !encoder || !window.TextDecoder || payload.format !== FORMAT) {
+    if (!subtle || !encoder || !window.TextDecoder || payload.format !== FORMAT) {
       return show("unsupported");
     }
-    if (payload.mode === "password") return unlockWithPassword(payload);
-    unlockWithLink(payload);
+    var token = pageToken();
+    var forget = document.getElementById("cp-forget");
+    if (forget) {
+      forget.addEventListener("click", function () {
+        forgetDevice(token).then(function () { location.reload(); });
+      });
+    }
+    var fragment = location.hash.replace(/^#/, "");
+    if (payload.mode === "password") {
+      listenForPassword(payload, token);
+      return openKept(payload, token).then(function (opened) { if (!opened) show("password"); });
+    }
     window.addEventListener("hashchange", function () { location.reload(); });
+    if (fragment) return unlockWithLink(payload, token, fragment);
+    openKept(payload, token).then(function (opened) { if (!opened) show("missing"); });
   }
 
   window.clientPortal = { enhance: enhance };

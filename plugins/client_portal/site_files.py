@@ -1,0 +1,182 @@
+"""Every file of a built site as text, archives opened: what the leak audit reads.
+
+Archives are recognised by their first bytes, not their names, so a ``.docx`` (a zip)
+or a renamed ``.gz`` is opened too. Unpacking is bounded: a member is read up to
+``MEMBER_LIMIT`` bytes and one archive up to ``ARCHIVE_LIMIT``, and what is left unread
+is reported (``SiteFile.problem``), never skipped in silence.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+MEMBER_LIMIT = 64 * 2**20
+ARCHIVE_LIMIT = 16 * MEMBER_LIMIT
+MAX_DEPTH = 3  # archives inside archives inside archives; deeper ones are reported
+CHUNK = 4 * 2**20  # big files are read in pieces, so memory stays flat
+OVERLAP = 64 * 2**10  # each piece repeats the end of the one before: no text is cut in two
+_HEAD = 512
+# NotImplementedError and RuntimeError: zip members compressed in an unknown way, or encrypted.
+_UNPACK_ERRORS = (
+    OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile,
+    NotImplementedError, RuntimeError,
+)  # fmt: skip
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """The text of one file of the site (or a piece of it), under its path relative to the site."""
+
+    path: str  # an archive member is ``archive!/member``
+    text: str
+    problem: str | None = None  # why part of it could not be read
+
+
+def site_files(site: Path) -> Iterator[SiteFile]:
+    """Every file under ``site``, in path order, archives unpacked."""
+    for file in sorted(p for p in site.rglob("*") if p.is_file()):
+        with file.open("rb") as stream:
+            yield from _contents(file.relative_to(site).as_posix(), stream, None, 0)
+
+
+class _Budget:
+    """How many more unpacked bytes one archive may give."""
+
+    def __init__(self) -> None:
+        self.left = ARCHIVE_LIMIT
+
+    def limit(self) -> int:
+        return min(MEMBER_LIMIT, self.left)
+
+
+Unpacker = Callable[[str, IO[bytes], _Budget, int], Iterator[SiteFile]]
+
+
+def _contents(path: str, stream: IO[bytes], budget: _Budget | None, depth: int) -> Iterator[SiteFile]:
+    """A seekable ``stream`` as text, or as the texts of its members when it is an archive."""
+    head = stream.read(_HEAD)
+    stream.seek(0)
+    unpack = _UNPACKERS.get(_archive_kind(head) or "")
+    if unpack is None:
+        yield from _pieces(path, stream, budget)
+        return
+    if depth >= MAX_DEPTH:
+        yield SiteFile(path, "", f"is an archive nested more than {MAX_DEPTH} deep; it was not unpacked")
+        return
+    try:
+        yield from unpack(path, stream, budget or _Budget(), depth)
+    except _UNPACK_ERRORS as error:
+        yield SiteFile(path, "", f"cannot be unpacked ({error or type(error).__name__}); its contents were not read")
+
+
+def _member(path: str, stream: _Readable, budget: _Budget, depth: int) -> Iterator[SiteFile]:
+    """An unpacked member: its text, or, when it is an archive itself, its members in turn."""
+    head = stream.read(_HEAD)
+    if _archive_kind(head) is None:
+        yield from _pieces(path, stream, budget, head)
+        return
+    # Archive formats need to seek, and unpacked streams cannot: the member is read into memory.
+    limit = budget.limit()
+    data = head + _read(stream, limit + 1 - len(head))
+    if len(data) > limit:
+        yield SiteFile(path, "", _too_big(budget))
+        return
+    budget.left -= len(data)
+    yield from _contents(path, io.BytesIO(data), budget, depth + 1)
+
+
+def _pieces(path: str, stream: _Readable, budget: _Budget | None, head: bytes = b"") -> Iterator[SiteFile]:
+    """The text of ``stream`` (after ``head``, already read) in overlapping pieces of about ``CHUNK`` bytes."""
+    limit = budget.limit() if budget is not None else None
+    data, done, first = head, len(head), True
+    while True:
+        more = _read(stream, CHUNK - len(data) if limit is None else min(CHUNK - len(data), limit + 1 - done))
+        done += len(more)
+        data += more
+        over = limit is not None and done > limit
+        if over and limit is not None:
+            data = data[: len(data) - (done - limit)]
+        if more or first:
+            # even an empty file is listed: its name is audited too
+            yield SiteFile(path, data.decode("utf-8", errors="replace"))
+        if over:
+            yield SiteFile(path, "", _too_big(budget))
+        if over or not more:
+            break
+        data, first = data[-OVERLAP:], False
+    if budget is not None and limit is not None:
+        budget.left -= min(done, limit)
+
+
+def _read(stream: _Readable, size: int) -> bytes:
+    # read() with a negative size would read everything, the very thing the limits prevent
+    return stream.read(size) if size > 0 else b""
+
+
+def _too_big(budget: _Budget | None) -> str:
+    if budget is not None and budget.left < MEMBER_LIMIT:
+        return f"its archive unpacks to more than {ARCHIVE_LIMIT // 2**20} MiB; the rest was not read"
+    return f"unpacks to more than {MEMBER_LIMIT // 2**20} MiB; the rest was not read (a decompression bomb?)"
+
+
+def _archive_kind(head: bytes) -> str | None:
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\x1f\x8b\x08"):
+        return "gzip"
+    if head[:3] == b"BZh" and head[4:10] == b"1AY&SY":
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _zip(path: str, stream: IO[bytes], budget: _Budget, depth: int) -> Iterator[SiteFile]:
+    with zipfile.ZipFile(stream) as archive:
+        for info in archive.infolist():
+            if not info.is_dir():
+                with archive.open(info) as member:
+                    yield from _member(f"{path}!/{info.filename}", member, budget, depth)
+
+
+def _tar(path: str, stream: IO[bytes], budget: _Budget, depth: int) -> Iterator[SiteFile]:
+    with tarfile.open(fileobj=stream, mode="r:") as archive:
+        for info in archive:
+            member = archive.extractfile(info) if info.isfile() else None
+            if member is not None:
+                yield from _member(f"{path}!/{info.name}", member, budget, depth)
+
+
+def _compressed(opener: Callable[[IO[bytes]], io.BufferedIOBase]) -> Unpacker:
+    """A single compressed stream (``sitemap.xml.gz``): its content keeps the file's own path."""
+
+    def unpack(path: str, stream: IO[bytes], budget: _Budget, depth: int) -> Iterator[SiteFile]:
+        with opener(stream) as inner:
+            yield from _member(path, inner, budget, depth)
+
+    return unpack
+
+
+_UNPACKERS: dict[str, Unpacker] = {
+    "zip": _zip,
+    "tar": _tar,
+    "gzip": _compressed(lambda stream: gzip.GzipFile(fileobj=stream)),
+    "bzip2": _compressed(bz2.BZ2File),
+    "xz": _compressed(lzma.LZMAFile),
+}

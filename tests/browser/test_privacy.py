@@ -1,0 +1,242 @@
+"""What each revoking action does, proved in Chromium; keys that leave no trace after unlocking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from .conftest import Site, Watched, copy_portal, kept_keys, serve_portal, web_storage
+
+pytestmark = pytest.mark.browser
+
+LIN, ZHOU, SHARED = "lin-xiaowen-own-password", "zhou-jianguo-own-password", "the-whole-team-password"
+PERSONAL = """\
+contacts:
+  - name: 林晓雯
+    email: lin.xiaowen@lotus-tea.example
+    key_version: 1
+    password_env: LIN_PASSWORD
+  - name: 周建国
+    email: zhou.jianguo@lotus-tea.example
+    key_version: 1
+    password_env: ZHOU_PASSWORD
+
+access:
+  mode: password
+  password_env: LOTUS_TEA_PORTAL_PASSWORD
+  version: 1
+"""
+
+
+def set_contacts(portal: Path, block: str) -> None:
+    """Replace the contacts and access blocks of the Lotus Tea sample."""
+    record = portal / "clients" / "lotus-tea.yml"
+    text = record.read_text(encoding="utf-8")
+    start, end = text.index("contacts:"), text.index("brand:")
+    record.write_text(text[:start] + block + "\n" + text[end:], encoding="utf-8")
+
+
+@pytest.fixture
+def personal(build_env, tmp_path, monkeypatch) -> Iterator[Site]:
+    """Lotus Tea with a personal password for each person and a shared one, served."""
+    monkeypatch.setenv("LIN_PASSWORD", LIN)
+    monkeypatch.setenv("ZHOU_PASSWORD", ZHOU)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", SHARED)
+    portal = copy_portal(tmp_path / "portal")
+    set_contacts(portal, PERSONAL)
+    served = serve_portal(portal, tmp_path / "site")
+    yield served
+    served.server.shutdown()
+
+
+def rebuild(site: Site, change: tuple[str, str]) -> None:
+    """Edit the Lotus Tea record and rebuild into the same folder, as a push would."""
+    record = site.portal / "clients" / "lotus-tea.yml"
+    text = record.read_text(encoding="utf-8")
+    assert change[0] in text
+    record.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    serve_portal(site.portal, site.folder).server.shutdown()
+
+
+def bump(variable: str) -> tuple[str, str]:
+    """The edit that bumps the ``key_version`` of the person whose password is in ``variable``."""
+    return (f"key_version: 1\n    password_env: {variable}", f"key_version: 2\n    password_env: {variable}")
+
+
+def log_in(browser: Browser, url: str, password: str, *, remember: bool = False) -> Watched:
+    """A fresh browser profile that types ``password``; the page is open or the gate says why not."""
+    watched = Watched(browser.new_context().new_page())
+    page = watched.page
+    page.goto(url)
+    page.fill("#cp-password", password)
+    if remember:
+        page.check("#cp-remember")
+    page.click("#cp-password-form button")
+    return watched
+
+
+def is_open(watched: Watched) -> bool:
+    page = watched.page
+    expect(page.locator("#cp-content:visible, #cp-gate:visible[data-state=wrong-password]").first).to_be_visible()
+    return page.locator("#cp-content").is_visible()
+
+
+def returns(watched: Watched, url: str) -> bool:
+    """A new tab of the same browser profile: is the page open without typing anything?"""
+    page = watched.page.context.new_page()
+    page.goto(url)
+    expect(page.locator("#cp-content:visible, #cp-password:visible").first).to_be_visible()
+    return page.locator("#cp-content").is_visible()
+
+
+def test_every_personal_password_and_the_shared_one_open_the_page(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    for password in (LIN, ZHOU, SHARED):
+        watched = log_in(browser, url, password)
+        assert is_open(watched), password
+        expect(watched.page.locator("h1.cp-title")).to_have_text("莲语茶舍")
+        assert watched.errors == []
+    assert not is_open(log_in(browser, url, "somebody-elses-password"))
+
+
+def test_removing_a_person_revokes_only_their_password(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    rebuild(personal, ("    password_env: ZHOU_PASSWORD\n", ""))  # 周建国 keeps no personal password
+    assert not is_open(log_in(browser, url, ZHOU))
+    assert is_open(log_in(browser, url, LIN))
+    assert is_open(log_in(browser, url, SHARED))
+
+
+def test_changing_the_shared_password_revokes_it_and_keeps_personal_ones(personal, browser, monkeypatch):
+    url = personal.url(personal.links("lotus-tea")[0])
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "a-brand-new-team-password")
+    serve_portal(personal.portal, personal.folder).server.shutdown()
+    assert not is_open(log_in(browser, url, SHARED))
+    assert is_open(log_in(browser, url, "a-brand-new-team-password"))
+    assert is_open(log_in(browser, url, LIN))
+
+
+def test_a_key_version_bump_ends_that_persons_remembered_logins_only(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    lin = log_in(browser, url, LIN, remember=True)
+    zhou = log_in(browser, url, ZHOU, remember=True)
+    assert is_open(lin) and is_open(zhou)
+    assert returns(lin, url) and returns(zhou, url)
+    rebuild(personal, bump("LIN_PASSWORD"))
+    assert not returns(lin, url)  # asked for the password again
+    assert kept_keys(lin.page) == []  # and the stale key is gone
+    assert returns(zhou, url)
+    assert is_open(log_in(browser, url, LIN))  # the password itself still works
+
+
+def test_a_shared_password_login_ends_with_anyones_key_version_bump(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    assert is_open(team) and returns(team, url)
+    rebuild(personal, bump("ZHOU_PASSWORD"))
+    assert not returns(team, url)
+
+
+def test_forget_this_device_asks_for_the_password_again(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    watched = log_in(browser, url, LIN, remember=True)
+    assert is_open(watched)
+    page = watched.page.context.new_page()
+    page.goto(url)
+    forget = page.locator("#cp-forget")
+    expect(forget).to_be_visible()
+    expect(forget).to_have_text("忘记此设备")
+    forget.click()
+    expect(page.locator("#cp-password")).to_be_visible()
+    assert page.locator("#cp-content").inner_html() == ""
+    assert kept_keys(page) == []
+    assert not returns(watched, url)
+
+
+def test_a_password_not_remembered_survives_a_reload_but_not_the_tab(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    watched = log_in(browser, url, ZHOU)
+    assert is_open(watched)
+    expect(watched.page.locator("#cp-forget")).to_be_hidden()  # nothing to forget
+    watched.page.reload()
+    expect(watched.page.locator("#cp-content")).to_be_visible()
+    assert not returns(watched, url)  # another tab asks
+    assert kept_keys(watched.page) == []  # and clears what the first tab kept
+
+
+def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_still_opens(site, context):
+    link = site.links("acme-bakery")[0]
+    key = link.path.split("#", 1)[1]
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.goto(site.url(link))
+    expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    assert page.evaluate("location.hash") == ""
+    assert "#" not in page.url and key not in page.url
+    page.reload()
+    expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    assert key not in web_storage(page)
+    kept = kept_keys(page)
+    assert [(k["extractable"], k["remember"], k["algorithm"]) for k in kept] == [(False, False, "AES-GCM")]
+    assert watched.errors == [] and watched.csp_violations() == []
+    page.go_back()  # the entry was replaced: no history entry holds the key
+    assert page.url == "about:blank"
+    # a new tab without the key asks for the link, and the first tab's key is cleared
+    other = context.new_page()
+    other.goto(site.url(link).split("#")[0])
+    expect(other.locator("#cp-gate")).to_have_attribute("data-state", "missing")
+    assert kept_keys(other) == []
+
+
+def test_old_addresses_show_the_replaced_page(build_env, browser, tmp_path):
+    portal = copy_portal(tmp_path / "portal")
+    first = serve_portal(portal, tmp_path / "v1")
+    old = first.links("acme-bakery")[0]
+    record = portal / "clients" / "acme-bakery.yml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("  version: 1", "  version: 2", 1), encoding="utf-8")
+    second = serve_portal(portal, tmp_path / "v2")
+    context = browser.new_context()
+    try:
+        watched = Watched(context.new_page())
+        watched.page.goto(second.url(old))
+        section = watched.page.locator("[data-cp-replaced]")
+        expect(section).to_contain_text("This link was replaced")
+        expect(section).to_contain_text("Mei Chen")
+        assert "Acme" not in watched.page.content()
+        assert watched.errors == [] and watched.csp_violations() == []
+        new = Watched(context.new_page())
+        new.page.goto(second.url(second.links("acme-bakery")[0]))
+        expect(new.page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    finally:
+        context.close()
+        first.server.shutdown()
+        second.server.shutdown()
+
+
+def test_a_page_that_becomes_readable_moves_and_old_links_read_nothing(build_env, browser, tmp_path):
+    portal = copy_portal(tmp_path / "portal")
+    encrypted = serve_portal(portal, tmp_path / "encrypted")
+    old = encrypted.links("acme-bakery")[0]
+    record = portal / "clients" / "acme-bakery.yml"
+    text = record.read_text(encoding="utf-8")
+    assert "mode: link" in text
+    record.write_text(text.replace("mode: link", "mode: unlisted", 1), encoding="utf-8")
+    readable = serve_portal(portal, tmp_path / "readable")
+    new = readable.links("acme-bakery")[0]
+    assert new.path.split("/")[1] != old.path.split("/")[1]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(readable.url(old))
+        expect(page.locator("[data-cp-replaced]")).to_be_visible()
+        assert "Acme" not in page.content()
+        page.goto(readable.url(new))
+        expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    finally:
+        context.close()
+        encrypted.server.shutdown()
+        readable.server.shutdown()

@@ -1,0 +1,294 @@
+"""Record text that tries to hurt: it cannot stall the build, add mail headers, or break a page."""
+
+from __future__ import annotations
+
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from textwrap import dedent
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from markupsafe import Markup, escape
+
+from client_portal.cli import main
+from client_portal.loader import parse_record
+from client_portal.markdown_text import render_markdown
+from client_portal.model import MAX_MARKDOWN, Client
+from client_portal.render import Renderer
+from client_portal.view import mailto, page_context
+
+from .conftest import TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS
+from .test_cli import CONFIG
+from .test_loader import VALID
+
+# A hang guard, not a speed target: each of these took from seconds to minutes before.
+STALL = 5.0
+
+# Each repeated up to the Markdown limit. The first ones were quadratic in Python-Markdown:
+# "[" made every link pattern walk to the end of the paragraph (40 s at 20,000 characters),
+# "[](" the link-destination scan, "<a " the HTML parser's rescans, "-\n" the block tests.
+PATHOLOGICAL = [
+    "[](",
+    "[",
+    "![",
+    "[^",
+    "[a](",
+    "[a][",
+    "![a][",
+    "<![CDATA[",
+    "[" * 50 + "]" * 50,
+    "](",
+    "[]",
+    "<",
+    "<a ",
+    "<a\n",
+    "<a/",
+    "<a b='",
+    "<a href=",
+    "<http://",
+    "<a@",
+    "<!-- >",
+    "<?x>",
+    "*_",
+    "_*",
+    "**a",
+    "`",
+    "``a",
+    "\\",
+    "&#",
+    "> ",
+    "> > > ",
+    "1. ",
+    "+ ",
+    "- 1. ",
+    "  - ",
+    "-\n",
+    "=\n",
+    "a\n-\n",
+    "***\n",
+    "# a\n",
+    "|a|b|\n|-|-|\n",
+    "a|b\n-|-\n",
+    "[a]: b\n",
+    "<b>",
+    "<div>\n",
+]
+
+
+def at_limit(pattern: str) -> str:
+    return (pattern * (MAX_MARKDOWN // len(pattern) + 1))[:MAX_MARKDOWN]
+
+
+@pytest.mark.parametrize("pattern", PATHOLOGICAL)
+def test_pathological_markdown_renders_without_stalling(pattern):
+    text = at_limit(pattern)
+    started = time.perf_counter()
+    html = render_markdown(text)
+    assert time.perf_counter() - started < STALL, f"{pattern!r} x {len(text):,} stalled"
+    assert isinstance(html, Markup)
+    assert "<script" not in html
+
+
+def test_nesting_too_deep_for_markdown_shows_the_text_and_rendering_goes_on():
+    html = render_markdown(at_limit("1. "))
+    assert html.startswith("<p>1. 1. 1.")  # the text, escaped, instead of a crash
+    assert render_markdown("**still fine**") == Markup("<p><strong>still fine</strong></p>")
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("text [unclosed and [a link](https://x.example)", '<a href="https://x.example"'),
+        ("[![badge](https://i.example/b.svg)](https://x.example)", '<a href="https://x.example"'),
+        ("[nested [brackets] work](https://x.example)", ">nested [brackets] work</a>"),
+        ("see [the docs][1]\n\n[1]: https://d.example", '<a href="https://d.example"'),
+        ("a < b and `c < d` and <b>bold</b>", "<p>a &lt; b and <code>c &lt; d</code> and <b>bold</b></p>"),
+        ("Title\n---\nmore\n***\nend", "<h4>Title</h4>\n<p>more</p>\n<hr>\n<p>end</p>"),
+    ],
+)
+def test_ordinary_markdown_renders_as_before(markdown, expected):
+    assert expected in render_markdown(markdown)
+
+
+def test_control_characters_and_markdown_placeholders_are_only_text():
+    html = render_markdown("a\x00b \x02wzxhzdk:0\x03 \x1a <x")
+    assert html == Markup("<p>a\ufffdb \ufffdwzxhzdk:0\ufffd \ufffd &lt;x</p>")
+
+
+# --- Links in record Markdown ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "mailto:jane@acme.example?bcc=someone@else.example",
+        "mailto:jane@acme.example?cc=a@b.example&subject=Hi&body=Send%20it",
+        "MAILTO:jane@acme.example?subject=x",
+        "mailto:jane@acme.example%3Fbcc%3Dsomeone@else.example",
+        "mailto:jane@acme.example,someone@else.example",
+        "mailto:jane@acme.example%0D%0ABcc:%20someone@else.example",
+    ],
+)
+def test_mailto_links_keep_only_the_address(link):
+    html = render_markdown(f"[write]({link})")
+    assert html == Markup('<p><a href="mailto:jane@acme.example" rel="noopener noreferrer nofollow">write</a></p>')
+
+
+@pytest.mark.parametrize("link", ["mailto:?to=someone@else.example", "mailto:", "mailto:nobody"])
+def test_mailto_links_without_an_address_become_text(link):
+    assert render_markdown(f"[write]({link})") == Markup("<p>write</p>")
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[x](javascript:alert(1))",
+        "[x](data:text/html,hi)",
+        '<a href="javascript:alert(1)" title="t">x</a>',
+        '<a name="anchor">x</a>',
+        "<a>x</a>",
+        "[x](../other-client/)",
+        "[x](//elsewhere.example/)",
+    ],
+)
+def test_links_that_lose_their_href_become_plain_text(markdown):
+    html = render_markdown(markdown)
+    assert "<a" not in html and "rel=" not in html
+    assert "x" in html
+
+
+def test_only_the_dead_link_is_unwrapped():
+    html = render_markdown("[bad](javascript:x) and [good](https://ok.example) and [bad too](vbscript:y)")
+    assert html == Markup(
+        '<p>bad and <a href="https://ok.example" rel="noopener noreferrer nofollow">good</a> and bad too</p>'
+    )
+
+
+# --- Reply links -----------------------------------------------------------------------------
+
+
+def subject_of(href: str) -> str:
+    [subject] = parse_qs(urlsplit(href).query)["subject"]
+    return subject
+
+
+@pytest.mark.parametrize("subject", ["About: Q&A", Markup("About: Q&amp;A"), escape("About: Q&A")])
+def test_reply_subjects_are_plain_text(subject):
+    href = mailto("mei@example.com", subject)
+    assert subject_of(href) == "About: Q&A"
+    assert urlsplit(href).path == "mei@example.com"
+
+
+def test_the_address_cannot_carry_headers():
+    href = mailto("mei@example.com?bcc=evil@example.net&x=\r\nBcc: evil@example.net", "Hi\r\nBcc: evil@example.net")
+    parts = urlsplit(href)
+    assert list(parse_qs(parts.query)) == ["subject"]
+    assert subject_of(href) == "Hi Bcc: evil@example.net"  # one header line, as text
+    assert not any(c in unquote(parts.path) for c in "?&\r\n ")
+
+
+def test_a_body_keeps_its_lines_as_crlf():
+    assert parse_qs(urlsplit(mailto("a@b.example", "s", "one\ntwo")).query)["body"] == ["one\r\ntwo"]
+
+
+class _Buttons(HTMLParser):
+    """(text, href) of every link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href") or "", []
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._href is not None:
+            self.links.append((" ".join("".join(self._text).split()), self._href))
+            self._href = None
+
+
+TITLE = 'Q&A <b>"quoted"</b>'
+TRICKY = dedent(
+    """\
+    name: Tricky & Co
+    contacts: [{name: Jane}]
+    deliverables:
+      - title: 'Q&A <b>"quoted"</b>'
+        status: waiting_on_client
+        due: 2026-11-30
+    suggestions:
+      - title: 'Q&A <b>"quoted"</b>'
+        status: proposed
+    """
+)
+
+
+def test_reply_buttons_on_a_rendered_page_have_plain_text_subjects():
+    record, _ = parse_record(TRICKY, Path("tricky.yml"), today=TODAY)
+    client = Client("tricky", Path("tricky.yml"), record)
+    parser = _Buttons()
+    parser.feed(str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY))))
+    subjects = {text: subject_of(href) for text, href in parser.links if href.startswith("mailto:")}
+    assert subjects["Reply"] == f"About: {TITLE}"
+    assert subjects["Let's talk"] == f"Let's talk: {TITLE}"
+    assert subjects["Yes, let's do it"] == f"Yes, let's do it: {TITLE}"
+    assert all(urlsplit(href).path == "mei@example.com" for _, href in parser.links if href.startswith("mailto:"))
+
+
+# --- The command line ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def portal(tmp_path, monkeypatch) -> Path:
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "clients").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check() -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["check"], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_check_rejects_a_120_kb_pathological_field_quickly(portal):
+    (portal / "clients" / "acme.yml").write_text(VALID + f"    notes: '{'[](' * 40_000}'\n", encoding="utf-8")
+    started = time.perf_counter()
+    code, output = check()
+    assert time.perf_counter() - started < STALL
+    assert code == 1
+    assert "clients/acme.yml:9:12: error: deliverables[0].notes: is 120,000 characters; keep it within 20,000" in output
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (f"timezone: {'a' * 20_000}", "timezone: is 20,000 characters"),
+        (f"timezone: {'a' * 300}", "timezone: is 300 characters"),
+        ('timezone: "\\0"', "is not an IANA time zone"),
+        ("timezone: ../../etc/passwd", "is not an IANA time zone"),
+        ("timezone: Europe", "is not an IANA time zone"),
+        ("timezone: tzdata.zi", "is not an IANA time zone"),
+        (f"language: {'en-' * 2000}x", "language: is 6,001 characters"),
+        ('language: "en\\0"', "is not a known language tag"),
+        ("language: en-US-x-" + "a" * 40, "is not a known language tag"),
+    ],
+)
+def test_check_reports_nasty_values_without_a_traceback(portal, line, words):
+    (portal / "clients" / "acme.yml").write_text(VALID + line + "\n", encoding="utf-8")
+    code, output = check()
+    assert "Traceback" not in output
+    assert code == 1
+    assert output.startswith("clients/acme.yml:9:11: error: ") and words in output
+    assert len(output.splitlines()[0]) < 300  # the value itself is not echoed in full
