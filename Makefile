@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test lint bench debian checkers screenshots clean
+.PHONY: serve build test lint fuzz bench debian checkers screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,14 +25,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
 
-# The browser tests drive Debian's chromium, with Latin and Chinese fonts so pages
+# The browser tests drive Debian's chromium, with Latin, Chinese and emoji fonts so pages
 # (and the one-page print report) lay out as they will for clients. The outside
 # checkers need Node.js (axe-core) and Java (the Nu HTML Checker).
-DEBIAN_PACKAGES := chromium fonts-liberation fonts-noto-cjk default-jre-headless nodejs npm
 debian:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-liberation fonts-noto-cjk"; \
+	fc-list 2>/dev/null | grep -qi "color emoji" || missing="$$missing fonts-noto-color-emoji"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
@@ -53,6 +53,10 @@ checkers: debian $(NODE_STAMP)
 
 test: lint checkers
 	$(BIN)/pytest
+
+# The fuzz tests with many more examples than `make test` runs (tests/fuzz_profiles.py).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/test_fuzz.py -q
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -161,7 +161,7 @@ def test_link_pages_open_with_each_contacts_key_only(site, clients):
     for link in links:
         key = crypto.Recipient.from_link(crypto.from_b64url(link.path.split("#", 1)[1]))
         body = crypto.open_page(payload, token, key)
-        assert "Acme Bakery" in body and 'data-accent="#b5651d"' in body
+        assert "Acme Bakery" in body and 'data-accent="#9f5919" data-accent-dark="#df8636"' in body
         assert '<img class="cp-logo" src="data:image/svg+xml;base64,' in body
     with pytest.raises(KeyError):
         crypto.open_page(payload, token, crypto.Recipient.from_link(bytes(32)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_nesting_too_deep_for_markdown_shows_the_text_and_rendering_goes_on():
         ("[nested [brackets] work](https://x.example)", ">nested [brackets] work</a>"),
         ("see [the docs][1]\n\n[1]: https://d.example", '<a href="https://d.example"'),
         ("a < b and `c < d` and <b>bold</b>", "<p>a &lt; b and <code>c &lt; d</code> and <b>bold</b></p>"),
-        ("Title\n---\nmore\n***\nend", "<h4>Title</h4>\n<p>more</p>\n<hr>\n<p>end</p>"),
+        ("Title\n---\nmore\n***\nend", "<h3>Title</h3>\n<p>more</p>\n<hr>\n<p>end</p>"),
     ],
 )
 def test_ordinary_markdown_renders_as_before(markdown, expected):
@@ -292,3 +293,20 @@ def test_check_reports_nasty_values_without_a_traceback(portal, line, words):
     assert code == 1
     assert output.startswith("clients/acme.yml:9:11: error: ") and words in output
     assert len(output.splitlines()[0]) < 300  # the value itself is not echoed in full
+
+
+@pytest.mark.parametrize(
+    ("markdown", "top", "levels"),
+    [
+        ("## B\n\n#### D", 3, [3, 4]),  # a skipped level closes up
+        ("# A\n\n## B\n\n### C", 3, [3, 4, 5]),
+        ("### C\n\n# A", 3, [3, 3]),  # never above the place it is shown
+        ("# A\n\n## B", 5, [5, 6]),
+        ("# A\n\n## B\n\n### C\n\n#### D", 5, [5, 6, 6, 6]),  # h6 is the floor
+        ('<h2 class="x">raw</h2>', 2, [2]),
+    ],
+)
+def test_record_headings_start_below_their_place_and_never_skip_a_level(markdown, top, levels):
+    html = str(render_markdown(markdown, top=top))
+    assert [int(level) for level in re.findall(r"<h(\d)>", html)] == levels
+    assert re.findall(r"</h(\d)>", html) == [str(level) for level in levels]

@@ -179,3 +179,50 @@ def test_hostile_record_text_is_escaped_or_sanitised():
 )
 def test_markdown_is_rendered_safely(markdown, expected):
     assert str(render_markdown(markdown)).strip() == expected
+
+
+def test_a_long_attention_list_shows_the_most_urgent_and_folds_the_rest():
+    late = "".join(f"  - {{title: Late item {n}, status: in_progress, due: 2026-11-{n + 1:02d}}}\n" for n in range(9))
+    waiting = "  - {title: Sign-off, status: waiting_on_client, due: 2026-11-30}\n"
+    text = f"name: Busy Co\ncontacts: [{{name: A}}]\nrequests: [{{title: Photos}}]\ndeliverables:\n{late}{waiting}"
+    record, _ = parse_record(text, Path("b.yml"), today=TODAY)
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("busy-co", Path("b.yml"), record), SETTINGS, TODAY))
+    )
+    attention = section(html, "attention")
+    shown, _, folded = attention.partition("<details")
+    assert shown.count('class="cp-attention__item') == 4
+    assert [f"Late item {n}" in shown for n in range(4)] == [True] * 4  # the longest overdue first
+    assert folded.count('class="cp-attention__item') == 7
+    assert "7 more items · 5 running late · 1 waiting on you · 1 request" in text_of(folded)
+
+
+def test_a_short_attention_list_is_shown_whole():
+    text = (
+        "name: Calm Co\ncontacts: [{name: A}]\nrequests: [{title: A}, {title: B}, {title: C}, {title: D}, {title: E}]\n"
+    )
+    record, _ = parse_record(text, Path("c.yml"), today=TODAY)
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("calm-co", Path("c.yml"), record), SETTINGS, TODAY))
+    )
+    assert "<details" not in section(html, "attention")
+
+
+def test_a_long_deliverable_group_shows_a_dozen_and_folds_the_rest():
+    open_work = "".join(
+        f"  - {{title: Open {n}, status: in_progress, due: 2026-12-{n % 28 + 1:02d}}}\n" for n in range(30)
+    )
+    done = "".join(
+        f"  - {{title: Done {n}, status: delivered, due: 2026-10-{n + 1:02d}, delivered: 2026-10-{n + 1:02d}}}\n"
+        for n in range(20)
+    )
+    text = f"name: Big Co\ncontacts: [{{name: A}}]\ndeliverables:\n{open_work}{done}"
+    record, _ = parse_record(text, Path("b.yml"), today=TODAY)
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("big-co", Path("b.yml"), record), SETTINGS, TODAY))
+    )
+    deliverables = section(html, "deliverables")
+    folded = re.findall(r"<details.*?</details>", deliverables, re.S)
+    assert [text_of(f).split(" Open ")[0].split(" Done ")[0] for f in folded] == ["18 more", "8 earlier deliveries"]
+    assert folded[0].count("<article") == 18 and folded[1].count("<article") == 8
+    assert "Done 7" in folded[1] and "Done 8" not in folded[1]  # the oldest fold away, the newest stay

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -24,6 +25,15 @@ Loc = tuple[str | int, ...]
 # Anchors may be reused, but expanding them must not grow the document without
 # bound (the "billion laughs"): allow this many values beyond those written out.
 ALIAS_EXPANSION_LIMIT = 10_000
+# A record is a few levels deep. libyaml composes nodes recursively in C, where a document
+# nested some ten thousand levels deep overflows the stack and kills the process.
+MAX_DEPTH = 50
+# What YAML counts as a line break, so a located character gets the line YAML gives it.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+# Keys that read well unquoted in a message; any other key is quoted, so it cannot break the line.
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+# No record holds a number this large, and Python cannot turn much larger ones into text.
+MAX_INTEGER_BITS = 256
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _scalars = yaml.constructor.SafeConstructor()
@@ -58,6 +68,8 @@ class _Converter:
         self.open: set[int] = set()
 
     def convert(self, node: yaml.Node, loc: Loc) -> Any:
+        if len(loc) > MAX_DEPTH:  # aliases can nest deeper than the text does
+            raise _Refusal(node, _TOO_DEEP)
         if id(node) in self.seen:  # reached again through an alias
             self.expanded += 1
             if self.expanded > ALIAS_EXPANSION_LIMIT:
@@ -94,9 +106,8 @@ class _Converter:
                 continue
             key = key_node.value
             if key in first_seen:
-                self.problems.append(
-                    (where, f"duplicate key '{key}' (first at line {first_seen[key]}); the first value would be lost")
-                )
+                message = f"duplicate key {_quoted(key)} (first at line {first_seen[key]})"
+                self.problems.append((where, message + "; the first value would be lost"))
                 continue
             first_seen[key] = where[0]
             self.keys[(*loc, key)] = where
@@ -111,12 +122,25 @@ class _Converter:
             return None
         if tag == "bool":
             return _scalars.construct_yaml_bool(node)
-        if tag == "int":
-            return _scalars.construct_yaml_int(node)
-        if tag == "float":
-            return _scalars.construct_yaml_float(node)
-        self.problems.append((_position(node), f"{_dotted(loc)}: unsupported YAML tag {node.tag}"))
+        if tag in ("int", "float"):
+            # Some texts match YAML's number patterns but convert to none ("0x_"), and
+            # Python turns no integer of more than 4,300 digits into text (``name: 0xfff…``).
+            try:
+                if tag == "float":
+                    return _scalars.construct_yaml_float(node)
+                number = _scalars.construct_yaml_int(node)
+                if number.bit_length() <= MAX_INTEGER_BITS:
+                    return number
+            except ValueError:
+                pass
+            message = f"{_dotted(loc)}: YAML reads {_quoted(node.value)} as a number it cannot use"
+            self.problems.append((_position(node), message + "; put it in quotes if it is text"))
+            return node.value
+        self.problems.append((_position(node), f"{_dotted(loc)}: unsupported YAML tag {_quoted(node.tag)}"))
         return node.value
+
+
+_TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} levels deep; a record needs only a few"
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:
@@ -126,7 +150,12 @@ def _position(node: yaml.Node) -> tuple[int, int]:
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{_quoted(part)}]"
     return text
 
 
@@ -219,7 +248,7 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return repr(value)
+    return _quoted(value)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -235,6 +264,8 @@ def _decode(raw: bytes, path: Path) -> str:
 
 
 def _yaml_problem(error: yaml.YAMLError, path: Path, text: str) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        return _reader_problem(error, path, text)
     mark = getattr(error, "problem_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = getattr(error, "problem", None) or str(error)
@@ -244,6 +275,36 @@ def _yaml_problem(error: yaml.YAMLError, path: Path, text: str) -> Problem:
     context = getattr(error, "context", None)
     message = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
     return Problem(path, line, column, message)
+
+
+def _reader_problem(error: yaml.reader.ReaderError, path: Path, text: str) -> Problem:
+    """A character YAML does not allow anywhere in a file (a control character), at its line and column."""
+    offset = error.position
+    if _Loader is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text, not characters
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+    breaks = list(_LINE_BREAK.finditer(text, 0, offset))
+    line = len(breaks) + 1
+    column = offset - (breaks[-1].end() if breaks else 0) + 1
+    code = ord(error.character) if isinstance(error.character, str) else error.character
+    return Problem(
+        path,
+        line,
+        column,
+        f'character U+{code:04X} is not allowed in YAML; remove it, or write it as "\\u{code:04X}" in double quotes',
+    )
+
+
+def _too_deep(text: str) -> yaml.Event | None:
+    """The first list or mapping nested more than `MAX_DEPTH` levels deep, found before composing."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 @contextmanager
@@ -270,9 +331,14 @@ def parse_record(text: str, path: Path, *, today: date | None) -> tuple[Record, 
 
 def _parse_record(text: str, path: Path, *, today: date | None) -> tuple[Record, dict[Loc, tuple[int, int]]]:
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        deep = _too_deep(text)
+        root = None if deep else yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as error:
         raise RecordError([_yaml_problem(error, path, text)]) from None
+    if deep:
+        mark = deep.start_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise RecordError([Problem(path, line, column, _TOO_DEEP)])
     if root is None:
         raise RecordError([Problem(path, 1, 1, "the file is empty; a record needs at least 'name: …'")])
     if not isinstance(root, yaml.MappingNode):

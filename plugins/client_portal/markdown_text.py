@@ -40,7 +40,7 @@ from markupsafe import Markup, escape
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -326,16 +326,35 @@ def _unwrap_dead_links(html: str) -> str:
     return _TAG.sub(keep, html)
 
 
-def render_markdown(text: str | None, *, inline: bool = False) -> Markup:
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # nh3 leaves headings without attributes
+
+
+def _nest_headings(html: str, top: int) -> str:
+    """Record headings from level ``top`` down, each at most one level below the heading before it."""
+    levels = [int(level) for level in re.findall(r"<h([1-6])>", html)]
+    if not levels:
+        return html
+    offset, previous = top - min(levels), top - 1
+
+    def shift(tag: re.Match[str]) -> str:
+        nonlocal previous
+        if tag[1]:  # headings do not nest: a closing tag closes the one opened last
+            return f"</h{previous}>"
+        previous = max(top, min(int(tag[2]) + offset, previous + 1, 6))
+        return f"<h{previous}>"
+
+    return _HEADING_TAG.sub(shift, html)
+
+
+def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> Markup:
     """HTML for record Markdown: raw HTML reduced to a small allowlist, only http(s)/mailto links.
 
-    Headings shift down to h3 and below so a record cannot outrank the page's own sections.
+    The record's headings start at level ``top`` (the level below the place it is
+    shown) and never skip a level, so a record cannot outrank the page's sections.
     """
     if not text:
         return Markup("")
     html = _to_html(text)
-    for level in (2, 1):
-        html = html.replace(f"<h{level}", f"<h{level + 2}").replace(f"</h{level}>", f"</h{level + 2}>")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -346,7 +365,7 @@ def render_markdown(text: str | None, *, inline: bool = False) -> Markup:
         link_rel=LINK_REL,
         strip_comments=True,
     )
-    clean = _unwrap_dead_links(clean)
+    clean = _nest_headings(_unwrap_dead_links(clean), top)
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
         clean = clean[3:-4]
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above

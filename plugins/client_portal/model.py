@@ -68,7 +68,8 @@ def shown(value: Any, limit: int = 60) -> str:
     """``repr(value)``, shortened so a huge or garbled value cannot flood an error message."""
     if isinstance(value, str) and len(value) > limit:
         return repr(value[:limit]) + f"… ({len(value):,} characters)"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 2 * limit else text[: 2 * limit] + "…"
 
 
 def _iso_date(value: Any) -> date:
@@ -109,6 +110,9 @@ def _http_url(value: str) -> str:
 
 
 def _logo(value: str) -> str:
+    # A path is handed to the file system, which refuses NUL with an exception of its own.
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise _invalid("logo", f"{shown(value)} holds a control character; write a plain path such as logos/acme.svg")
     if value.startswith("http://"):
         raise _invalid(
             "logo", f"{shown(value)}: logos are fetched over https only; or keep the file next to the records"

@@ -77,15 +77,17 @@ class Renderer:
     ) -> str:
         """A whole HTML document: the readable body (unlisted) or the encrypted payload and its gate."""
         env = self.environment(str(context["locale"]))
-        brand = context["record"].brand
+        accent = context["accent"]
         # The accent is inlined only on readable pages; encrypted ones get it after decryption.
-        accent_css = f":root{{--cp-accent:{brand.accent}}}" if brand and brand.accent and payload is None else ""
+        accent_css = (
+            f":root{{--cp-accent:{accent.light};--cp-accent-dark:{accent.dark}}}" if accent and not payload else ""
+        )
         page_context = {
             **context,
             "body": body,
             "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
             "assets": assets,
-            "accent_css": Markup(accent_css),  # noqa: S704 - a validated hex colour
+            "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
             "csp": Markup(content_security_policy([accent_css] if accent_css else [])),  # noqa: S704 - no user text
         }
         return env.get_template("client-portal/page.html").render(page_context)

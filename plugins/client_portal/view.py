@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from . import insights
 from .calendar import calendar_ics
+from .colour import accent_shades
 from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
 from .model import Client
@@ -130,6 +131,7 @@ def page_context(
         "lang": lang,
         "contact": contact,
         "logo_src": logo_src,  # a data: URI; pages load nothing from other origins
+        "accent": accent_shades(record.brand.accent) if record.brand and record.brand.accent else None,
         "locale": locale,
         "fmt": fmt,
         "md": render_markdown,

@@ -43,6 +43,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def end_headers(self) -> None:
+        # as the _headers file asks of a host: a rebuilt page is fetched again, not
+        # taken from the browser's heuristic cache
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
 
 class Site:
     """A built portal served on a loopback port."""

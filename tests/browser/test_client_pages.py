@@ -232,8 +232,10 @@ def test_dark_scheme_follows_the_system(site, browser):
         page = context.new_page()
         page.goto(site.url(site.links("acme-bakery")[0]))
         expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
-        accent = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--cp-accent')")
-        assert accent.strip() == "#b5651d"
+        # the brand's colour, lightened until it reads on the dark background
+        expect(page.locator("#cp-content .cp-page")).to_be_visible()
+        ink = page.evaluate("getComputedStyle(document.body).getPropertyValue('--cp-ink')")
+        assert ink.strip() == "#df8636"
     finally:
         context.close()
 
@@ -271,6 +273,32 @@ def test_hostile_record_text_never_executes(build_env, browser, tmp_path):
         assert page.locator("#cp-content script, #cp-content iframe, #cp-content style").count() == 0
         assert page.evaluate("getComputedStyle(document.body).display") != "none"
         assert watched.dialogs == []
+    finally:
+        context.close()
+        served.server.shutdown()
+
+
+def test_one_column_width_on_a_desktop_whatever_the_content(build_env, browser, tmp_path):
+    portal = copy_portal(tmp_path / "portal")
+    (portal / "clients" / "tiny-co.yml").write_text("name: Tiny\ncontacts: [{name: A}]\n", encoding="utf-8")
+    long_title = "An extraordinarily long deliverable title " * 6
+    (portal / "clients" / "wordy-co.yml").write_text(
+        "name: Wordy Co\ncontacts: [{name: A}]\ndeliverables:\n"
+        f"  - {{title: '{long_title}', status: in_progress, due: 2026-12-01}}\n"
+        "greeting: Averyveryveryveryveryveryveryveryveryveryveryveryveryveryverylongwordwithoutspaces\n",
+        encoding="utf-8",
+    )
+    served = serve_portal(portal, tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        widths = {}
+        for client_id in ("tiny-co", "wordy-co", "acme-bakery"):
+            page = context.new_page()
+            open_page(Watched(page), served.url(served.links(client_id)[0]))
+            widths[client_id] = page.evaluate("document.querySelector('.cp-main').getBoundingClientRect().width")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280, client_id
+        assert len(set(widths.values())) == 1, widths
+        assert 700 <= widths["tiny-co"] <= 960
     finally:
         context.close()
         served.server.shutdown()

@@ -32,10 +32,10 @@
 
   function enhance(root) {
     var page = root.querySelector(".cp-page");
-    var accent = page && page.getAttribute("data-accent");
-    if (accent && /^#[0-9a-fA-F]{3,6}$/.test(accent)) {
-      document.documentElement.style.setProperty("--cp-accent", accent);
-    }
+    [["data-accent", "--cp-accent"], ["data-accent-dark", "--cp-accent-dark"]].forEach(function (pair) {
+      var shade = page && page.getAttribute(pair[0]);
+      if (shade && /^#[0-9a-f]{6}$/.test(shade)) document.documentElement.style.setProperty(pair[1], shade);
+    });
     refreshRelativeDates(root);
   }
 
@@ -197,6 +197,7 @@
     });
     var form = document.getElementById("cp-password-form");
     if (form) form.hidden = !(state === "password" || state === "wrong-password");
+    if (state === "password") document.getElementById("cp-password").focus(); // the one thing to do here
   }
 
   function reveal(html, remembered) {
