@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
@@ -19,3 +20,25 @@ def today() -> date:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+CONFIG = dedent(
+    """\
+    site_name: Test portal
+    docs_dir: content
+    plugins:
+      - search
+      - client-portal:
+          today: 2026-11-23
+    """
+)
+
+
+@pytest.fixture
+def empty_portal(tmp_path, monkeypatch) -> Path:
+    """A portal with no records in a temporary directory, which is also the working directory."""
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "clients").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -3,51 +3,29 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from textwrap import dedent
 
 import pytest
 from click.testing import CliRunner
 
 from client_portal.cli import main
 
+from .conftest import CONFIG
 from .test_loader import VALID
-
-CONFIG = dedent(
-    """\
-    site_name: Test portal
-    docs_dir: content
-    plugins:
-      - search
-      - client-portal:
-          today: 2026-11-23
-    """
-)
-
-
-@pytest.fixture
-def portal(tmp_path, monkeypatch) -> Path:
-    """An empty portal in a temporary directory, which is also the working directory."""
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "clients").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_check_passes_on_valid_records(portal):
-    (portal / "clients" / "acme.yml").write_text(VALID, encoding="utf-8")
+def test_check_passes_on_valid_records(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text(VALID, encoding="utf-8")
     result = run("check")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "1 record checked: 0 errors, 0 warnings"
 
 
-def test_check_prints_compiler_style_lines_and_exits_1(portal):
-    (portal / "clients" / "acme.yml").write_text(VALID.replace("in_progress", "doing"), encoding="utf-8")
+def test_check_prints_compiler_style_lines_and_exits_1(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text(VALID.replace("in_progress", "doing"), encoding="utf-8")
     result = run("check")
     assert result.exit_code == 1
     lines = result.output.splitlines()
@@ -56,27 +34,27 @@ def test_check_prints_compiler_style_lines_and_exits_1(portal):
     assert "Traceback" not in result.output
 
 
-def test_check_warns_about_overdue_items_without_failing(portal):
-    (portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
+def test_check_warns_about_overdue_items_without_failing(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
     result = run("check")
     assert result.exit_code == 0
     assert "clients/acme.yml:8:10: warning: deliverable 'Spring menu' was due 2026-11-20 (3 days ago)" in result.output
 
 
-def test_check_reports_a_missing_logo_file(portal):
+def test_check_reports_a_missing_logo_file(empty_portal):
     text = VALID + "brand:\n  logo: logos/acme.svg\n"
-    (portal / "clients" / "acme.yml").write_text(text, encoding="utf-8")
+    (empty_portal / "clients" / "acme.yml").write_text(text, encoding="utf-8")
     result = run("check")
     assert result.exit_code == 1
     assert "clients/acme.yml:10:9: error: brand.logo: logos/acme.svg not found" in result.output
-    (portal / "clients" / "logos").mkdir()
-    (portal / "clients" / "logos" / "acme.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (empty_portal / "clients" / "logos").mkdir()
+    (empty_portal / "clients" / "logos" / "acme.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     assert run("check").exit_code == 0
 
 
-def test_check_reports_every_file(portal):
-    (portal / "clients" / "a.yml").write_text("name: A\nstage: x\n", encoding="utf-8")
-    (portal / "clients" / "b.yml").write_bytes(b"name: \xff\n")
+def test_check_reports_every_file(empty_portal):
+    (empty_portal / "clients" / "a.yml").write_text("name: A\nstage: x\n", encoding="utf-8")
+    (empty_portal / "clients" / "b.yml").write_bytes(b"name: \xff\n")
     result = run("check")
     assert result.exit_code == 1
     assert "clients/a.yml:2:8: error:" in result.output
@@ -84,10 +62,10 @@ def test_check_reports_every_file(portal):
     assert result.output.splitlines()[-1] == "2 records checked: 2 errors, 0 warnings"
 
 
-def test_check_with_explicit_config_from_elsewhere(portal, tmp_path_factory, monkeypatch):
-    (portal / "clients" / "acme.yml").write_text("name: A\n", encoding="utf-8")
+def test_check_with_explicit_config_from_elsewhere(empty_portal, tmp_path_factory, monkeypatch):
+    (empty_portal / "clients" / "acme.yml").write_text("name: A\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
-    result = run("check", "--config", str(portal / "mkdocs.yml"))
+    result = run("check", "--config", str(empty_portal / "mkdocs.yml"))
     assert result.exit_code == 1
     assert "acme.yml:1:1: error: contacts: link access needs at least one person" in result.output
 
@@ -99,31 +77,31 @@ def test_missing_config_is_a_usage_error(tmp_path, monkeypatch):
     assert "mkdocs.yml: no such file" in result.output
 
 
-def test_config_without_the_plugin_is_a_usage_error(portal):
-    (portal / "mkdocs.yml").write_text("site_name: x\nplugins: [search]\n", encoding="utf-8")
+def test_config_without_the_plugin_is_a_usage_error(empty_portal):
+    (empty_portal / "mkdocs.yml").write_text("site_name: x\nplugins: [search]\n", encoding="utf-8")
     result = run("check")
     assert result.exit_code == 2
     assert "'client-portal' plugin is not enabled" in result.output
 
 
-def test_unknown_plugin_option_is_a_usage_error(portal):
-    (portal / "mkdocs.yml").write_text(CONFIG + "      clients_dri: x\n", encoding="utf-8")
+def test_unknown_plugin_option_is_a_usage_error(empty_portal):
+    (empty_portal / "mkdocs.yml").write_text(CONFIG + "      clients_dri: x\n", encoding="utf-8")
     result = run("check")
     assert result.exit_code == 2
     assert "clients_dri" in result.output
 
 
-def test_bad_plugin_timezone_is_reported(portal):
-    (portal / "mkdocs.yml").write_text(CONFIG + "      timezone: Moon/Base\n", encoding="utf-8")
+def test_bad_plugin_timezone_is_reported(empty_portal):
+    (empty_portal / "mkdocs.yml").write_text(CONFIG + "      timezone: Moon/Base\n", encoding="utf-8")
     result = run("check")
     assert result.exit_code == 2
     assert "timezone" in result.output and "IANA" in result.output
 
 
-def test_new_writes_a_record_that_passes_check(portal):
+def test_new_writes_a_record_that_passes_check(empty_portal):
     result = run("new", "acme-bakery")
     assert result.exit_code == 0, result.output
-    text = (portal / "clients" / "acme-bakery.yml").read_text(encoding="utf-8")
+    text = (empty_portal / "clients" / "acme-bakery.yml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
     assert "name: Acme Bakery" in text
     assert "- date: 2026-11-23" in text
@@ -132,23 +110,23 @@ def test_new_writes_a_record_that_passes_check(portal):
     assert check.output.strip() == "1 record checked: 0 errors, 0 warnings"
 
 
-def test_new_refuses_to_overwrite(portal):
-    (portal / "clients" / "acme.yml").write_text("keep me", encoding="utf-8")
+def test_new_refuses_to_overwrite(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text("keep me", encoding="utf-8")
     result = run("new", "acme")
     assert result.exit_code == 1
     assert "already exists" in result.output
-    assert (portal / "clients" / "acme.yml").read_text(encoding="utf-8") == "keep me"
+    assert (empty_portal / "clients" / "acme.yml").read_text(encoding="utf-8") == "keep me"
 
 
 @pytest.mark.parametrize("bad_id", ["Acme", "acme_bakery", "-acme", "acme--x", "../x"])
-def test_new_rejects_bad_ids(portal, bad_id):
+def test_new_rejects_bad_ids(empty_portal, bad_id):
     result = run("new", "--", bad_id)
     assert result.exit_code == 2
     assert "lowercase letters, digits and hyphens" in result.output
-    assert not list((portal / "clients").iterdir())
+    assert not list((empty_portal / "clients").iterdir())
 
 
-def test_schema_prints_the_record_schema(portal):
+def test_schema_prints_the_record_schema(empty_portal):
     result = run("schema")
     assert result.exit_code == 0
     schema = json.loads(result.output)
@@ -162,16 +140,16 @@ def test_unknown_command_is_a_usage_error():
     assert result.exit_code == 2
 
 
-def test_malformed_source_date_epoch_is_a_clear_error(portal, monkeypatch):
-    (portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
+def test_malformed_source_date_epoch_is_a_clear_error(empty_portal, monkeypatch):
+    (empty_portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     result = run("check")
     assert result.exit_code == 2
     assert "SOURCE_DATE_EPOCH must be whole seconds since 1970" in result.output
 
 
-def test_source_date_epoch_sets_the_build_date(portal, monkeypatch):
-    (portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
-    (portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
+def test_source_date_epoch_sets_the_build_date(empty_portal, monkeypatch):
+    (empty_portal / "mkdocs.yml").write_text(CONFIG.replace("      today: 2026-11-23\n", ""), encoding="utf-8")
+    (empty_portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23 00:00 UTC
     assert "(3 days ago)" in run("check").output

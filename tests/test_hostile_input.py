@@ -22,7 +22,6 @@ from client_portal.view import mailto, page_context
 
 from .conftest import TODAY
 from .pages import MATERIAL_TEMPLATES, SETTINGS
-from .test_cli import CONFIG
 from .test_loader import VALID
 
 # A hang guard, not a speed target: each of these took from seconds to minutes before.
@@ -249,22 +248,13 @@ def test_reply_buttons_on_a_rendered_page_have_plain_text_subjects():
 # --- The command line ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def portal(tmp_path, monkeypatch) -> Path:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "clients").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def check() -> tuple[int, str]:
     result = CliRunner().invoke(main, ["check"], catch_exceptions=False)
     return result.exit_code, result.output
 
 
-def test_check_rejects_a_120_kb_pathological_field_quickly(portal):
-    (portal / "clients" / "acme.yml").write_text(VALID + f"    notes: '{'[](' * 40_000}'\n", encoding="utf-8")
+def test_check_rejects_a_120_kb_pathological_field_quickly(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text(VALID + f"    notes: '{'[](' * 40_000}'\n", encoding="utf-8")
     started = time.perf_counter()
     code, output = check()
     assert time.perf_counter() - started < STALL
@@ -286,8 +276,8 @@ def test_check_rejects_a_120_kb_pathological_field_quickly(portal):
         ("language: en-US-x-" + "a" * 40, "is not a known language tag"),
     ],
 )
-def test_check_reports_nasty_values_without_a_traceback(portal, line, words):
-    (portal / "clients" / "acme.yml").write_text(VALID + line + "\n", encoding="utf-8")
+def test_check_reports_nasty_values_without_a_traceback(empty_portal, line, words):
+    (empty_portal / "clients" / "acme.yml").write_text(VALID + line + "\n", encoding="utf-8")
     code, output = check()
     assert "Traceback" not in output
     assert code == 1
