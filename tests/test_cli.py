@@ -153,3 +153,11 @@ def test_source_date_epoch_sets_the_build_date(empty_portal, monkeypatch):
     (empty_portal / "clients" / "acme.yml").write_text(VALID.replace("2026-12-01", "2026-11-20"), encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23 00:00 UTC
     assert "(3 days ago)" in run("check").output
+
+
+def test_a_booking_url_that_is_not_http_is_a_usage_error(empty_portal):
+    config = CONFIG + "      freelancer:\n        booking_url: javascript:alert(1)\n"
+    (empty_portal / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "freelancer.booking_url 'javascript:alert(1)' must be an http(s) link" in result.output

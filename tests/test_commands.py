@@ -134,10 +134,13 @@ def test_status_sorts_by_urgency(portal):
     lines = result.output.splitlines()
     assert lines[0].startswith("overdue") and "Confirm the delivery zones" in lines[0] and "(4d late)" in lines[0]
     kinds = [line.split("  ")[0].strip() for line in lines[:-1]]
-    order = ["overdue", "due soon", "waiting on client", "open request", "awaiting answer"]
+    order = ["overdue", "due soon", "waiting on client", "open request", "awaiting answer", "on hold"]
     assert kinds == sorted(kinds, key=order.index)
-    assert "Fjord Cycles" not in result.output  # paused projects are left out
-    assert lines[-1] == "16 items across 4 clients, as of 2026-11-23"
+    # a paused project's open work is listed in a group of its own, never as late or due
+    assert [line for line in lines if "Fjord Cycles" in line] == [
+        "on hold            Fjord Cycles: Webshop design [deliverable]"
+    ]
+    assert lines[-1] == "17 items across 5 clients, as of 2026-11-23"
     assert "\x1b[" not in result.output  # plain when piped
 
 
@@ -153,7 +156,7 @@ def test_status_json(portal):
         "days_left": -4,
     }
     assert {item["urgency"] for item in items} == {
-        "overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer",
+        "overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer", "paused",
     }  # fmt: skip
 
 

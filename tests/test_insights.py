@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from client_portal import insights
-from client_portal.loader import load_client
+from client_portal.loader import load_client, parse_record
 from client_portal.model import Record
 
 from .conftest import ROOT, TODAY
+from .test_render import PAUSED
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -199,3 +200,18 @@ def test_every_sample_record_loads(root: Path):
     assert len(list((root / "clients").glob("*.yml"))) >= 5
     for path in (root / "clients").glob("*.yml"):
         assert load_client(path, today=TODAY).record.name
+
+
+def test_a_paused_project_has_nothing_overdue_and_lists_its_open_work_on_hold():
+    record, _ = parse_record(PAUSED, Path("p.yml"), today=TODAY)
+    assert insights.overdue(record, TODAY) == []
+    assert [(a.kind, a.title) for a in insights.attention(record, TODAY)] == [
+        ("waiting", "Sign-off on colours"),
+        ("request", "Send the logo files"),
+    ]
+    items = insights.status_items(record, TODAY)
+    assert {(i.urgency, i.title, i.days_left) for i in items} == {
+        ("paused", "Shop redesign", None),
+        ("paused", "Sign-off on colours", None),
+        ("paused", "Send the logo files", None),
+    }

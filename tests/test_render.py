@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -226,3 +227,70 @@ def test_a_long_deliverable_group_shows_a_dozen_and_folds_the_rest():
     assert [text_of(f).split(" Open ")[0].split(" Done ")[0] for f in folded] == ["18 more", "8 earlier deliveries"]
     assert folded[0].count("<article") == 18 and folded[1].count("<article") == 8
     assert "Done 7" in folded[1] and "Done 8" not in folded[1]  # the oldest fold away, the newest stay
+
+
+def reply_subjects(html: str, element_id: str) -> dict[str, str]:
+    """{button text: decoded mailto subject} of the reply buttons inside one element."""
+    match = re.search(rf'<article[^>]*id="{element_id}".*?</article>', html, re.S)
+    assert match, element_id
+    return {
+        text_of(label): unquote(href.split("subject=", 1)[1])
+        for href, label in re.findall(
+            r'<a class="md-button[^"]*" href="(mailto:[^"]+)">(.*?)</a>', match.group(0), re.S
+        )
+    }
+
+
+def test_work_in_review_offers_approve_and_request_changes(acme_html):
+    assert reply_subjects(acme_html, "deliverable-gift-box-labels") == {
+        "Approve": "Approved: Christmas gift box labels",
+        "Request changes": "Changes requested: Christmas gift box labels",
+    }
+
+
+def test_work_waiting_on_the_client_offers_a_reply(acme_html):
+    assert reply_subjects(acme_html, "deliverable-about-page-copy") == {"Reply": "About: About page copy"}
+
+
+def test_replies_are_in_the_clients_language():
+    lotus = render_sample("lotus-tea")
+    review = re.search(
+        r'<article[^>]*cp-deliverable"[^>]*>(?:(?!</article>).)*?确认通过(?:(?!</article>).)*</article>', lotus, re.S
+    )
+    assert review and "需要修改" in review.group(0)
+    assert "Approve" not in lotus
+
+
+def test_the_contact_card_offers_a_booking_link_when_set(acme):
+    assert "Book a call" not in acme
+    settings = dataclasses.replace(
+        SETTINGS, freelancer=dataclasses.replace(SETTINGS.freelancer, booking_url="https://cal.example/mei")
+    )
+    html = render_sample("acme-bakery", settings)
+    contact = section(html, "contact")
+    assert 'href="https://cal.example/mei"' in contact and "Book a call" in text_of(contact)
+
+
+PAUSED = """\
+name: Paused Co
+stage: paused
+contacts: [{name: A}]
+requests: [{title: Send the logo files, due: 2026-11-10}]
+deliverables:
+  - {title: Shop redesign, status: in_progress, due: 2026-11-01}
+  - {title: Sign-off on colours, status: waiting_on_client, due: 2026-11-05}
+"""
+
+
+def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
+    record, _ = parse_record(PAUSED, Path("p.yml"), today=TODAY)
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("paused-co", Path("p.yml"), record), SETTINGS, TODAY))
+    )
+    text = text_of(html)
+    for word in ("late", "overdue", "ago", "Was due"):
+        assert word not in text, word
+    attention = text_of(section(html, "attention"))
+    assert "Send the logo files" in attention and "Sign-off on colours" in attention
+    assert "Shop redesign" not in attention  # not overdue while paused
+    assert "On hold" in text and "data-relative" not in html

@@ -253,6 +253,7 @@ STATUS_COLOURS = {
     "waiting_on_client": "magenta",
     "open_request": "cyan",
     "awaiting_answer": "blue",
+    "paused": "white",
 }
 STATUS_LABELS = {
     "overdue": "overdue",
@@ -260,6 +261,7 @@ STATUS_LABELS = {
     "waiting_on_client": "waiting on client",
     "open_request": "open request",
     "awaiting_answer": "awaiting answer",
+    "paused": "on hold",
 }
 
 
@@ -273,7 +275,7 @@ def status(as_json: bool, config_file: Path) -> None:
     rows = [
         (client, item)
         for client in _valid_clients(settings)
-        if client.record.stage in ("active", "prospect")
+        if client.record.stage in ("active", "prospect", "paused")
         for item in status_items(client.record, today)
     ]
     rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))

@@ -28,6 +28,8 @@ class FreelancerConfig(base.Config):
     # text, or one text per page language: {en: ..., zh-CN: ...}
     availability = c.Type((str, dict), default="")
     response_time = c.Type((str, dict), default="")
+    # where clients book a call (http or https); adds "Book a call" to the contact card
+    booking_url = c.Type(str, default="")
 
 
 class PortalConfig(base.Config):
@@ -64,6 +66,8 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None, s
         except ValueError:
             raise ConfigurationError(f"today: {config.today!r} is not a date like 2026-11-23") from None
     f = config.freelancer
+    if f.booking_url and not re.match(r"^https?://[^\s/]+", f.booking_url):
+        raise ConfigurationError(f"freelancer.booking_url {f.booking_url!r} must be an http(s) link")
     return PortalSettings(
         root=root,
         clients_dir=root / config.clients_dir,
@@ -73,7 +77,9 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None, s
         timezone=config.timezone,
         today=today,
         site_url=site_url or "",
-        freelancer=Freelancer(f.name, f.email, cast(Phrase, f.availability), cast(Phrase, f.response_time)),
+        freelancer=Freelancer(
+            f.name, f.email, cast(Phrase, f.availability), cast(Phrase, f.response_time), f.booking_url
+        ),
     )
 
 

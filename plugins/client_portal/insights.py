@@ -42,7 +42,9 @@ def is_overdue(item: Deliverable | Request, today: date) -> bool:
 
 
 def overdue(record: Record, today: date) -> list[Overdue]:
-    """Open deliverables and requests past their due date, most overdue first."""
+    """Open deliverables and requests past their due date, most overdue first; none while paused."""
+    if record.stage == "paused":
+        return []
     items: list[tuple[Section, int, Deliverable | Request]] = [
         *(("deliverables", index, item) for index, item in enumerate(record.deliverables)),
         *(("requests", index, item) for index, item in enumerate(record.requests)),
@@ -102,7 +104,10 @@ class Attention:
 
 
 def attention(record: Record, today: date) -> list[Attention]:
-    """Open requests, deliverables waiting on the client, and overdue work; most urgent first."""
+    """Open requests, deliverables waiting on the client, and overdue work; most urgent first.
+
+    A paused project has nothing overdue: what is open stays listed, nothing is late.
+    """
     found: list[Attention] = []
     for request in record.requests:
         if not request.done:
@@ -110,7 +115,7 @@ def attention(record: Record, today: date) -> list[Attention]:
     for deliverable in record.deliverables:
         if deliverable.status == "waiting_on_client":
             kind: AttentionKind = "waiting"
-        elif is_overdue(deliverable, today):
+        elif record.stage != "paused" and is_overdue(deliverable, today):
             kind = "overdue"
         else:
             continue
@@ -285,8 +290,15 @@ def sorted_updates(record: Record) -> list[tuple[date, str]]:
     return sorted(((u.date, u.text) for u in record.updates), key=lambda u: u[0], reverse=True)
 
 
-Urgency = Literal["overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer"]
-URGENCY_ORDER: tuple[Urgency, ...] = ("overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer")
+Urgency = Literal["overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer", "paused"]
+URGENCY_ORDER: tuple[Urgency, ...] = (
+    "overdue",
+    "due_soon",
+    "waiting_on_client",
+    "open_request",
+    "awaiting_answer",
+    "paused",
+)
 
 
 @dataclass(frozen=True)
@@ -301,7 +313,12 @@ class StatusItem:
 
 
 def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusItem]:
-    """What needs the freelancer's eye for one client, most urgent first."""
+    """What needs the freelancer's eye for one client, most urgent first.
+
+    A paused client's open work is listed as on hold: nothing of it is late or due.
+    """
+    if record.stage == "paused":
+        return paused_items(record)
     found: list[StatusItem] = []
     for deliverable in record.deliverables:
         if deliverable.status in CLOSED_STATUSES:
@@ -325,6 +342,17 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
         found.append(StatusItem(urgency, "request", request.title, request.due, days))
     found += [StatusItem("awaiting_answer", "suggestion", s.title, None, None) for s in open_suggestions(record)]
     return sorted(found, key=urgency_key)
+
+
+def paused_items(record: Record) -> list[StatusItem]:
+    """The open deliverables and requests of a paused project, with no days counted."""
+    found = [
+        StatusItem("paused", "deliverable", d.title, d.due, None)
+        for d in record.deliverables
+        if d.status not in CLOSED_STATUSES
+    ]
+    found += [StatusItem("paused", "request", r.title, r.due, None) for r in record.requests if not r.done]
+    return found
 
 
 def urgency_key(item: StatusItem) -> tuple[int, int]:

@@ -20,6 +20,7 @@ class Freelancer:
     email: str = ""
     availability: Phrase = ""
     response_time: Phrase = ""
+    booking_url: str = ""  # http(s), checked when the settings are read
 
 
 def phrase_in(phrase: Phrase, language: str) -> str:

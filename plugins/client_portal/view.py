@@ -140,7 +140,8 @@ def page_context(
         "attention": insights.attention(record, today),
         "groups": insights.deliverable_groups(record),
         "days_early": insights.days_early,
-        "is_overdue": insights.is_overdue,
+        # a paused project shows nothing as late
+        "is_overdue": (lambda item, day: False) if record.stage == "paused" else insights.is_overdue,
         "upcoming": upcoming,
         "past": past,
         "timeline": insights.timeline(record, today, zone),
