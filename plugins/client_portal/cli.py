@@ -212,6 +212,58 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
             click.echo(f"  {link['contact']}: {link['url']}")
 
 
+@main.command()
+@click.argument("client_ids", metavar="[ID]...", nargs=-1)
+@click.option("--since", metavar="REF|DATE", help="A git revision, or a date such as 2026-11-16 (default: 7 days ago).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write one .eml draft per contact here.")
+@click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
+@_config_option
+def digest(
+    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path
+) -> None:
+    """The update e-mail for each client whose record changed, one per contact."""
+    from zoneinfo import ZoneInfo
+
+    from .history import HistoryError, baseline
+    from .mail import plain_text, save_drafts, update_letters
+
+    settings = _settings(config_file)
+    today = _today(settings)
+    base = base_url or settings.site_url
+    if not base:
+        click.echo("error: e-mails need full links: set site_url in mkdocs.yml or pass --base-url", err=True)
+        sys.exit(2)
+    if _plain_http(base):
+        click.echo(f"warning: {base} is plain http: browsers open encrypted pages only over https", err=True)
+    clients = _valid_clients(settings)
+    unknown = sorted(set(client_ids) - {client.id for client in clients})
+    if unknown:
+        click.echo(f"error: no client {', '.join(unknown)} in {_shown(settings.clients_dir)}", err=True)
+        sys.exit(2)
+    chosen = [client for client in clients if not client_ids or client.id in client_ids]
+    try:
+        start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
+        found = update_letters(chosen, start, settings, _secret(settings), base, today)
+    except HistoryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in found.skipped:
+        click.echo(f"error: {problem}", err=True)
+    printed = found.letters if out is None else []
+    for letter, written in save_drafts(found.letters, settings.freelancer, out) if out else []:
+        if isinstance(written, Path):
+            click.echo(f"wrote {_shown(written)} for {letter.contact.name} ({letter.client_id})")
+        else:
+            click.echo(f"note: no draft for {letter.client_id}: {written}; the letter follows", err=True)
+            printed.append(letter)
+    click.echo("\n\n".join(plain_text(letter) for letter in printed), nl=bool(printed))
+    if not found.letters:
+        click.echo(f"No client's record has news since {start.since:%Y-%m-%d}.", err=True)
+    sys.exit(1 if found.skipped else 0)
+
+
 def _plain_http(base_url: str) -> bool:
     """A base URL browsers treat as insecure: http:// anywhere but the local machine."""
     parts = urlsplit(base_url)

@@ -22,6 +22,7 @@ from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
 from .model import Client
 from .settings import PortalSettings, phrase_in
+from .whatsnew import seen_for
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def page_context(
         "locale": locale,
         "fmt": fmt,
         "md": render_markdown,
+        "seen": seen_for(client.id),
         "mailto": mailto,
         "headline": insights.headline(record, today, zone),
         "attention": insights.attention(record, today),

@@ -30,6 +30,53 @@
     });
   }
 
+  /* ---- what is new since this browser's last visit ----
+     Items carry an opaque id and a fingerprint of what they show; the pairs seen last
+     time stay on this device (localStorage), never sent anywhere. */
+  var SEEN_PREFIX = "client-portal:seen:";
+
+  function localDay() {
+    var now = new Date();
+    return [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n) {
+      return n < 10 ? "0" + n : String(n);
+    }).join("-");
+  }
+
+  function markWhatsNew(root) {
+    var page = root.querySelector(".cp-page");
+    if (!page || !window.JSON) return;
+    var key = SEEN_PREFIX + pageToken();
+    var items = root.querySelectorAll("[data-cp-item]");
+    var shown = {};
+    items.forEach(function (el) { shown[el.getAttribute("data-cp-item")] = el.getAttribute("data-cp-state"); });
+    var before = null;
+    try { before = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { before = null; }
+    try { localStorage.setItem(key, JSON.stringify({ visited: localDay(), items: shown })); } catch (e) { /* blocked */ }
+    if (!before || typeof before.items !== "object" || !before.items) return; // a first visit marks nothing
+    var changed = {};
+    items.forEach(function (el) {
+      var id = el.getAttribute("data-cp-item");
+      var seenState = Object.prototype.hasOwnProperty.call(before.items, id) ? before.items[id] : null;
+      if (seenState === el.getAttribute("data-cp-state")) return;
+      var label = document.createElement("span");
+      label.className = "cp-chip cp-chip--new";
+      label.textContent = page.getAttribute(seenState === null ? "data-label-new" : "data-label-updated");
+      el.classList.add("cp-new");
+      el.insertBefore(label, el.firstChild);
+      changed[id] = true;
+    });
+    var count = Object.keys(changed).length;
+    var line = root.querySelector(".cp-whatsnew");
+    if (!count || !line || !/^\d{4}-\d{2}-\d{2}$/.test(before.visited || "")) return;
+    var lang = document.documentElement.lang || "en";
+    var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(count) : (count === 1 ? "one" : "other");
+    var visited = new Date(before.visited + "T12:00:00");
+    var day = window.Intl ? new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(visited) : before.visited;
+    line.textContent = page.getAttribute(plural === "one" ? "data-since-one" : "data-since-other")
+      .replace("{num}", String(count)).replace("{date}", day);
+    line.hidden = false;
+  }
+
   function enhance(root) {
     var page = root.querySelector(".cp-page");
     [["data-accent", "--cp-accent"], ["data-accent-dark", "--cp-accent-dark"]].forEach(function (pair) {
@@ -37,6 +84,7 @@
       if (shade && /^#[0-9a-f]{6}$/.test(shade)) document.documentElement.style.setProperty(pair[1], shade);
     });
     refreshRelativeDates(root);
+    markWhatsNew(root);
   }
 
   /* ---- decryption ----
@@ -163,6 +211,7 @@
   }
   function forgetDevice(token) {
     tabFlag(token, false);
+    try { localStorage.removeItem(SEEN_PREFIX + token); } catch (e) { /* blocked */ }
     return database("readwrite", function (store) { return store.delete(token); }).catch(function () {});
   }
   function kept(token) {

@@ -1,0 +1,394 @@
+"""digest: the update e-mails from a record's git history, as text and as .eml drafts."""
+
+from __future__ import annotations
+
+import email.policy
+import os
+import shutil
+import subprocess
+from datetime import date
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from click.testing import CliRunner
+
+from client_portal.cli import main
+from client_portal.config import read_settings
+from client_portal.digest import record_changes
+from client_portal.loader import load_client, parse_record
+from client_portal.publish import client_links
+
+from .build import SECRET
+from .conftest import ROOT, TODAY
+
+PASSWORD = "lotus-password-never-in-mail"
+
+ACME_BEFORE = dedent(
+    """\
+    name: Acme Bakery
+    language: en
+    timezone: Europe/Berlin
+    contacts:
+      - name: Anna Weber
+        email: anna@acme.example
+      - name: Tomasz Nowak
+        email: tomasz@acme.example
+    deliverables:
+      - id: menu
+        title: Winter menu
+        status: in_review
+        due: 2026-11-20
+      - id: shop
+        title: Online ordering page
+        status: in_progress
+        due: 2026-11-27
+        notes: Payment set-up is under way.
+    suggestions:
+      - title: Start a newsletter
+        date: 2026-11-01
+    updates:
+      - date: 2026-11-10
+        text: Menu drafts sent.
+    """
+)
+ACME_AFTER = (
+    ACME_BEFORE.replace(
+        "    status: in_review\n    due: 2026-11-20\n",
+        "    status: delivered\n    due: 2026-11-20\n    delivered: 2026-11-18\n",
+    )
+    .replace(
+        "due: 2026-11-27\n    notes: Payment set-up is under way.",
+        "due: 2026-12-04\n    notes: The payment provider needs **one more week** to verify the account.",
+    )
+    .replace(
+        "suggestions:\n",
+        dedent(
+            """\
+            schedule:
+              - date: 2026-11-30T15:00:00+01:00
+                title: Launch call
+                kind: meeting
+            requests:
+              - title: Send the Christmas opening hours
+                due: 2026-11-26
+            suggestions:
+              - title: Offer Christmas pre-orders <before 24 Dec>
+                date: 2026-11-22
+                impact: high
+                body: Most regulars ask in early December. <img src=x onerror=alert(1)>
+            """
+        ),
+    )
+    + "  - date: 2026-11-22\n    text: Winter menu delivered & printed.\n"
+)
+LOTUS_BEFORE = dedent(
+    """\
+    name: 莲语茶舍
+    language: zh-CN
+    timezone: Asia/Shanghai
+    contacts:
+      - name: 林晓雯
+        email: lin@lotus.example
+      - name: 周建国
+    access:
+      mode: password
+      password_env: LOTUS_PASSWORD
+    deliverables:
+      - id: boards
+        title: 门店茶单牌
+        status: in_progress
+        due: 2026-11-19
+    """
+)
+LOTUS_AFTER = (
+    LOTUS_BEFORE.replace("due: 2026-11-19", "due: 2026-11-25\n    notes: 价格需要重新核对，所以晚了几天。")
+    + "updates:\n  - date: 2026-11-21\n    text: 茶单牌排版已完成。\n"
+)
+QUIET = dedent(
+    """\
+    name: Quiet Studio
+    contacts:
+      - name: Sam Quiet
+        email: sam@quiet.example
+    deliverables:
+      - title: Poster
+        status: in_progress
+        due: 2026-12-10
+    """
+)
+
+
+def git(portal: Path, *args: str, when: str | None = None) -> str:
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
+    result = subprocess.run(
+        ["git", "-C", str(portal), "-c", "user.name=Mei Chen", "-c", "user.email=mei@example.com", *args],
+        capture_output=True,
+        check=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    return result.stdout.strip()
+
+
+def write(portal: Path, name: str, text: str) -> None:
+    (portal / "clients" / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def portal(tmp_path, monkeypatch) -> Path:
+    """A portal in git: committed Nov 10, the Chinese record changed Nov 20, the English one uncommitted."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user git configuration
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_PASSWORD", PASSWORD)
+    portal = tmp_path / "portal"
+    (portal / "clients").mkdir(parents=True)
+    (portal / "content").mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", portal / "mkdocs.yml")
+    write(portal, "acme.yml", ACME_BEFORE)
+    write(portal, "lotus.yml", LOTUS_BEFORE)
+    write(portal, "quiet.yml", QUIET)
+    git(portal, "init", "-q")
+    git(portal, "add", ".")
+    git(portal, "commit", "-q", "-m", "Records", when="2026-11-10T12:00:00+01:00")
+    write(portal, "lotus.yml", LOTUS_AFTER)
+    git(portal, "commit", "-q", "-a", "-m", "Lotus: new date", when="2026-11-20T12:00:00+01:00")
+    write(portal, "acme.yml", ACME_AFTER)
+    monkeypatch.chdir(portal)
+    return portal
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["digest", *args], catch_exceptions=False)
+
+
+def links_of(portal: Path, name: str) -> dict[str, str]:
+    settings = read_settings(portal / "mkdocs.yml")
+    client = load_client(portal / "clients" / name, today=TODAY)
+    return {link.contact: link.url(settings.site_url) for link in client_links(settings, SECRET.encode(), client)}
+
+
+def letters_in(text: str) -> dict[str, str]:
+    """The printed letters by the name in their To: line."""
+    found = {}
+    for part in text.split("To: ")[1:]:
+        found[part.split(" <")[0].split(" (")[0].strip()] = part
+    return found
+
+
+def test_plain_text_tells_each_contact_what_changed(portal):
+    first = git(portal, "rev-list", "--max-parents=0", "HEAD")
+    result = run("--since", first)
+    assert result.exit_code == 0, result.output
+    letters = letters_in(result.stdout)
+    assert set(letters) == {"Anna Weber", "Tomasz Nowak", "林晓雯", "周建国"}  # nothing for Quiet Studio
+    anna = letters["Anna Weber"]
+    assert anna.startswith("Anna Weber <anna@acme.example>\nSubject: Project update: Acme Bakery\n\nHi Anna Weber,\n")
+    assert "Here is what has happened on your project since Nov 10, 2026." in anna
+    assert "Delivered\n- Winter menu · Delivered Nov 18, 2026 · 2 days early\n" in anna
+    assert (
+        "New dates\n- Online ordering page · Nov 27, 2026 → Dec 4, 2026\n"
+        "  The payment provider needs **one more week** to verify the account.\n"
+    ) in anna
+    assert "Needs your attention\n- Send the Christmas opening hours · by Nov 26, 2026\n" in anna
+    assert "Ideas for you\n- Offer Christmas pre-orders <before 24 Dec> · High impact\n" in anna
+    assert "Start a newsletter" not in anna  # an old idea is no news
+    assert "Updates\n- Nov 22, 2026\n  Winter menu delivered & printed.\n" in anna
+    assert "Menu drafts sent" not in anna
+    assert "Coming up\n- Thu, Nov 26 · Send" not in anna  # requests are under "needs you", not dates
+    assert "- Sun, Nov 29" not in anna
+    assert "- Mon, Nov 30 · 15:00 · Launch call · Meeting\n- Fri, Dec 4 · Online ordering page · Due\n" in anna
+    assert (
+        "Your own link to the project page (please keep it to yourself):\n" + links_of(portal, "acme.yml")["Anna Weber"]
+        in anna
+    )
+    assert anna.rstrip().endswith("Best wishes,\nMei Chen")
+    tomasz = letters["Tomasz Nowak"]
+    assert links_of(portal, "acme.yml")["Tomasz Nowak"] in tomasz
+    assert links_of(portal, "acme.yml")["Anna Weber"] not in tomasz  # each person gets only their own link
+
+
+def test_chinese_client_gets_a_chinese_letter_without_the_password(portal):
+    result = run("--since", "2026-11-15")
+    assert result.exit_code == 0, result.output
+    letters = letters_in(result.stdout)
+    lin = letters["林晓雯"]
+    page = links_of(portal, "lotus.yml")["林晓雯"]
+    assert "#" not in page and page in lin  # password mode: the page, no key
+    # From the existing catalog:
+    assert "2026年11月19日 → 2026年11月25日" in lin
+    assert "价格需要重新核对，所以晚了几天。" in lin
+    assert "最新动态\n- 2026年11月21日\n  茶单牌排版已完成。" in lin
+    assert "Acme" not in lin
+    assert PASSWORD not in result.output and "LOTUS_PASSWORD" not in result.output
+    assert "Your password has not changed." in lin or "您的密码没有变化" in lin
+    assert "周建国 (no e-mail address in the record)" in result.stdout
+
+
+# NEEDS THE NEW TRANSLATIONS: the digest's own msgids are not in the Chinese catalog yet. Strict, so
+# the test fails as "XPASS" once they are added: then remove the marker.
+def test_chinese_letter_in_the_new_translations(portal, tmp_path):
+    out = tmp_path / "drafts"
+    result = run("lotus", "--since", "2026-11-15", "--out", str(out))
+    assert parse(out / "lotus-1.eml")["Subject"] == "项目进展：莲语茶舍"
+    lin = letters_in(run("lotus", "--since", "2026-11-15").stdout)["林晓雯"]
+    for words in (
+        "林晓雯，您好！",
+        "以下是自 2026年11月15日 以来项目的最新进展。",
+        "日期调整\n- 门店茶单牌 · 2026年11月19日 → 2026年11月25日",
+        "接下来的安排\n- 11月25日周三 · 门店茶单牌 · 交付日",
+        "您的项目页面：",
+        "您的密码没有变化，请继续使用原来的密码登录。",
+        "如有任何问题，直接回复这封邮件就好。",
+        "祝好！\nMei Chen",
+    ):
+        assert words in lin
+    assert "Your" not in lin and "Hi " not in lin and result.exit_code == 0
+
+
+def test_drafts_are_rfc5322_messages_one_per_contact(portal, tmp_path):
+    out = tmp_path / "drafts"
+    first = git(portal, "rev-list", "--max-parents=0", "HEAD")
+    result = run("--since", first, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["acme-1.eml", "acme-2.eml", "lotus-1.eml"]
+    assert "no draft for lotus: 周建国 has no e-mail address in the record" in result.stderr
+    assert "To: 周建国 (no e-mail address in the record)" in result.stdout  # printed instead
+    acme = links_of(portal, "acme.yml")
+    for name, person, address in (
+        ("acme-1.eml", "Anna Weber", "anna@acme.example"),
+        ("acme-2.eml", "Tomasz Nowak", "tomasz@acme.example"),
+    ):
+        message = parse(out / name)
+        assert message["To"].addresses[0].display_name == person
+        assert message["To"].addresses[0].addr_spec == address
+        assert str(message["From"]) == "Mei Chen <mei@example.com>"
+        assert message["Subject"] == "Project update: Acme Bakery"
+        assert message["X-Unsent"] == "1"
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert acme[person] in text
+        assert f'href="{acme[person]}"' in html
+        others = [url for contact, url in acme.items() if contact != person]
+        assert not any(url in text or url in html for url in others)
+        assert "<strong>one more week</strong>" in html  # Markdown rendered
+        assert "onerror" not in html and "<img" not in html  # record Markdown sanitised
+        assert "Offer Christmas pre-orders &lt;before 24 Dec&gt; · High impact" in html  # record text escaped
+        assert "Winter menu delivered &amp; printed." in html  # record text escaped
+        assert "<h2>Delivered</h2>" in html
+    lotus = parse(out / "lotus-1.eml")
+    assert lotus["To"].addresses[0].addr_spec == "lin@lotus.example"
+    assert lotus["Content-Language"] == "zh-CN"
+    assert links_of(portal, "lotus.yml")["林晓雯"] in lotus.get_body(("plain",)).get_content()
+    assert '<html lang="zh-CN">' in lotus.get_body(("html",)).get_content()
+    for path in out.iterdir():
+        assert PASSWORD.encode() not in path.read_bytes()
+        assert b"\r\n" in path.read_bytes()
+
+
+def parse(path: Path) -> EmailMessage:
+    with path.open("rb") as stream:
+        message = BytesParser(policy=email.policy.default).parse(stream)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_a_date_picks_the_last_commit_before_it(portal):
+    result = run("--since", "2026-11-21")  # after the Chinese change was committed
+    assert result.exit_code == 0, result.output
+    assert set(letters_in(result.stdout)) == {"Anna Weber", "Tomasz Nowak"}
+    assert "since Nov 21, 2026" in result.stdout
+
+
+def test_only_the_clients_asked_for(portal):
+    result = run("lotus", "--since", "2026-11-15")
+    assert result.exit_code == 0, result.output
+    assert set(letters_in(result.stdout)) == {"林晓雯", "周建国"}
+
+
+def test_no_changes_means_no_letters(portal):
+    write(portal, "acme.yml", ACME_BEFORE)
+    result = run("--since", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "No client's record has news" in result.stderr
+
+
+def test_a_new_record_tells_where_the_project_stands(portal):
+    write(portal, "new-client.yml", QUIET.replace("Quiet Studio", "New Client").replace("quiet", "new"))
+    result = run("new-client", "--since", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "Here is where your project stands." in result.stdout
+    assert "Coming up\n- Thu, Dec 10 · Poster · Due\n" in result.stdout
+
+
+def test_the_default_is_the_last_seven_days(portal):
+    first = git(portal, "rev-list", "--max-parents=0", "HEAD")
+    default = run()  # the portal's today is 2026-11-23: compared with the state of Nov 16, the first commit
+    assert default.exit_code == 0, default.output
+    assert "since Nov 16, 2026." in default.stdout
+    same = default.stdout.replace("Nov 16", "Nov 10").replace("11月16日", "11月10日")
+    assert same == run("--since", first).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "no-such-branch"], "no commit 'no-such-branch' in this repository"),
+        (["--since", "--help"], "no commit '--help'"),
+        (["--since", "2026-02-30"], "is not a real date"),
+        (["nobody"], "no client nobody in clients"),
+    ],
+)
+def test_usage_errors_are_clean(portal, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_folder_outside_git_is_a_clean_error(portal):
+    shutil.rmtree(portal / ".git")
+    result = run()
+    assert result.exit_code == 2
+    assert "is not in a git repository" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_git_is_a_clean_error(portal, monkeypatch):
+    monkeypatch.setenv("PATH", str(portal / "nowhere"))
+    result = run()
+    assert result.exit_code == 2
+    assert "git is not installed" in result.stderr
+
+
+def test_record_changes_table():
+    before, _ = parse_record(ACME_BEFORE, Path("acme.yml"), today=TODAY)
+    after, _ = parse_record(ACME_AFTER, Path("acme.yml"), today=TODAY)
+    changes = record_changes(before, after, TODAY)
+    assert [d.title for d in changes.delivered] == ["Winter menu"]
+    assert [(m.title, m.old_due, m.new_due) for m in changes.moved] == [
+        ("Online ordering page", date(2026, 11, 27), date(2026, 12, 4))
+    ]
+    assert [s.title for s in changes.new_ideas] == ["Offer Christmas pre-orders <before 24 Dec>"]
+    assert [u.text for u in changes.new_updates] == ["Winter menu delivered & printed."]
+    assert [a.title for a in changes.new_needs] == ["Send the Christmas opening hours"]
+    assert [u.title for u in changes.next] == ["Launch call", "Online ordering page"]
+    assert changes.is_news
+    assert not record_changes(after, after, TODAY).is_news
+    fresh = record_changes(None, after, TODAY)
+    assert [d.title for d in fresh.delivered] == ["Winter menu"] and fresh.is_news
+
+
+def test_an_earlier_record_that_no_longer_passes_is_skipped_with_exit_1(portal):
+    write(portal, "acme.yml", ACME_BEFORE + "colour: red\n")
+    git(portal, "commit", "-q", "-a", "-m", "Typo", when="2026-11-21T12:00:00+01:00")
+    write(portal, "acme.yml", ACME_AFTER)
+    result = run("--since", "HEAD")
+    assert result.exit_code == 1
+    assert "error: acme: skipped: the record at " in result.stderr
+    assert "unknown field 'colour'" in result.stderr
+    assert "Traceback" not in result.output
