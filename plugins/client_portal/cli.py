@@ -184,12 +184,7 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
     if not base:
         click.echo("note: no site_url in mkdocs.yml and no --base-url; printing paths from the site root", err=True)
         base = "/"
-    if _plain_http(base):
-        click.echo(
-            f"warning: {base} is plain http: browsers open encrypted pages only over https (or on localhost); "
-            "publish the site over https",
-            err=True,
-        )
+    _warn_if_plain_http(base)
     rows: list[dict[str, Any]] = []
     for client in _valid_clients(settings):
         folder = client_folder(settings.url_prefix, secret, client)
@@ -233,8 +228,7 @@ def digest(
     if not base:
         click.echo("error: e-mails need full links: set site_url in mkdocs.yml or pass --base-url", err=True)
         sys.exit(2)
-    if _plain_http(base):
-        click.echo(f"warning: {base} is plain http: browsers open encrypted pages only over https", err=True)
+    _warn_if_plain_http(base)
     clients = _valid_clients(settings)
     unknown = sorted(set(client_ids) - {client.id for client in clients})
     if unknown:
@@ -264,10 +258,15 @@ def digest(
     sys.exit(1 if found.skipped else 0)
 
 
-def _plain_http(base_url: str) -> bool:
-    """A base URL browsers treat as insecure: http:// anywhere but the local machine."""
+def _warn_if_plain_http(base_url: str) -> None:
+    """Browsers open encrypted pages only over https, or on the local machine."""
     parts = urlsplit(base_url)
-    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        click.echo(
+            f"warning: {base_url} is plain http: browsers open encrypted pages only over https (or on localhost); "
+            "publish the site over https",
+            err=True,
+        )
 
 
 @main.command()

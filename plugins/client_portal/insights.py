@@ -41,10 +41,13 @@ def is_overdue(item: Deliverable | Request, today: date) -> bool:
     return item.status not in CLOSED_STATUSES
 
 
+def is_late(record: Record, item: Deliverable | Request, today: date) -> bool:
+    """Whether the page shows ``item`` as late: overdue, and the project not paused."""
+    return record.stage != "paused" and is_overdue(item, today)
+
+
 def overdue(record: Record, today: date) -> list[Overdue]:
-    """Open deliverables and requests past their due date, most overdue first; none while paused."""
-    if record.stage == "paused":
-        return []
+    """Open deliverables and requests shown as late (none while paused), most overdue first."""
     items: list[tuple[Section, int, Deliverable | Request]] = [
         *(("deliverables", index, item) for index, item in enumerate(record.deliverables)),
         *(("requests", index, item) for index, item in enumerate(record.requests)),
@@ -52,7 +55,7 @@ def overdue(record: Record, today: date) -> list[Overdue]:
     found = [
         Overdue(kind, index, item.title, item.due, (today - item.due).days)
         for kind, index, item in items
-        if item.due is not None and is_overdue(item, today)
+        if item.due is not None and is_late(record, item, today)
     ]
     return sorted(found, key=lambda o: (-o.days_late, o.kind, o.index))
 
@@ -115,7 +118,7 @@ def attention(record: Record, today: date) -> list[Attention]:
     for deliverable in record.deliverables:
         if deliverable.status == "waiting_on_client":
             kind: AttentionKind = "waiting"
-        elif record.stage != "paused" and is_overdue(deliverable, today):
+        elif is_late(record, deliverable, today):
             kind = "overdue"
         else:
             continue

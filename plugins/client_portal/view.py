@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -142,8 +143,7 @@ def page_context(
         "attention": insights.attention(record, today),
         "groups": insights.deliverable_groups(record),
         "days_early": insights.days_early,
-        # a paused project shows nothing as late
-        "is_overdue": (lambda item, day: False) if record.stage == "paused" else insights.is_overdue,
+        "is_overdue": partial(insights.is_late, record),
         "upcoming": upcoming,
         "past": past,
         "timeline": insights.timeline(record, today, zone),
