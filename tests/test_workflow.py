@@ -48,12 +48,16 @@ def test_init_writes_a_complete_portal(new_portal):
         "client-record.schema.json",
         "clients/example-client.yml",
         "content/index.md",
+        "content/stylesheets/site.css",
         "mkdocs.yml",
         "requirements.txt",
     ]
     assert ".portal-secret" in (new_portal / ".gitignore").read_text()
     assert "Sam Rivera" in (new_portal / "mkdocs.yml").read_text()
     assert "<NAME>" not in (new_portal / "content" / "index.md").read_text()
+    # the public pages' stylesheet is written and linked, so links are underlined there too
+    assert "stylesheets/site.css" in (new_portal / "mkdocs.yml").read_text()
+    assert "text-decoration: underline" in (new_portal / "content" / "stylesheets" / "site.css").read_text()
 
 
 def test_from_empty_folder_to_audited_site(new_portal):

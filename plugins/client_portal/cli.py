@@ -362,6 +362,7 @@ def status(as_json: bool, config_file: Path) -> None:
 INIT_FILES = {
     "mkdocs.yml": "mkdocs.yml",
     "content/index.md": "index.md",
+    "content/stylesheets/site.css": "site.css",
     ".gitignore": "gitignore",
     "README.md": "README.md",
     "requirements.txt": "requirements.txt",
