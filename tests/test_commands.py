@@ -134,13 +134,27 @@ def test_status_sorts_by_urgency(portal):
     lines = result.output.splitlines()
     assert lines[0].startswith("overdue") and "Confirm the delivery zones" in lines[0] and "(4d late)" in lines[0]
     kinds = [line.split("  ")[0].strip() for line in lines[:-1]]
-    order = ["overdue", "due soon", "waiting on client", "open request", "awaiting answer", "on hold"]
+    order = [
+        "overdue",
+        "unpaid",
+        "due soon",
+        "waiting on client",
+        "open request",
+        "budget",
+        "awaiting answer",
+        "on hold",
+    ]
     assert kinds == sorted(kinds, key=order.index)
     # a paused project's open work is listed in a group of its own, never as late or due
     assert [line for line in lines if "Fjord Cycles" in line] == [
         "on hold            Fjord Cycles: Webshop design [deliverable]"
     ]
-    assert lines[-1] == "17 items across 5 clients, as of 2026-11-23"
+    # money is listed whatever the stage: an unpaid invoice past due, a budget 80% used
+    assert (
+        "unpaid             Acme Bakery: invoice INV-2026-014, €1,250.00 [invoice]  due 2026-11-15 (8d late)" in lines
+    )
+    assert "budget             Harbor Books: 85% used: 8.5 of 10 days for the project [budget]" in lines
+    assert lines[-1] == "19 items across 5 clients, as of 2026-11-23"
     assert "\x1b[" not in result.output  # plain when piped
 
 
@@ -156,7 +170,8 @@ def test_status_json(portal):
         "days_left": -4,
     }
     assert {item["urgency"] for item in items} == {
-        "overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer", "paused",
+        "overdue", "invoice_past_due", "due_soon", "waiting_on_client", "open_request", "budget",
+        "awaiting_answer", "paused",
     }  # fmt: skip
 
 

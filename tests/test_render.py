@@ -37,7 +37,7 @@ def section(html: str, section_id: str) -> str:
 
 def test_header_states_the_situation_in_one_line(acme):
     assert "Project status for Acme Bakery" in acme
-    assert "Running late 3 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
+    assert "Running late 4 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
     assert "Hi Anna, hi Tomasz!" in acme
     assert "Updated Nov 23, 2026" in acme
 
@@ -45,7 +45,7 @@ def test_header_states_the_situation_in_one_line(acme):
 def test_attention_lists_requests_waiting_and_overdue_with_reply_links(acme_html):
     html = section(acme_html, "attention")
     text = text_of(html)
-    assert text.count("Reply") == 4
+    assert text.count("Reply") == 5
     assert "Confirm the delivery zones" in text and "4 days ago" in text
     assert "Online ordering page Running late, due Fri, Nov 20 · 3 days ago" in text
     assert "This is late, and that is on me:" in text  # the honest reason is visible

@@ -74,4 +74,6 @@ def test_every_record_field_is_described_in_the_schema():
         "requests",
         "suggestions",
         "updates",
+        "budget",
+        "invoices",
     }

@@ -24,6 +24,7 @@ from .config import read_settings
 from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
+from .money import is_past_due
 from .problems import Problem, RecordError
 from .settings import PortalSettings, build_date
 
@@ -84,6 +85,14 @@ def check(config_file: Path) -> None:
             what = "deliverable" if item.kind == "deliverables" else "request"
             message = f"{what} '{item.title}' was due {item.due.isoformat()} ({item.days_late} days ago)"
             problems.append(Problem(_shown(client.source), line, column, message, "warning"))
+        for index, invoice in enumerate(client.record.invoices):
+            if invoice.due is not None and is_past_due(invoice, today):
+                line, column = client.locate("invoices", index, "due")
+                days = (today - invoice.due).days
+                message = (
+                    f"invoice '{invoice.number}' was due {invoice.due.isoformat()} ({days} days ago) and is still open"
+                )
+                problems.append(Problem(_shown(client.source), line, column, message, "warning"))
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))
@@ -300,17 +309,21 @@ def secret() -> None:
 
 STATUS_COLOURS = {
     "overdue": "red",
+    "invoice_past_due": "red",
     "due_soon": "yellow",
     "waiting_on_client": "magenta",
     "open_request": "cyan",
+    "budget": "yellow",
     "awaiting_answer": "blue",
     "paused": "white",
 }
 STATUS_LABELS = {
     "overdue": "overdue",
+    "invoice_past_due": "unpaid",
     "due_soon": "due soon",
     "waiting_on_client": "waiting on client",
     "open_request": "open request",
+    "budget": "budget",
     "awaiting_answer": "awaiting answer",
     "paused": "on hold",
 }
@@ -320,15 +333,10 @@ STATUS_LABELS = {
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_config_option
 def status(as_json: bool, config_file: Path) -> None:
-    """Your overview across all clients: overdue, due soon, waiting, open requests, open ideas."""
+    """Your overview across all clients: overdue, unpaid, due soon, waiting, requests, budgets, open ideas."""
     settings = _settings(config_file)
     today = _today(settings)
-    rows = [
-        (client, item)
-        for client in _valid_clients(settings)
-        if client.record.stage in ("active", "prospect", "paused")
-        for item in status_items(client.record, today)
-    ]
+    rows = [(client, item) for client in _valid_clients(settings) for item in status_items(client.record, today)]
     rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))
     if as_json:
         payload = [

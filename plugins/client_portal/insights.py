@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from .model import Deliverable, Record, Request, ScheduleItem, Suggestion
+from . import money
+from .model import Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
 
 CLOSED_STATUSES = frozenset({"delivered", "approved", "cancelled"})
 DONE_STATUSES = frozenset({"delivered", "approved"})
@@ -92,7 +93,7 @@ def track_record(record: Record) -> TrackRecord | None:
     )
 
 
-AttentionKind = Literal["overdue", "request", "waiting"]
+AttentionKind = Literal["overdue", "request", "waiting", "invoice"]
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,14 @@ class Attention:
     due: date | None
     days_left: int | None  # negative when overdue
     notes: str | None
+    invoice: Invoice | None = None  # kind "invoice": the open invoice past its due date
 
 
 def attention(record: Record, today: date) -> list[Attention]:
     """Open requests, deliverables waiting on the client, and overdue work; most urgent first.
 
     A paused project has nothing overdue: what is open stays listed, nothing is late.
+    An unpaid invoice past its due date is listed on a paused project too (see `money`).
     """
     found: list[Attention] = []
     for request in record.requests:
@@ -124,6 +127,8 @@ def attention(record: Record, today: date) -> list[Attention]:
             continue
         days = _days_left(deliverable.due, today)
         found.append(Attention(kind, deliverable.title, deliverable.due, days, deliverable.notes))
+    for invoice in money.past_due(record, today):
+        found.append(Attention("invoice", invoice.number, invoice.due, _days_left(invoice.due, today), None, invoice))
     return sorted(found, key=lambda a: (a.days_left is None, a.days_left if a.days_left is not None else 0))
 
 
@@ -293,12 +298,23 @@ def sorted_updates(record: Record) -> list[tuple[date, str]]:
     return sorted(((u.date, u.text) for u in record.updates), key=lambda u: u[0], reverse=True)
 
 
-Urgency = Literal["overdue", "due_soon", "waiting_on_client", "open_request", "awaiting_answer", "paused"]
-URGENCY_ORDER: tuple[Urgency, ...] = (
+Urgency = Literal[
     "overdue",
+    "invoice_past_due",
     "due_soon",
     "waiting_on_client",
     "open_request",
+    "budget",
+    "awaiting_answer",
+    "paused",
+]
+URGENCY_ORDER: tuple[Urgency, ...] = (
+    "overdue",
+    "invoice_past_due",
+    "due_soon",
+    "waiting_on_client",
+    "open_request",
+    "budget",
     "awaiting_answer",
     "paused",
 )
@@ -309,7 +325,7 @@ class StatusItem:
     """One line of the freelancer's own overview."""
 
     urgency: Urgency
-    kind: Literal["deliverable", "request", "suggestion"]
+    kind: Literal["deliverable", "request", "suggestion", "invoice", "budget"]
     title: str
     due: date | None
     days_left: int | None
@@ -318,11 +334,12 @@ class StatusItem:
 def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusItem]:
     """What needs the freelancer's eye for one client, most urgent first.
 
-    A paused client's open work is listed as on hold: nothing of it is late or due.
+    A paused client's open work is listed as on hold: nothing of it is late or due. Money
+    is another matter: unpaid invoices past due and a budget 80% used show for every stage.
     """
-    if record.stage == "paused":
-        return paused_items(record)
-    found: list[StatusItem] = []
+    if record.stage in ("paused", "past"):
+        return money_items(record, today) + (paused_items(record) if record.stage == "paused" else [])
+    found = money_items(record, today)
     for deliverable in record.deliverables:
         if deliverable.status in CLOSED_STATUSES:
             continue
@@ -345,6 +362,17 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
         found.append(StatusItem(urgency, "request", request.title, request.due, days))
     found += [StatusItem("awaiting_answer", "suggestion", s.title, None, None) for s in open_suggestions(record)]
     return sorted(found, key=urgency_key)
+
+
+def money_items(record: Record, today: date) -> list[StatusItem]:
+    """Open invoices past their due date, and the budget when most of it is used."""
+    found = [
+        StatusItem("invoice_past_due", "invoice", money.invoice_summary(i), i.due, _days_left(i.due, today))
+        for i in money.past_due(record, today)
+    ]
+    if use := money.budget_alert(record):
+        found.append(StatusItem("budget", "budget", money.budget_summary(use), None, None))
+    return found
 
 
 def paused_items(record: Record) -> list[StatusItem]:

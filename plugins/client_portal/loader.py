@@ -45,6 +45,7 @@ _PATTERN_HINTS = {
     "password_env": "an environment variable name such as ACME_PORTAL_PASSWORD",
     "link": "an http(s) link",
     "logo": "an http(s) link",
+    "currency": "an ISO 4217 currency code in capitals, such as EUR",
 }
 
 
@@ -217,6 +218,8 @@ def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
             yield loc, False, f"{where}: {_quoted(value)} is not allowed; use one of {ctx['expected']}"
         elif kind == "string_type" and isinstance(value, bool):
             yield loc, False, f"{where}: YAML read this as {str(value).lower()}, not text; put the value in quotes"
+        elif kind == "decimal_max_places":
+            yield loc, False, f"{where}: {value} has more than {ctx['decimal_places']} decimals; round it"
         elif kind == "string_pattern_mismatch":
             hint = _PATTERN_HINTS.get(str(loc[-1]), f"text matching {ctx['pattern']}")
             yield loc, False, f"{where}: {_quoted(value)} is not {hint}"
@@ -236,7 +239,7 @@ def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
                 if value is None or isinstance(value, (dict, list)) or kind.startswith("iso_")
                 else f" (got {_quoted(value)})"
             )
-            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone", "logo"):
+            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone", "logo", "currency"):
                 shown = ""
             yield loc, False, f"{where}: {message}{shown}"
 

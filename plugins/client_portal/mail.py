@@ -22,6 +22,7 @@ from .i18n import html_lang, page_locale, translations
 from .loader import parse_record
 from .markdown_text import render_markdown
 from .model import Client, Contact, Record
+from .money import MoneyFormat
 from .problems import RecordError
 from .publish import Link, client_links
 from .settings import Freelancer, PortalSettings
@@ -197,6 +198,17 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
 
 def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
     _ = fmt.gettext.gettext
+    if item.invoice is not None and item.due is not None:
+        invoice = item.invoice
+        line = " · ".join(
+            [
+                _("Invoice %(number)s") % {"number": invoice.number},
+                MoneyFormat(fmt.locale).amount(invoice.amount, invoice.currency),
+                _("Was due %(date)s") % {"date": fmt.full_date(item.due)},
+            ]
+        )
+        paid = _("If it has already been paid, thank you, and please ignore this.")
+        return Item(line, paid, (_("View invoice"), invoice.link) if invoice.link else None)
     parts = [item.title]
     if item.kind == "overdue" and item.due is not None:
         parts.append(_("Running late, due %(date)s") % {"date": fmt.full_date(item.due)})

@@ -12,11 +12,13 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision, list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,6 +47,9 @@ DeliverableStatus = Literal[
 ScheduleKind = Literal["milestone", "meeting", "deadline", "time_off"]
 Impact = Literal["low", "medium", "high"]
 SuggestionStatus = Literal["proposed", "accepted", "declined", "done"]
+BudgetPeriod = Literal["month", "quarter", "project"]
+BudgetUnit = Literal["hours", "days", "money"]
+InvoiceStatus = Literal["open", "paid", "void"]
 
 # Limits on what a record may hold: generous for people, small enough that no value can
 # stall a build or flood a page. Markdown is rendered in linear time, so its limit is
@@ -55,6 +60,7 @@ MAX_EMAIL = 254  # RFC 5321's limit for a whole address
 MAX_URL = 2_000
 MAX_TAG = 64  # language tags and zone names
 MAX_CONTACTS = 200  # each contact may bring a password, and every password costs PBKDF2 work per build
+MAX_AMOUNT = 10**12  # hours, days or money: far beyond any freelance budget, small enough to print
 
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
@@ -142,6 +148,12 @@ def _language(value: str) -> str:
     return value
 
 
+def _currency(value: str) -> str:
+    if value not in list_currencies():
+        raise _invalid("currency", f"{shown(value)} is not an ISO 4217 currency code (examples: EUR, USD, CNY)")
+    return value
+
+
 def _timezone(value: str) -> str:
     # zoneinfo reads a file named by the key: odd keys raise ValueError (NUL, "..", not a
     # zone file) or OSError (a directory, a name too long for the file system).
@@ -178,6 +190,9 @@ TimeZone = Annotated[
     str, Field(max_length=MAX_TAG, examples=["Europe/Berlin", "Asia/Shanghai"]), AfterValidator(_timezone)
 ]
 Logo = Annotated[str, Field(max_length=MAX_URL), AfterValidator(_logo)]
+# Decimal keeps amounts exact: a YAML 0.1 stays 0.1, and sums of money never drift.
+Quantity = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, decimal_places=2)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR", "USD", "CNY"]), AfterValidator(_currency)]
 Version = Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
 # Every earlier page version keeps a "link replaced" page, so this also bounds their number.
 AccessVersion = Annotated[int, Field(strict=True, ge=1, le=100)]
@@ -320,6 +335,64 @@ class Update(Strict):
     text: Markdown
 
 
+def _cents_violation(field: str, amount: Decimal, currency: str) -> tuple[str, str] | None:
+    """An amount with more decimals than its currency has (12.345 EUR, 10.5 JPY)."""
+    digits = get_currency_precision(currency)
+    if -amount.as_tuple().exponent > digits:  # type: ignore[operator] # finite: the field refuses NaN and infinity
+        return field, f"{amount} has more decimals than {currency} uses ({digits})"
+    return None
+
+
+class Budget(Strict):
+    """A retainer or a fixed budget: what is included and what is used."""
+
+    period: BudgetPeriod = Field(description="What the budget covers: each month, each quarter, or the project.")
+    unit: BudgetUnit = Field(description="Hours, days, or money (then 'currency' is required).")
+    included: Quantity = Field(description="What the period includes; more than 0.")
+    used: Quantity = Field(description="What is used so far; may go over 'included'.")
+    currency: Currency | None = Field(None, description="ISO 4217 code such as EUR; only and always with unit money.")
+
+    @model_validator(mode="after")
+    def _unit_rules(self) -> Budget:
+        violations = []
+        if self.included <= 0:
+            violations.append(("included", f"must be more than 0, got {self.included}"))
+        if self.unit == "money" and self.currency is None:
+            violations.append(("currency", "required when unit is money, such as EUR"))
+        elif self.unit != "money" and self.currency is not None:
+            violations.append(("currency", f"only used when unit is money, but unit is {self.unit}"))
+        if self.currency is not None:
+            for name in ("included", "used"):
+                if found := _cents_violation(name, getattr(self, name), self.currency):
+                    violations.append(found)
+        if violations:
+            raise rule_error(violations)
+        return self
+
+
+class Invoice(Strict):
+    """An invoice sent to the client."""
+
+    number: Annotated[str, Field(min_length=1, max_length=80)]
+    date: IsoDate
+    due: IsoDate | None = None
+    amount: Quantity
+    currency: Currency
+    status: InvoiceStatus = "open"
+    link: HttpUrl | None = Field(None, description="A payment page or the PDF.")
+
+    @model_validator(mode="after")
+    def _dates_and_cents(self) -> Invoice:
+        violations = []
+        if self.due is not None and self.due < self.date:
+            violations.append(("due", f"{self.due.isoformat()} is before the invoice date {self.date.isoformat()}"))
+        if found := _cents_violation("amount", self.amount, self.currency):
+            violations.append(found)
+        if violations:
+            raise rule_error(violations)
+        return self
+
+
 class Record(Strict):
     """Everything the freelancer keeps about one client."""
 
@@ -345,6 +418,8 @@ class Record(Strict):
     requests: list[Request] = []
     suggestions: list[Suggestion] = []
     updates: list[Update] = []
+    budget: Budget | None = None
+    invoices: list[Invoice] = []
 
     @model_validator(mode="after")
     def _record_rules(self) -> Record:
@@ -370,6 +445,12 @@ class Record(Strict):
                     )
                 )
             seen.setdefault(deliverable.key, index)
+        numbers: dict[str, int] = {}
+        for index, invoice in enumerate(self.invoices):
+            if invoice.number in numbers:
+                message = f"invoice number '{invoice.number}' is already used by invoice #{numbers[invoice.number] + 1}"
+                violations.append((f"invoices.{index}.number", message))
+            numbers.setdefault(invoice.number, index)
         if violations:
             raise rule_error(violations)
         return self

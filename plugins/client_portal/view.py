@@ -16,7 +16,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from markupsafe import Markup
 
-from . import insights
+from . import insights, money
 from .calendar import calendar_ics
 from .colour import accent_shades
 from .i18n import html_lang, page_locale, translations
@@ -151,4 +151,5 @@ def page_context(
         "updates": insights.sorted_updates(record),
         "track_record": insights.track_record(record),
         "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
+        **money.page_context(record, locale),
     }

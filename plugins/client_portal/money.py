@@ -1,0 +1,157 @@
+"""Budget and invoices: what is used and left, what is owed and paid. Pure functions of (record, today).
+
+An open invoice past its due date is money the client owes, not the freelancer running
+late: a paused project still lists it (calmly), where it shows nothing else as late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel import Locale
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
+
+from .model import Budget, BudgetUnit, Invoice, Record
+
+# At this share of the budget used, the freelancer's status overview mentions it.
+ALERT_SHARE = Decimal("0.8")
+# Quantities as people write them: "7.5 hours", "20 hours", "12.25 hours".
+QUANTITY_FORMAT = "#,##0.##"
+_UNITS = {"hours": "duration-hour", "days": "duration-day"}
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    """How much of the budget is used and left."""
+
+    budget: Budget
+    left: Decimal  # negative when over budget
+
+    @property
+    def over(self) -> Decimal:
+        """How far over the budget the work has gone; 0 when within it."""
+        return max(-self.left, Decimal(0))
+
+    @property
+    def share(self) -> Decimal:
+        """The part of the budget used: 0.625 for 12.5 of 20; above 1 when over."""
+        return self.budget.used / self.budget.included
+
+
+def budget_use(record: Record) -> BudgetUse | None:
+    """What is used and left of the record's budget; None when it has none."""
+    if record.budget is None:
+        return None
+    return BudgetUse(record.budget, record.budget.included - record.budget.used)
+
+
+def budget_alert(record: Record) -> BudgetUse | None:
+    """The budget when `ALERT_SHARE` or more of it is used, else None."""
+    use = budget_use(record)
+    return use if use is not None and use.share >= ALERT_SHARE else None
+
+
+def is_past_due(invoice: Invoice, today: date) -> bool:
+    """Whether ``invoice`` is still open after its due date."""
+    return invoice.status == "open" and invoice.due is not None and invoice.due < today
+
+
+def past_due(record: Record, today: date) -> list[Invoice]:
+    """Open invoices past their due date, the longest overdue first (also on a paused project)."""
+    found = [invoice for invoice in record.invoices if is_past_due(invoice, today)]
+    return sorted(found, key=lambda invoice: (invoice.due or today, invoice.number))
+
+
+def sorted_invoices(record: Record) -> list[Invoice]:
+    """Invoices as the page lists them: newest first."""
+    return sorted(record.invoices, key=lambda invoice: (invoice.date, invoice.number), reverse=True)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What is open and what is paid in one currency; void invoices count for neither."""
+
+    currency: str
+    open: Decimal
+    paid: Decimal
+
+
+def invoice_totals(record: Record) -> list[Totals]:
+    """Open and paid sums per currency, in the order the currencies first appear."""
+    sums: dict[str, dict[str, Decimal]] = {}
+    for invoice in record.invoices:
+        totals = sums.setdefault(invoice.currency, {"open": Decimal(0), "paid": Decimal(0)})
+        if invoice.status != "void":
+            totals[invoice.status] += invoice.amount
+    return [Totals(currency, found["open"], found["paid"]) for currency, found in sums.items()]
+
+
+@dataclass(frozen=True)
+class MoneyFormat:
+    """Amounts and quantities in one locale, such as "€1,250.00", "¥1,250.00", "7.5 hours", "7.5小时"."""
+
+    locale: Locale
+
+    def amount(self, value: Decimal, currency: str) -> str:
+        """Money with its currency sign and the currency's own decimals."""
+        return format_currency(value, currency, locale=self.locale)
+
+    def number(self, value: Decimal) -> str:
+        """A bare number, such as "7.5" or "1,250"."""
+        return format_decimal(value, format=QUANTITY_FORMAT, locale=self.locale)
+
+    def percent(self, share: Decimal) -> str:
+        """A share as a whole percentage, such as "85%"; 0.625 is "63%", as people round."""
+        return format_percent(share.quantize(Decimal("0.01"), ROUND_HALF_UP), locale=self.locale)
+
+    def quantity(self, value: Decimal, unit: BudgetUnit, currency: str | None = None) -> str:
+        """A budget quantity with its unit: "1 hour", "7.5 hours", "3 days", "€750.00"."""
+        if unit == "money":
+            assert currency is not None  # the model requires it for money
+            return self.amount(value, currency)
+        unit_name = _UNITS[unit]
+        # Plural rules read the digits as written: YAML's 1.0 would be "1 hours".
+        value = value.to_integral_value() if value == value.to_integral_value() else value.normalize()
+        text = format_unit(value, unit_name, format=QUANTITY_FORMAT, locale=self.locale)
+        # Babel 2.x does not follow CLDR's alias from long to short unit names in some
+        # locales (zh, ja) and then prints the unit id itself ("7.5 duration-hour").
+        if unit_name in text:
+            text = format_unit(value, unit_name, length="short", format=QUANTITY_FORMAT, locale=self.locale)
+        return text
+
+    def bare(self, value: Decimal, budget: Budget) -> str:
+        """A budget figure without a unit ("20"), but money keeps its sign ("€2,000.00")."""
+        if budget.unit == "money":
+            return self.quantity(value, "money", budget.currency)
+        return self.number(value)
+
+
+ENGLISH = MoneyFormat(Locale("en"))
+_PERIOD_EN = {"month": "this month", "quarter": "this quarter", "project": "for the project"}
+
+
+def budget_summary(use: BudgetUse) -> str:
+    """The budget in the freelancer's own overview, such as "85% used: 17 of 20 hours this month"."""
+    budget = use.budget
+    used = ENGLISH.bare(budget.used, budget)
+    included = ENGLISH.quantity(budget.included, budget.unit, budget.currency)
+    return f"{ENGLISH.percent(use.share)} used: {used} of {included} {_PERIOD_EN[budget.period]}"
+
+
+def invoice_summary(invoice: Invoice) -> str:
+    """An invoice in the freelancer's own overview, such as "invoice INV-2026-014, €1,250.00"."""
+    return f"invoice {invoice.number}, {ENGLISH.amount(invoice.amount, invoice.currency)}"
+
+
+def page_context(record: Record, locale: Locale) -> dict[str, object]:
+    """What the budget and invoice partials of a client page read."""
+    return {
+        "money": MoneyFormat(locale),
+        "budget": budget_use(record),
+        "invoices": sorted_invoices(record),
+        "invoice_totals": invoice_totals(record),
+        "is_past_due": is_past_due,
+    }
