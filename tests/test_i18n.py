@@ -19,6 +19,7 @@ from client_portal.digest import record_changes
 from client_portal.i18n import LOCALES_DIR, catalog_warning, html_lang, page_locale, shipped_languages, translations
 from client_portal.loader import load_client
 from client_portal.mail import client_letters
+from client_portal.markdown_text import render_markdown
 from client_portal.model import Client
 from client_portal.publish import client_links
 from client_portal.render import Assets, Renderer
@@ -363,3 +364,14 @@ def test_check_warns_when_a_language_has_no_catalog(empty_portal):
         "to English; shipped: de, en, es, fr, ja, pt-BR, zh-CN",
         "2 records checked: 0 errors, 1 warning",
     ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [("遅れました。\n新しい納期は*25日*です。", "<p>遅れました。新しい納期は<em>25日</em>です。</p>"),
+     ("**已经晚了四天。**\n原因是价格", "<p><strong>已经晚了四天。</strong>原因是价格</p>"),
+     ("Two lines\nin English", "<p>Two lines\nin English</p>"),
+     ("中文\n\n第二段", "<p>中文</p>\n<p>第二段</p>")],
+)  # fmt: skip
+def test_chinese_and_japanese_lines_join_without_a_space(markdown, html):
+    assert render_markdown(markdown) == html
