@@ -13,6 +13,7 @@ from client_portal.i18n import page_locale, translations
 from ..conftest import ROOT
 from ..test_i18n import RECORDS
 from .conftest import Site, Watched, copy_portal, serve_portal
+from .test_accessibility import axe_findings
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +89,16 @@ def test_japanese_page_uses_a_japanese_font_and_no_italics(language_site, watche
     emphasis = page.locator(".cp-notes em").first
     assert emphasis.evaluate("e => getComputedStyle(e).fontStyle") == "normal"
     assert emphasis.evaluate("e => getComputedStyle(e).textEmphasisStyle") == "sesame"  # filled is the default
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("language", sorted(RECORDS))
+def test_page_has_no_serious_accessibility_finding(language_site, browser, language, scheme):
+    # axe is injected as a script, which the pages' own CSP would rightly refuse
+    context = browser.new_context(viewport={"width": 390, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    page.goto(url_of(language_site, language))
+    expect(page.locator("#cp-content .cp-page")).to_be_visible()
+    page.evaluate("document.querySelectorAll('#cp-content details').forEach(d => d.open = true)")
+    assert axe_findings(page) == []
+    context.close()
