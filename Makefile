@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
 
-# The browser tests drive Debian's chromium, with Latin, Chinese and emoji fonts so pages
+# The browser tests drive Debian's chromium, with Latin, CJK and emoji fonts so pages
 # (and the one-page print report) lay out as they will for clients. The outside
 # checkers need Node.js (axe-core) and Java (the Nu HTML Checker).
 debian:

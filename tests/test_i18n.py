@@ -1,19 +1,100 @@
-"""Languages: complete catalogs, and Chinese pages without English labels."""
+"""Languages: complete catalogs, the catalog and formats each record gets, and pages without English labels."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
+from click.testing import CliRunner
 
-from client_portal.i18n import LOCALES_DIR, page_locale
+from client_portal.cli import main
+from client_portal.digest import record_changes
+from client_portal.i18n import LOCALES_DIR, catalog_warning, html_lang, page_locale, shipped_languages, translations
+from client_portal.loader import load_client
+from client_portal.mail import client_letters
+from client_portal.markdown_text import render_markdown
+from client_portal.model import Client
+from client_portal.publish import client_links
+from client_portal.render import Assets, Renderer
+from client_portal.settings import Freelancer, phrase_in
+from client_portal.view import Formatter, page_context
 
-from .conftest import ROOT
-from .pages import render_sample, text_of
+from .build import SECRET
+from .conftest import ROOT, TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS, render_sample, text_of
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+CATALOGS = sorted(po.parent.parent.name for po in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
+# Written the same in every language: names of products and of the URL scheme.
+NAMES = ("JavaScript", "Safari", "Chrome", "Firefox", "Edge", "https")
+# Words that are the right translation and also the English word (checked one by one).
+SAME_AS_ENGLISH = {"de": {"Budget", "Status"}, "fr": {"Budget"}}
+# Tokens a translation must carry over as they are: the reader is told to look for them.
+TOKENS = ("#", "https://")
+
+# One sample record per language, its whole text written in that language.
+RECORDS = {
+    "de": "weingut-sommer",
+    "fr": "atelier-lumiere",
+    "es": "cafe-la-esquina",
+    "ja": "komorebi-kissa",
+    "pt-BR": "pousada-mar-azul",
+}
+UPDATED = {
+    "de": "Aktualisiert am 23. November 2026",
+    "fr": "Mis à jour le 23 novembre 2026",
+    "es": "Actualizado el 23 de noviembre de 2026",
+    "ja": "2026年11月23日更新",
+    "pt-BR": "Atualizado em 23 de novembro de 2026",
+}
+# The overdue deliverable, due Fri 20 Nov: its date with weekday, and "3 days ago".
+WAS_DUE = {
+    "de": "War fällig am Fr., 20. Nov. · vor 3 Tagen",
+    "fr": "Prévu pour le ven. 20 nov. · il y a 3 jours",
+    "es": "Previsto para el vie, 20 nov · hace 3 días",
+    "ja": "当初の期日：11月20日(金) · 3 日前",
+    "pt-BR": "Previsto para sex., 20 de nov. · há 3 dias",
+}
+PROGRESS = {"de": "70 %", "fr": "70 %", "es": "70 %", "ja": "70%", "pt-BR": "70%"}
+RESPONSE_TIME = {
+    "en": "within one business day",
+    "zh-CN": "一个工作日内",
+    "de": "innerhalb eines Werktags",
+    "fr": "sous un jour ouvré",
+    "es": "en un plazo de un día laborable",
+    "ja": "1営業日以内",
+    "pt_BR": "em até um dia útil",  # an underscore works as well as a hyphen
+}
+REPLY_PROMISE = {
+    "de": "Ich antworte innerhalb eines Werktags.",
+    "fr": "Je réponds sous un jour ouvré.",
+    "es": "Respondo en un plazo de un día laborable.",
+    "ja": "1営業日以内にご返信します。",
+    "pt-BR": "Respondo em até um dia útil.",
+}
+AVAILABILITY = {
+    "en": "Mon–Fri, 09:00–17:00",
+    "zh-CN": "周一至周五 09:00–17:00",
+    "de": "Mo–Fr, 09:00–17:00",
+    "fr": "du lundi au vendredi, 09:00–17:00",
+    "es": "de lunes a viernes, 09:00–17:00",
+    "ja": "月〜金 09:00–17:00",
+    "pt-br": "seg. a sex., 09:00–17:00",  # keys are case-insensitive
+}
+LANGUAGE_SETTINGS = dataclasses.replace(
+    SETTINGS,
+    freelancer=dataclasses.replace(SETTINGS.freelancer, availability=AVAILABILITY, response_time=RESPONSE_TIME),
+)
+ENGLISH_DATES = re.compile(
+    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), |\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d|\bdays?\b|\bago\b"
+)
 
 
 def extracted_ids() -> set[str]:
@@ -30,49 +111,232 @@ def extracted_ids() -> set[str]:
     return found
 
 
+def read_catalog(name: str) -> Catalog:
+    with (LOCALES_DIR / name / "LC_MESSAGES" / "messages.po").open("rb") as stream:
+        return read_po(stream, locale=name)
+
+
+def read_template() -> Catalog:
+    with (LOCALES_DIR / "messages.pot").open("rb") as stream:
+        return read_po(stream)
+
+
 @pytest.fixture(scope="module")
 def template_ids() -> set[str]:
-    with (LOCALES_DIR / "messages.pot").open("rb") as stream:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(stream) if m.id}
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in read_template() if m.id}
+
+
+ENGLISH_MESSAGES = {text for m in read_template() if m.id for text in ([m.id] if isinstance(m.id, str) else m.id)}
+
+
+def english_labels(english_text: str) -> set[str]:
+    """The words of every message shown on an English page: each literal run between placeholders."""
+    found = set()
+    for message in ENGLISH_MESSAGES:
+        for piece in PLACEHOLDER.split(message):
+            piece = piece.strip(" ,.:·")
+            if len(piece) > 3 and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", english_text):
+                found.add(piece)
+    return found
+
+
+def leaked(text: str, labels: set[str]) -> list[str]:
+    return sorted(label for label in labels if re.search(rf"(?<!\w){re.escape(label)}(?!\w)", text))
 
 
 def test_message_template_is_up_to_date(template_ids):
     assert extracted_ids() == template_ids, "run the pybabel extract command in CONTRIBUTING.md"
 
 
-def test_chinese_catalog_is_complete_and_keeps_placeholders(template_ids):
-    with (LOCALES_DIR / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po").open("rb") as stream:
-        catalog = read_po(stream)
-    assert catalog.num_plurals == 1
+def test_every_language_of_the_spec_ships():
+    assert shipped_languages() == ["de", "en", "es", "fr", "ja", "pt-BR", "zh-CN"]
+
+
+@pytest.mark.parametrize("name", CATALOGS)
+def test_catalog_is_complete_and_keeps_placeholders(name, template_ids):
+    catalog = read_catalog(name)
+    assert catalog.num_plurals == get_plural(name).num_plurals, "Plural-Forms does not match the language"
+    assert catalog.plural_expr == get_plural(name).plural_expr, "Plural-Forms does not match the language"
+    cjk = catalog.locale.language in ("zh", "ja")
     translated = {}
     for message in catalog:
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
         strings = [message.string] if isinstance(message.string, str) else list(message.string)
-        assert all(strings) and not message.fuzzy, key
-        source = message.id if isinstance(message.id, str) else message.id[1]
+        assert len(strings) == (1 if isinstance(message.id, str) else catalog.num_plurals), key
+        assert all(s.strip() for s in strings), f"{key!r} is not translated"
+        assert not message.fuzzy, f"{key!r} is fuzzy"
+        sources = [message.id] if isinstance(message.id, str) else list(message.id)
         for string in strings:
-            assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(source)), key
-            assert not re.search(
-                r"[A-Za-z]{3,}",
-                PLACEHOLDER.sub("", string)
-                .replace("JavaScript", "")
-                .replace("Safari、Chrome、Firefox", "")
-                .replace("Edge", "")
-                .replace("https", ""),
-            ), key
+            assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(sources[-1])), key
+            assert all(token in string for token in TOKENS if token in key), key
+            words = PLACEHOLDER.sub("", string)
+            for product in NAMES:
+                words = words.replace(product, "")
+            if cjk:
+                assert not re.search(r"[A-Za-z]{3,}", words), f"{key!r} has Latin words: {string!r}"
+            elif string not in SAME_AS_ENGLISH.get(name, ()):
+                assert string not in sources, f"{key!r} is left in English"
         translated[key] = strings
     assert set(translated) == template_ids
 
 
 @pytest.mark.parametrize(
-    ("tag", "expected"),
-    [("zh-CN", "zh_Hans_CN"), ("zh", "zh_Hans_CN"), ("zh-Hans", "zh_Hans"), ("zh-TW", "en"), ("fr", "en"),
-     ("en-GB", "en_GB"), ("de-AT", "en")],
+    ("tag", "locale", "catalog"),
+    [("zh-CN", "zh_Hans_CN", "zh_Hans_CN"), ("zh", "zh_Hans_CN", "zh_Hans_CN"), ("zh-Hans", "zh_Hans", "zh_Hans_CN"),
+     ("zh-TW", "en", "en"), ("en-GB", "en_GB", "en"), ("ko", "en", "en"),
+     ("de", "de", "de"), ("de-AT", "de_AT", "de"), ("de-CH", "de_CH", "de"),
+     ("fr", "fr", "fr"), ("fr-CA", "fr_CA", "fr"), ("es", "es", "es"), ("es-MX", "es_MX", "es"),
+     ("ja", "ja", "ja"), ("ja-JP", "ja_JP", "ja"),
+     ("pt-BR", "pt_BR", "pt_BR"), ("pt", "pt", "pt_BR"), ("pt-PT", "pt_PT", "pt_BR")],
 )  # fmt: skip
-def test_page_locale_falls_back_to_english(tag, expected):
-    assert str(page_locale(tag)) == expected
+def test_catalog_by_language_and_formats_by_the_whole_tag(tag, locale, catalog):
+    chosen = page_locale(tag)
+    assert str(chosen) == locale
+    expected = "Deliverables" if catalog == "en" else read_catalog(catalog)["Deliverables"].string
+    assert translations(str(chosen)).gettext("Deliverables") == expected
+
+
+def test_portuguese_in_portugal_reads_the_brazilian_catalog_with_its_own_dates():
+    def formatter(tag: str) -> Formatter:
+        locale = page_locale(tag)
+        return Formatter(locale, ZoneInfo("Europe/Lisbon"), TODAY, translations(str(locale)))
+
+    portugal, brazil = formatter("pt-PT"), formatter("pt-BR")
+    assert portugal.gettext.gettext("Deliverables") == brazil.gettext.gettext("Deliverables") == "Entregas"
+    assert portugal.day(date(2026, 11, 30)) == "segunda, 30/11"
+    assert brazil.day(date(2026, 11, 30)) == "seg., 30 de nov."
+    assert html_lang(page_locale("pt-PT")) == "pt-PT"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("de", "de"), ("de-AT", "de"), ("fr", "fr"), ("fr-CA", "fr"), ("es", "es"), ("es-MX", "es"),
+     ("ja", "ja"), ("ja-JP", "ja"), ("pt-BR", "pt_BR"), ("pt", "pt_BR"), ("pt-PT", "pt_BR"),
+     ("zh-CN", "zh-CN"), ("en", "en"), ("en-GB", "en"), ("ko", "en")],
+)  # fmt: skip
+def test_freelancer_phrases_follow_the_page_language(language, expected):
+    assert phrase_in(RESPONSE_TIME, language) == RESPONSE_TIME[expected]
+
+
+def test_a_phrase_without_english_falls_back_to_the_first():
+    assert phrase_in({"de": "Mo–Fr", "fr": "lun.–ven."}, "ja") == "Mo–Fr"
+    assert phrase_in("Mon–Fri", "ja") == "Mon–Fri"
+
+
+@pytest.fixture(scope="module", params=sorted(RECORDS))
+def language(request) -> str:
+    return request.param
+
+
+def sample(language: str) -> Client:
+    return load_client(ROOT / "tests" / "records" / f"{RECORDS[language]}.yml", today=TODAY)
+
+
+def in_english(client: Client) -> Client:
+    return dataclasses.replace(client, record=client.record.model_copy(update={"language": "en"}))
+
+
+def rendered(client: Client) -> str:
+    renderer = Renderer([MATERIAL_TEMPLATES])
+    context = page_context(client, LANGUAGE_SETTINGS, TODAY)
+    assets = Assets("", "", "portal.css", "portal.js")
+    return renderer.page(context, assets=assets, body=renderer.body(context))
+
+
+def test_each_language_has_a_sample_record(language):
+    assert sample(language).record.language == language
+
+
+def test_page_has_no_english_label_and_local_dates(language):
+    client = sample(language)
+    english = text_of(rendered(in_english(client)))
+    labels = english_labels(english)
+    assert {"Needs your attention", "need you", "Deliverables", "Was due", "Track record", "Your contact"} <= labels
+    assert {"Budget", "Invoices", "View invoice"} <= labels
+    html = rendered(client)
+    text = text_of(html)
+    assert f'<html lang="{language}"' in html
+    assert leaked(text, labels - SAME_AS_ENGLISH.get(language, set())) == []
+    assert ENGLISH_DATES.findall(text) == []
+    assert UPDATED[language] in text
+    assert WAS_DUE[language] in text
+    assert PROGRESS[language] in text
+    assert REPLY_PROMISE[language] in text
+
+
+def test_the_scripts_words_come_in_the_page_language(language):
+    html = rendered(sample(language))
+    catalog = translations(str(page_locale(language)))
+    assert f'data-label-new="{catalog.gettext("New")}"' in html
+    since = catalog.ngettext(
+        "%(num)s change since your visit on %(date)s", "%(num)s changes since your visit on %(date)s", 2
+    )
+    assert since % {"num": "{num}", "date": "{date}"} in html.replace("&#39;", "'")
+    assert "since your visit" not in html
+
+
+def test_gate_and_neutral_pages_speak_the_language(language):
+    client = sample(language)
+    renderer = Renderer([MATERIAL_TEMPLATES])
+    context = page_context(client, LANGUAGE_SETTINGS, TODAY)
+    assets = Assets("", "", "portal.css", "portal.js")
+    gate = renderer.page(context, assets=assets, payload='{"v":1}')
+    english_gate = renderer.page(
+        page_context(in_english(client), LANGUAGE_SETTINGS, TODAY), assets=assets, payload="{}"
+    )
+    locale = context["locale"]
+    notices = [
+        renderer.notice(kind, str(locale), context["lang"], LANGUAGE_SETTINGS.freelancer, assets)
+        for kind in ("replaced", "index")
+    ]
+    english_notices = [
+        renderer.notice(kind, "en", "en", LANGUAGE_SETTINGS.freelancer, assets) for kind in ("replaced", "index")
+    ]
+    for page, english in ((gate, english_gate), *zip(notices, english_notices, strict=True)):
+        labels = english_labels(text_of(english) + " " + _title(english))
+        assert labels, "the English page has labels to compare with"
+        assert leaked(text_of(page) + " " + _title(page), labels) == []
+        assert f'<html lang="{language}"' in page
+
+
+def _title(html: str) -> str:
+    return re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+
+
+def test_fallback_name_in_gate_messages_is_translated(language):
+    client = sample(language)
+    settings = dataclasses.replace(LANGUAGE_SETTINGS, freelancer=Freelancer())
+    gate = Renderer([MATERIAL_TEMPLATES]).page(
+        page_context(client, settings, TODAY), assets=Assets("", "", "a.css", "a.js"), payload="{}"
+    )
+    assert "the person who sent you the link" not in gate
+    who = translations(str(page_locale(language))).gettext("the person who sent you the link")
+    assert who in gate.replace("&#39;", "'")
+
+
+def test_update_email_speaks_the_language(language):
+    client = sample(language)
+    before = client.record.model_copy(
+        update={"updates": client.record.updates[:-1], "deliverables": client.record.deliverables[1:]}
+    )
+
+    def letter(of: Client):
+        changes = record_changes(before, of.record, TODAY, zone=ZoneInfo(of.record.timezone or "UTC"))
+        links = client_links(LANGUAGE_SETTINGS, SECRET.encode(), of)
+        return client_letters(
+            of, changes, links, "https://portal.example/", LANGUAGE_SETTINGS, TODAY, date(2026, 11, 16)
+        )[0]
+
+    english, translated = letter(in_english(client)), letter(client)
+    labels = english_labels(english.subject + "\n" + english.text)
+    assert {"Project update", "Delivered", "Needs your attention", "Best wishes"} <= labels
+    assert leaked(translated.subject + "\n" + translated.text, labels) == []
+    assert ENGLISH_DATES.findall(translated.text) == []
+    assert translated.language == language
+    assert client.record.name in translated.subject
+    assert f'<html lang="{language}"' in translated.html
 
 
 def test_chinese_page_has_chinese_labels_and_dates(template_ids):
@@ -85,3 +349,32 @@ def test_chinese_page_has_chinese_labels_and_dates(template_ids):
     assert english == []
     leftovers = re.findall(r"\b(?:Due|Delivered|days?|ago|Reply|Updated|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", text)
     assert leftovers == []
+
+
+@pytest.mark.parametrize("tag", ["de", "pt-PT", "zh-CN", "en-GB", "ja-JP", "es-MX"])
+def test_no_warning_for_a_language_with_a_catalog(tag):
+    assert catalog_warning(tag) is None
+
+
+def test_check_warns_when_a_language_has_no_catalog(empty_portal):
+    record = "name: A\ncontacts: [{name: B}]\nlanguage: zh-TW\n"
+    (empty_portal / "clients" / "a.yml").write_text(record, encoding="utf-8")
+    (empty_portal / "clients" / "b.yml").write_text(record.replace("zh-TW", "ja"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "clients/a.yml:3:11: warning: language: 'zh-TW' has no catalog, so the page and e-mails fall back "
+        "to English; shipped: de, en, es, fr, ja, pt-BR, zh-CN",
+        "2 records checked: 0 errors, 1 warning",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [("遅れました。\n新しい納期は*25日*です。", "<p>遅れました。新しい納期は<em>25日</em>です。</p>"),
+     ("**已经晚了四天。**\n原因是价格", "<p><strong>已经晚了四天。</strong>原因是价格</p>"),
+     ("Two lines\nin English", "<p>Two lines\nin English</p>"),
+     ("中文\n\n第二段", "<p>中文</p>\n<p>第二段</p>")],
+)  # fmt: skip
+def test_chinese_and_japanese_lines_join_without_a_space(markdown, html):
+    assert render_markdown(markdown) == html

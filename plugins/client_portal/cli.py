@@ -21,6 +21,7 @@ from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
 from .config import read_settings
+from .i18n import catalog_warning
 from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
@@ -93,6 +94,9 @@ def check(config_file: Path) -> None:
                     f"invoice '{invoice.number}' was due {invoice.due.isoformat()} ({days} days ago) and is still open"
                 )
                 problems.append(Problem(_shown(client.source), line, column, message, "warning"))
+        if client.record.language and (fallback := catalog_warning(client.record.language)):
+            line, column = client.locate("language")
+            problems.append(Problem(_shown(client.source), line, column, fallback, "warning"))
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))

@@ -65,3 +65,22 @@ def translations(locale_name: str) -> NullTranslations:
 def html_lang(locale: Locale) -> str:
     """The page's ``lang`` attribute: ``zh-CN`` for Simplified Chinese, else the BCP 47 form."""
     return "zh-CN" if locale.language == "zh" else str(locale).replace("_", "-")
+
+
+def shipped_languages() -> list[str]:
+    """The shipped languages as a record writes them: de, en, …, pt-BR, zh-CN."""
+    return sorted(html_lang(Locale.parse(name)) for name in shipped().values())
+
+
+def catalog_warning(tag: str) -> str | None:
+    """Why a record's language shows in English (no catalog ships for it); None when one does."""
+    try:
+        language = Locale.parse(tag, sep="-").language
+    except (UnknownLocaleError, ValueError):
+        return None  # an invalid tag is the loader's error, not a missing catalog
+    if page_locale(tag).language == language:
+        return None
+    return (
+        f"language: {tag!r} has no catalog, so the page and e-mails fall back to English; "
+        f"shipped: {', '.join(shipped_languages())}"
+    )

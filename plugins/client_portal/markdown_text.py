@@ -326,6 +326,10 @@ def _unwrap_dead_links(html: str) -> str:
     return _TAG.sub(keep, html)
 
 
+# Chinese and Japanese put no space between words: a line break inside a paragraph
+# between two of their characters joins the lines, where HTML would show a space.
+_CJK = "\u3000-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_LINE_BREAK = re.compile(f"([{_CJK}][*_]{{0,3}})\n(?=[*_]{{0,3}}[{_CJK}])")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # nh3 leaves headings without attributes
 
 
@@ -354,7 +358,7 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
     """
     if not text:
         return Markup("")
-    html = _to_html(text)
+    html = _to_html(_CJK_LINE_BREAK.sub(r"\1", text))
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -24,14 +24,20 @@ class Freelancer:
 
 
 def phrase_in(phrase: Phrase, language: str) -> str:
-    """The phrase for a page language (zh-CN, then zh, then en, then any)."""
+    """The phrase for a page language: pt-PT, then pt, then another pt (pt-BR), then en, then any."""
     if isinstance(phrase, str):
         return phrase
-    lowered = {key.lower(): text for key, text in phrase.items()}
-    for key in (language.lower(), language.split("-")[0].lower(), "en"):
-        if key in lowered:
-            return lowered[key]
-    return next(iter(phrase.values()), "")
+    # Keys are written as the freelancer likes them: "pt-BR", "pt_BR" and "pt-br" are one key.
+    by_tag = {key.replace("_", "-").lower(): text for key, text in phrase.items()}
+    wanted = language.replace("_", "-").lower()
+    base = wanted.split("-")[0]
+    for key in (wanted, base):
+        if key in by_tag:
+            return by_tag[key]
+    for key, text in by_tag.items():
+        if key.split("-")[0] == base:
+            return text
+    return by_tag.get("en", next(iter(phrase.values()), ""))
 
 
 @dataclass(frozen=True)

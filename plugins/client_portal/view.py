@@ -11,8 +11,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_timedelta, get_timezone_name
-from babel.numbers import format_decimal
+from babel.dates import format_date, format_skeleton, format_timedelta, get_timezone_name
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 from markupsafe import Markup
 
@@ -36,8 +36,13 @@ class Formatter:
     gettext: NullTranslations
 
     def full_date(self, day: date | datetime) -> str:
-        """A full date, such as "Nov 22, 2026" or "2026年11月22日"."""
-        return format_skeleton("yMMMd", insights.local_date(day, self.zone), locale=self.locale)
+        """A full date, such as "Nov 22, 2026", "22. November 2026" or "2026年11月22日"."""
+        local = insights.local_date(day, self.zone)
+        # English pages keep the short month of the UX examples; the other languages write
+        # the month out, as their own prose does ("22 de novembro de 2026", not "22 de nov. de 2026").
+        if self.locale.language == "en":
+            return format_skeleton("yMMMd", local, locale=self.locale)
+        return format_date(local, "long", locale=self.locale)
 
     def day(self, day: date | datetime) -> str:
         """A short date with weekday, such as "Thu, Dec 3"; the year only when it is not this year."""
@@ -77,6 +82,10 @@ class Formatter:
     def number(self, value: float) -> str:
         """A number in the client's locale, one decimal at most."""
         return format_decimal(value, format="#,##0.#", locale=self.locale)
+
+    def percent(self, value: int) -> str:
+        """A progress value out of 100, such as "60%" or "60 %" (German and French space it)."""
+        return format_percent(value / 100, locale=self.locale)
 
 
 def mailto(address: str, subject: str, body: str = "") -> str:
