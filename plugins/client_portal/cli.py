@@ -21,6 +21,7 @@ from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
 from .config import read_settings
+from .attachments import attachment_problems
 from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
@@ -79,6 +80,7 @@ def check(config_file: Path) -> None:
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
         problems += _logo_problems(client)
+        problems += attachment_problems(client, settings.clients_dir, _shown(client.source))
         for item in overdue(client.record, today):
             line, column = client.locate(item.kind, item.index, "due")
             what = "deliverable" if item.kind == "deliverables" else "request"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_skeleton, format_timedelta, get_timezone_name
 from babel.numbers import format_decimal
+from babel.units import format_unit
 from babel.support import NullTranslations
 from markupsafe import Markup
 
@@ -21,6 +23,7 @@ from .calendar import calendar_ics
 from .colour import accent_shades
 from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
+from .attachments import SealedFile
 from .model import Client
 from .settings import PortalSettings, phrase_in
 from .whatsnew import seen_for
@@ -78,6 +81,13 @@ class Formatter:
         """A number in the client's locale, one decimal at most."""
         return format_decimal(value, format="#,##0.#", locale=self.locale)
 
+    def file_size(self, size: int) -> str:
+        """A file's size as people read it, such as "48.2 kB" or "4.5 MB" (decimal units)."""
+        for unit, scale in (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
+            if size >= scale:
+                return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=self.locale)
+        return format_unit(size, "digital-byte", length="short", locale=self.locale)
+
 
 def mailto(address: str, subject: str, body: str = "") -> str:
     """A mailto: link with a prefilled subject and body, both taken as plain text.
@@ -109,10 +119,22 @@ def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date
     return None if shown == original else "–".join(shown)
 
 
+def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
+    grouped: dict[str, list[SealedFile]] = {}
+    for file in files:
+        grouped.setdefault(file.attachment.deliverable, []).append(file)
+    return grouped
+
+
 def page_context(
-    client: Client, settings: PortalSettings, today: date, *, logo_src: str | None = None
+    client: Client,
+    settings: PortalSettings,
+    today: date,
+    *,
+    logo_src: str | None = None,
+    files: Sequence[SealedFile] = (),
 ) -> dict[str, Any]:
-    """The template context of one client page."""
+    """The template context of one client page; ``files`` are the encrypted attachments it offers."""
     record = client.record
     locale = page_locale(record.language or settings.language)
     zone = ZoneInfo(record.timezone or settings.timezone)
@@ -151,4 +173,5 @@ def page_context(
         "updates": insights.sorted_updates(record),
         "track_record": insights.track_record(record),
         "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
+        "files": _by_deliverable(files),
     }
