@@ -101,7 +101,8 @@ def _scan(client: Client, clients_dir: Path, shown: Path, *, hashed: bool) -> tu
                 continue
             if not resolved.is_file():
                 state = "is not a file" if resolved.exists() else "not found"
-                problems.append(_located(client, shown, loc, f"{where}: {relative} {state} (looked in {clients_dir})"))
+                message = f"{where}: {relative} {state} (looked in {shown.parent.as_posix()}/)"
+                problems.append(_located(client, shown, loc, message))
                 continue
             size = resolved.stat().st_size
             if size > MAX_FILE_BYTES:

@@ -127,6 +127,7 @@ def _record_template(client_id: str, today: date) -> str:
         files("client_portal")
         .joinpath("scaffold/record.yml")
         .read_text(encoding="utf-8")
+        .replace("<ID>", client_id)
         .replace("<NAME>", name)
         .replace("<CONTACT>", "Your contact's name")
         .replace("<EMAIL>", f"hello@{client_id}.example")
