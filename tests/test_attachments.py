@@ -93,9 +93,11 @@ def test_nearby_sizes_share_a_bucket():
     [
         lambda blob: blob[: -(crypto.FILE_CHUNK // 2)],  # the last chunk cut short
         lambda blob: blob[: crypto.FILE_CHUNK + 16],  # whole chunks dropped from the end
-        lambda blob: blob[crypto.FILE_CHUNK + 16 : 2 * (crypto.FILE_CHUNK + 16)]
-        + blob[: crypto.FILE_CHUNK + 16]
-        + blob[2 * (crypto.FILE_CHUNK + 16) :],  # chunks swapped
+        lambda blob: (
+            blob[crypto.FILE_CHUNK + 16 : 2 * (crypto.FILE_CHUNK + 16)]
+            + blob[: crypto.FILE_CHUNK + 16]
+            + blob[2 * (crypto.FILE_CHUNK + 16) :]
+        ),  # chunks swapped
         lambda blob: blob[:100] + bytes([blob[100] ^ 1]) + blob[101:],  # one bit flipped
         lambda blob: blob + b"\0" * 16,  # bytes appended
     ],
@@ -206,15 +208,16 @@ def test_check_refuses_files_over_the_size_limits(empty_portal, monkeypatch):
         (empty_portal / "clients" / name).write_bytes(b"x" * size)
     (empty_portal / "clients" / "acme.yml").write_text(record_with("[big.bin, a.bin, b.bin]"), encoding="utf-8")
     output = run("check").output
-    assert "clients/acme.yml:9:13: error: deliverables[0].files[0]: big.bin is 0.0 MiB; attach files of at most 0 MiB" in (
-        output
+    assert (
+        "clients/acme.yml:9:13: error: deliverables[0].files[0]: big.bin is 0.0 MiB; attach files of at most 0 MiB"
+        in output
     )
     assert "deliverables[0].files[2]: the files attached for this client come to more than 0 MiB" in output
     assert "files[1]" not in output
 
 
 def test_the_stated_limits():
-    assert (attachments.MAX_FILE_BYTES, attachments.MAX_CLIENT_BYTES) == (100 * MiB, 500 * MiB)
+    assert (100 * MiB, 500 * MiB) == (attachments.MAX_FILE_BYTES, attachments.MAX_CLIENT_BYTES)
 
 
 def test_check_warns_that_unlisted_pages_publish_no_files(empty_portal):

@@ -595,6 +595,7 @@ def test_an_unlisted_clients_file_is_still_private(site, clients):
     unlisted = changed(clients, "acme-bakery", access=next(c for c in clients if c.id == "harbor-books").record.access)
     (site / "flyer.pdf").write_bytes((ATTACHED / "christmas-market-flyer-a5.pdf").read_bytes())
     findings = audit(site, unlisted)
-    assert "flyer.pdf: the content of christmas-market-flyer-a5.pdf, attached for 'acme-bakery', is readable in this file" in (
-        findings
+    assert (
+        "flyer.pdf: the content of christmas-market-flyer-a5.pdf, attached for 'acme-bakery', is readable in this file"
+        in findings
     )

@@ -107,7 +107,9 @@ def audit_site(
     needles, weak_secrets = _needles(clients, folders, secret, environ)
     automaton = _automaton(needles)
     contents = _automaton(samples) if samples else None
-    for path, pieces in groupby(site_files(site, skip=sealed.verified, archive_bytes=bool(samples)), key=lambda file: file.path):
+    for path, pieces in groupby(
+        site_files(site, skip=sealed.verified, archive_bytes=bool(samples)), key=lambda file: file.path
+    ):
         file = path.partition("!/")[0]  # the archive, for a member
         folder = _page_folder(file, prefix)
         home = folders.get(folder)

@@ -20,8 +20,8 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
-from .config import read_settings
 from .attachments import attachment_problems
+from .config import read_settings
 from .insights import overdue, status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema

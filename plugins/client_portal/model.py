@@ -133,12 +133,15 @@ def _logo(value: str) -> str:
 def _attached_path(value: str) -> str:
     # Only the shape is checked here; attachments.py finds missing files and symlinks leading out.
     if re.search(r"[\x00-\x1f\x7f]", value):
-        raise _invalid("file", f"{shown(value)} holds a control character; write a plain path such as files/acme/guide.pdf")
+        raise _invalid(
+            "file", f"{shown(value)} holds a control character; write a plain path such as files/acme/guide.pdf"
+        )
     if "\\" in value:
         raise _invalid("file", f"{shown(value)}: separate folders with '/', such as files/acme/guide.pdf")
     if re.match(r"^(/|[A-Za-z]:)", value) or ".." in value.split("/"):
         raise _invalid(
-            "file", f"{shown(value)} is outside the clients folder; attach files from inside it, such as files/acme/guide.pdf"
+            "file",
+            f"{shown(value)} is outside the clients folder; attach files from inside it, such as files/acme/guide.pdf",
         )
     if value.endswith("/"):
         raise _invalid("file", f"{shown(value)} is a folder; list each file to attach")
@@ -196,7 +199,9 @@ TimeZone = Annotated[
 ]
 Logo = Annotated[str, Field(max_length=MAX_URL), AfterValidator(_logo)]
 AttachedPath = Annotated[
-    str, Field(min_length=1, max_length=MAX_PATH, examples=["files/acme/brand-guide.pdf"]), AfterValidator(_attached_path)
+    str,
+    Field(min_length=1, max_length=MAX_PATH, examples=["files/acme/brand-guide.pdf"]),
+    AfterValidator(_attached_path),
 ]
 Version = Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
 # Every earlier page version keeps a "link replaced" page, so this also bounds their number.

@@ -14,16 +14,16 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_skeleton, format_timedelta, get_timezone_name
 from babel.numbers import format_decimal
-from babel.units import format_unit
 from babel.support import NullTranslations
+from babel.units import format_unit
 from markupsafe import Markup
 
 from . import insights
+from .attachments import SealedFile
 from .calendar import calendar_ics
 from .colour import accent_shades
 from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
-from .attachments import SealedFile
 from .model import Client
 from .settings import PortalSettings, phrase_in
 from .whatsnew import seen_for
