@@ -40,6 +40,10 @@ def test_each_attachment_downloads_as_the_original_bytes_under_its_real_name(sit
         assert saved.read_bytes() == original.read_bytes()
         item = button.locator("xpath=..")
         expect(item.locator(".cp-file__status")).to_have_text(f"Downloaded {original.name}.")
+        # clicked, so hovered and focused: the text must not melt into a filled background
+        page.wait_for_timeout(300)  # Material's colour transition
+        colours = button.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert colours[1] == "rgba(0, 0, 0, 0)", colours
     assert_clean(watched)
 
 
