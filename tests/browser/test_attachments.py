@@ -118,3 +118,22 @@ def test_a_missing_or_swapped_file_says_whom_to_ask(site, watched):
         second_file.write_bytes(kept[1])
     assert crypto.file_name(SECRET.encode(), client.id, 1, first.get_attribute("data-sha256")) == first_file.name
     assert watched.csp_violations() == []
+
+
+def test_the_button_says_it_is_decrypting_until_the_file_is_saved(site, watched, tmp_path):
+    open_page(watched, site.url(site.links("acme-bakery")[0]))
+    page = watched.page
+    held = []
+    page.route("**/*.bin", lambda route: held.append(route))  # the file arrives only when the test lets it
+    button = page.locator("[data-cp-file]").first
+    button.click()
+    status = button.locator("xpath=..").locator(".cp-file__status")
+    expect(status).to_have_text("Decrypting… 0%")
+    expect(button).to_have_attribute("aria-busy", "true")
+    button.click()  # a second click while busy starts nothing more
+    page.wait_for_timeout(200)
+    assert len(held) == 1
+    with page.expect_download():
+        held[0].continue_()
+    expect(status).to_have_text(f"Downloaded {button.get_attribute('data-name')}.")
+    expect(button).not_to_have_attribute("aria-busy", "true")
