@@ -370,3 +370,11 @@ def test_every_missing_file_is_reported_at_once(tmp_path):
         find_attachments(acme, tmp_path)
     assert all(p.severity == "error" and "not found" in p.message for p in error.value.problems)
     assert len(error.value.problems) == 3
+
+
+def test_check_does_not_load_cryptography():
+    import subprocess
+    import sys
+
+    code = "import sys, client_portal.cli; print('cryptography' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import crypto
 from .model import Client
 from .problems import Problem
 
@@ -135,6 +134,8 @@ def seal_attachments(
     attachments: list[Attachment], secret: bytes, client: Client, token: str, cache_dir: Path
 ) -> list[SealedFile]:
     """Encrypt each file for the page at ``token``, reusing ciphertext an earlier build left in ``cache_dir``."""
+    from . import crypto  # here, not above: `check` reads this module and starts faster without cryptography
+
     folder = cache_dir / token
     version = client.record.access.version
     sealed = []
@@ -161,6 +162,8 @@ def seal_attachments(
 
 def opens(sealed: Path, attachment: Attachment, secret: bytes, client: Client, token: str) -> bool:
     """Whether ``sealed`` is ``attachment`` encrypted for the page at ``token`` (what the audit checks)."""
+    from . import crypto
+
     key = crypto.file_key(secret, client.id, client.record.access.version, attachment.sha256)
     try:
         with sealed.open("rb") as source:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,6 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 from . import insights
-from .attachments import SealedFile
 from .calendar import calendar_ics
 from .colour import accent_shades
 from .i18n import html_lang, page_locale, translations
@@ -27,6 +26,9 @@ from .markdown_text import render_markdown
 from .model import Client
 from .settings import PortalSettings, phrase_in
 from .whatsnew import seen_for
+
+if TYPE_CHECKING:
+    from .attachments import SealedFile
 
 
 @dataclass(frozen=True)
