@@ -378,3 +378,48 @@ def test_check_does_not_load_cryptography():
 
     code = "import sys, client_portal.cli; print('cryptography' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+@pytest.mark.parametrize(("stage", "language"), [("active", "en"), ("prospect", "en"), ("active", "zh-CN")])
+def test_a_deliverable_offers_its_files_with_name_size_and_fingerprint(stage, language):
+    from client_portal.attachments import SealedFile
+    from client_portal.render import Renderer
+    from client_portal.view import page_context
+
+    from .pages import MATERIAL_TEMPLATES, SETTINGS, text_of
+
+    client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    record = client.record.model_copy(update={"stage": stage, "language": language})
+    client = client.__class__(client.id, client.source, record, client.locations)
+    found = find_attachments(client, ROOT / "clients")
+    files = [SealedFile(a, f"name{n}.bin", f"key{n}", 16400, a.source) for n, a in enumerate(found)]
+    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, files=files)))
+    assert html.count("data-cp-file=") == 3
+    guide = found[0]
+    button = re.search(r"<button[^>]*data-name=\"acme-bakery-brand-guide.pdf\"[^>]*>(.*?)</button>", html, re.S)
+    assert button and 'data-cp-file="name0.bin"' in button[0] and 'data-key="key0"' in button[0]
+    assert f'data-size="{guide.size}"' in button[0] and f'data-sha256="{guide.sha256}"' in button[0]
+    assert guide.size == 11_019
+    assert "acme-bakery-brand-guide.pdf 11 kB" in text_of(button[1])
+    assert f"SHA-256 {guide.sha256[:12]}…" in text_of(html)
+    assert guide.sha256 in text_of(html)
+    assert ("下载" if language == "zh-CN" else "Download") in text_of(button[1])
+    assert ("这是交付时文件的指纹" in html) == (language == "zh-CN")
+
+
+@pytest.mark.parametrize(
+    ("size", "en", "zh"),
+    [(512, "512 byte", "512 B"), (11_019, "11 kB", "11 kB"), (3_158_073, "3.2 MB", "3.2 MB"), (10**9, "1 GB", "1 GB")],
+)
+def test_file_sizes_read_as_people_write_them(size, en, zh):
+    from zoneinfo import ZoneInfo
+
+    from babel import Locale
+
+    from client_portal.i18n import translations
+    from client_portal.view import Formatter
+
+    def shown(locale: str) -> str:
+        return Formatter(Locale.parse(locale), ZoneInfo("UTC"), TODAY, translations(locale)).file_size(size)
+
+    assert (shown("en"), shown("zh_Hans_CN")) == (en, zh)
