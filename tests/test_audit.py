@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import shutil
 import tarfile
 import zipfile
@@ -512,3 +513,89 @@ def test_a_contacts_link_key_anywhere_is_a_finding(site, clients):
     assert "index.html: the link key of contact #2 of 'acme-bakery' appears in this file" in findings
     harbor = folder(clients, "harbor-books")
     assert f"{harbor}index.html: the link key of contact #2 of 'acme-bakery' appears in this file" in findings
+
+
+# --- attached files -------------------------------------------------------------------------------
+
+ATTACHED = ROOT / "clients" / "files" / "acme-bakery"
+
+
+def sealed_files(site: Path, clients: list[Client]) -> list[Path]:
+    return sorted((site / folder(clients, "acme-bakery")).glob("*.bin"))
+
+
+def test_a_site_with_encrypted_attachments_is_clean(built, clients):
+    assert len(sealed_files(built, clients)) == 3
+    assert audit(built, clients) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("sourdough-articles.zip", "assets/sourdough-articles.zip"),  # an archive, found as it was attached
+        ("acme-bakery-brand-guide.pdf", "downloads/guide.pdf"),
+        ("christmas-market-flyer-a5.pdf", "{acme}flyer.pdf"),  # even in the client's own folder
+    ],
+)
+def test_a_plaintext_copy_of_an_attached_file_is_a_finding(site, clients, name, where):
+    path = site / where.format(acme=folder(clients, "acme-bakery"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"some header" + (ATTACHED / name).read_bytes()[100:3000])  # a part of it is enough
+    shown = where.format(acme=folder(clients, "acme-bakery"))
+    assert f"{shown}: the content of {name}, attached for 'acme-bakery', is readable in this file" in audit(
+        site, clients
+    )
+
+
+def test_an_attached_file_inside_another_archive_is_a_finding(site, clients):
+    data = (ATTACHED / "acme-bakery-brand-guide.pdf").read_bytes()
+    (site / "bundle.tar.gz").write_bytes(tarred({"guide.pdf": data}))
+    findings = audit(site, clients)
+    assert (
+        "bundle.tar.gz!/guide.pdf: the content of acme-bakery-brand-guide.pdf, attached for 'acme-bakery', "
+        "is readable in this file"
+    ) in findings
+
+
+def test_an_attached_files_name_is_a_finding(site, clients):
+    plant(site, "index.html", '<a href="files/Acme-Bakery-Brand-Guide.PDF">our guide</a>')
+    findings = audit(site, clients)
+    assert any(
+        f.startswith(OUTSIDE.format("acme-bakery")) and "'acme-bakery-brand-guide.pdf'" in f for f in findings
+    ), findings
+
+
+def test_ciphertext_that_does_not_open_as_its_file_is_a_finding(site, clients):
+    first, second, _ = sealed_files(site, clients)
+    first.write_bytes(second.read_bytes())  # another file's ciphertext under this name
+    findings = audit(site, clients)
+    name = first.relative_to(site).as_posix()
+    assert len(findings) == 1 and findings[0].startswith(f"{name}: is not an attached file of 'acme-bakery'")
+    assert findings[0].endswith("encrypted for its page: it does not open with its key")
+
+
+def test_a_missing_attachment_and_a_stray_file_in_a_clients_folder_are_findings(site, clients):
+    stray = sealed_files(site, clients)[0]
+    stray.unlink()  # not published
+    acme = folder(clients, "acme-bakery")
+    (site / acme / "notes.txt").write_text("draft")
+    (site / acme / ("a" * 26 + ".bin")).write_bytes(os.urandom(20000))
+    findings = audit(site, clients)
+    missing = stray.relative_to(site).as_posix()
+    assert any(f.startswith(f"{missing}: an attached file of 'acme-bakery'") for f in findings), findings
+    assert f"{acme}notes.txt: is neither the page of 'acme-bakery' nor one of its encrypted files: remove it" in (
+        findings
+    )
+    assert f"{acme}{'a' * 26}.bin: is neither the page of 'acme-bakery' nor one of its encrypted files: remove it" in (
+        findings
+    )
+
+
+def test_an_unlisted_clients_file_is_still_private(site, clients):
+    unlisted = changed(clients, "acme-bakery", access=next(c for c in clients if c.id == "harbor-books").record.access)
+    (site / "flyer.pdf").write_bytes((ATTACHED / "christmas-market-flyer-a5.pdf").read_bytes())
+    findings = audit(site, unlisted)
+    assert (
+        "flyer.pdf: the content of christmas-market-flyer-a5.pdf, attached for 'acme-bakery', is readable in this file"
+        in findings
+    )

@@ -22,6 +22,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
+from . import crypto
+from .attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
 from .model import Client
 from .publish import PREFIX_INDEX_MARKER, REPLACED_MARKER, client_folder, link_keys, replaced_folders
 from .reader_text import is_unspaced, markdown_reader_text, reader_text, words
@@ -63,7 +65,7 @@ class _Needle:
 
     text: str
     shown: str  # what a finding quotes (secrets are named, never quoted)
-    kind: Literal["client", "token", "secret"]
+    kind: Literal["client", "token", "secret", "file"]
     owners: frozenset[str]  # the records that hold it: only their own pages may show it
     public: frozenset[str] = frozenset()  # owners that agreed to be named anywhere (public_name)
 
@@ -76,7 +78,9 @@ def site_texts(site: Path) -> Iterator[tuple[str, str]]:
 def fingerprints(client: Client) -> dict[str, str]:
     """The texts that identify a client, as ``reader_text`` gives them, each with the form a finding quotes."""
     found: dict[str, str] = {}
-    for text in _record_texts(client.record):
+    # an attached file's own name, as a link or a download would show it
+    names = [path.rsplit("/", 1)[-1] for deliverable in client.record.deliverables for path in deliverable.files]
+    for text in [*_record_texts(client.record), *names]:
         folded = markdown_reader_text(text)
         for piece in _pieces(folded):
             found.setdefault(piece, " ".join(text.split()) if piece == folded else piece)
@@ -96,17 +100,79 @@ def audit_site(
     folders = {client_folder(prefix, secret, client): client for client in clients}
     replaced = {folder for client in clients for folder in replaced_folders(prefix, secret, client)}
     findings = _missing_pages(site, prefix, folders)
+    attached, samples, problems = _attached_files(clients, folders, secret)
+    findings += problems
+    sealed = _sealed_files(site, attached, secret)
+    findings += sealed.findings
     needles, weak_secrets = _needles(clients, folders, secret, environ)
     automaton = _automaton(needles)
-    for path, pieces in groupby(site_files(site), key=lambda file: file.path):
+    contents = _automaton(samples) if samples else None
+    for path, pieces in groupby(
+        site_files(site, skip=sealed.verified, archive_bytes=bool(samples)), key=lambda file: file.path
+    ):
         file = path.partition("!/")[0]  # the archive, for a member
         folder = _page_folder(file, prefix)
         home = folders.get(folder)
-        hits, markers, unread = _scan(path, pieces, automaton, weak_secrets)
+        hits, markers, unread = _scan(path, pieces, automaton, weak_secrets, contents)
         findings += unread
-        findings += _placement(path, file, folder, prefix, home, replaced, markers)
+        findings += _placement(path, file, folder, prefix, home, replaced, markers, attached)
         findings += _leaks(path, hits, home)
     return sorted(set(findings))
+
+
+@dataclass(frozen=True)
+class _Attached:
+    """An attached file the site should hold, encrypted, in its client's folder."""
+
+    client: Client
+    attachment: Attachment
+    token: str
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    verified: frozenset[str]  # published attachments that open as the file they are named after
+    findings: list[Finding]
+
+
+def _attached_files(
+    clients: list[Client], folders: Mapping[str, Client], secret: bytes
+) -> tuple[dict[str, _Attached], list[_Needle], list[Finding]]:
+    """{site path: the file} of every encrypted attachment, byte samples of every attached file, and what failed."""
+    attached: dict[str, _Attached] = {}
+    samples: list[_Needle] = []
+    findings = []
+    for folder, client in folders.items():
+        token = folder.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            found = find_attachments(client, client.source.parent)
+        except AttachmentError as error:
+            findings.append(Finding(folder, f"the attached files of '{client.id}' cannot be checked:\n{error}"))
+            continue
+        for attachment in found:
+            shown = f"the content of {attachment.name}"
+            samples += (
+                _Needle(sample.decode("latin-1"), shown, "file", frozenset({client.id}))
+                for sample in content_samples(attachment.source, attachment.size)
+            )
+            if client.record.access.mode != "unlisted":
+                name = crypto.file_name(secret, client.id, client.record.access.version, attachment.sha256)
+                attached[folder + name] = _Attached(client, attachment, token)
+    return attached, samples, findings
+
+
+def _sealed_files(site: Path, attached: Mapping[str, _Attached], secret: bytes) -> _Sealed:
+    """Which published attachments really are their file, encrypted for their page; the rest are findings."""
+    verified, findings = set(), []
+    for path, item in attached.items():
+        where = f"an attached file of '{item.client.id}' (deliverable '{item.attachment.deliverable}')"
+        if not (site / path).is_file():
+            findings.append(Finding(path, f"{where} was not published"))
+        elif opens(site / path, item.attachment, secret, item.client, item.token):
+            verified.add(path)
+        else:
+            findings.append(Finding(path, f"is not {where} encrypted for its page: it does not open with its key"))
+    return _Sealed(frozenset(verified), findings)
 
 
 def _scan(
@@ -114,6 +180,7 @@ def _scan(
     pieces: Iterable[SiteFile],
     automaton: ahocorasick.Automaton,
     weak_secrets: list[_Needle],
+    contents: ahocorasick.Automaton | None = None,
 ) -> tuple[list[tuple[_Needle, bool]], set[str], list[Finding]]:
     """What one file holds: each needle (and whether it is in the file's name), page markers, what went unread."""
     name = reader_text(path)
@@ -130,6 +197,11 @@ def _scan(
         for needle in weak_secrets:
             if needle.text in path or needle.text in piece.text:
                 hits[needle, needle.text in path] = None
+        if contents is not None:  # attached files' bytes, compared as bytes: latin-1 maps each to one character
+            raw = piece.raw.decode("latin-1")
+            for end, (length, group) in contents.iter(raw):
+                start = end + 1 - length
+                hits.update(((needle, False), None) for needle in group if raw.startswith(needle.text, start))
         markers |= {marker for marker in (PAYLOAD, REPLACED_MARKER, PREFIX_INDEX_MARKER) if marker in piece.text}
     return list(hits), markers, unread
 
@@ -293,9 +365,16 @@ def _without_ciphertext(text: str) -> str:
 
 
 def _placement(
-    path: str, file: str, folder: str, prefix: str, home: Client | None, replaced: set[str], markers: set[str]
+    path: str,
+    file: str,
+    folder: str,
+    prefix: str,
+    home: Client | None,
+    replaced: set[str],
+    markers: set[str],
+    attached: Mapping[str, _Attached],
 ) -> Iterator[Finding]:
-    """What is wrong with where a file is: records and secrets published, stray pages under the prefix."""
+    """What is wrong with where a file is: records and secrets published, stray files under the prefix."""
     if file.endswith((".yml", ".yaml")):
         yield Finding(file, "a YAML file is published; client records must stay out of the site")
     if file.rsplit("/", 1)[-1] == ".portal-secret":
@@ -303,6 +382,8 @@ def _placement(
     if home is not None:
         if home.record.access.mode != "unlisted" and file.endswith(".html") and PAYLOAD not in markers:
             yield Finding(file, f"the page of '{home.id}' is not encrypted")
+        if file != folder + "index.html" and file not in attached:
+            yield Finding(file, f"is neither the page of '{home.id}' nor one of its encrypted files: remove it")
     elif file == f"{prefix}/index.html":
         if PREFIX_INDEX_MARKER not in markers:
             yield Finding(file, f"is not the neutral index of the client pages (no {PREFIX_INDEX_MARKER})")
@@ -323,6 +404,8 @@ def _leaks(path: str, hits: list[tuple[_Needle, bool]], home: Client | None) -> 
     for needle, in_name in hits:
         if needle.kind == "secret":
             yield Finding(path, f"{needle.shown} {'is in the file name' if in_name else 'appears in this file'}")
+        elif needle.kind == "file":  # attached files are published encrypted only, even in their own folder
+            yield Finding(path, f"{needle.shown}, attached for '{min(needle.owners)}', is readable in this file")
         elif home is not None and home.id in needle.owners:
             if needle.kind == "client" and home.record.access.mode != "unlisted" and home.id not in needle.public:
                 quoted[f"readable text of '{home.id}' in its encrypted page"].append(needle.shown)

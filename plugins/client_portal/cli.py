@@ -20,6 +20,7 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
+from .attachments import attachment_problems
 from .config import read_settings
 from .i18n import catalog_warning
 from .insights import overdue, status_items, urgency_key
@@ -81,6 +82,7 @@ def check(config_file: Path) -> None:
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
         problems += _logo_problems(client)
+        problems += attachment_problems(client, settings.clients_dir, _shown(client.source))
         for item in overdue(client.record, today):
             line, column = client.locate(item.kind, item.index, "due")
             what = "deliverable" if item.kind == "deliverables" else "request"
@@ -138,6 +140,7 @@ def _record_template(client_id: str, today: date) -> str:
         files("client_portal")
         .joinpath("scaffold/record.yml")
         .read_text(encoding="utf-8")
+        .replace("<ID>", client_id)
         .replace("<NAME>", name)
         .replace("<CONTACT>", "Your contact's name")
         .replace("<EMAIL>", f"hello@{client_id}.example")

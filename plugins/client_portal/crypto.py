@@ -7,6 +7,7 @@ password with a key derived from it: PBKDF2-SHA256 with the page's salt (one
 derivation, whichever password is typed), then HKDF with the copy's public label,
 which changes with that person's ``key_version``. Associated data binds every
 ciphertext to the page's URL token, so ciphertexts cannot be moved between pages.
+Attached files are encrypted in chunks with keys of their own (see `seal_file`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -174,3 +175,96 @@ def open_with_password(payload: dict[str, Any], token: str, password: str) -> st
 def pbkdf2_parameters(salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> dict[str, Any]:
     """How the browser derives the password key (stored with the page, not secret)."""
     return {"name": "PBKDF2", "hash": "SHA-256", "iterations": iterations, "salt": b64url(salt)}
+
+
+# ---- attached files ----
+# A file is encrypted in chunks (STREAM-like): each chunk is its own AES-GCM message under
+# the file's key, its nonce is the chunk's number, and its associated data names the page,
+# the file, the chunk's number and whether it is the last one, so chunks cannot be dropped,
+# reordered, cut short or moved to another page. The key comes from the site secret and
+# the file's SHA-256, so an unchanged file gives the same ciphertext in every build.
+FILE_CHUNK = 2**20  # plaintext bytes per chunk: memory stays flat in the build and the browser
+TAG_BYTES = 16
+PADME_FROM = 2**20  # from here on, Padmé padding (at most 12% more) instead of powers of two
+
+
+def file_key(secret: bytes, client_id: str, access_version: int, sha256: str) -> bytes:
+    """The key of one attached file; the same file on the same page always gets the same key."""
+    return derive(secret, "file", client_id, access_version, sha256)
+
+
+def file_name(secret: bytes, client_id: str, access_version: int, sha256: str) -> str:
+    """The opaque published name of an attached file: not guessable, not revealing order or name."""
+    raw = derive(secret, "file-name", client_id, access_version, sha256, length=TOKEN_BYTES)
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower() + ".bin"
+
+
+def file_padded_size(length: int) -> int:
+    """A file's size bucket: like pages up to 1 MiB (powers of two from 16 KiB), then Padmé.
+
+    Padmé (Nikitin et al., 2019) rounds to a number with few significant bits, so the
+    size leaks O(log log n) bits at an overhead of at most 12%, where powers of two
+    could double a large file.
+    """
+    if length <= PADME_FROM:
+        return padded_size(max(length, 1))
+    exponent = length.bit_length() - 1
+    mask = (1 << (exponent - exponent.bit_length())) - 1
+    return (length + mask) & ~mask
+
+
+def sealed_file_size(length: int) -> int:
+    """The published size of a file of ``length`` bytes: padded, plus one tag per chunk."""
+    padded = file_padded_size(length)
+    return padded + TAG_BYTES * -(-padded // FILE_CHUNK)
+
+
+def _chunk_associated(token: str, sha256: str, index: int, last: bool) -> bytes:
+    return f"{FORMAT}/file/{token}/{sha256}/{index}/{'last' if last else 'more'}".encode()
+
+
+def _chunk_nonce(index: int) -> bytes:
+    return index.to_bytes(NONCE_BYTES, "big")
+
+
+class FileMismatch(Exception):
+    """A file is not the one its key was made for: it changed while building, or a sealed file does not open."""
+
+
+def seal_file(key: bytes, source: BinaryIO, length: int, sha256: str, token: str, target: BinaryIO) -> None:
+    """Encrypt ``length`` bytes of ``source`` into ``target``, chunk by chunk, zero-padded to its bucket."""
+    aead, digest = AESGCM(key), hashlib.sha256()
+    padded = file_padded_size(length)
+    chunks = -(-padded // FILE_CHUNK)
+    left = length
+    for index in range(chunks):
+        size = min(FILE_CHUNK, padded - index * FILE_CHUNK)
+        data = source.read(min(size, left)) if left > 0 else b""
+        left -= len(data)
+        digest.update(data)
+        associated = _chunk_associated(token, sha256, index, index == chunks - 1)
+        target.write(aead.encrypt(_chunk_nonce(index), data + bytes(size - len(data)), associated))
+    if left or source.read(1) or digest.hexdigest() != sha256:
+        raise FileMismatch("the file changed while it was being encrypted")
+
+
+def open_file(key: bytes, source: BinaryIO, length: int, sha256: str, token: str, target: BinaryIO | None) -> None:
+    """Decrypt and check a sealed file as the browser does; raises `FileMismatch` when it does not open."""
+    aead, digest = AESGCM(key), hashlib.sha256()
+    padded = file_padded_size(length)
+    chunks = -(-padded // FILE_CHUNK)
+    left = length
+    for index in range(chunks):
+        size = min(FILE_CHUNK, padded - index * FILE_CHUNK)
+        sealed = source.read(size + TAG_BYTES)
+        associated = _chunk_associated(token, sha256, index, index == chunks - 1)
+        try:
+            data = aead.decrypt(_chunk_nonce(index), sealed, associated)[: max(left, 0)]
+        except InvalidTag:
+            raise FileMismatch(f"chunk {index} does not open with this file's key and page") from None
+        left -= len(data)
+        digest.update(data)
+        if target is not None:
+            target.write(data)
+    if source.read(1) or digest.hexdigest() != sha256:
+        raise FileMismatch("the sealed file does not hold the file it was made for")

@@ -239,7 +239,7 @@ def _messages(error: ValidationError) -> Iterator[tuple[Loc, bool, str]]:
                 if value is None or isinstance(value, (dict, list)) or kind.startswith("iso_")
                 else f" (got {_quoted(value)})"
             )
-            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone", "logo", "currency"):
+            if kind in ("iso_date", "iso_datetime", "url", "language", "timezone", "logo", "file", "currency"):
                 shown = ""
             yield loc, False, f"{where}: {message}{shown}"
 

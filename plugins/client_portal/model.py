@@ -61,6 +61,8 @@ MAX_URL = 2_000
 MAX_TAG = 64  # language tags and zone names
 MAX_CONTACTS = 200  # each contact may bring a password, and every password costs PBKDF2 work per build
 MAX_AMOUNT = 10**12  # hours, days or money: far beyond any freelance budget, small enough to print
+MAX_FILES = 20  # attached files per deliverable
+MAX_PATH = 500
 
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
@@ -134,6 +136,24 @@ def _logo(value: str) -> str:
     return value
 
 
+def _attached_path(value: str) -> str:
+    # Only the shape is checked here; attachments.py finds missing files and symlinks leading out.
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise _invalid(
+            "file", f"{shown(value)} holds a control character; write a plain path such as files/acme/guide.pdf"
+        )
+    if "\\" in value:
+        raise _invalid("file", f"{shown(value)}: separate folders with '/', such as files/acme/guide.pdf")
+    if re.match(r"^(/|[A-Za-z]:)", value) or ".." in value.split("/"):
+        raise _invalid(
+            "file",
+            f"{shown(value)} is outside the clients folder; attach files from inside it, such as files/acme/guide.pdf",
+        )
+    if value.endswith("/"):
+        raise _invalid("file", f"{shown(value)} is a folder; list each file to attach")
+    return value
+
+
 def _language(value: str) -> str:
     # The shape check keeps odd strings (paths, NUL bytes, "en.UTF-8") away from Babel,
     # which accepts some of them and raises assorted errors on others.
@@ -193,6 +213,11 @@ Logo = Annotated[str, Field(max_length=MAX_URL), AfterValidator(_logo)]
 # Decimal keeps amounts exact: a YAML 0.1 stays 0.1, and sums of money never drift.
 Quantity = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, decimal_places=2)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR", "USD", "CNY"]), AfterValidator(_currency)]
+AttachedPath = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_PATH, examples=["files/acme/brand-guide.pdf"]),
+    AfterValidator(_attached_path),
+]
 Version = Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
 # Every earlier page version keeps a "link replaced" page, so this also bounds their number.
 AccessVersion = Annotated[int, Field(strict=True, ge=1, le=100)]
@@ -275,6 +300,11 @@ class Deliverable(Strict):
     delivered: IsoDate | None = None
     progress: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
     link: HttpUrl | None = None
+    files: Annotated[list[AttachedPath], Field(max_length=MAX_FILES)] = Field(
+        [],
+        description="Delivered files, relative to the clients folder; published encrypted "
+        "(link and password pages only).",
+    )
     notes: Markdown | None = None
 
     @model_validator(mode="after")
@@ -291,6 +321,11 @@ class Deliverable(Strict):
             violations.append(
                 ("delivered", f"{self.delivered.isoformat()} is in the future; use the date it was actually delivered")
             )
+        listed: dict[str, int] = {}
+        for index, path in enumerate(self.files):
+            if path in listed:
+                violations.append((f"files.{index}", f"{path!r} is already listed as file #{listed[path] + 1}"))
+            listed.setdefault(path, index)
         if violations:
             raise rule_error(violations)
         return self

@@ -100,6 +100,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             raise PluginError(f"client-portal: {error}") from None
         for page in self.pages:
             files.append(File.generated(config, page.path, content=page.html))
+            for attached in page.attachments:  # copied from the cache folder, never held in memory
+                files.append(File.generated(config, page.folder + attached.url, abs_src_path=str(attached.sealed)))
             if page.notice:
                 log.info(page.notice)
         # While serving, the prefix index lists the local links instead (see below).

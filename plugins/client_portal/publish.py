@@ -11,7 +11,9 @@ from datetime import date
 from html import escape
 
 from . import crypto
+from .attachments import CACHE_DIR, AttachmentError, SealedFile, find_attachments, seal_attachments
 from .i18n import html_lang, page_locale
+from .loader import shown_path
 from .logo import LogoError, logo_data_uri
 from .model import Client, Contact
 from .render import Assets, Renderer
@@ -49,6 +51,7 @@ class PortalPage:
     links: list[Link]
     html: str
     notice: str | None = None  # said once in the build log (never a secret)
+    attachments: tuple[SealedFile, ...] = ()  # encrypted files published in the page's folder
 
     @property
     def path(self) -> str:
@@ -173,7 +176,10 @@ def portal_pages(
     pages = []
     for client in clients:
         folder = client_folder(settings.url_prefix, secret, client)
-        context = page_context(client, settings, today, logo_src=_logo(client, settings))
+        token = folder.rstrip("/").rsplit("/", 1)[-1]
+        # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
+        files = _attachments(client, settings, secret, token) if client.id in keys else []
+        context = page_context(client, settings, today, logo_src=_logo(client, settings), files=files)
         body = renderer.body(context)
         assets = assets_for(folder.count("/"))
         links = client_links(settings, secret, client)
@@ -181,10 +187,18 @@ def portal_pages(
             pages.append(PortalPage(client, folder, links, renderer.page(context, body=body, assets=assets)))
             continue
         recipients, kdf, notice = keys[client.id]
-        token = folder.rstrip("/").rsplit("/", 1)[-1]
         payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
-        pages.append(PortalPage(client, folder, links, renderer.page(context, payload=payload, assets=assets), notice))
+        html = renderer.page(context, payload=payload, assets=assets)
+        pages.append(PortalPage(client, folder, links, html, notice, tuple(files)))
     return pages
+
+
+def _attachments(client: Client, settings: PortalSettings, secret: bytes, token: str) -> list[SealedFile]:
+    try:
+        found = find_attachments(client, settings.clients_dir, shown_path(client.source, settings.root))
+    except AttachmentError as error:
+        raise PublishError(f"attached files cannot be published:\n{error}") from None
+    return seal_attachments(found, secret, client, token, settings.root / CACHE_DIR)
 
 
 def neutral_pages(

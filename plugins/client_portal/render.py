@@ -114,6 +114,7 @@ def content_security_policy(inline_styles: list[str]) -> str:
             f"style-src 'self' {hashes}".strip(),
             "img-src 'self' data:",
             "font-src 'self'",
+            "connect-src 'self'",  # attached files are fetched from the page's own folder
             "base-uri 'none'",
             "form-action 'none'",
         ]

@@ -44,13 +44,20 @@ class SiteFile:
     path: str  # an archive member is ``archive!/member``
     text: str
     problem: str | None = None  # why part of it could not be read
+    raw: bytes = b""  # the bytes ``text`` was decoded from
 
 
-def site_files(site: Path) -> Iterator[SiteFile]:
-    """Every file under ``site``, in path order, archives unpacked."""
+def site_files(site: Path, skip: frozenset[str] = frozenset(), *, archive_bytes: bool = False) -> Iterator[SiteFile]:
+    """Every file under ``site`` but those in ``skip`` (paths relative to it), in path order, archives unpacked.
+
+    With ``archive_bytes``, an archive also comes as it is, in pieces that carry only bytes
+    (after its members), so an archive that was attached to a deliverable is found as such.
+    """
     for file in sorted(p for p in site.rglob("*") if p.is_file()):
-        with file.open("rb") as stream:
-            yield from _contents(file.relative_to(site).as_posix(), stream, None, 0)
+        path = file.relative_to(site).as_posix()
+        if path not in skip:
+            with file.open("rb") as stream:
+                yield from _contents(path, stream, None, 0, archive_bytes)
 
 
 class _Budget:
@@ -66,7 +73,9 @@ class _Budget:
 Unpacker = Callable[[str, IO[bytes], _Budget, int], Iterator[SiteFile]]
 
 
-def _contents(path: str, stream: IO[bytes], budget: _Budget | None, depth: int) -> Iterator[SiteFile]:
+def _contents(
+    path: str, stream: IO[bytes], budget: _Budget | None, depth: int, archive_bytes: bool = False
+) -> Iterator[SiteFile]:
     """A seekable ``stream`` as text, or as the texts of its members when it is an archive."""
     head = stream.read(_HEAD)
     stream.seek(0)
@@ -76,11 +85,15 @@ def _contents(path: str, stream: IO[bytes], budget: _Budget | None, depth: int) 
         return
     if depth >= MAX_DEPTH:
         yield SiteFile(path, "", f"is an archive nested more than {MAX_DEPTH} deep; it was not unpacked")
-        return
-    try:
-        yield from unpack(path, stream, budget or _Budget(), depth)
-    except _UNPACK_ERRORS as error:
-        yield SiteFile(path, "", f"cannot be unpacked ({error or type(error).__name__}); its contents were not read")
+    else:
+        try:
+            yield from unpack(path, stream, budget or _Budget(), depth)
+        except _UNPACK_ERRORS as error:
+            message = f"cannot be unpacked ({error or type(error).__name__}); its contents were not read"
+            yield SiteFile(path, "", message)
+    if archive_bytes and depth == 0:
+        stream.seek(0)
+        yield from _pieces(path, stream, None, decode=False)
 
 
 def _member(path: str, stream: _Readable, budget: _Budget, depth: int) -> Iterator[SiteFile]:
@@ -99,8 +112,13 @@ def _member(path: str, stream: _Readable, budget: _Budget, depth: int) -> Iterat
     yield from _contents(path, io.BytesIO(data), budget, depth + 1)
 
 
-def _pieces(path: str, stream: _Readable, budget: _Budget | None, head: bytes = b"") -> Iterator[SiteFile]:
-    """The text of ``stream`` (after ``head``, already read) in overlapping pieces of about ``CHUNK`` bytes."""
+def _pieces(
+    path: str, stream: _Readable, budget: _Budget | None, head: bytes = b"", *, decode: bool = True
+) -> Iterator[SiteFile]:
+    """The text of ``stream`` (after ``head``, already read) in overlapping pieces of about ``CHUNK`` bytes.
+
+    With ``decode`` false, the pieces carry only their bytes (an archive, read as it is).
+    """
     limit = budget.limit() if budget is not None else None
     data, done, first = head, len(head), True
     while True:
@@ -112,7 +130,7 @@ def _pieces(path: str, stream: _Readable, budget: _Budget | None, head: bytes = 
             data = data[: len(data) - (done - limit)]
         if more or first:
             # even an empty file is listed: its name is audited too
-            yield SiteFile(path, data.decode("utf-8", errors="replace"))
+            yield SiteFile(path, data.decode("utf-8", errors="replace") if decode else "", raw=data)
         if over:
             yield SiteFile(path, "", _too_big(budget))
         if over or not more:

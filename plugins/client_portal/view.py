@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta, get_timezone_name
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
+from babel.units import format_unit
 from markupsafe import Markup
 
 from . import insights, money
@@ -24,6 +26,9 @@ from .markdown_text import render_markdown
 from .model import Client
 from .settings import PortalSettings, phrase_in
 from .whatsnew import seen_for
+
+if TYPE_CHECKING:
+    from .attachments import SealedFile
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,14 @@ class Formatter:
         """A progress value out of 100, such as "60%" or "60 %" (German and French space it)."""
         return format_percent(value / 100, locale=self.locale)
 
+    def file_size(self, size: int) -> str:
+        """A file's size as people read it, such as "48.2 kB" or "4.5 MB" (decimal units)."""
+        for unit, scale in (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
+            if size >= scale:
+                return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=self.locale)
+        # CLDR's short byte unit is English ("512 byte") in several locales; the long one is not
+        return format_unit(size, "digital-byte", length="long", locale=self.locale)
+
 
 def mailto(address: str, subject: str, body: str = "") -> str:
     """A mailto: link with a prefilled subject and body, both taken as plain text.
@@ -118,10 +131,22 @@ def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date
     return None if shown == original else "–".join(shown)
 
 
+def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
+    grouped: dict[str, list[SealedFile]] = {}
+    for file in files:
+        grouped.setdefault(file.attachment.deliverable, []).append(file)
+    return grouped
+
+
 def page_context(
-    client: Client, settings: PortalSettings, today: date, *, logo_src: str | None = None
+    client: Client,
+    settings: PortalSettings,
+    today: date,
+    *,
+    logo_src: str | None = None,
+    files: Sequence[SealedFile] = (),
 ) -> dict[str, Any]:
-    """The template context of one client page."""
+    """The template context of one client page; ``files`` are the encrypted attachments it offers."""
     record = client.record
     locale = page_locale(record.language or settings.language)
     zone = ZoneInfo(record.timezone or settings.timezone)
@@ -161,4 +186,5 @@ def page_context(
         "track_record": insights.track_record(record),
         "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
         **money.page_context(record, locale),
+        "files": _by_deliverable(files),
     }

@@ -85,6 +85,136 @@
     });
     refreshRelativeDates(root);
     markWhatsNew(root);
+    root.querySelectorAll("[data-cp-file]").forEach(function (button) {
+      button.addEventListener("click", function () { downloadFile(button); });
+    });
+  }
+
+  /* ---- attached files ----
+     Fetched as a stream and decrypted chunk by chunk (AES-GCM, one message per chunk),
+     so a large file is never one big buffer; the plaintext chunks become a Blob that is
+     saved under the file's real name. Each chunk's associated data names the page, the
+     file, the chunk and whether it is the last, so nothing can be cut, reordered or moved. */
+  var FILE_CHUNK = 1048576;
+  var TAG_BYTES = 16;
+
+  function chunkNonce(index) {
+    var nonce = new Uint8Array(12);
+    new DataView(nonce.buffer).setUint32(8, index);
+    return nonce;
+  }
+
+  /* Calls `open(bytes, index, last)` for each sealed chunk of the response, in order. */
+  function eachChunk(response, sealedSize, open, progress) {
+    var sealedChunk = FILE_CHUNK + TAG_BYTES;
+    var count = Math.ceil(sealedSize / sealedChunk);
+    var parts = [];
+    var pending = 0;
+    var received = 0;
+    var index = 0;
+    var chain = Promise.resolve();
+    function take(length) {
+      var out = new Uint8Array(length);
+      var at = 0;
+      while (at < length) {
+        var part = parts[0];
+        var n = Math.min(part.length, length - at);
+        out.set(part.subarray(0, n), at);
+        at += n;
+        if (n === part.length) parts.shift(); else parts[0] = part.subarray(n);
+      }
+      pending -= length;
+      return out;
+    }
+    function add(bytes, final) {
+      if (bytes) {
+        parts.push(bytes);
+        pending += bytes.length;
+        received += bytes.length;
+        if (received > sealedSize) throw new Error("too long");
+        progress(received / sealedSize);
+      }
+      while (index < count) {
+        var length = Math.min(sealedChunk, sealedSize - index * sealedChunk);
+        if (pending < length) break;
+        chain = chain.then(open.bind(null, take(length), index, index === count - 1));
+        index++;
+      }
+      if (final && (index < count || pending)) throw new Error("cut short");
+      return chain;
+    }
+    if (!response.body || !response.body.getReader) {
+      return response.arrayBuffer().then(function (buffer) { return add(new Uint8Array(buffer), true); });
+    }
+    var reader = response.body.getReader();
+    function pump() {
+      return reader.read().then(function (step) {
+        if (step.done) return add(null, true);
+        return add(step.value, false).then(pump); // waits for decryption: memory stays bounded
+      });
+    }
+    return pump();
+  }
+
+  function save(parts, name) {
+    var url = URL.createObjectURL(new Blob(parts, { type: "application/octet-stream" }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 30000); // once the download has started
+  }
+
+  function downloadFile(button) {
+    if (button.getAttribute("aria-busy") === "true") return;
+    var list = button.closest(".cp-files");
+    var status = button.closest(".cp-file").querySelector(".cp-file__status");
+    var name = button.getAttribute("data-name");
+    var size = Number(button.getAttribute("data-size"));
+    var sha256 = button.getAttribute("data-sha256");
+    var token = pageToken();
+    var lang = document.documentElement.lang || "en";
+    var percent = window.Intl ? new Intl.NumberFormat(lang, { style: "percent" }) : null;
+    var plain = [];
+    var written = 0;
+    function say(label, error, value) {
+      status.textContent = list.getAttribute(label).replace("{percent}", value || "").replace("{name}", name);
+      status.classList.toggle("cp-file__status--error", !!error);
+    }
+    function open(key, bytes, index, last) {
+      var associated = FORMAT + "/file/" + token + "/" + sha256 + "/" + index + "/" + (last ? "last" : "more");
+      return subtle.decrypt(
+        { name: "AES-GCM", iv: chunkNonce(index), additionalData: encoder.encode(associated) }, key, bytes
+      ).then(function (chunk) {
+        var keep = Math.min(chunk.byteLength, size - written); // the rest is size padding
+        if (keep > 0) plain.push(keep === chunk.byteLength ? chunk : chunk.slice(0, keep));
+        written += Math.max(keep, 0);
+      });
+    }
+    button.setAttribute("aria-busy", "true");
+    say("data-label-working", false, percent ? percent.format(0) : "");
+    subtle.importKey("raw", fromB64url(button.getAttribute("data-key")), "AES-GCM", false, ["decrypt"])
+      .then(function (key) {
+        return fetch(new URL(button.getAttribute("data-cp-file"), location.href).href, { credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) throw new Error(response.status === 404 ? "missing" : "failed");
+            return eachChunk(response, Number(button.getAttribute("data-sealed-size")), open.bind(null, key), function (share) {
+              if (percent) say("data-label-working", false, percent.format(Math.min(share, 1)));
+            });
+          });
+      })
+      .then(function () {
+        if (written !== size) throw new Error("failed");
+        save(plain, name);
+        say("data-label-done", false);
+      })
+      .catch(function (error) {
+        say(error && error.message === "missing" ? "data-label-missing" : "data-label-failed", true);
+      })
+      .then(function () { button.removeAttribute("aria-busy"); plain = []; });
   }
 
   /* ---- decryption ----
