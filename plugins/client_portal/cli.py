@@ -20,14 +20,12 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
-from .attachments import attachment_problems
+from .checks import record_problems
 from .config import read_settings
-from .i18n import catalog_warning
-from .insights import overdue, status_items, urgency_key
+from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
-from .money import is_past_due
-from .problems import Problem, RecordError
+from .problems import RecordError
 from .settings import PortalSettings, build_date
 
 
@@ -81,24 +79,7 @@ def check(config_file: Path) -> None:
         sys.exit(2)
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
-        problems += _logo_problems(client)
-        problems += attachment_problems(client, settings.clients_dir, _shown(client.source))
-        for item in overdue(client.record, today):
-            line, column = client.locate(item.kind, item.index, "due")
-            what = "deliverable" if item.kind == "deliverables" else "request"
-            message = f"{what} '{item.title}' was due {item.due.isoformat()} ({item.days_late} days ago)"
-            problems.append(Problem(_shown(client.source), line, column, message, "warning"))
-        for index, invoice in enumerate(client.record.invoices):
-            if invoice.due is not None and is_past_due(invoice, today):
-                line, column = client.locate("invoices", index, "due")
-                days = (today - invoice.due).days
-                message = (
-                    f"invoice '{invoice.number}' was due {invoice.due.isoformat()} ({days} days ago) and is still open"
-                )
-                problems.append(Problem(_shown(client.source), line, column, message, "warning"))
-        if client.record.language and (fallback := catalog_warning(client.record.language)):
-            line, column = client.locate("language")
-            problems.append(Problem(_shown(client.source), line, column, fallback, "warning"))
+        problems += record_problems(client, settings.clients_dir, today, _shown(client.source))
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))
@@ -109,21 +90,6 @@ def check(config_file: Path) -> None:
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
     sys.exit(1 if errors else 0)
-
-
-def _logo_problems(client: Client) -> list[Problem]:
-    """A logo file the build could not read (URLs are fetched only when building)."""
-    from .logo import LogoError, logo_data_uri
-
-    logo = client.record.brand.logo if client.record.brand else None
-    if not logo or logo.startswith(("http://", "https://")):
-        return []
-    try:
-        logo_data_uri(logo, client.source.parent)
-    except LogoError as error:
-        line, column = client.locate("brand", "logo")
-        return [Problem(_shown(client.source), line, column, f"brand.logo: {error}")]
-    return []
 
 
 @main.command()
