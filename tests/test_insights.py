@@ -92,13 +92,14 @@ def test_overdue_lists_late_work_and_requests_most_overdue_first(acme):
 
 
 def test_attention_of_the_sample_bakery(acme):
+    # the work first, most urgent first; the unpaid invoice after it, though it is older
     found = [(a.kind, a.title, a.days_left) for a in insights.attention(acme, TODAY)]
     assert found == [
-        ("invoice", "INV-2026-014", -8),
         ("request", "Confirm the delivery zones and the minimum order for delivery", -4),
         ("overdue", "Online ordering page", -3),
         ("request", "Send two or three old photos and a few lines for the About page", 2),
         ("waiting", "About page copy", 7),
+        ("invoice", "INV-2026-014", -8),
     ]
 
 

@@ -109,7 +109,7 @@ class Attention:
 
 
 def attention(record: Record, today: date) -> list[Attention]:
-    """Open requests, deliverables waiting on the client, and overdue work; most urgent first.
+    """Open requests, deliverables waiting on the client and overdue work, most urgent first; then unpaid invoices.
 
     A paused project has nothing overdue: what is open stays listed, nothing is late.
     An unpaid invoice past its due date is listed on a paused project too (see `money`).
@@ -129,7 +129,11 @@ def attention(record: Record, today: date) -> list[Attention]:
         found.append(Attention(kind, deliverable.title, deliverable.due, days, deliverable.notes))
     for invoice in money.past_due(record, today):
         found.append(Attention("invoice", invoice.number, invoice.due, _days_left(invoice.due, today), None, invoice))
-    return sorted(found, key=lambda a: (a.days_left is None, a.days_left if a.days_left is not None else 0))
+    # The work comes first, most urgent first; a payment reminder follows it, so the page
+    # never opens with money.
+    return sorted(
+        found, key=lambda a: (a.kind == "invoice", a.days_left is None, a.days_left if a.days_left is not None else 0)
+    )
 
 
 def _days_left(due: date | None, today: date) -> int | None:
