@@ -129,6 +129,8 @@ class PageBuilder:
         environ: Mapping[str, str] = os.environ,
     ) -> list[PortalPage]:
         """Every client's page, in the order of ``clients``."""
+        if not self.remember:
+            self._pages = {}
         templates = templates_fingerprint(inputs.search_path, custom_dir)
         logos = {client.id: client_logo(client, inputs.settings) for client in clients}
         keys = {c.id: page_key(c, inputs, templates, logos[c.id], environ) for c in clients}
