@@ -13,8 +13,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
+import types
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -35,7 +39,7 @@ from .publish import (
 from .render import Renderer
 
 # Below this many pages to build, this process is done before worker processes start.
-PARALLEL_FROM = 64
+PARALLEL_FROM = 150
 # Pages per task sent to a worker: large enough that sending them costs little, small
 # enough that both cores stay busy to the end.
 CHUNK = 16
@@ -112,8 +116,9 @@ class PageBuilder:
             # process itself could copy a lock held by one of `mkdocs serve`'s threads.
             context.set_forkserver_preload([__name__])
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            for _ in range(self.workers):
-                self._pool.submit(int)
+            with _bare_main():
+                for _ in range(self.workers):  # each call starts one worker
+                    self._pool.submit(int)
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -157,8 +162,29 @@ class PageBuilder:
         pool: Executor | None = self._pool
         assert pool is not None
         chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-        for built in pool.map(_build_chunk, [inputs] * len(chunks), [templates] * len(chunks), chunks):
+        try:
+            results = list(pool.map(_build_chunk, [inputs] * len(chunks), [templates] * len(chunks), chunks))
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the pages are still built, here.
+            self.close()
+            results = [_build_chunk(inputs, templates, chunk) for chunk in chunks]
+        for built in results:
             yield from built
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """Keep new worker processes from importing the script that started the build, which they do not need.
+
+    A script that calls MkDocs' build without an ``if __name__ == "__main__"`` guard
+    would otherwise start the build again in every worker.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _portable(client: Client) -> Client:
