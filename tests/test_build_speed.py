@@ -160,3 +160,16 @@ def test_serve_derives_each_password_key_once(tmp_path, monkeypatch):
     assert len(derived) == 1  # rebuilt page, same password and salt: no new derivation
     page = next((tmp_path / "site" / "p").glob("*/index.html"))
     assert page.is_file()
+
+
+def test_an_unchanged_record_is_not_parsed_again(records):
+    known: dict = {}
+    first = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
+    assert all(not c.locations and c.digest for c in first.values())
+    record = records / "fjord-cycles.yml"
+    record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    second = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
+    assert [i for i in first if second[i] is not first[i]] == ["fjord-cycles"]
+    assert second["fjord-cycles"].digest != first["fjord-cycles"].digest
+    next_day = load_clients(records, today=TODAY.replace(day=24), known=known, located=False)
+    assert not any(c is first[c.id] for c in next_day)

@@ -82,7 +82,11 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         try:
             self.today = build_date(self.settings.today)
             self.clients = load_clients(
-                self.settings.clients_dir, today=self.today, relative_to=self.settings.root, known=self.known
+                self.settings.clients_dir,
+                today=self.today,
+                relative_to=self.settings.root,
+                known=self.known,
+                located=False,
             )
         except RecordError as error:
             raise PluginError(f"client-portal: invalid client records:\n{error}") from None
