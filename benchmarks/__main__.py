@@ -1,16 +1,23 @@
 """Benchmarks: `make bench`. Prints figures for the README; asserts nothing about time.
 
-1. `client-portal check` on a 2 MB record.
-2. `mkdocs build` of 1,000 clients, against plain MkDocs + Material building the
-   same content as 1,000 hand-written Markdown pages.
-3. `client-portal audit` of the example portal and of the 1,000-client site.
+1. `mkdocs build` of 100, 1,000 and 10,000 synthetic link-mode clients (12 deliverables,
+   10 schedule items, 4 ideas, 3 updates, 2 requests each), against plain MkDocs +
+   Material building the same content as Markdown pages, configured as a user would:
+   out of the navigation (`not_in_nav`) and excluded from search (`search: exclude`).
+   Both run alternately, ROUNDS rounds each, every run a cold process; the best
+   round is reported.
+2. `mkdocs serve`: time until one edited record is live, 1,000 clients.
+3. The samples' mix (1 in 5 password pages) and link-only copies of the samples.
+4. `client-portal check` on a 2 MB record, and `client-portal audit`.
+
+BENCH_SIZES (default "100,1000,10000") and BENCH_ROUNDS (default 3) shorten a run.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import resource
-import shutil
+import platform
 import subprocess
 import sys
 import tempfile
@@ -19,28 +26,70 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from .portals import ROOT, baseline, portal, samples_portal
+
 BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "clients" / "acme-bakery.yml"
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "1000"))
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+RUNS = ROUNDS
 # The password samples get their password, so their pages cost the real PBKDF2 work.
 ENV = os.environ | {
     "PORTAL_SECRET": "bench-secret-0123456789abcdef0123456789",
     "LOTUS_TEA_PORTAL_PASSWORD": "bench-password-for-the-tea-shop",
     "NO_MKDOCS_2_WARNING": "1",
 }
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (the build's workers included)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        queue += [int(child) for child in children]
+    return found
+
+
+def _resident(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time of one run, and the peak memory of its whole process tree in MiB (sampled every 20 ms)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _resident(_tree(process.pid)))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        if process.returncode:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{errors.read().decode()}")
+    return seconds, peak / 2**20
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Best wall time of RUNS runs, and the peak memory of the process in MiB."""
-    best, peak = float("inf"), 0.0
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, env=ENV, check=True, capture_output=True)
-        best = min(best, time.perf_counter() - started)
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
-    return best, peak
+    """Best wall time of RUNS runs, and the largest peak memory."""
+    results = [run(command, cwd) for _ in range(RUNS)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def build(folder: Path) -> tuple[float, float]:
+    return run([str(BIN / "mkdocs"), "build", "-q"], folder)
 
 
 def audited(folder: Path) -> tuple[float, float, str]:
@@ -70,75 +119,92 @@ def big_record(folder: Path) -> Path:
     return path
 
 
-def portal(folder: Path, clients: int, *, with_passwords: bool = True) -> Path:
-    """A portal with ``clients`` records, copies of the samples under new ids."""
-    folder.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
-    shutil.copytree(ROOT / "content", folder / "content")
-    # the samples' logos too: a record whose logo file is missing does not build
-    shutil.copytree(ROOT / "clients" / "logos", folder / "clients" / "logos")
-    samples = [
-        path
-        for path in sorted((ROOT / "clients").glob("*.yml"))
-        if with_passwords or "mode: password" not in path.read_text(encoding="utf-8")
-    ]
-    for n in range(clients):
-        source = samples[n % len(samples)]
-        (folder / "clients" / f"{source.stem}-{n}.yml").write_bytes(source.read_bytes())
-    return folder
-
-
-def plain_site(folder: Path, clients: int) -> Path:
-    """The same content as hand-written Markdown pages, built by plain MkDocs + Material."""
-    folder.mkdir()
-    (folder / "docs").mkdir()
-    (folder / "mkdocs.yml").write_text(
-        "site_name: Plain\ntheme:\n  name: material\nplugins:\n  - search\n", encoding="utf-8"
+def machine() -> str:
+    """What the figures were measured on."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
     )
-    samples = sorted((ROOT / "clients").glob("*.yml"))
-    for n in range(clients):
-        data = yaml.safe_load(samples[n % len(samples)].read_text(encoding="utf-8"))
-        lines = [f"# {data['name']}", "", data.get("greeting", ""), "", "## Deliverables", ""]
-        for d in data.get("deliverables", []):
-            due = d.get("due", "")
-            lines += [f"### {d['title']}", "", f"**{d['status']}** · due {due}", "", d.get("notes", ""), ""]
-        lines += ["## Schedule", ""] + [f"- {s['date']}: {s['title']}" for s in data.get("schedule", [])]
-        ideas = data.get("suggestions", [])
-        lines += ["", "## Ideas", ""] + [f"### {s['title']}\n\n{s.get('body', '')}" for s in ideas]
-        lines += ["", "## Updates", ""] + [f"- {u['date']}: {u['text']}" for u in data.get("updates", [])]
-        (folder / "docs" / f"client-{n}.md").write_text("\n".join(map(str, lines)), encoding="utf-8")
-    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    return folder
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def series(work: Path) -> dict[int, float]:
+    """The portal against the honest baseline, alternating, for every size; our best time per size."""
+    print(f"mkdocs build, synthetic link-mode clients; best of {ROUNDS} alternating rounds, cold processes")
+    print("clients | client-portal: time, ms/client, peak | plain MkDocs + Material: time, ms/page, peak | ratio")
+    ours_best: dict[int, float] = {}
+    for count in SIZES:
+        ours, plain = portal(work / f"ours-{count}", count), baseline(work / f"plain-{count}", count)
+        mine, theirs = [], []
+        for _ in range(ROUNDS):
+            mine.append(build(ours))
+            theirs.append(build(plain))
+        (seconds, _), (plain_seconds, _) = min(mine), min(theirs)
+        memory, plain_memory = max(m for _, m in mine), max(m for _, m in theirs)
+        ours_best[count] = seconds
+        print(
+            f"{count:>7,} | {seconds:6.1f} s {seconds / count * 1000:6.1f} ms {memory:5.0f} MiB"
+            f" | {plain_seconds:6.1f} s {plain_seconds / count * 1000:6.1f} ms {plain_memory:5.0f} MiB"
+            f" | {seconds / plain_seconds:.2f}"
+        )
+    if 1000 in ours_best and 10000 in ours_best:
+        print(f"10,000 clients take {ours_best[10000] / ours_best[1000]:.1f}x the time of 1,000")
+    return ours_best
+
+
+def serve_rebuild(work: Path, full: float | None) -> None:
+    """`mkdocs serve` with 1,000 clients: the first build, then one record edited."""
+    folder = work / "ours-1000" if (work / "ours-1000").is_dir() else portal(work / "serve-1000", 1000)
+    best: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        output = subprocess.run(
+            [sys.executable, "-m", "benchmarks.serve", str(folder)],
+            cwd=ROOT,
+            env=ENV,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for name, seconds in json.loads(output).items():
+            best[name] = min(best.get(name, float("inf")), seconds)
+    share = f", {best['rebuild'] / full:.0%} of a full `mkdocs build`" if full else ""
+    print(
+        f"mkdocs serve, 1,000 clients: first build {best['first']:.1f} s; one record edited: live after"
+        f" {best['rebuild']:.2f} s{share}; nothing changed: {best['unchanged']:.2f} s"
+    )
 
 
 def main() -> None:
+    print(machine())
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
-        example = portal(work / "example", 0)
+        ours = series(work)
+        serve_rebuild(work, ours.get(1000))
+
+        for label, with_passwords in (("samples, link and unlisted", False), ("samples' mix, 1 in 5 password", True)):
+            folder = samples_portal(work / f"samples-{with_passwords}", 1000, with_passwords=with_passwords)
+            seconds, memory = timed([str(BIN / "mkdocs"), "build", "-q"], folder)
+            print(f"mkdocs build, 1,000 clients ({label}): {seconds:.1f} s, peak {memory:.0f} MiB")
+
+        example = samples_portal(work / "example", 0)
         for record in (ROOT / "clients").glob("*.yml"):
-            shutil.copy(record, example / "clients")
+            (example / "clients" / record.name).write_bytes(record.read_bytes())
         subprocess.run([str(BIN / "mkdocs"), "build", "-q"], cwd=example, env=ENV, check=True, capture_output=True)
         seconds, memory, summary = audited(example)
         print(f"audit of the example portal: {seconds:.2f} s, peak {memory:.0f} MiB ({summary})")
+        seconds, memory, summary = audited(folder)
+        print(f"audit of the 1,000-client samples' mix: {seconds:.1f} s, peak {memory:.0f} MiB ({summary})")
 
-        checked = portal(work / "check", 0)
+        checked = samples_portal(work / "check", 0)
         record = big_record(checked)
         size = record.stat().st_size / 1e6
         seconds, memory = timed([str(BIN / "client-portal"), "check"], checked)
         print(f"check, one {size:.1f} MB record: {seconds:.2f} s, peak {memory:.0f} MiB")
-
-        plain = plain_site(work / "plain", CLIENTS)
-        plain_seconds, plain_memory = timed([str(BIN / "mkdocs"), "build", "-q"], plain)
-        print(f"plain MkDocs + Material, {CLIENTS} Markdown pages: {plain_seconds:.1f} s, peak {plain_memory:.0f} MiB")
-        # Password pages cost a deliberate ~0.1 s each (PBKDF2, 600,000 iterations); the
-        # first figure is link and unlisted pages only, the second the samples' mix.
-        for label, with_passwords in (("link and unlisted", False), ("sample mix, 1 in 5 password", True)):
-            ours = portal(work / f"ours-{with_passwords}", CLIENTS, with_passwords=with_passwords)
-            seconds, memory = timed([str(BIN / "mkdocs"), "build", "-q"], ours)
-            ratio = seconds / plain_seconds
-            print(f"build, {CLIENTS} clients ({label}): {seconds:.1f} s, peak {memory:.0f} MiB, ratio {ratio:.2f}")
-        seconds, memory, summary = audited(ours)
-        print(f"audit of {CLIENTS} clients: {seconds:.1f} s, peak {memory:.0f} MiB ({summary})")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 import gc
+import hashlib
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -370,8 +371,21 @@ def _parse_record(text: str, path: Path, *, today: date | None) -> tuple[Record,
     return record, converter.values
 
 
-def load_client(path: Path, *, today: date | None, shown_as: Path | None = None) -> Client:
-    """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``)."""
+def load_client(
+    path: Path,
+    *,
+    today: date | None,
+    shown_as: Path | None = None,
+    known: MutableMapping[str, Client] | None = None,
+    located: bool = True,
+) -> Client:
+    """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``).
+
+    ``known`` holds clients read before, by their file's bytes, date and name: an
+    unchanged record is not parsed again (`mkdocs serve` rebuilds on every edit).
+    ``located=False`` drops where each value came from once the record is valid: a
+    build needs no line numbers, and 10,000 records' worth take hundreds of MiB.
+    """
     shown = shown_as or path
     if not CLIENT_ID.match(path.stem):
         raise RecordError(
@@ -388,8 +402,15 @@ def load_client(path: Path, *, today: date | None, shown_as: Path | None = None)
         raw = path.read_bytes()
     except OSError as error:
         raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    key = f"{digest} {today} {path} {shown} {located}"
+    if known is not None and key in known:
+        return known[key]
     record, locations = parse_record(_decode(raw, shown), shown, today=today)
-    return Client(id=path.stem, source=path, record=record, locations=locations)
+    client = Client(id=path.stem, source=path, record=record, locations=locations if located else {}, digest=digest)
+    if known is not None:
+        known[key] = client
+    return client
 
 
 def record_files(directory: Path) -> list[Path]:
@@ -398,7 +419,12 @@ def record_files(directory: Path) -> list[Path]:
 
 
 def read_clients(
-    directory: Path, *, today: date | None, relative_to: Path | None = None
+    directory: Path,
+    *,
+    today: date | None,
+    relative_to: Path | None = None,
+    known: MutableMapping[str, Client] | None = None,
+    located: bool = True,
 ) -> tuple[list[Client], list[Problem]]:
     """The valid records in ``directory``, and the problems of the others."""
     if not directory.is_dir():
@@ -411,15 +437,22 @@ def read_clients(
             problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
             continue
         try:
-            clients.append(load_client(path, today=today, shown_as=shown))
+            clients.append(load_client(path, today=today, shown_as=shown, known=known, located=located))
         except RecordError as error:
             problems.extend(error.problems)
     return clients, problems
 
 
-def load_clients(directory: Path, *, today: date | None, relative_to: Path | None = None) -> list[Client]:
+def load_clients(
+    directory: Path,
+    *,
+    today: date | None,
+    relative_to: Path | None = None,
+    known: MutableMapping[str, Client] | None = None,
+    located: bool = True,
+) -> list[Client]:
     """Load every record in ``directory``; raise `RecordError` with the problems of all files."""
-    clients, problems = read_clients(directory, today=today, relative_to=relative_to)
+    clients, problems = read_clients(directory, today=today, relative_to=relative_to, known=known, located=located)
     if problems:
         raise RecordError(problems)
     return clients

@@ -284,7 +284,19 @@ def _converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=["tables", "sane_lists", _LinearExtension()], output_format="html")
 
 
+# Text that Markdown returns as one paragraph of the same characters: one line, nothing
+# with a Markdown meaning in it, nothing that starts a block at its start, no space at
+# either end. Most one-line fields are like this; they skip Markdown's whole pipeline.
+_PLAIN = re.compile(r"(?![#>+\-=\d\s])[^\\`*_\[\]<>&|\x00-\x1f\x7f]+(?<!\s)")
+
+
 def _to_html(text: str) -> str:
+    if _PLAIN.fullmatch(text) and len(text.splitlines()) == 1:
+        return f"<p>{text}</p>"
+    return _markdown_html(text)
+
+
+def _markdown_html(text: str) -> str:
     text = _UNCLOSED_ANGLE.sub(_STRAY_ANGLE, _NOT_TEXT.sub("\ufffd", text))
     converter = _converter()
     converter.reset()

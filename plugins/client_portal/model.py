@@ -518,6 +518,7 @@ class Client:
     source: Path
     record: Record
     locations: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    digest: str = field(default="", compare=False, repr=False)  # SHA-256 of the record file as read
 
     def locate(self, *loc: str | int) -> tuple[int, int]:
         """The (line, column) of the value at ``loc``, or of its nearest located parent."""

@@ -12,16 +12,18 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from .attachments import attachment_problems
+from .builder import PARALLEL_FROM, PageBuilder
 from .config import PortalConfig, settings_from_config
-from .loader import load_clients
+from .loader import load_client, load_clients, record_files, shown_path
 from .model import Client
 from .problems import RecordError
 from .publish import (
+    PageInputs,
     PortalPage,
     PublishError,
     headers_file,
     neutral_pages,
-    portal_pages,
     robots_rules,
     serve_index,
 )
@@ -44,9 +46,17 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.clients: list[Client] = []
         self.today: date | None = None
         self.pages: list[PortalPage] = []
+        # Kept across `mkdocs serve` rebuilds (MkDocs keeps a plugin that has on_startup):
+        # unchanged records and pages are reused, and password keys derived once.
+        self.builder = PageBuilder()
+        self.known: dict[str, Client] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
+        self.builder.remember = self.serving
+
+    def on_shutdown(self) -> None:
+        self.builder.close()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -68,13 +78,24 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # Records are validated before MkDocs cleans or writes the site, and re-read on
         # every build so `mkdocs serve` picks up edits.
         assert self.settings is not None
+        if self.settings.clients_dir.is_dir() and len(record_files(self.settings.clients_dir)) >= PARALLEL_FROM:
+            self.builder.start()  # the workers get ready while the records are read
         try:
             self.today = build_date(self.settings.today)
-            self.clients = load_clients(self.settings.clients_dir, today=self.today, relative_to=self.settings.root)
+            self.clients = load_clients(
+                self.settings.clients_dir,
+                today=self.today,
+                relative_to=self.settings.root,
+                known=self.known,
+                located=False,
+            )
         except RecordError as error:
             raise PluginError(f"client-portal: invalid client records:\n{error}") from None
         except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
             raise PluginError(f"client-portal: {error}") from None
+        current = {id(client) for client in self.clients}
+        self.known = {key: client for key, client in self.known.items() if id(client) in current}
+        _check_attachments(self.clients, self.settings, self.today)
 
     # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
@@ -90,18 +111,22 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         for name in ("portal.css", "portal.js"):
             content = (ASSETS_DIR / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{PORTAL_ASSETS}/{name}", content=content))
-        renderer = Renderer([Path(d) for d in config.theme.dirs])
+        search_path = tuple(Path(d) for d in config.theme.dirs)
+        renderer = Renderer(search_path)
         stylesheets = _theme_stylesheets(files)
+        depth = self.settings.url_prefix.count("/") + 2  # <url_prefix>/<token>/index.html
+        inputs = PageInputs(self.settings, self.secret.value, self.today, search_path, _assets(stylesheets, depth))
+        custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
         try:
-            self.pages = portal_pages(
-                self.clients, self.settings, self.secret.value, self.today, renderer, lambda d: _assets(stylesheets, d)
-            )
+            self.pages = self.builder.build(self.clients, inputs, custom_dir)
         except PublishError as error:
             raise PluginError(f"client-portal: {error}") from None
         for page in self.pages:
-            files.append(File.generated(config, page.path, content=page.html))
-            for attached in page.attachments:  # copied from the cache folder, never held in memory
-                files.append(File.generated(config, page.folder + attached.url, abs_src_path=str(attached.sealed)))
+            for site_file in page.files:
+                if site_file.content is not None:
+                    files.append(File.generated(config, site_file.path, content=site_file.content))
+                else:
+                    files.append(File.generated(config, site_file.path, abs_src_path=str(site_file.source)))
             if page.notice:
                 log.info(page.notice)
         # While serving, the prefix index lists the local links instead (see below).
@@ -121,7 +146,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.serving:
             index = serve_index(self.pages)
             files.append(File.generated(config, f"{self.settings.url_prefix}/index.html", content=index))
-        log.info("%d client pages built", len(self.pages))
+        log.info("%d client pages built, %d of them unchanged", len(self.pages), self.builder.reused)
         return files
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
@@ -130,6 +155,21 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         base = f"http://{config.dev_addr.host}:{config.dev_addr.port}/{self.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
+
+
+def _check_attachments(clients: list[Client], settings: PortalSettings, today: date) -> None:
+    """Refuse to build when an attached file cannot be published, naming its line like `check` does."""
+    problems = []
+    for client in clients:
+        shown = shown_path(client.source, settings.root)
+        if any(p.severity == "error" for p in attachment_problems(client, settings.clients_dir, shown)):
+            # records are kept without their locations: read this one again to say where
+            located = load_client(client.source, today=today, shown_as=shown)
+            problems += [p for p in attachment_problems(located, settings.clients_dir, shown) if p.severity == "error"]
+    if problems:
+        raise PluginError(
+            "client-portal: attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems))
+        )
 
 
 def _theme_stylesheets(files: Files) -> tuple[str, str]:

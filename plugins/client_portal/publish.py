@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from pathlib import Path
 
 from . import crypto
 from .attachments import CACHE_DIR, AttachmentError, SealedFile, find_attachments, seal_attachments
@@ -43,13 +45,22 @@ class Link:
 
 
 @dataclass(frozen=True)
+class SiteFile:
+    """One file a client's build puts in the site: its content, or a file on disk copied as it is."""
+
+    path: str  # relative to the site root
+    content: str | bytes | None = None
+    source: Path | None = None
+
+
+@dataclass(frozen=True)
 class PortalPage:
-    """One built client page: its folder in the site, its links and its HTML."""
+    """One built client: its folder in the site, its links and the files published in that folder."""
 
     client: Client
     folder: str  # relative to the site root, ending in "/"
     links: list[Link]
-    html: str
+    files: tuple[SiteFile, ...]  # the page itself first
     notice: str | None = None  # said once in the build log (never a secret)
     attachments: tuple[SealedFile, ...] = ()  # encrypted files published in the page's folder
 
@@ -58,8 +69,27 @@ class PortalPage:
         return self.folder + "index.html"
 
     @property
+    def html(self) -> str:
+        return str(self.files[0].content)
+
+    @property
     def token(self) -> str:
         return self.folder.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """What every client page of one build shares: settings, secret, date, templates and asset URLs."""
+
+    settings: PortalSettings
+    secret: bytes
+    today: date
+    search_path: tuple[Path, ...]  # the theme's template folders, before the package's own
+    assets: Assets  # every client folder sits at the same depth
+
+
+# Who can open a sealed page, the password KDF parameters, and a notice for the log.
+Sealing = tuple[list[crypto.Recipient], dict[str, object] | None, str | None]
 
 
 def client_folder(prefix: str, secret: bytes, client: Client) -> str:
@@ -106,8 +136,11 @@ def _contact_key(secret: bytes, client: Client, contact: Contact) -> bytes:
 
 
 def _recipients(
-    client: Client, secret: bytes, environ: Mapping[str, str]
-) -> tuple[list[crypto.Recipient], dict[str, object] | None, str | None]:
+    client: Client,
+    secret: bytes,
+    environ: Mapping[str, str],
+    stretch: Callable[[str, bytes], bytes] = crypto.password_key,
+) -> Sealing:
     """Who can open the page, the password KDF parameters, and a notice for the log."""
     record = client.record
     if record.access.mode == "link":
@@ -123,7 +156,7 @@ def _recipients(
                 f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters"
             )
         else:
-            recipients.append(crypto.Recipient.from_password(crypto.password_key(password, salt), label))
+            recipients.append(crypto.Recipient.from_password(stretch(password, salt), label))
     notice = None
     if missing and environ.get("CI"):
         raise PublishError(f"{client.id}: the password variable {', '.join(missing)} is not set; add it as a CI secret")
@@ -133,6 +166,37 @@ def _recipients(
             f"{client.id}: {', '.join(missing)} not set, so those passwords do not open the page; set them to preview"
         )
     return recipients, crypto.pbkdf2_parameters(salt), notice
+
+
+class PasswordKeys:
+    """PBKDF2 for each (password, salt) once per process: `mkdocs serve` rebuilds without paying it again.
+
+    Keys are looked up by a hash of the password and salt, never by the password itself.
+    """
+
+    def __init__(self) -> None:
+        self._stretched: dict[bytes, bytes] = {}
+
+    def __call__(self, password: str, salt: bytes) -> bytes:
+        """The PBKDF2 key of ``password`` with ``salt``, derived on the first call only."""
+        lookup = hashlib.sha256(len(salt).to_bytes(2, "big") + salt + password.encode("utf-8")).digest()
+        if lookup not in self._stretched:
+            self._stretched[lookup] = crypto.password_key(password, salt)
+        return self._stretched[lookup]
+
+
+def sealings(
+    clients: list[Client],
+    secret: bytes,
+    environ: Mapping[str, str] = os.environ,
+    stretch: Callable[[str, bytes], bytes] = crypto.password_key,
+) -> dict[str, Sealing]:
+    """Who can open each encrypted page, by client id; password keys derived on every core."""
+    # PBKDF2 costs ~0.1 s a password and releases the GIL, so threads run it on every core.
+    sealed = [c for c in clients if c.record.access.mode != "unlisted"]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = pool.map(lambda c: _recipients(c, secret, environ, stretch), sealed)
+        return dict(zip((c.id for c in sealed), found, strict=True))
 
 
 def password_labels(secret: bytes, client: Client) -> list[tuple[str, str]]:
@@ -156,41 +220,30 @@ def password_labels(secret: bytes, client: Client) -> list[tuple[str, str]]:
     return labels
 
 
-def portal_pages(
-    clients: list[Client],
-    settings: PortalSettings,
-    secret: bytes,
-    today: date,
-    renderer: Renderer,
-    assets_for: Callable[[int], Assets],
-    environ: Mapping[str, str] = os.environ,
-) -> list[PortalPage]:
-    """Render and, unless unlisted, encrypt every client's page."""
-    # Password keys cost ~0.1 s each in PBKDF2, which releases the GIL: derive them on
-    # every core first. Rendering is pure Python, so it runs in this thread.
-    sealed = [c for c in clients if c.record.access.mode != "unlisted"]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        keys = dict(
-            zip((c.id for c in sealed), pool.map(lambda c: _recipients(c, secret, environ), sealed), strict=True)
-        )
-    pages = []
-    for client in clients:
-        folder = client_folder(settings.url_prefix, secret, client)
-        token = folder.rstrip("/").rsplit("/", 1)[-1]
-        # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
-        files = _attachments(client, settings, secret, token) if client.id in keys else []
-        context = page_context(client, settings, today, logo_src=_logo(client, settings), files=files)
-        body = renderer.body(context)
-        assets = assets_for(folder.count("/"))
-        links = client_links(settings, secret, client)
-        if client.id not in keys:
-            pages.append(PortalPage(client, folder, links, renderer.page(context, body=body, assets=assets)))
-            continue
-        recipients, kdf, notice = keys[client.id]
-        payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
-        html = renderer.page(context, payload=payload, assets=assets)
-        pages.append(PortalPage(client, folder, links, html, notice, tuple(files)))
-    return pages
+def client_page(
+    client: Client, inputs: PageInputs, renderer: Renderer, sealing: Sealing | None, logo_src: str | None
+) -> PortalPage:
+    """One client's build: its page, rendered and (unless unlisted) encrypted, and its links.
+
+    A pure function of its arguments, so pages can be built in any process and in any order.
+    """
+    settings = inputs.settings
+    folder = client_folder(settings.url_prefix, inputs.secret, client)
+    links = client_links(settings, inputs.secret, client)
+    token = folder.rstrip("/").rsplit("/", 1)[-1]
+    # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
+    attached = _attachments(client, settings, inputs.secret, token) if sealing is not None else []
+    context = page_context(client, settings, inputs.today, logo_src=logo_src, files=attached)
+    body = renderer.body(context)
+    if sealing is None:
+        html = renderer.page(context, body=body, assets=inputs.assets)
+        return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
+    recipients, kdf, notice = sealing
+    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
+    html = renderer.page(context, payload=payload, assets=inputs.assets)
+    # the encrypted files are copied from the cache folder, never held in memory
+    files = (SiteFile(folder + "index.html", html), *(SiteFile(folder + f.url, source=f.sealed) for f in attached))
+    return PortalPage(client, folder, links, files, notice)
 
 
 def _attachments(client: Client, settings: PortalSettings, secret: bytes, token: str) -> list[SealedFile]:
@@ -199,6 +252,20 @@ def _attachments(client: Client, settings: PortalSettings, secret: bytes, token:
     except AttachmentError as error:
         raise PublishError(f"attached files cannot be published:\n{error}") from None
     return seal_attachments(found, secret, client, token, settings.root / CACHE_DIR)
+
+
+def portal_pages(
+    clients: list[Client],
+    inputs: PageInputs,
+    renderer: Renderer,
+    environ: Mapping[str, str] = os.environ,
+) -> list[PortalPage]:
+    """Render and, unless unlisted, encrypt every client's page, one after the other."""
+    keys = sealings(clients, inputs.secret, environ)
+    return [
+        client_page(client, inputs, renderer, keys.get(client.id), client_logo(client, inputs.settings))
+        for client in clients
+    ]
 
 
 def neutral_pages(
@@ -227,7 +294,8 @@ def neutral_pages(
     return pages
 
 
-def _logo(client: Client, settings: PortalSettings) -> str | None:
+def client_logo(client: Client, settings: PortalSettings) -> str | None:
+    """The client's logo as a data: URI, or None; a logo that cannot be read stops the build."""
     brand = client.record.brand
     if brand is None or brand.logo is None:
         return None

@@ -10,6 +10,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from babel.support import NullTranslations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -54,7 +55,10 @@ class Renderer:
                 auto_reload=False,
             )
             env.globals["svg_icon"] = self.icon
-            env.install_gettext_translations(translations(locale_name), newstyle=True)  # type: ignore[attr-defined]
+            catalog = translations(locale_name)
+            env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+            messages = Messages(catalog)
+            env.globals.update(_=messages.gettext, gettext=messages.gettext, ngettext=messages.ngettext)
             self._environments[locale_name] = env
         return self._environments[locale_name]
 
@@ -100,6 +104,32 @@ class Renderer:
             context,
             csp=Markup(content_security_policy([])),  # noqa: S704 - no user text
         )
+
+
+class Messages:
+    """``_()`` and ``ngettext()`` for templates, as Jinja's newstyle gettext has them, each message looked up once.
+
+    A page asks for a few hundred messages; Jinja's own functions go through the
+    template context and the catalog every time.
+    """
+
+    def __init__(self, catalog: NullTranslations) -> None:
+        self.catalog = catalog
+        self._plain: dict[str, Markup] = {}
+
+    def gettext(self, message: str, /, **variables: Any) -> Markup:
+        """The translated message, with ``%(name)s`` placeholders filled in and escaped."""
+        if variables:
+            return Markup(self.catalog.gettext(message)) % variables  # noqa: S704 - the catalog's own text
+        if message not in self._plain:
+            # formatted even without variables, as Jinja does: "%%" becomes "%"
+            self._plain[message] = Markup(self.catalog.gettext(message)) % {}  # noqa: S704 - the catalog's own text
+        return self._plain[message]
+
+    def ngettext(self, singular: str, plural: str, num: int, /, **variables: Any) -> Markup:
+        """The singular or plural message for ``num``, which also fills ``%(num)s``."""
+        variables.setdefault("num", num)
+        return Markup(self.catalog.ngettext(singular, plural, num)) % variables  # noqa: S704 - the catalog's own text
 
 
 def content_security_policy(inline_styles: list[str]) -> str:

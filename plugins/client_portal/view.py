@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -53,11 +53,11 @@ class Formatter:
         """A short date with weekday, such as "Thu, Dec 3"; the year only when it is not this year."""
         local = insights.local_date(day, self.zone)
         skeleton = "MMMEd" if local.year == self.today.year else "yMMMEd"
-        return format_skeleton(skeleton, local, locale=self.locale)
+        return _date_in(skeleton, local, self.locale)
 
     def short(self, day: date) -> str:
         """Day and month only, such as "Dec 7" or "12月7日", for tight spaces."""
-        return format_skeleton("MMMd", day, locale=self.locale)
+        return _date_in("MMMd", day, self.locale)
 
     def when(self, moment: date | datetime) -> str:
         """A schedule entry's date, with the time in the client's zone when it has one."""
@@ -80,9 +80,7 @@ class Formatter:
             return _("tomorrow")
         if delta == -1:
             return _("yesterday")
-        return format_timedelta(
-            timedelta(days=delta), granularity="day", threshold=10_000, add_direction=True, locale=self.locale
-        )
+        return _days_from_now(delta, self.locale)
 
     def number(self, value: float) -> str:
         """A number in the client's locale, one decimal at most."""
@@ -99,6 +97,20 @@ class Formatter:
                 return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=self.locale)
         # CLDR's short byte unit is English ("512 byte") in several locales; the long one is not
         return format_unit(size, "digital-byte", length="long", locale=self.locale)
+
+
+# Babel parses a date pattern on every call; pages of one build show the same few
+# hundred dates over and over, so each is formatted once per locale.
+@lru_cache(maxsize=16_384)
+def _date_in(skeleton: str, day: date, locale: Locale) -> str:
+    """A calendar day (never a time, whose zone would be part of it) in a locale's pattern."""
+    return format_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=4_096)
+def _days_from_now(days: int, locale: Locale) -> str:
+    span = timedelta(days=days)
+    return format_timedelta(span, granularity="day", threshold=10_000, add_direction=True, locale=locale)
 
 
 def mailto(address: str, subject: str, body: str = "") -> str:

@@ -49,6 +49,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def send_head(self):  # type: ignore[no-untyped-def]
+        # File times here have one-second steps: a page rebuilt within the second of the
+        # first build would be answered "304 Not Modified". Hosts compare content (ETag).
+        del self.headers["If-Modified-Since"]
+        return super().send_head()
+
 
 class Site:
     """A built portal served on a loopback port."""

@@ -1,0 +1,170 @@
+"""The portals `make bench` builds: synthetic clients, and the same content as plain MkDocs pages.
+
+A synthetic client has the shape the performance figures are quoted for: 12
+deliverables, 10 schedule items, 4 ideas, 3 updates and 2 requests, link mode.
+Its text varies with its number, so no two pages are the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)  # the example portal's pinned build date, kept by the copies
+
+STATUSES = ["approved", "delivered", "delivered", "in_progress", "in_progress", "in_review", "waiting_on_client"]
+STATUSES += ["planned", "in_progress", "delivered", "in_progress", "cancelled"]
+KINDS = ["milestone", "meeting", "deadline", "time_off"]
+WORDS = [
+    *("bakery", "studio", "cycles", "books", "tea", "garden", "harbor", "print", "label", "menu", "flyer"),
+    *("brand", "guide", "article", "photo", "shop", "winter", "summer", "order", "page", "newsletter"),
+    *("workshop", "logo", "poster", "catalogue", "launch", "review", "call", "price", "stock", "market", "gift"),
+]
+
+
+def _words(n: int, count: int) -> str:
+    return " ".join(WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(count))
+
+
+def synthetic_record(n: int) -> dict[str, Any]:
+    """One client in the benchmark's shape; ``n`` varies every title and text."""
+    name = f"{_words(n, 2).title()} {n}"
+
+    def day(offset: int) -> date:
+        return TODAY + timedelta(days=offset)
+
+    deliverables = []
+    for i, status in enumerate(STATUSES):
+        item: dict[str, Any] = {"id": f"item-{i}", "title": f"{_words(n + i, 3).capitalize()} {i}", "status": status}
+        due = day(-40 + i * 8 + n % 5)
+        if status != "planned":
+            item["due"] = due
+        if status in ("delivered", "approved"):
+            item["delivered"] = min(due + timedelta(days=(n + i) % 5 - 2), TODAY)
+        if status == "in_progress":
+            item["progress"] = (n * 13 + i * 17) % 100
+        if i % 3 == 0:
+            item["link"] = f"https://files.example/{n}/{i}.pdf"
+        item["notes"] = f"The {_words(n + i, 4)} is **ready** for {_words(n - i, 3)}; see the notes from our call."
+        deliverables.append(item)
+    schedule: list[dict[str, Any]] = []
+    for i in range(10):
+        when: Any = day(-30 + i * 7 + n % 3)
+        if i % 3 == 1:
+            when = f"{when.isoformat()}T{9 + i % 8:02d}:30:00+01:00"
+        entry: dict[str, Any] = {"date": when, "title": f"{_words(n * 3 + i, 3).capitalize()}", "kind": KINDS[i % 4]}
+        if i % 2 == 0:
+            entry["notes"] = f"Bring the {_words(n + 2 * i, 3)}. [Agenda](https://meet.example/{n}/{i})"
+        schedule.append(entry)
+    return {
+        "name": name,
+        "stage": "active",
+        "language": "en",
+        "timezone": "Europe/Berlin",
+        "contacts": [
+            {"name": f"Anna {n}", "email": f"anna{n}@client.example"},
+            {"name": f"Tomasz {n}", "email": f"tomasz{n}@client.example"},
+        ],
+        "access": {"mode": "link"},
+        "brand": {"accent": f"#{(n * 2654435761) % 0xFFFFFF:06x}"},
+        "greeting": f"Hi Anna! This week is all about the **{_words(n, 3)}**, so you can start in December.",
+        "preferences": [f"Warm, plain language about the {_words(n, 2)}.", f"Feedback by {_words(n + 1, 2)} is fine."],
+        "deliverables": deliverables,
+        "schedule": schedule,
+        "requests": [
+            {"title": f"Send the {_words(n + i, 3)}", "due": day(-3 + 6 * i), "done": False} for i in range(2)
+        ],
+        "suggestions": [
+            {
+                "title": f"A monthly {_words(n + i, 2)}",
+                "date": day(-20 + i),
+                "impact": ["high", "medium", "low", "medium"][i],
+                "status": ["proposed", "accepted", "done", "declined"][i],
+                "body": f"Your regulars ask about the {_words(n + i, 5)}. This answers them in *two hours* a month.",
+            }
+            for i in range(4)
+        ],
+        "updates": [
+            {"date": day(-10 + 4 * i), "text": f"The {_words(n + 5 * i, 4)} went out, ready to publish."}
+            for i in range(3)
+        ],
+    }
+
+
+def _site_config(*, with_portal: bool) -> dict[str, Any]:
+    """The example portal's mkdocs.yml; the baseline's has the client pages out of nav instead of the plugin."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    if not with_portal:
+        config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "client-portal" in p)]
+        config["not_in_nav"] = "/clients/\n"
+    return config
+
+
+def portal(folder: Path, count: int) -> Path:
+    """A portal of ``count`` synthetic link-mode clients."""
+    folder.mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(_site_config(with_portal=True)), encoding="utf-8")
+    shutil.copytree(ROOT / "content", folder / "content")
+    (folder / "clients").mkdir()
+    for n in range(count):
+        text = yaml.safe_dump(synthetic_record(n), allow_unicode=True, sort_keys=False)
+        (folder / "clients" / f"client-{n}.yml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def samples_portal(folder: Path, count: int, *, with_passwords: bool = True) -> Path:
+    """A portal of ``count`` copies of the sample records under new ids (1 in 5 is a password page)."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(ROOT / "content", folder / "content")
+    # the samples' logos too: a record whose logo file is missing does not build
+    shutil.copytree(ROOT / "clients" / "logos", folder / "clients" / "logos")
+    samples = [
+        path
+        for path in sorted((ROOT / "clients").glob("*.yml"))
+        if with_passwords or "mode: password" not in path.read_text(encoding="utf-8")
+    ]
+    for n in range(count):
+        source = samples[n % len(samples)]
+        (folder / "clients" / f"{source.stem}-{n}.yml").write_bytes(source.read_bytes())
+    return folder
+
+
+def markdown_page(record: dict[str, Any]) -> str:
+    """A client's content as one Markdown page, kept out of search as a user would."""
+    lines = ["---", "search:", "  exclude: true", "---", "", f"# {record['name']}", "", record.get("greeting", "")]
+    lines += ["## Deliverables", ""]
+    for d in record.get("deliverables", []):
+        lines += [f"### {d['title']}", "", f"**{d['status']}** · due {d.get('due', '')}", "", d.get("notes", ""), ""]
+        if "link" in d:
+            lines += [f"[Open the files]({d['link']})", ""]
+    lines += ["## Schedule", ""]
+    for s in record.get("schedule", []):
+        lines += [f"- **{s['date']}** {s['title']} ({s.get('kind', 'milestone')})"]
+        if s.get("notes"):
+            lines += ["", f"    {s['notes']}", ""]
+    lines += ["", "## Needs your attention", ""]
+    lines += [f"- {r['title']} (by {r['due']})" for r in record.get("requests", [])]
+    lines += ["", "## Ideas", ""]
+    for s in record.get("suggestions", []):
+        lines += [f"### {s['title']}", "", f"*{s['impact']} impact, {s['status']}*", "", s.get("body", ""), ""]
+    lines += ["## Updates", ""] + [f"- {u['date']}: {u['text']}" for u in record.get("updates", [])]
+    lines += ["", "## How you like to work", ""] + [f"- {p}" for p in record.get("preferences", [])]
+    return "\n".join(map(str, lines)) + "\n"
+
+
+def baseline(folder: Path, count: int) -> Path:
+    """Plain MkDocs + Material with the same content: one Markdown page per client, out of nav and search."""
+    folder.mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(_site_config(with_portal=False)), encoding="utf-8")
+    shutil.copytree(ROOT / "content", folder / "content")
+    pages = folder / "content" / "clients"
+    pages.mkdir()
+    for n in range(count):
+        (pages / f"client-{n}.md").write_text(markdown_page(synthetic_record(n)), encoding="utf-8")
+    return folder

@@ -1,0 +1,232 @@
+"""Every client's page for one build: on all cores, reusing the pages of clients that did not change.
+
+A page is rebuilt when anything it is made from changes: the record's bytes, the build
+date, the settings, the secret, a password, the logo, the templates (a user's overrides
+in ``theme.custom_dir`` included), the asset names or this package's version. All of it
+goes into one SHA-256 key; secrets and passwords only ever as part of that hash. An
+encrypted page is reused only under the same key, so its ciphertext is reused only
+when its plaintext and keys are the same too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import types
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from . import __version__
+from .model import Client
+from .publish import (
+    Link,
+    PageInputs,
+    PasswordKeys,
+    PortalPage,
+    Sealing,
+    SiteFile,
+    client_logo,
+    client_page,
+    password_labels,
+    sealings,
+)
+from .render import Renderer
+
+# Below this many pages to build, this process is done before worker processes start.
+PARALLEL_FROM = 150
+# Pages per task sent to a worker: large enough that sending them costs little, small
+# enough that both cores stay busy to the end.
+CHUNK = 16
+
+# One page to build in a worker: the client (without its source locations), who opens it, its logo.
+Job = tuple[Client, Sealing | None, str | None]
+# What a worker sends back: the client's folder, links, files and log notice.
+Built = tuple[str, list[Link], tuple[SiteFile, ...], str | None]
+
+
+def templates_fingerprint(search_path: tuple[Path, ...], custom_dir: Path | None) -> str:
+    """A hash of every template and icon a page can be made from, as found on disk now."""
+    digest = hashlib.sha256()
+    folders = [folder / "client-portal" for folder in search_path]
+    if custom_dir is not None:
+        folders.append(custom_dir / ".icons")  # the theme's own icons change only with its version
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(f"{path}\0{len(path.read_bytes())}\0".encode())
+                digest.update(path.read_bytes())
+    for package in ("mkdocs-material", "mkdocs"):
+        try:
+            digest.update(f"{package} {version(package)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} -\0".encode())
+    return digest.hexdigest()
+
+
+def page_key(
+    client: Client, inputs: PageInputs, templates: str, logo_src: str | None, environ: Mapping[str, str]
+) -> str | None:
+    """What ``client``'s page is made from, as one hash; None when the record's bytes are unknown."""
+    if not client.digest:
+        return None
+    passwords = [environ.get(name, "") for name, _ in password_labels(inputs.secret, client)]
+    parts = [
+        __version__,
+        client.id,
+        str(client.source),
+        client.digest,
+        inputs.today.isoformat(),
+        repr(inputs.settings),
+        repr(inputs.assets),
+        repr(inputs.search_path),
+        templates,
+        hashlib.sha256(inputs.secret).hexdigest(),
+        hashlib.sha256((logo_src or "").encode()).hexdigest(),
+        *passwords,
+        *_attached_files(client, inputs.settings.clients_dir),
+        "CI" if environ.get("CI") else "",
+    ]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def _attached_files(client: Client, clients_dir: Path) -> list[str]:
+    """Each attached file by its size and modification time, as `make` would see it.
+
+    Hashing every attached file again on each rebuild could cost more than the page.
+    """
+    found = []
+    for deliverable in client.record.deliverables:
+        for name in deliverable.files:
+            try:
+                stat = (clients_dir / name).stat()
+            except OSError:
+                found.append(f"{name}\0-")
+            else:
+                found.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}")
+    return found
+
+
+def _still_there(page: PortalPage) -> bool:
+    """Whether every file a remembered page copies from disk is still there (the cache folder may be gone)."""
+    return all(f.source is None or f.source.is_file() for f in page.files)
+
+
+class PageBuilder:
+    """Builds client pages for one build after another, remembering them when asked (`mkdocs serve`)."""
+
+    def __init__(self, *, workers: int | None = None, remember: bool = False) -> None:
+        self.workers = os.cpu_count() or 1 if workers is None else workers
+        self.remember = remember
+        self.password_keys = PasswordKeys()
+        self.reused = 0  # pages the last build took over unchanged
+        self._pages: dict[str, PortalPage] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the worker processes now, so they are ready by the time the pages are."""
+        if self.workers > 1 and self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            # Workers start from a server that imported the renderer once; forking the build
+            # process itself could copy a lock held by one of `mkdocs serve`'s threads.
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            with _bare_main():
+                for _ in range(self.workers):  # each call starts one worker
+                    self._pool.submit(int)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def build(
+        self,
+        clients: list[Client],
+        inputs: PageInputs,
+        custom_dir: Path | None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> list[PortalPage]:
+        """Every client's page, in the order of ``clients``."""
+        if not self.remember:
+            self._pages = {}
+        templates = templates_fingerprint(inputs.search_path, custom_dir)
+        logos = {client.id: client_logo(client, inputs.settings) for client in clients}
+        keys = {c.id: page_key(c, inputs, templates, logos[c.id], environ) for c in clients}
+        pages: dict[str, PortalPage] = {}
+        for client in clients:
+            key = keys[client.id]
+            if key is not None and key in self._pages and _still_there(self._pages[key]):
+                pages[client.id] = self._pages[key]
+        self.reused = len(pages)
+        todo = [client for client in clients if client.id not in pages]
+        sealed = sealings(todo, inputs.secret, environ, self.password_keys)
+        jobs = [(_portable(c), sealed.get(c.id), logos[c.id]) for c in todo]
+        for client, (folder, links, files, notice) in zip(todo, self._run(jobs, inputs, templates), strict=True):
+            pages[client.id] = PortalPage(client, folder, links, files, notice)
+        if self.remember:
+            self._pages = {key: pages[cid] for cid, key in keys.items() if key is not None}
+        return [pages[client.id] for client in clients]
+
+    def _run(self, jobs: list[Job], inputs: PageInputs, templates: str) -> Iterator[Built]:
+        if len(jobs) < PARALLEL_FROM or self.workers < 2:
+            yield from _build_chunk(inputs, templates, jobs)
+            return
+        self.start()
+        pool: Executor | None = self._pool
+        assert pool is not None
+        chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+        try:
+            results = list(pool.map(_build_chunk, [inputs] * len(chunks), [templates] * len(chunks), chunks))
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the pages are still built, here.
+            self.close()
+            results = [_build_chunk(inputs, templates, chunk) for chunk in chunks]
+        for built in results:
+            yield from built
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """Keep new worker processes from importing the script that started the build, which they do not need.
+
+    A script that calls MkDocs' build without an ``if __name__ == "__main__"`` guard
+    would otherwise start the build again in every worker.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _portable(client: Client) -> Client:
+    """The client as a worker needs it: where each value came from stays behind."""
+    return Client(client.id, client.source, client.record, digest=client.digest)
+
+
+_renderers: dict[tuple[tuple[Path, ...], str], Renderer] = {}
+
+
+def _build_chunk(inputs: PageInputs, templates: str, jobs: list[Job]) -> list[Built]:
+    """Build a few pages; run in a worker process, or in the build's own for a few pages."""
+    wanted = (inputs.search_path, templates)
+    if wanted not in _renderers:
+        _renderers.clear()  # templates changed: compile them afresh
+        _renderers[wanted] = Renderer(list(inputs.search_path))
+    renderer = _renderers[wanted]
+    built = []
+    for client, sealing, logo_src in jobs:
+        page = client_page(client, inputs, renderer, sealing, logo_src)
+        built.append((page.folder, page.links, page.files, page.notice))
+    return built

@@ -1,0 +1,201 @@
+"""The fast paths give the same pages: plain text without Markdown, worker processes, reused pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from client_portal import builder as builder_module
+from client_portal import crypto
+from client_portal.builder import PageBuilder
+from client_portal.loader import load_clients
+from client_portal.markdown_text import _PLAIN, _markdown_html, _to_html, render_markdown
+from client_portal.publish import PageInputs, PortalPage
+from client_portal.render import Assets
+
+from .build import SECRET, build_site
+from .conftest import ROOT, TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS
+
+PASSWORD = "correct horse battery staple"
+ASSETS = Assets("../../main.css", "../../palette.css", "../../portal.css", "../../portal.js")
+INPUTS = PageInputs(SETTINGS, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
+ENV = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
+
+# Letters, CJK, spaces of every kind and every character Markdown gives a meaning to.
+alphabet = st.sampled_from(list("ab cZ9.,;:!?'\"()/%@–—’中文\u00a0\u2028\t\r\n#>*+-=|_`\\[]<>&~{}0123456789"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet, min_size=1, max_size=40))
+@example("Logo files (SVG, PNG, PDF) and a 12-page guide; approved by Anna.")
+@example("2026 was good")
+@example("1. first")
+@example("A line  with two spaces")
+def test_plain_text_skips_markdown_with_the_same_html(text):
+    assert _to_html(text) == _markdown_html(text)
+
+
+def test_most_one_line_fields_are_plain():
+    assert _PLAIN.fullmatch("Logo files (SVG, PNG, PDF) and a 12-page guide to colours and type. Approved!")
+    assert not _PLAIN.fullmatch("Ready for **review**")
+    for client in load_clients(ROOT / "clients", today=TODAY):
+        for deliverable in client.record.deliverables:
+            assert render_markdown(deliverable.notes) == render_markdown(deliverable.notes or "", top=3)
+
+
+def readable(page: PortalPage) -> tuple[str, str]:
+    """A page's shell without its ciphertext, and its decrypted (or readable) body."""
+    html = page.html
+    found = re.search(r'<script type="application/json" id="cp-payload">(.*?)</script>', html)
+    if found is None:
+        return html, ""
+    payload = json.loads(found.group(1))
+    mode = page.client.record.access.mode
+    if mode == "link":
+        key = crypto.from_b64url(page.links[0].path.split("#", 1)[1])
+        body = crypto.open_page(payload, page.token, crypto.Recipient.from_link(key))
+    else:
+        body = crypto.open_with_password(payload, page.token, PASSWORD)
+    kept = {k: v for k, v in payload.items() if k not in ("keys", "page")}
+    return html.replace(found.group(1), json.dumps(kept, sort_keys=True)), body
+
+
+def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch):
+    clients = load_clients(ROOT / "clients", today=TODAY)
+    serial = PageBuilder(workers=1).build(clients, INPUTS, None, ENV)
+    monkeypatch.setattr(builder_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(builder_module, "CHUNK", 2)  # several tasks, so both workers take some
+    parallel_builder = PageBuilder(workers=2)
+    try:
+        parallel = parallel_builder.build(clients, INPUTS, None, ENV)
+    finally:
+        parallel_builder.close()
+    assert [p.client.id for p in parallel] == [c.id for c in clients]
+    for one, other in zip(serial, parallel, strict=True):
+        assert (one.folder, one.links, one.notice) == (other.folder, other.links, other.notice)
+        assert readable(one) == readable(other)
+
+
+@pytest.fixture
+def records(tmp_path) -> Path:
+    folder = tmp_path / "clients"
+    shutil.copytree(ROOT / "clients", folder)
+    return folder
+
+
+def test_a_page_is_reused_until_anything_it_is_made_from_changes(records, tmp_path):
+    pages = PageBuilder(workers=1, remember=True)
+    known: dict = {}
+
+    def build(inputs=INPUTS, custom_dir=None, env=ENV):
+        clients = load_clients(records, today=inputs.today, known=known)
+        return {p.client.id: p for p in pages.build(clients, inputs, custom_dir, env)}
+
+    first = build()
+    assert pages.reused == 0
+    again = build()
+    assert pages.reused == len(first) and all(again[i] is first[i] for i in first)
+
+    record = records / "acme-bakery.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Acme Bakery", "Acme Bakery & Café"), "utf-8")
+    edited = build()
+    assert pages.reused == len(first) - 1 and "Acme Bakery &amp; Café" in readable(edited["acme-bakery"])[1]
+
+    build(env={"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD + "!"})
+    assert pages.reused == len(first) - 1  # only the password page changed
+
+    next_day = PageInputs(SETTINGS, SECRET.encode(), TODAY.replace(day=24), (MATERIAL_TEMPLATES,), ASSETS)
+    build(next_day)
+    assert pages.reused == 0
+
+    overrides = tmp_path / "overrides"
+    build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
+    build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
+    assert pages.reused == len(first)
+    partial = overrides / "client-portal" / "partials" / "contact.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text('<section id="contact"><p>Call me</p></section>', encoding="utf-8")
+    changed = build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
+    assert pages.reused == 0 and "<p>Call me</p>" in readable(changed["harbor-books"])[0]
+
+    build(PageInputs(SETTINGS, b"another-secret-0123456789abcdef-0123456789", TODAY, (MATERIAL_TEMPLATES,), ASSETS))
+    assert pages.reused == 0
+
+
+def test_a_built_page_is_forgotten_outside_serve(records):
+    pages = PageBuilder(workers=1)
+    clients = load_clients(records, today=TODAY)
+    pages.build(clients, INPUTS, None, ENV)
+    pages.build(clients, INPUTS, None, ENV)
+    assert pages.reused == 0
+
+
+def test_serve_derives_each_password_key_once(tmp_path, monkeypatch):
+    password = f"a password nobody used before {uuid.uuid4()}"
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", password)
+    monkeypatch.delenv("CI", raising=False)
+    portal = tmp_path / "portal"
+    portal.mkdir()
+    for name in ("mkdocs.yml", "content", "clients"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, portal / name)
+    derived = []
+    stretch = crypto.password_key
+    monkeypatch.setattr(crypto, "password_key", lambda *args: derived.append(args[1]) or stretch(*args))
+
+    build_site(portal / "mkdocs.yml", tmp_path / "site", serving=True)
+    assert len(derived) == 1  # the lotus-tea page: one shared password
+    lotus = portal / "clients" / "lotus-tea.yml"
+    lotus.write_text(lotus.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    build_site(portal / "mkdocs.yml", tmp_path / "site", serving=True)
+    assert len(derived) == 1  # rebuilt page, same password and salt: no new derivation
+    page = next((tmp_path / "site" / "p").glob("*/index.html"))
+    assert page.is_file()
+
+
+def test_an_unchanged_record_is_not_parsed_again(records):
+    known: dict = {}
+    first = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
+    assert all(not c.locations and c.digest for c in first.values())
+    record = records / "fjord-cycles.yml"
+    record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    second = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
+    assert [i for i in first if second[i] is not first[i]] == ["fjord-cycles"]
+    assert second["fjord-cycles"].digest != first["fjord-cycles"].digest
+    next_day = load_clients(records, today=TODAY.replace(day=24), known=known, located=False)
+    assert not any(c is first[c.id] for c in next_day)
+
+
+def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_is_gone(records, tmp_path):
+    settings = dataclasses.replace(SETTINGS, root=tmp_path, clients_dir=records)
+    inputs = PageInputs(settings, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
+    pages = PageBuilder(workers=1, remember=True)
+
+    def acme() -> PortalPage:
+        built = pages.build(load_clients(records, today=TODAY), inputs, None, ENV)
+        return next(p for p in built if p.client.id == "acme-bakery")
+
+    first = acme()
+    sealed = [f.source for f in first.files if f.source is not None]
+    assert len(sealed) == 3 and all(path.is_file() for path in sealed)
+    assert acme() is first
+
+    flyer = records / "files" / "acme-bakery" / "christmas-market-flyer-a5.pdf"
+    flyer.write_bytes(flyer.read_bytes() + b"\n% revised\n")
+    revised = acme()
+    assert revised is not first
+    assert {f.path for f in revised.files} != {f.path for f in first.files}  # the new file has a new name
+
+    shutil.rmtree(tmp_path / ".cache")
+    rebuilt = acme()
+    assert rebuilt is not revised and all(f.source is None or f.source.is_file() for f in rebuilt.files)
