@@ -122,8 +122,9 @@ def samples_portal(folder: Path, count: int, *, with_passwords: bool = True) -> 
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
     shutil.copytree(ROOT / "content", folder / "content")
-    # the samples' logos too: a record whose logo file is missing does not build
+    # the samples' logos and attached files too: a record whose file is missing does not build
     shutil.copytree(ROOT / "clients" / "logos", folder / "clients" / "logos")
+    shutil.copytree(ROOT / "clients" / "files", folder / "clients" / "files")
     samples = [
         path
         for path in sorted((ROOT / "clients").glob("*.yml"))

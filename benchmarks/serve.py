@@ -1,9 +1,11 @@
 """One `mkdocs serve` rebuild, in this process: how long until an edited record's page is live.
 
-Run as ``python -m benchmarks.serve PORTAL_DIR``. It does what `mkdocs serve` does:
+Run as ``python -m benchmarks.serve PORTAL_DIR [--dirty]``. It does what `mkdocs serve` does:
 one plugin instance for the whole session (MkDocs keeps a plugin that defines
 ``on_startup``), a fresh config and a full `build` for every change; the browser
-reloads when that build returns. It prints the times as JSON.
+reloads when that build returns. With ``--dirty`` it does what `mkdocs serve --dirty`
+does (files that did not change are not written again; MkDocs warns about such a build,
+so strict mode is off). It prints the times as JSON.
 """
 
 from __future__ import annotations
@@ -22,24 +24,26 @@ from mkdocs.config import load_config
 SERVE_URL = "http://127.0.0.1:8000/"
 
 
-def session_build(config_file: Path, site_dir: str) -> float:
+def session_build(config_file: Path, site_dir: str, dirty: bool) -> float:
     """One build of the serve session, as serve.py's ``builder`` runs it; its wall time."""
-    config = load_config(config_file=str(config_file), site_dir=site_dir)
+    overrides = {"strict": False} if dirty else {}
+    config = load_config(config_file=str(config_file), site_dir=site_dir, **overrides)
     config.site_url = SERVE_URL
     started = time.perf_counter()
-    build(config, serve_url=SERVE_URL)
+    build(config, serve_url=SERVE_URL, dirty=dirty)
     return time.perf_counter() - started
 
 
 def main() -> None:
     portal = Path(sys.argv[1])
+    dirty = "--dirty" in sys.argv[2:]
     config_file = portal / "mkdocs.yml"
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="mkdocs_") as site_dir:
         config = load_config(config_file=str(config_file), site_dir=site_dir)
-        config.plugins.on_startup(command="serve", dirty=False)
+        config.plugins.on_startup(command="serve", dirty=dirty)
         try:
-            first = session_build(config_file, site_dir)
+            first = session_build(config_file, site_dir, dirty)
             records = sorted((portal / "clients").glob("*.yml"))
             record = records[len(records) // 2]
             text = record.read_text(encoding="utf-8")
@@ -48,10 +52,10 @@ def main() -> None:
             assert edited != text
             record.write_text(edited, encoding="utf-8")
             try:
-                rebuild = session_build(config_file, site_dir)
+                rebuild = session_build(config_file, site_dir, dirty)
             finally:
                 record.write_text(text, encoding="utf-8")
-            unchanged = session_build(config_file, site_dir)
+            unchanged = session_build(config_file, site_dir, dirty)
         finally:
             config.plugins.on_shutdown()
     print(json.dumps({"first": first, "rebuild": rebuild, "unchanged": unchanged}))

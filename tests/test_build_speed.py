@@ -199,3 +199,38 @@ def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_i
     shutil.rmtree(tmp_path / ".cache")
     rebuilt = acme()
     assert rebuilt is not revised and all(f.source is None or f.source.is_file() for f in rebuilt.files)
+
+
+def test_pages_are_written_into_the_site_and_not_kept_in_memory(tmp_path):
+    clients = load_clients(ROOT / "clients", today=TODAY)
+    in_memory = PageBuilder(workers=1).build(clients, INPUTS, None, ENV)
+    written = PageBuilder(workers=1).build(clients, INPUTS, None, ENV, site_dir=tmp_path)
+    for one, other in zip(in_memory, written, strict=True):
+        assert all(f.content is None for f in other.files)
+        assert other.files[0].source == tmp_path / other.path
+        assert readable(one) == readable(other)
+
+
+def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(records, tmp_path):
+    pages = PageBuilder(workers=1, remember=True)
+    site = tmp_path / "site"
+    try:
+
+        def build() -> dict[str, PortalPage]:
+            clients = load_clients(records, today=TODAY)
+            return {p.client.id: p for p in pages.build(clients, INPUTS, None, ENV, site_dir=site)}
+
+        first = build()
+        store = pages.store()
+        assert not site.exists()  # kept in the store: MkDocs empties the site before each rebuild
+        record = records / "harbor-books.yml"
+        record.write_text(record.read_text(encoding="utf-8").replace("Harbor Books", "Harbour Books"), "utf-8")
+        second = build()
+        for client_id, page in second.items():
+            same = page.files[0].source == first[client_id].files[0].source
+            assert same == (client_id != "harbor-books")
+        assert not first["harbor-books"].files[0].source.exists()  # the edited record's old page is gone
+        assert pages.kept("<p>x</p>") == pages.kept("<p>x</p>")
+    finally:
+        pages.close()
+    assert not store.exists()

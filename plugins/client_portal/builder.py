@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import types
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,14 +41,17 @@ from .publish import (
 )
 from .render import Renderer
 
+# The store's folder for pages that name no client (see `kept`).
+NEUTRAL = "neutral"
 # Below this many pages to build, this process is done before worker processes start.
 PARALLEL_FROM = 150
 # Pages per task sent to a worker: large enough that sending them costs little, small
 # enough that both cores stay busy to the end.
 CHUNK = 16
 
-# One page to build in a worker: the client (without its source locations), who opens it, its logo.
-Job = tuple[Client, Sealing | None, str | None]
+# One page to build in a worker: the client (without its source locations), who opens it, its
+# logo, and the folder its files are written to (None: they travel back in memory).
+Job = tuple[Client, Sealing | None, str | None, Path | None]
 # What a worker sends back: the client's folder, links, files and log notice.
 Built = tuple[str, list[Link], tuple[SiteFile, ...], str | None]
 
@@ -130,6 +136,7 @@ class PageBuilder:
         self.reused = 0  # pages the last build took over unchanged
         self._pages: dict[str, PortalPage] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self._store: Path | None = None
 
     def start(self) -> None:
         """Start the worker processes now, so they are ready by the time the pages are."""
@@ -144,10 +151,19 @@ class PageBuilder:
                     self._pool.submit(int)
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes, and remove the pages kept for `mkdocs serve`."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._store is not None:
+            shutil.rmtree(self._store, ignore_errors=True)
+            self._store = None
+
+    def store(self) -> Path:
+        """A private folder that keeps built pages between `mkdocs serve` rebuilds (removed on close)."""
+        if self._store is None:
+            self._store = Path(tempfile.mkdtemp(prefix="client-portal-"))
+        return self._store
 
     def build(
         self,
@@ -155,8 +171,15 @@ class PageBuilder:
         inputs: PageInputs,
         custom_dir: Path | None,
         environ: Mapping[str, str] = os.environ,
+        site_dir: Path | None = None,
     ) -> list[PortalPage]:
-        """Every client's page, in the order of ``clients``."""
+        """Every client's page, in the order of ``clients``.
+
+        With ``site_dir``, pages are written where they belong in the site (MkDocs leaves a
+        file a plugin wrote in place), so no page is held in memory or copied twice. When
+        remembering, pages go to a private folder instead, one subfolder per page key, for
+        the site folder is emptied before each rebuild.
+        """
         if not self.remember:
             self._pages = {}
         templates = templates_fingerprint(inputs.search_path, custom_dir)
@@ -170,12 +193,31 @@ class PageBuilder:
         self.reused = len(pages)
         todo = [client for client in clients if client.id not in pages]
         sealed = sealings(todo, inputs.secret, environ, self.password_keys)
-        jobs = [(_portable(c), sealed.get(c.id), logos[c.id]) for c in todo]
+        jobs = [(_portable(c), sealed.get(c.id), logos[c.id], self._folder(keys[c.id], site_dir)) for c in todo]
         for client, (folder, links, files, notice) in zip(todo, self._run(jobs, inputs, templates), strict=True):
             pages[client.id] = PortalPage(client, folder, links, files, notice)
         if self.remember:
             self._pages = {key: pages[cid] for cid, key in keys.items() if key is not None}
+            if self._store is not None:  # an edited record's earlier page is not needed again
+                for stale in set(os.listdir(self._store)) - set(self._pages) - {NEUTRAL}:
+                    shutil.rmtree(self._store / stale, ignore_errors=True)
         return [pages[client.id] for client in clients]
+
+    def kept(self, html: str) -> Path:
+        """A page that names no client, written once to the store, so an unchanged one is not copied again."""
+        target = self.store() / NEUTRAL / (hashlib.sha256(html.encode("utf-8")).hexdigest() + ".html")
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+        return target
+
+    def _folder(self, key: str | None, site_dir: Path | None) -> Path | None:
+        """Where a page's files are written: the site, a private folder per page key, or nowhere."""
+        if site_dir is None:
+            return None
+        if not self.remember:
+            return site_dir
+        return self.store() / (key or uuid.uuid4().hex)
 
     def _run(self, jobs: list[Job], inputs: PageInputs, templates: str) -> Iterator[Built]:
         if len(jobs) < PARALLEL_FROM or self.workers < 2:
@@ -226,7 +268,19 @@ def _build_chunk(inputs: PageInputs, templates: str, jobs: list[Job]) -> list[Bu
         _renderers[wanted] = Renderer(list(inputs.search_path))
     renderer = _renderers[wanted]
     built = []
-    for client, sealing, logo_src in jobs:
+    for client, sealing, logo_src, folder in jobs:
         page = client_page(client, inputs, renderer, sealing, logo_src)
-        built.append((page.folder, page.links, page.files, page.notice))
+        files = page.files if folder is None else tuple(_written(f, folder) for f in page.files)
+        built.append((page.folder, page.links, files, page.notice))
     return built
+
+
+def _written(site_file: SiteFile, folder: Path) -> SiteFile:
+    """The file written under ``folder`` at its site path: only where it is travels back, not its content."""
+    if site_file.content is None:
+        return site_file
+    target = folder / site_file.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    content = site_file.content
+    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return SiteFile(site_file.path, source=target)

@@ -118,7 +118,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         inputs = PageInputs(self.settings, self.secret.value, self.today, search_path, _assets(stylesheets, depth))
         custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
         try:
-            self.pages = self.builder.build(self.clients, inputs, custom_dir)
+            self.pages = self.builder.build(self.clients, inputs, custom_dir, site_dir=Path(config.site_dir))
         except PublishError as error:
             raise PluginError(f"client-portal: {error}") from None
         for page in self.pages:
@@ -139,7 +139,10 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             with_index=not self.serving,
         )
         for path, html in neutral.items():
-            files.append(File.generated(config, path, content=html))
+            if self.serving:  # unchanged, they are not written again by `mkdocs serve --dirty`
+                files.append(File.generated(config, path, abs_src_path=str(self.builder.kept(html))))
+            else:
+                files.append(File.generated(config, path, content=html))
         _add_robots_rule(files, config, self.settings.url_prefix)
         if self.config.headers_file:
             files.append(File.generated(config, "_headers", content=headers_file(self.settings.url_prefix)))

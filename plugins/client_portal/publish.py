@@ -70,7 +70,11 @@ class PortalPage:
 
     @property
     def html(self) -> str:
-        return str(self.files[0].content)
+        page = self.files[0]
+        if page.content is None:
+            assert page.source is not None
+            return page.source.read_text(encoding="utf-8")
+        return str(page.content)
 
     @property
     def token(self) -> str:
