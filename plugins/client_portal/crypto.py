@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -231,19 +232,24 @@ class FileMismatch(Exception):
     """A file is not the one its key was made for: it changed while building, or a sealed file does not open."""
 
 
+def _file_chunks(length: int, token: str, sha256: str) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """For each chunk of a sealed file: its number, plaintext size (padding included), nonce and associated data."""
+    padded = file_padded_size(length)
+    chunks = -(-padded // FILE_CHUNK)
+    for index in range(chunks):
+        size = min(FILE_CHUNK, padded - index * FILE_CHUNK)
+        yield index, size, _chunk_nonce(index), _chunk_associated(token, sha256, index, index == chunks - 1)
+
+
 def seal_file(key: bytes, source: BinaryIO, length: int, sha256: str, token: str, target: BinaryIO) -> None:
     """Encrypt ``length`` bytes of ``source`` into ``target``, chunk by chunk, zero-padded to its bucket."""
     aead, digest = AESGCM(key), hashlib.sha256()
-    padded = file_padded_size(length)
-    chunks = -(-padded // FILE_CHUNK)
     left = length
-    for index in range(chunks):
-        size = min(FILE_CHUNK, padded - index * FILE_CHUNK)
+    for _, size, nonce, associated in _file_chunks(length, token, sha256):
         data = source.read(min(size, left)) if left > 0 else b""
         left -= len(data)
         digest.update(data)
-        associated = _chunk_associated(token, sha256, index, index == chunks - 1)
-        target.write(aead.encrypt(_chunk_nonce(index), data + bytes(size - len(data)), associated))
+        target.write(aead.encrypt(nonce, data + bytes(size - len(data)), associated))
     if left or source.read(1) or digest.hexdigest() != sha256:
         raise FileMismatch("the file changed while it was being encrypted")
 
@@ -251,15 +257,11 @@ def seal_file(key: bytes, source: BinaryIO, length: int, sha256: str, token: str
 def open_file(key: bytes, source: BinaryIO, length: int, sha256: str, token: str, target: BinaryIO | None) -> None:
     """Decrypt and check a sealed file as the browser does; raises `FileMismatch` when it does not open."""
     aead, digest = AESGCM(key), hashlib.sha256()
-    padded = file_padded_size(length)
-    chunks = -(-padded // FILE_CHUNK)
     left = length
-    for index in range(chunks):
-        size = min(FILE_CHUNK, padded - index * FILE_CHUNK)
+    for index, size, nonce, associated in _file_chunks(length, token, sha256):
         sealed = source.read(size + TAG_BYTES)
-        associated = _chunk_associated(token, sha256, index, index == chunks - 1)
         try:
-            data = aead.decrypt(_chunk_nonce(index), sealed, associated)[: max(left, 0)]
+            data = aead.decrypt(nonce, sealed, associated)[: max(left, 0)]
         except InvalidTag:
             raise FileMismatch(f"chunk {index} does not open with this file's key and page") from None
         left -= len(data)

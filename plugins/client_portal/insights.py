@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from . import money
@@ -312,16 +312,7 @@ Urgency = Literal[
     "awaiting_answer",
     "paused",
 ]
-URGENCY_ORDER: tuple[Urgency, ...] = (
-    "overdue",
-    "invoice_past_due",
-    "due_soon",
-    "waiting_on_client",
-    "open_request",
-    "budget",
-    "awaiting_answer",
-    "paused",
-)
+URGENCY_ORDER: tuple[Urgency, ...] = get_args(Urgency)
 
 
 @dataclass(frozen=True)
