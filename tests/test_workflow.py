@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -163,7 +164,9 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
     port = free_port()
-    env = os.environ | {"PORTAL_SECRET": SECRET, "NO_MKDOCS_2_WARNING": "1"}
+    temp = tmp_path / "tmp"  # where MkDocs' site and the plugin's kept pages live while serving
+    temp.mkdir()
+    env = os.environ | {"PORTAL_SECRET": SECRET, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
     env.pop("CI", None)
     server = subprocess.Popen(
         [str(BIN / "mkdocs"), "serve", "--dev-addr", f"127.0.0.1:{port}"],
@@ -178,9 +181,11 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path):
         record = tmp_path / "clients" / "acme-bakery.yml"
         record.write_text(record.read_text().replace("name: Acme Bakery", "name: Acme Bakery & Café"))
         wait_for(index, "Acme Bakery &amp; Café")
+        assert sorted(p.name.split("-")[0].split("_")[0] for p in temp.iterdir()) == ["client", "mkdocs"]
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # Ctrl+C
         server.wait(timeout=10)
+    assert list(temp.iterdir()) == []  # both removed on the way out
 
 
 def test_properdocs_builds_the_same_portal(tmp_path):
