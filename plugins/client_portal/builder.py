@@ -184,7 +184,8 @@ class PageBuilder:
             self._pages = {}
         templates = templates_fingerprint(inputs.search_path, custom_dir)
         logos = {client.id: client_logo(client, inputs.settings) for client in clients}
-        keys = {c.id: page_key(c, inputs, templates, logos[c.id], environ) for c in clients}
+        # Keys cost a few hashes and file checks per client: only worth it when pages are kept.
+        keys = {c.id: page_key(c, inputs, templates, logos[c.id], environ) if self.remember else None for c in clients}
         pages: dict[str, PortalPage] = {}
         for client in clients:
             key = keys[client.id]
