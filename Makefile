@@ -1,16 +1,28 @@
-# Every target creates or reuses .venv, so a fresh clone needs nothing else.
+# Every target creates or reuses a virtual environment installed from a lock (exact
+# versions with hashes), so a fresh clone tests the same thing on any day.
+# `make test-lowest` and `make test-newest` run the same suite in their own
+# environments: the lowest versions pyproject.toml allows, and the newest releases.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+LOCK ?= requirements/dev.txt
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test lint fuzz bench debian checkers screenshots clean
+.PHONY: serve build test test-lowest test-newest lock lint fuzz bench debian checkers screenshots clean
 
+ifeq ($(LOCK),newest)
+# Unlocked on purpose: whatever the registry serves today, within pyproject.toml's ranges.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
 	touch $(STAMP)
+else
+$(STAMP): pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+endif
 
 # The example password client opens with this password when serving locally.
 serve: $(STAMP)
@@ -24,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check plugins tests benchmarks scripts
 	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/actionlint .github/workflows/*.yml plugins/client_portal/scaffold/*workflow*.yml
 
 # The browser tests drive Debian's chromium, with Latin, CJK and emoji fonts so pages
 # (and the one-page print report) lay out as they will for clients. The outside
@@ -54,6 +67,25 @@ checkers: debian $(NODE_STAMP)
 test: lint checkers
 	$(BIN)/pytest
 
+# The suite against the lowest versions the runtime requirements allow, and against the
+# newest releases (unlocked). Each has its own environment beside .venv.
+test-lowest:
+	$(MAKE) test VENV=.venv-lowest LOCK=requirements/lowest.txt
+
+test-newest:
+	$(MAKE) test VENV=.venv-newest LOCK=newest
+
+# Move the locks to the newest releases on purpose, then `make test` and commit them
+# (CONTRIBUTING). minimums.txt pins each runtime requirement at its lower bound; the
+# lowest lock resolves the development tools around those pins.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal \
+	--python-version 3.11 --generate-hashes --upgrade --quiet --custom-compile-command "make lock"
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --resolution lowest-direct \
+	  --upgrade --no-annotate --quiet --custom-compile-command "make lock" -o requirements/minimums.txt
+	$(UV_COMPILE) -o requirements/dev.txt
+	$(UV_COMPILE) -c requirements/minimums.txt -o requirements/lowest.txt
+
 # The fuzz tests with many more examples than `make test` runs (tests/fuzz_profiles.py).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/test_fuzz.py -q
@@ -62,4 +94,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) node_modules site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-lowest .venv-newest node_modules site .pytest_cache .mypy_cache .ruff_cache

@@ -124,6 +124,32 @@ def test_gitlab_example_is_valid(tmp_path):
     assert not (tmp_path / "gl" / ".github").exists()
 
 
+def test_workflows_pass_actionlint(new_portal, tmp_path):
+    """actionlint reads the workflow init writes and the project's own; a broken copy fails it."""
+    written = new_portal / ".github" / "workflows" / "publish.yml"
+    checked = run("actionlint", str(written), *map(str, (ROOT / ".github" / "workflows").glob("*.yml")), cwd=ROOT)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text(written.read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    step: 1", 1))
+    assert run("actionlint", str(broken), cwd=ROOT).returncode == 1
+
+
+def test_project_ci_runs_the_lock_the_edges_and_a_weekly_newest_run():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
+    assert {"push", "pull_request", "schedule"} <= set(triggers)
+    *_, day, month, weekday = triggers["schedule"][0]["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit(), "weekly"
+    runs = {name: [step.get("run") for step in job["steps"]] for name, job in workflow["jobs"].items()}
+    assert runs == {
+        "locked": [None, "make test"],
+        "lowest": [None, "make test-lowest"],
+        "newest": [None, "make test-newest"],
+    }
+    assert "schedule" in workflow["jobs"]["newest"]["if"]
+    assert workflow["permissions"] == {"contents": "read"}
+
+
 def test_pre_commit_hook_runs_check_on_records():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     [hook] = hooks
