@@ -386,14 +386,16 @@ def test_a_deliverable_offers_its_files_with_name_size_and_fingerprint(stage, la
     from client_portal.render import Renderer
     from client_portal.view import page_context
 
-    from .pages import MATERIAL_TEMPLATES, SETTINGS, text_of
+    from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, text_of
 
     client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
     record = client.record.model_copy(update={"stage": stage, "language": language})
     client = client.__class__(client.id, client.source, record, client.locations)
     found = find_attachments(client, ROOT / "clients")
     files = [SealedFile(a, f"name{n}.bin", f"key{n}", 16400, a.source) for n, a in enumerate(found)]
-    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, files=files)))
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY, files=files))
+    )
     assert html.count("data-cp-file=") == 3
     guide = found[0]
     button = re.search(r"<button[^>]*data-name=\"acme-bakery-brand-guide.pdf\"[^>]*>(.*?)</button>", html, re.S)

@@ -21,7 +21,7 @@ from client_portal.render import Renderer
 from client_portal.view import mailto, page_context
 
 from .conftest import TODAY
-from .pages import MATERIAL_TEMPLATES, SETTINGS
+from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS
 from .test_loader import VALID
 
 # A hang guard, not a speed target: each of these took from seconds to minutes before.
@@ -237,7 +237,7 @@ def test_reply_buttons_on_a_rendered_page_have_plain_text_subjects():
     record, _ = parse_record(TRICKY, Path("tricky.yml"), today=TODAY)
     client = Client("tricky", Path("tricky.yml"), record)
     parser = _Buttons()
-    parser.feed(str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY))))
+    parser.feed(str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY))))
     subjects = {text: subject_of(href) for text, href in parser.links if href.startswith("mailto:")}
     assert subjects["Reply"] == f"About: {TITLE}"
     assert subjects["Let's talk"] == f"Let's talk: {TITLE}"

@@ -68,6 +68,11 @@ def contact_key(secret: bytes, client_id: str, access_version: int, contact: str
     return derive(secret, "contact", client_id, access_version, contact, key_version)
 
 
+def whatsnew_key(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """The key of a page's what's-new fingerprints; it stays inside the page's build."""
+    return derive(secret, "whats-new", client_id, access_version)
+
+
 def password_salt(secret: bytes, client_id: str, access_version: int) -> bytes:
     """A per-page salt: every password of a page stretches with it, so the browser runs PBKDF2 once."""
     return derive(secret, "password-salt", client_id, access_version, length=16)

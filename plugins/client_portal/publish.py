@@ -237,7 +237,8 @@ def client_page(
     token = folder.rstrip("/").rsplit("/", 1)[-1]
     # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
     attached = _attachments(client, settings, inputs.secret, token) if sealing is not None else []
-    context = page_context(client, settings, inputs.today, logo_src=logo_src, files=attached)
+    seen_key = crypto.whatsnew_key(inputs.secret, client.id, client.record.access.version)
+    context = page_context(client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached)
     body = renderer.body(context)
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets)
