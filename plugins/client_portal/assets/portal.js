@@ -464,7 +464,8 @@
     show(mode === "password" ? "password" : "forgotten");
   }
 
-  /* The key leaves the address bar and this history entry as soon as it has worked. */
+  /* The key leaves the address bar and the tab's back entry as soon as it has worked.
+     The browser's own history still keeps the visited link: no page can remove it. */
   function dropFragment() {
     if (window.history && history.replaceState) {
       history.replaceState(history.state, "", location.pathname + location.search);
