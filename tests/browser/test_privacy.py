@@ -355,3 +355,40 @@ def test_forget_this_device_in_every_mode(personal, browser, mode):
         expect(page.locator("#cp-gate")).to_have_attribute("data-state", "missing" if mode == "link" else "password")
     finally:
         context.close()
+
+
+ZHOU_ENTRY = """\
+  - name: 周建国
+    email: zhou.jianguo@lotus-tea.example
+    key_version: 1
+    password_env: ZHOU_PASSWORD
+"""
+
+
+def test_removing_a_persons_password_keeps_remembered_shared_logins(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    assert is_open(team) and returns(team, url)
+    rebuild(personal, ("    password_env: ZHOU_PASSWORD\n", ""))
+    assert returns(team, url)
+
+
+def test_removing_a_contact_ends_remembered_shared_logins_only(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    lin = log_in(browser, url, LIN, remember=True)
+    assert is_open(team) and is_open(lin)
+    rebuild(personal, (ZHOU_ENTRY, ""))
+    assert not returns(team, url)  # nobody can tell who typed the shared password
+    assert returns(lin, url)  # the others' remembered personal logins keep working
+    assert is_open(log_in(browser, url, SHARED))  # and the shared password, typed again
+
+
+def test_adding_a_contact_ends_remembered_shared_logins(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    assert is_open(team) and returns(team, url)
+    newcomer = "  - name: 王芳\n    email: wang.fang@lotus-tea.example\n    key_version: 1\n"
+    rebuild(personal, (ZHOU_ENTRY, ZHOU_ENTRY + newcomer))
+    assert not returns(team, url)
+    assert is_open(log_in(browser, url, SHARED))
