@@ -22,6 +22,7 @@ from client_portal.publish import client_folder
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
+from .example import use_example_secrets
 from .test_loader import VALID
 
 KEY = bytes(range(32))
@@ -286,6 +287,11 @@ def test_content_samples_are_varied_windows_of_the_file(tmp_path):
 # --- the built site -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def build_env(monkeypatch) -> None:
+    use_example_secrets(monkeypatch)
+
+
 def copy_portal(tmp_path: Path) -> Path:
     portal = tmp_path / "portal"
     portal.mkdir()
@@ -349,10 +355,7 @@ def _size_texts(path: Path) -> list[bytes]:
     return [str(size).encode(), f"{size:,}".encode()]
 
 
-def test_an_unlisted_page_publishes_no_files(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "correct horse battery staple")
-    monkeypatch.delenv("CI", raising=False)
+def test_an_unlisted_page_publishes_no_files(tmp_path, build_env):
     portal = copy_portal(tmp_path)
     record = portal / "clients" / "acme-bakery.yml"
     record.write_text(record.read_text(encoding="utf-8").replace("mode: link", "mode: unlisted"), encoding="utf-8")
@@ -466,10 +469,7 @@ def test_check_says_nothing_of_a_clients_own_folder(empty_portal):
     assert run("check").output.strip() == "2 records checked: 0 errors, 0 warnings"
 
 
-def test_a_file_attached_to_two_deliverables_is_published_once_without_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "correct horse battery staple")
-    monkeypatch.delenv("CI", raising=False)
+def test_a_file_attached_to_two_deliverables_is_published_once_without_a_warning(tmp_path, build_env):
     portal = copy_portal(tmp_path)
     record = portal / "clients" / "acme-bakery.yml"
     text = record.read_text(encoding="utf-8")

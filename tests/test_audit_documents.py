@@ -18,10 +18,10 @@ from client_portal.loader import load_clients
 from client_portal.model import Client
 from client_portal.site_files import site_files
 
-from .build import SECRET, build_site
+from .build import SECRET
 from .conftest import ROOT, TODAY
+from .example import PASSWORD, build_example
 
-PASSWORD = "correct horse battery staple"
 ENVIRON = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
 
 
@@ -126,17 +126,12 @@ PLANTED = [
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PORTAL_SECRET", SECRET)
-        env.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-        env.delenv("CI", raising=False)
-        site_dir = tmp_path_factory.mktemp("built") / "site"
-        build_site(ROOT / "mkdocs.yml", site_dir)
-    return site_dir
+    return build_example(tmp_path_factory.mktemp("built") / "site")
 
 
 @pytest.fixture(scope="module")
 def clients() -> list[Client]:
+    """The example's records, as the audit is given them."""
     return load_clients(ROOT / "clients", today=TODAY)
 
 

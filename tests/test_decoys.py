@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from client_portal import crypto
 
-from .build import SECRET, build_site
-from .conftest import ROOT
+from .build import build_site
+from .example import copy_example, use_example_secrets
 
 PAYLOAD = re.compile(r'<script type="application/json" id="cp-payload">(.*?)</script>', re.DOTALL)
 
@@ -29,13 +28,8 @@ def key_lists(site: Path) -> dict[str, list[str]]:
 
 @pytest.fixture
 def portal(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "correct horse battery staple")
-    monkeypatch.delenv("CI", raising=False)
-    for name in ("mkdocs.yml", "content", "clients"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    return tmp_path
+    use_example_secrets(monkeypatch)
+    return copy_example(tmp_path / "portal")
 
 
 def test_two_builds_carry_the_same_key_lists_and_a_bump_changes_one_entry(portal, tmp_path):

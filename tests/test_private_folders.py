@@ -12,7 +12,8 @@ from mkdocs.exceptions import Abort
 from client_portal.cli import main
 
 from .build import SECRET, build_site
-from .conftest import CONFIG, ROOT
+from .conftest import CONFIG
+from .example import copy_example, use_example_secrets
 
 
 def run(*args: str):
@@ -22,13 +23,8 @@ def run(*args: str):
 @pytest.fixture
 def portal(tmp_path, monkeypatch) -> Path:
     """A copy of the example portal as the working directory, with its secrets set."""
-    for name in ("mkdocs.yml", "content", "clients"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "correct horse battery staple")
-    monkeypatch.delenv("CI", raising=False)
+    use_example_secrets(monkeypatch)
+    monkeypatch.chdir(copy_example(tmp_path))
     return tmp_path
 
 
