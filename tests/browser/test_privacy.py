@@ -392,3 +392,21 @@ def test_adding_a_contact_ends_remembered_shared_logins(personal, browser):
     rebuild(personal, (ZHOU_ENTRY, ZHOU_ENTRY + newcomer))
     assert not returns(team, url)
     assert is_open(log_in(browser, url, SHARED))
+
+
+def test_an_open_tab_keeps_its_key_in_its_own_session_storage_only(site, browser):
+    """What the README says of sessionStorage: this tab's pages of the origin see it, other tabs never."""
+    link = site.links("acme-bakery")[0]
+    key = link.path.split("#", 1)[1]
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(site.url(link))
+        expect(tab.locator("h1.cp-title")).to_have_text("Acme Bakery")
+        other = context.new_page()
+        other.goto(site.base)
+        assert key not in web_storage(other)
+        tab.goto(site.base)  # the same tab, on a public page of the origin
+        assert key in web_storage(tab)
+    finally:
+        context.close()
