@@ -199,3 +199,19 @@ def test_data_urls_are_decoded(text, found):
 def test_data_urls_stop_at_their_limit():
     text = " ".join(["data:text/plain;base64," + base64.b64encode(b"x" * 100).decode()] * 5)
     assert len(list(documents.data_urls(text, 250))) == 2
+
+
+@pytest.mark.parametrize(("user_password", "read"), [("", True), ("secret", False)])
+def test_an_encrypted_pdf_is_read_when_it_opens_without_a_password(user_password, read):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(tiny_pdf("Acme Bakery"))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-128")
+    sealed = io.BytesIO()
+    writer.write(sealed)
+    sealed.seek(0)
+    if read:
+        assert "Acme Bakery" in documents.pdf_texts(sealed)
+    else:
+        with pytest.raises(documents.DocumentError, match="password-protected PDF"):
+            list(documents.pdf_texts(sealed))

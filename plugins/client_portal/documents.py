@@ -119,8 +119,9 @@ def pdf_texts(stream: IO[bytes]) -> Iterator[str]:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF is a finding of ours, not log noise
     try:
         reader = PdfReader(stream)
-        if reader.is_encrypted:
-            raise DocumentError("is an encrypted PDF; its text was not read")
+        # Many PDFs are encrypted only to restrict printing or copying: their user password is empty.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("is a password-protected PDF; its text was not read")
         if reader.metadata is not None:
             yield " ".join(str(value) for value in reader.metadata.values() if value)
         for page in reader.pages:
