@@ -8,7 +8,8 @@
    round is reported.
 2. `mkdocs serve`: time until one edited record is live, 1,000 clients.
 3. The samples' mix (1 in 5 password pages) and link-only copies of the samples.
-4. `client-portal check` on a 2 MB record, and `client-portal audit`.
+4. `client-portal check` on the biggest valid record, and `client-portal audit`.
+5. The worst record within the limits (`benchmarks.worst`).
 
 BENCH_SIZES (default "100,1000,10000") and BENCH_ROUNDS (default 3) shorten a run.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from .portals import ROOT, baseline, portal, samples_portal
+from .worst import worst_record
 
 BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "clients" / "acme-bakery.yml"
@@ -109,11 +111,18 @@ def audited(folder: Path) -> tuple[float, float, str]:
 
 
 def big_record(folder: Path) -> Path:
-    """A valid record of about 2 MB: the sample with thousands of deliverables and updates."""
+    """The biggest valid record: the sample with as many deliverables and updates as a record may hold."""
+    from client_portal.model import MAX_ITEMS
+
     data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
-    template = {"status": "in_progress", "due": "2026-12-01", "progress": 50, "notes": "x" * 200}
-    data["deliverables"] = [dict(template, id=f"d-{n}", title=f"Deliverable {n}") for n in range(5000)]
-    data["updates"] = [{"date": "2026-11-01", "text": f"Update {n}: " + "y" * 150} for n in range(2500)]
+    link = "https://files.example/" + "f" * 1_900
+    template = {"status": "in_progress", "due": "2026-12-01", "progress": 50, "notes": "x" * 20, "link": link}
+    data["deliverables"] = [
+        dict(template, id=f"d-{n}", title=f"Deliverable {n} " + "t" * 250) for n in range(MAX_ITEMS["deliverables"])
+    ]
+    data["updates"] = [{"date": "2026-11-01", "text": f"Update {n}: " + "y" * 20} for n in range(MAX_ITEMS["updates"])]
+    invoice = {"date": "2026-11-01", "amount": 100, "currency": "EUR", "status": "paid", "link": link}
+    data["invoices"] = [dict(invoice, number=f"INV-{n}") for n in range(MAX_ITEMS["invoices"])]
     path = folder / "clients" / "big.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -206,6 +215,8 @@ def main() -> None:
         size = record.stat().st_size / 1e6
         seconds, memory = timed([str(BIN / "client-portal"), "check"], checked)
         print(f"check, one {size:.1f} MB record: {seconds:.2f} s, peak {memory:.0f} MiB")
+
+        worst_record(work)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,89 @@ def baseline(folder: Path, count: int) -> Path:
     for n in range(count):
         (pages / f"client-{n}.md").write_text(markdown_page(synthetic_record(n)), encoding="utf-8")
     return folder
+
+
+def _fill(pattern: str, characters: int, lines: int) -> list[str]:
+    """Markdown texts of ``pattern`` repeated: ``characters`` and ``lines`` in all, 20,000 characters each at most."""
+    from client_portal.model import MAX_MARKDOWN
+
+    per_line = max(1, characters // lines - 1)  # and a line break
+    line = (pattern * (per_line // len(pattern) + 1))[:per_line]
+    lines_per_text = max(1, MAX_MARKDOWN // (per_line + 1))
+    texts, left = [], lines
+    while left > 0:
+        count = min(lines_per_text, left)
+        texts.append("\n".join([line] * count))
+        left -= count
+    return texts
+
+
+# Markdown that costs Python-Markdown the most per character or per line (measured).
+WORST_MARKDOWN = {
+    "list items": "- x ",
+    "brackets": "[",
+    "links": "[a](",
+    "ampersands": "&",
+    "emphasis": "*a _b ",
+    "nested markers": "-\t",
+    "quotes": ">",
+    "plain text": "plain words ",
+}
+
+
+def worst_record(pattern: str) -> dict[str, Any]:
+    """A record at every limit at once: each list at its longest, all Markdown budget spent on ``pattern``."""
+    from client_portal.model import MAX_ITEMS, MAX_RECORD_LINES, MAX_RECORD_MARKDOWN, MAX_TITLE
+
+    title = ("Word " * MAX_TITLE)[: MAX_TITLE - 4].strip()
+    updates = MAX_ITEMS["updates"]
+    # every update needs a text: one line each, and the rest of the budget in the other fields
+    update = pattern.strip() or "x"
+    texts = _fill(pattern, MAX_RECORD_MARKDOWN - updates * len(update), MAX_RECORD_LINES - updates)
+    record = synthetic_record(0)
+    record["contacts"] = [{"name": f"Person {i}", "email": f"p{i}@client.example"} for i in range(200)]
+    record["greeting"] = texts.pop() if texts else None
+    record["preferences"] = [texts.pop() for _ in range(min(len(texts), MAX_ITEMS["preferences"]))]
+    record["deliverables"] = [
+        {"id": f"d-{i}", "title": f"{title} {i}", "status": "in_progress", "due": "2026-12-01", "progress": 50}
+        for i in range(MAX_ITEMS["deliverables"])
+    ]
+    for deliverable in record["deliverables"]:
+        if texts:
+            deliverable["notes"] = texts.pop()
+    record["schedule"] = [
+        {"date": "2026-12-01", "title": f"{title} {i}", "kind": "meeting"} for i in range(MAX_ITEMS["schedule"])
+    ]
+    record["requests"] = [
+        {"title": f"{title} {i}", "due": "2026-12-01", "done": False} for i in range(MAX_ITEMS["requests"])
+    ]
+    record["suggestions"] = [
+        {"title": f"{title} {i}", "date": "2026-11-01", "impact": "high", "status": "proposed"}
+        for i in range(MAX_ITEMS["suggestions"])
+    ]
+    record["updates"] = [{"date": "2026-11-01", "text": update} for _ in range(updates)]
+    record["budget"] = {"period": "month", "unit": "money", "currency": "EUR", "included": 1000, "used": 10}
+    record["invoices"] = [
+        {
+            "number": f"INV-{i}",
+            "date": "2026-11-01",
+            "due": "2026-11-15",
+            "amount": 100,
+            "currency": "EUR",
+            "status": "open",
+        }
+        for i in range(MAX_ITEMS["invoices"])
+    ]
+    return record
+
+
+def worst_portal(folder: Path, pattern: str | None) -> Path:
+    """A portal of one `worst_record`, or of no client at all (``pattern`` None), to tell the record's time apart."""
+    folder.mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(_site_config(with_portal=True)), encoding="utf-8")
+    shutil.copytree(ROOT / "content", folder / "content")
+    (folder / "clients").mkdir()
+    if pattern is not None:
+        text = yaml.safe_dump(worst_record(pattern), allow_unicode=True, sort_keys=False)
+        (folder / "clients" / "worst.yml").write_text(text, encoding="utf-8")
+    return folder

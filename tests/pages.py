@@ -12,6 +12,7 @@ from client_portal.view import page_context
 
 from .conftest import ROOT, TODAY
 
+SEEN_KEY = b"the tests what-is-new key"  # any 16 bytes or more
 MATERIAL_TEMPLATES = Path(__import__("material").__file__).parent / "templates"
 
 SETTINGS = PortalSettings(
@@ -56,4 +57,4 @@ def text_of(html: str) -> str:
 def render_sample(client_id: str, settings: PortalSettings = SETTINGS) -> str:
     """The rendered body of one sample client's page on the fixed build date."""
     client = load_client(ROOT / "clients" / f"{client_id}.yml", today=TODAY)
-    return str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, settings, TODAY)))
+    return str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, settings, TODAY, whatsnew_key=SEEN_KEY)))

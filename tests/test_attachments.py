@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import ahocorasick
@@ -17,9 +18,11 @@ from client_portal import attachments, crypto
 from client_portal.attachments import AttachmentError, content_samples, find_attachments, seal_attachments
 from client_portal.cli import main
 from client_portal.loader import load_client, load_clients
+from client_portal.publish import client_folder
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
+from .example import use_example_secrets
 from .test_loader import VALID
 
 KEY = bytes(range(32))
@@ -284,6 +287,11 @@ def test_content_samples_are_varied_windows_of_the_file(tmp_path):
 # --- the built site -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def build_env(monkeypatch) -> None:
+    use_example_secrets(monkeypatch)
+
+
 def copy_portal(tmp_path: Path) -> Path:
     portal = tmp_path / "portal"
     portal.mkdir()
@@ -347,10 +355,7 @@ def _size_texts(path: Path) -> list[bytes]:
     return [str(size).encode(), f"{size:,}".encode()]
 
 
-def test_an_unlisted_page_publishes_no_files(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET", SECRET)
-    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "correct horse battery staple")
-    monkeypatch.delenv("CI", raising=False)
+def test_an_unlisted_page_publishes_no_files(tmp_path, build_env):
     portal = copy_portal(tmp_path)
     record = portal / "clients" / "acme-bakery.yml"
     record.write_text(record.read_text(encoding="utf-8").replace("mode: link", "mode: unlisted"), encoding="utf-8")
@@ -386,14 +391,16 @@ def test_a_deliverable_offers_its_files_with_name_size_and_fingerprint(stage, la
     from client_portal.render import Renderer
     from client_portal.view import page_context
 
-    from .pages import MATERIAL_TEMPLATES, SETTINGS, text_of
+    from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, text_of
 
     client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
     record = client.record.model_copy(update={"stage": stage, "language": language})
     client = client.__class__(client.id, client.source, record, client.locations)
     found = find_attachments(client, ROOT / "clients")
     files = [SealedFile(a, f"name{n}.bin", f"key{n}", 16400, a.source) for n, a in enumerate(found)]
-    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, files=files)))
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY, files=files))
+    )
     assert html.count("data-cp-file=") == 3
     guide = found[0]
     button = re.search(r"<button[^>]*data-name=\"acme-bakery-brand-guide.pdf\"[^>]*>(.*?)</button>", html, re.S)
@@ -428,3 +435,50 @@ def test_file_sizes_read_as_people_write_them(size, en, zh):
         return Formatter(Locale.parse(locale), ZoneInfo("UTC"), TODAY, translations(locale)).file_size(size)
 
     assert (shown("en"), shown("zh_Hans_CN")) == (en, zh)
+
+
+OTHER = VALID.replace("name: Acme Bakery", "name: Other Shop")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("files/other/x.pdf", "deliverables[0].files[0]: files/other/x.pdf is in the folder of client 'other'"),
+        (
+            "other.yml",
+            "deliverables[0].files[0]: other.yml is the record of 'other': attaching it publishes the record",
+        ),
+        ("acme.yml", "deliverables[0].files[0]: acme.yml is this client's own record"),
+    ],
+)
+def test_check_warns_about_another_clients_file_or_a_record(empty_portal, path, message):
+    (empty_portal / "clients" / "other.yml").write_text(OTHER, encoding="utf-8")
+    (empty_portal / "clients" / "files" / "other").mkdir(parents=True)
+    (empty_portal / "clients" / "files" / "other" / "x.pdf").write_bytes(b"%PDF-1.4 other's")
+    (empty_portal / "clients" / "acme.yml").write_text(record_with(f"[{path}]"), encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 0
+    assert f"clients/acme.yml:9:13: warning: {message}" in result.output
+
+
+def test_check_says_nothing_of_a_clients_own_folder(empty_portal):
+    (empty_portal / "clients" / "other.yml").write_text(OTHER, encoding="utf-8")
+    (empty_portal / "clients" / "files" / "acme").mkdir(parents=True)
+    (empty_portal / "clients" / "files" / "acme" / "other-notes.pdf").write_bytes(b"%PDF-1.4 acme's")
+    (empty_portal / "clients" / "acme.yml").write_text(record_with("[files/acme/other-notes.pdf]"), encoding="utf-8")
+    assert run("check").output.strip() == "2 records checked: 0 errors, 0 warnings"
+
+
+def test_a_file_attached_to_two_deliverables_is_published_once_without_a_warning(tmp_path, build_env):
+    portal = copy_portal(tmp_path)
+    record = portal / "clients" / "acme-bakery.yml"
+    text = record.read_text(encoding="utf-8")
+    again = "    progress: 60\n    files:\n      - files/acme-bakery/christmas-market-flyer-a5.pdf\n"
+    record.write_text(text.replace("    progress: 60\n", again, 1), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_site(portal / "mkdocs.yml", tmp_path / "site")
+    assert [str(w.message) for w in caught if "replace an existing file" in str(w.message)] == []
+    client = load_client(record, today=TODAY)
+    token = client_folder("p", SECRET.encode(), client)
+    assert len(list((tmp_path / "site" / token).glob("*.bin"))) == 3  # the flyer once, for both deliverables

@@ -29,7 +29,7 @@ from client_portal.view import Formatter, page_context
 
 from .build import SECRET
 from .conftest import ROOT, TODAY
-from .pages import MATERIAL_TEMPLATES, SETTINGS, render_sample, text_of
+from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 CATALOGS = sorted(po.parent.parent.name for po in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
@@ -328,7 +328,7 @@ def in_english(client: Client) -> Client:
 
 def rendered(client: Client) -> str:
     renderer = Renderer([MATERIAL_TEMPLATES])
-    context = page_context(client, LANGUAGE_SETTINGS, TODAY)
+    context = page_context(client, LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
     assets = Assets("", "", "portal.css", "portal.js")
     return renderer.page(context, assets=assets, body=renderer.body(context))
 
@@ -368,11 +368,11 @@ def test_the_scripts_words_come_in_the_page_language(language):
 def test_gate_and_neutral_pages_speak_the_language(language):
     client = sample(language)
     renderer = Renderer([MATERIAL_TEMPLATES])
-    context = page_context(client, LANGUAGE_SETTINGS, TODAY)
+    context = page_context(client, LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
     assets = Assets("", "", "portal.css", "portal.js")
     gate = renderer.page(context, assets=assets, payload='{"v":1}')
     english_gate = renderer.page(
-        page_context(in_english(client), LANGUAGE_SETTINGS, TODAY), assets=assets, payload="{}"
+        page_context(in_english(client), LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY), assets=assets, payload="{}"
     )
     locale = context["locale"]
     notices = [
@@ -397,7 +397,9 @@ def test_fallback_name_in_gate_messages_is_translated(language):
     client = sample(language)
     settings = dataclasses.replace(LANGUAGE_SETTINGS, freelancer=Freelancer())
     gate = Renderer([MATERIAL_TEMPLATES]).page(
-        page_context(client, settings, TODAY), assets=Assets("", "", "a.css", "a.js"), payload="{}"
+        page_context(client, settings, TODAY, whatsnew_key=SEEN_KEY),
+        assets=Assets("", "", "a.css", "a.js"),
+        payload="{}",
     )
     assert "the person who sent you the link" not in gate
     who = translations(str(page_locale(language))).gettext("the person who sent you the link")

@@ -23,7 +23,7 @@ from client_portal.render import Renderer
 from client_portal.view import page_context
 
 from .conftest import TODAY
-from .pages import MATERIAL_TEMPLATES, SETTINGS, render_sample, text_of
+from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of
 from .test_render import section
 
 HEAD = "name: Test\ncontacts: [{name: A, email: a@test.example}]\n"
@@ -42,7 +42,7 @@ def problems_of(text: str) -> list[tuple[int, int, str]]:
 
 def page(text: str, language: str = "en") -> str:
     record = parse_record(f"{HEAD}language: {language}\n{dedent(text)}", Path("t.yml"), today=TODAY)[0]
-    context = page_context(Client("t", Path("t.yml"), record), SETTINGS, TODAY)
+    context = page_context(Client("t", Path("t.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
     return str(Renderer([MATERIAL_TEMPLATES]).body(context))
 
 

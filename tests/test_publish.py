@@ -56,7 +56,9 @@ def test_a_persons_bump_changes_their_label_and_the_shared_one_only():
 def test_every_password_opens_the_sealed_page_with_one_stretch_each():
     recipients, kdf, notice = _recipients(client(), SECRET.encode(), ENV)
     assert notice is None and kdf is not None and kdf["iterations"] >= 600_000
-    payload = crypto.seal_page("<p>hello</p>", "token", recipients, kdf)
+    payload = crypto.seal_page(
+        "<p>hello</p>", "token", recipients, kdf, decoys=crypto.decoys_key(SECRET.encode(), "c", 1)
+    )
     for password in ENV.values():
         assert crypto.open_with_password(payload, "token", password) == "<p>hello</p>"
     with pytest.raises(KeyError):

@@ -16,7 +16,7 @@ from client_portal.render import Renderer
 from client_portal.view import page_context
 
 from .conftest import TODAY
-from .pages import MATERIAL_TEMPLATES, SETTINGS, render_sample, text_of
+from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,9 @@ def test_paused_and_finished_projects_say_so():
     assert "This project is on hold." in text_of(render_sample("fjord-cycles"))
     record, _ = parse_record("name: Done Co\nstage: past\ncontacts: [{name: A}]\n", Path("d.yml"), today=TODAY)
     html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("done-co", Path("d.yml"), record), SETTINGS, TODAY))
+        Renderer([MATERIAL_TEMPLATES]).body(
+            page_context(Client("done-co", Path("d.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+        )
     )
     assert "Completed" in text_of(html) and "This project is complete." in text_of(html)
 
@@ -136,7 +138,9 @@ def test_paused_and_finished_projects_say_so():
 def test_empty_sections_disappear():
     record, _ = parse_record("name: Quiet Co\ncontacts: [{name: A}]\n", Path("q.yml"), today=TODAY)
     client = Client("quiet-co", Path("q.yml"), record)
-    text = text_of(str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY))))
+    text = text_of(
+        str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
+    )
     for absent in ("Deliverables", "Schedule", "Ideas", "Updates", "Track record", "How you like", "None", "N/A"):
         assert absent not in text
     assert "Nothing needs you right now." in text
@@ -159,7 +163,7 @@ deliverables:
 def test_hostile_record_text_is_escaped_or_sanitised():
     record, _ = parse_record(HOSTILE, Path("evil.yml"), today=TODAY)
     client = Client("evil", Path("evil.yml"), record)
-    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY)))
+    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
     lowered = html.lower()
     for bad in ("<script", "javascript:", "<iframe", "<style"):
         assert bad not in lowered, bad
@@ -188,7 +192,9 @@ def test_a_long_attention_list_shows_the_most_urgent_and_folds_the_rest():
     text = f"name: Busy Co\ncontacts: [{{name: A}}]\nrequests: [{{title: Photos}}]\ndeliverables:\n{late}{waiting}"
     record, _ = parse_record(text, Path("b.yml"), today=TODAY)
     html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("busy-co", Path("b.yml"), record), SETTINGS, TODAY))
+        Renderer([MATERIAL_TEMPLATES]).body(
+            page_context(Client("busy-co", Path("b.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+        )
     )
     attention = section(html, "attention")
     shown, _, folded = attention.partition("<details")
@@ -204,7 +210,9 @@ def test_a_short_attention_list_is_shown_whole():
     )
     record, _ = parse_record(text, Path("c.yml"), today=TODAY)
     html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("calm-co", Path("c.yml"), record), SETTINGS, TODAY))
+        Renderer([MATERIAL_TEMPLATES]).body(
+            page_context(Client("calm-co", Path("c.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+        )
     )
     assert "<details" not in section(html, "attention")
 
@@ -220,7 +228,9 @@ def test_a_long_deliverable_group_shows_a_dozen_and_folds_the_rest():
     text = f"name: Big Co\ncontacts: [{{name: A}}]\ndeliverables:\n{open_work}{done}"
     record, _ = parse_record(text, Path("b.yml"), today=TODAY)
     html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("big-co", Path("b.yml"), record), SETTINGS, TODAY))
+        Renderer([MATERIAL_TEMPLATES]).body(
+            page_context(Client("big-co", Path("b.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+        )
     )
     deliverables = section(html, "deliverables")
     folded = re.findall(r"<details.*?</details>", deliverables, re.S)
@@ -285,7 +295,9 @@ deliverables:
 def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
     record, _ = parse_record(PAUSED, Path("p.yml"), today=TODAY)
     html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("paused-co", Path("p.yml"), record), SETTINGS, TODAY))
+        Renderer([MATERIAL_TEMPLATES]).body(
+            page_context(Client("paused-co", Path("p.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+        )
     )
     text = text_of(html)
     for word in ("late", "overdue", "ago", "Was due"):

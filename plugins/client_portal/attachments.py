@@ -76,12 +76,26 @@ def attachment_problems(client: Client, clients_dir: Path, shown: Path) -> list[
     return _scan(client, clients_dir, shown, hashed=False)[1]
 
 
+def _others_files(client: Client, base: Path, others: set[str], relative: str, resolved: Path) -> str | None:
+    """Why an attached file looks like another client's: a record, or in the folder of another client (``others``)."""
+    if resolved.suffix in (".yml", ".yaml") and resolved.parent == base:
+        whose = "this client's own record" if resolved.stem == client.id else f"the record of '{resolved.stem}'"
+        return f"{relative} is {whose}: attaching it publishes the record itself (encrypted) on this page"
+    folders = resolved.relative_to(base).parts[:-1]
+    if named := next((part for part in folders if part in others), None):
+        return f"{relative} is in the folder of client '{named}': is it meant for this client's page?"
+    return None
+
+
 def _scan(client: Client, clients_dir: Path, shown: Path, *, hashed: bool) -> tuple[list[Attachment], list[Problem]]:
     record = client.record
     base = clients_dir.resolve()
     attachments: list[Attachment] = []
     problems: list[Problem] = []
     total = 0
+    others: set[str] = set()
+    if not hashed and any(d.files for d in record.deliverables):
+        others = {path.stem for path in base.iterdir() if path.suffix in (".yml", ".yaml")} - {client.id}
     for d_index, deliverable in enumerate(record.deliverables):
         if deliverable.files and record.access.mode == "unlisted":
             message = (
@@ -103,6 +117,8 @@ def _scan(client: Client, clients_dir: Path, shown: Path, *, hashed: bool) -> tu
                 message = f"{where}: {relative} {state} (looked in {shown.parent.as_posix()}/)"
                 problems.append(_located(client, shown, loc, message))
                 continue
+            if not hashed and (whose := _others_files(client, base, others, relative, resolved)):
+                problems.append(_located(client, shown, loc, f"{where}: {whose}", "warning"))
             size = resolved.stat().st_size
             if size > MAX_FILE_BYTES:
                 message = (

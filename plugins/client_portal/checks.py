@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .attachments import attachment_problems
 from .i18n import catalog_warning
@@ -51,3 +53,30 @@ def logo_problems(client: Client, shown: Path) -> list[Problem]:
         line, column = client.locate("brand", "logo")
         return [Problem(shown, line, column, f"brand.logo: {error}")]
     return []
+
+
+def shared_origin(site_url: str) -> str | None:
+    """Why a site published at ``site_url`` shares its origin with sites of others, or None.
+
+    Every GitHub Pages site of an account (``<user>.github.io/<repo>/``) is one origin:
+    a script on any of them can use the keys a client's browser remembers for this one.
+    """
+    host = (urlsplit(site_url).hostname or "").lower()
+    if not host.endswith(".github.io"):
+        return None
+    return (
+        f"site_url {site_url} is on GitHub Pages, where every site of the account shares the origin "
+        f"https://{host}: a script on any of them can use a key a client's browser remembers for this portal; "
+        "publish the portal on a domain of its own (a custom domain or subdomain)"
+    )
+
+
+def site_url_problems(config_file: Path, site_url: str, shown: Path) -> list[Problem]:
+    """`shared_origin` as a warning at the ``site_url`` line of ``mkdocs.yml``."""
+    message = shared_origin(site_url)
+    if message is None:
+        return []
+    text = config_file.read_text(encoding="utf-8", errors="replace")
+    found = re.search(r"^site_url\s*:", text, re.MULTILINE)
+    line = text.count("\n", 0, found.start()) + 1 if found else 1
+    return [Problem(shown, line, 1, message, "warning")]

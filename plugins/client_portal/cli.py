@@ -20,7 +20,7 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
-from .checks import record_problems
+from .checks import record_problems, shared_origin, site_url_problems
 from .config import read_settings
 from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
@@ -80,6 +80,7 @@ def check(config_file: Path) -> None:
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
         problems += record_problems(client, settings.clients_dir, today, _shown(client.source))
+    problems += site_url_problems(config_file, settings.site_url, _shown(config_file))
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))
@@ -167,6 +168,8 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
         click.echo("note: no site_url in mkdocs.yml and no --base-url; printing paths from the site root", err=True)
         base = "/"
     _warn_if_plain_http(base)
+    if shared := shared_origin(base):
+        click.echo(f"warning: {shared}", err=True)
     rows: list[dict[str, Any]] = []
     for client in _valid_clients(settings):
         folder = client_folder(settings.url_prefix, secret, client)
@@ -205,6 +208,13 @@ def digest(
     from .mail import plain_text, save_drafts, update_letters
 
     settings = _settings(config_file)
+    if out is not None and (publisher := settings.published_by(out)):
+        click.echo(
+            f"error: --out {out} is inside {publisher}, so the site would publish the letters and the links "
+            "in them; write them outside docs_dir and site_dir",
+            err=True,
+        )
+        sys.exit(2)
     today = _today(settings)
     base = base_url or settings.site_url
     if not base:

@@ -13,6 +13,7 @@ from mkdocs.exceptions import ConfigurationError
 from mkdocs.utils.yaml import yaml_load
 from pydantic import TypeAdapter, ValidationError
 
+from .attachments import CACHE_DIR
 from .model import LanguageTag, TimeZone
 from .settings import Freelancer, Phrase, PortalSettings
 
@@ -46,8 +47,19 @@ class PortalConfig(base.Config):
     headers_file = c.Type(bool, default=False)
 
 
-def settings_from_config(config: PortalConfig, config_file: str | Path | None, site_url: str | None) -> PortalSettings:
-    """Check the option values and resolve paths against the directory of ``mkdocs.yml``."""
+def settings_from_config(
+    config: PortalConfig,
+    config_file: str | Path | None,
+    site_url: str | None,
+    *,
+    docs_dir: str | Path | None = None,
+    site_dir: str | Path | None = None,
+) -> PortalSettings:
+    """Check the option values and resolve paths against the directory of ``mkdocs.yml``.
+
+    ``docs_dir`` and ``site_dir`` (relative to that directory, or absolute) are what the
+    generator publishes: ``clients_dir`` and the cache folder inside either are refused.
+    """
     root = Path(config_file).resolve().parent if config_file else Path.cwd()
     prefix = config.url_prefix.strip("/")
     if not URL_PREFIX.match(prefix):
@@ -65,6 +77,9 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None, s
             today = date.fromisoformat(config.today)
         except ValueError:
             raise ConfigurationError(f"today: {config.today!r} is not a date like 2026-11-23") from None
+    published = {name: root / folder for name, folder in (("docs_dir", docs_dir), ("site_dir", site_dir)) if folder}
+    _refuse_published(config_file, root, root / config.clients_dir, f"{PLUGIN_NAME}.clients_dir", published)
+    _refuse_published(config_file, root, root / CACHE_DIR.parent, "the cache folder", published)
     f = config.freelancer
     if f.booking_url and not re.match(r"^https?://[^\s/]+", f.booking_url):
         raise ConfigurationError(f"freelancer.booking_url {f.booking_url!r} must be an http(s) link")
@@ -77,10 +92,27 @@ def settings_from_config(config: PortalConfig, config_file: str | Path | None, s
         timezone=config.timezone,
         today=today,
         site_url=site_url or "",
+        docs_dir=published.get("docs_dir"),
+        site_dir=published.get("site_dir"),
         freelancer=Freelancer(
             f.name, f.email, cast(Phrase, f.availability), cast(Phrase, f.response_time), f.booking_url
         ),
     )
+
+
+def _refuse_published(
+    config_file: str | Path | None, root: Path, folder: Path, what: str, published: dict[str, Path]
+) -> None:
+    """A clear error, before anything is written, when a private folder sits where the generator publishes."""
+    target = folder.resolve()
+    for name, public in published.items():
+        if target.is_relative_to(public.resolve()):
+            shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else target.as_posix()
+            where = public.resolve().relative_to(root).as_posix() if public.resolve().is_relative_to(root) else public
+            raise ConfigurationError(
+                f"{Path(config_file or 'mkdocs.yml').name}: {what} '{shown}' is inside {name} '{where}', so the "
+                f"site would publish it as plain text; keep it outside docs_dir and site_dir"
+            )
 
 
 def _plugin_options(site_config: dict[str, Any]) -> dict[str, Any] | None:
@@ -114,4 +146,10 @@ def read_settings(config_file: Path) -> PortalSettings:
         found = [*errors, *warnings]
         raise ConfigurationError("; ".join(f"{PLUGIN_NAME}.{name}: {error}" for name, error in found))
     site_url = site_config.get("site_url")
-    return settings_from_config(config, config_file, site_url if isinstance(site_url, str) else None)
+    folders = {name: site_config.get(name, default) for name, default in (("docs_dir", "docs"), ("site_dir", "site"))}
+    return settings_from_config(
+        config,
+        config_file,
+        site_url if isinstance(site_url, str) else None,
+        **{name: folder for name, folder in folders.items() if isinstance(folder, str)},
+    )

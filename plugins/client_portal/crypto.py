@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +67,11 @@ def url_token(secret: bytes, client_id: str, access_version: int, readable: bool
 def contact_key(secret: bytes, client_id: str, access_version: int, contact: str, key_version: int) -> bytes:
     """The key in one contact's link; bumping their ``key_version`` revokes the old link."""
     return derive(secret, "contact", client_id, access_version, contact, key_version)
+
+
+def whatsnew_key(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """The key of a page's what's-new fingerprints; it stays inside the page's build."""
+    return derive(secret, "whats-new", client_id, access_version)
 
 
 def password_salt(secret: bytes, client_id: str, access_version: int) -> bytes:
@@ -133,14 +139,33 @@ def pad(plaintext: bytes) -> bytes:
     return plaintext + b" " * (padded_size(len(plaintext)) - len(plaintext))
 
 
-def seal_page(html: str, token: str, recipients: list[Recipient], kdf: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Encrypt a page body for its recipients; the JSON the browser decrypts."""
+def decoys_key(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """The key that names a page's decoy copies (see `seal_page`)."""
+    return derive(secret, "decoys", client_id, access_version)
+
+
+def decoy_id(key: bytes, slot: int) -> str:
+    """The id of the decoy in ``slot``: the same in every build, like a real copy's id."""
+    return b64url(hmac.new(key, f"decoy {slot}".encode(), hashlib.sha256).digest()[:LABEL_BYTES])
+
+
+def seal_page(
+    html: str, token: str, recipients: list[Recipient], kdf: dict[str, Any] | None = None, *, decoys: bytes
+) -> dict[str, Any]:
+    """Encrypt a page body for its recipients; the JSON the browser decrypts.
+
+    ``decoys`` (`decoys_key`) names the decoy copies that pad the list. Their ids are the
+    same in every build, as real ones are, so two snapshots of the site differ only where
+    a real copy changed; their content is fresh each build, as real ones' is.
+    """
     page_key = AESGCM.generate_key(bit_length=256)
     keys = [{"id": r.id, **_seal(r.key, page_key, f"{FORMAT}/key/{token}/{r.id}")} for r in recipients]
     # Decoys, indistinguishable from real copies, so the list does not count the people.
+    slot = 0
     while len(keys) % KEYS_MULTIPLE:
-        decoy = b64url(os.urandom(LABEL_BYTES))
+        decoy = decoy_id(decoys, slot)
         keys.append({"id": decoy, **_seal(os.urandom(KEY_BYTES), os.urandom(KEY_BYTES), decoy)})
+        slot += 1
     keys.sort(key=lambda entry: entry["id"])
     payload: dict[str, Any] = {
         "format": FORMAT,

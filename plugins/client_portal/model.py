@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,6 +64,20 @@ MAX_CONTACTS = 200  # each contact may bring a password, and every password cost
 MAX_AMOUNT = 10**12  # hours, days or money: far beyond any freelance budget, small enough to print
 MAX_FILES = 20  # attached files per deliverable
 MAX_PATH = 500
+# A record's total, besides each field's limit, so that no record can stall a build: every
+# Markdown block costs Python-Markdown work, every item a rendered card. A record at these
+# limits builds in well under a second (`make bench`); a real one is far below them.
+MAX_RECORD_MARKDOWN = 30_000  # characters of Markdown, all fields together (about 5,000 words)
+MAX_RECORD_LINES = 1_000  # lines of Markdown, all fields together: each block costs Markdown work
+MAX_ITEMS = {
+    "preferences": 50,
+    "deliverables": 200,
+    "schedule": 300,
+    "requests": 100,
+    "suggestions": 100,
+    "updates": 500,
+    "invoices": 300,
+}
 
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
@@ -447,18 +462,18 @@ class Record(Strict):
     access: Access = Access()
     brand: Brand | None = None
     greeting: Markdown | None = None
-    preferences: list[Markdown] = []
-    deliverables: list[Deliverable] = []
-    schedule: list[ScheduleItem] = []
-    requests: list[Request] = []
-    suggestions: list[Suggestion] = []
-    updates: list[Update] = []
+    preferences: Annotated[list[Markdown], Field(max_length=MAX_ITEMS["preferences"])] = []
+    deliverables: Annotated[list[Deliverable], Field(max_length=MAX_ITEMS["deliverables"])] = []
+    schedule: Annotated[list[ScheduleItem], Field(max_length=MAX_ITEMS["schedule"])] = []
+    requests: Annotated[list[Request], Field(max_length=MAX_ITEMS["requests"])] = []
+    suggestions: Annotated[list[Suggestion], Field(max_length=MAX_ITEMS["suggestions"])] = []
+    updates: Annotated[list[Update], Field(max_length=MAX_ITEMS["updates"])] = []
     budget: Budget | None = None
-    invoices: list[Invoice] = []
+    invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = []
 
     @model_validator(mode="after")
     def _record_rules(self) -> Record:
-        violations: list[tuple[str, str]] = []
+        violations: list[tuple[str, str]] = self._budget_violations()
         if self.access.mode in ("link", "password") and not self.contacts:
             violations.append(("contacts", f"{self.access.mode} access needs at least one person under 'contacts'"))
         violations += self._password_violations()
@@ -489,6 +504,37 @@ class Record(Strict):
         if violations:
             raise rule_error(violations)
         return self
+
+    def markdown_fields(self) -> Iterator[tuple[str, str]]:
+        """(dotted location, text) of every Markdown field, in the order of the record."""
+        fields: list[tuple[str, str | None]] = [("greeting", self.greeting)]
+        fields += [(f"preferences.{i}", text) for i, text in enumerate(self.preferences)]
+        fields += [(f"deliverables.{i}.notes", d.notes) for i, d in enumerate(self.deliverables)]
+        fields += [(f"schedule.{i}.notes", item.notes) for i, item in enumerate(self.schedule)]
+        fields += [(f"suggestions.{i}.body", s.body) for i, s in enumerate(self.suggestions)]
+        fields += [(f"updates.{i}.text", u.text) for i, u in enumerate(self.updates)]
+        return ((where, text) for where, text in fields if text)
+
+    def _budget_violations(self) -> list[tuple[str, str]]:
+        """The record's Markdown over its total budget: reported at the field that crosses it."""
+        characters = lines = 0
+        for where, text in self.markdown_fields():
+            characters += len(text)
+            lines += text.count("\n") + 1
+            if characters > MAX_RECORD_MARKDOWN or lines > MAX_RECORD_LINES:
+                total, limit, unit = (
+                    (characters, MAX_RECORD_MARKDOWN, "characters")
+                    if characters > MAX_RECORD_MARKDOWN
+                    else (lines, MAX_RECORD_LINES, "lines")
+                )
+                return [
+                    (
+                        where,
+                        f"the record's Markdown reaches {total:,} {unit} here, over the {limit:,} one record may "
+                        "hold; move old updates to an archive, or link to a document for long text",
+                    )
+                ]
+        return []
 
     def _password_violations(self) -> list[tuple[str, str]]:
         personal = [i for i, c in enumerate(self.contacts) if c.password_env]

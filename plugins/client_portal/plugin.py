@@ -60,7 +60,13 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            self.settings = settings_from_config(self.config, config.config_file_path, config.site_url)
+            self.settings = settings_from_config(
+                self.config,
+                config.config_file_path,
+                config.site_url,
+                docs_dir=config.docs_dir,
+                site_dir=config.site_dir,
+            )
             self.secret = site_secret(self.settings.root, self.settings.secret_env)
         except (ConfigurationError, SecretError) as error:
             raise PluginError(f"client-portal: {error}") from None

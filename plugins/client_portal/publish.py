@@ -237,16 +237,20 @@ def client_page(
     token = folder.rstrip("/").rsplit("/", 1)[-1]
     # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
     attached = _attachments(client, settings, inputs.secret, token) if sealing is not None else []
-    context = page_context(client, settings, inputs.today, logo_src=logo_src, files=attached)
+    seen_key = crypto.whatsnew_key(inputs.secret, client.id, client.record.access.version)
+    context = page_context(client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached)
     body = renderer.body(context)
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
-    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
+    decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
+    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), client.record.access.mode)
     html = renderer.page(context, payload=payload, assets=inputs.assets)
     # the encrypted files are copied from the cache folder, never held in memory
-    files = (SiteFile(folder + "index.html", html), *(SiteFile(folder + f.url, source=f.sealed) for f in attached))
+    # a file attached twice is one file in the site (MkDocs refuses two files at one address)
+    sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
+    files = (SiteFile(folder + "index.html", html), *sealed.values())
     return PortalPage(client, folder, links, files, notice)
 
 

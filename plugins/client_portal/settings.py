@@ -53,6 +53,17 @@ class PortalSettings:
     today: date | None = None
     freelancer: Freelancer = field(default_factory=Freelancer)
     site_url: str = ""  # where the site is published, for full links
+    # what the generator publishes: nothing private may be placed inside either
+    docs_dir: Path | None = None
+    site_dir: Path | None = None
+
+    def published_by(self, path: Path) -> str | None:
+        """The setting (``docs_dir`` or ``site_dir``) whose folder holds ``path``, which would publish it."""
+        target = path.resolve()
+        for name, folder in (("docs_dir", self.docs_dir), ("site_dir", self.site_dir)):
+            if folder is not None and target.is_relative_to(folder.resolve()):
+                return name
+        return None
 
 
 def build_date(fixed: date | None, environ: Mapping[str, str] = os.environ) -> date:

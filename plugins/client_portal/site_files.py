@@ -1,9 +1,11 @@
-"""Every file of a built site as text, archives opened: what the leak audit reads.
+"""Every file of a built site as text, archives and documents opened: what the leak audit reads.
 
 Archives are recognised by their first bytes, not their names, so a ``.docx`` (a zip)
 or a renamed ``.gz`` is opened too. Unpacking is bounded: a member is read up to
 ``MEMBER_LIMIT`` bytes and one archive up to ``ARCHIVE_LIMIT``, and what is left unread
-is reported (``SiteFile.problem``), never skipped in silence.
+is reported (``SiteFile.problem``), never skipped in silence. Documents (PDF, PNG and
+JPEG metadata, MIME mail, calendars, UTF-16/32 text, ``data:`` URLs) give the text a
+person opening them would read, as well as their bytes read as text (see `documents`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
+
+from .documents import (
+    DocumentError,
+    Kind,
+    data_urls,
+    document_kind,
+    is_calendar,
+    jpeg_texts,
+    mime_parts,
+    pdf_texts,
+    png_texts,
+    text_encoding,
+    unfold,
+)
 
 MEMBER_LIMIT = 64 * 2**20
 ARCHIVE_LIMIT = 16 * MEMBER_LIMIT
@@ -81,7 +97,10 @@ def _contents(
     stream.seek(0)
     unpack = _UNPACKERS.get(_archive_kind(head) or "")
     if unpack is None:
-        yield from _pieces(path, stream, budget)
+        yield from _pieces(path, stream, budget, depth=depth)
+        if kind := document_kind(head, path):
+            stream.seek(0)
+            yield from _document(path, kind, stream, budget, depth)
         return
     if depth >= MAX_DEPTH:
         yield SiteFile(path, "", f"is an archive nested more than {MAX_DEPTH} deep; it was not unpacked")
@@ -99,28 +118,66 @@ def _contents(
 def _member(path: str, stream: _Readable, budget: _Budget, depth: int) -> Iterator[SiteFile]:
     """An unpacked member: its text, or, when it is an archive itself, its members in turn."""
     head = stream.read(_HEAD)
-    if _archive_kind(head) is None:
-        yield from _pieces(path, stream, budget, head)
+    archive = _archive_kind(head) is not None
+    if not archive and document_kind(head, path) is None:
+        yield from _pieces(path, stream, budget, head, depth=depth)
         return
-    # Archive formats need to seek, and unpacked streams cannot: the member is read into memory.
+    # Archive and document formats need to seek, and unpacked streams cannot: the member is read into memory.
     limit = budget.limit()
     data = head + _read(stream, limit + 1 - len(head))
     if len(data) > limit:
         yield SiteFile(path, "", _too_big(budget))
         return
     budget.left -= len(data)
-    yield from _contents(path, io.BytesIO(data), budget, depth + 1)
+    yield from _contents(path, io.BytesIO(data), budget, depth + 1 if archive else depth)
+
+
+def _document(path: str, kind: Kind, stream: IO[bytes], budget: _Budget | None, depth: int) -> Iterator[SiteFile]:
+    """The text a person opening a document reads; parts that are files of their own are read as such."""
+    limit = budget.limit() if budget is not None else MEMBER_LIMIT
+    try:
+        if kind == "pdf":
+            yield from (SiteFile(path, text) for text in pdf_texts(stream))
+        elif kind == "png":
+            yield from (SiteFile(path, text) for text in png_texts(stream, limit))
+        elif kind == "jpeg":
+            yield from (SiteFile(path, text) for text in jpeg_texts(stream, limit))
+        else:
+            data = _read(stream, limit + 1)  # a message is parsed whole: only up to the limit
+            if len(data) > limit:
+                yield SiteFile(path, "", f"is a MIME message over {limit // 2**20} MiB; its parts were not read")
+                return
+            parts = list(mime_parts(io.BytesIO(data)))
+            yield from (SiteFile(path, text) for _, text in parts if isinstance(text, str))
+            for name, content in parts:
+                if isinstance(content, bytes):
+                    yield from _nested(f"{path}!/{name}", content, depth)
+    except DocumentError as error:
+        yield SiteFile(path, "", str(error))
+
+
+def _nested(path: str, content: bytes, depth: int) -> Iterator[SiteFile]:
+    """A file inside a file (a mail attachment, a ``data:`` URL), read as any file is, one level deeper."""
+    if depth + 1 >= MAX_DEPTH:
+        yield SiteFile(path, "", f"is nested more than {MAX_DEPTH} deep; it was not read")
+    else:
+        yield from _contents(path, io.BytesIO(content), None, depth + 1)
 
 
 def _pieces(
-    path: str, stream: _Readable, budget: _Budget | None, head: bytes = b"", *, decode: bool = True
+    path: str, stream: _Readable, budget: _Budget | None, head: bytes = b"", *, decode: bool = True, depth: int = 0
 ) -> Iterator[SiteFile]:
     """The text of ``stream`` (after ``head``, already read) in overlapping pieces of about ``CHUNK`` bytes.
 
+    The text is decoded by its byte-order mark (UTF-8 without one), a calendar's folded
+    lines are joined, and the ``data:`` URLs in it are read as files of their own, after it.
     With ``decode`` false, the pieces carry only their bytes (an archive, read as it is).
     """
     limit = budget.limit() if budget is not None else None
     data, done, first = head, len(head), True
+    codec, calendar = "utf-8", False
+    inline: list[tuple[str, bytes]] = []
+    inline_left = MEMBER_LIMIT
     while True:
         more = _read(stream, CHUNK - len(data) if limit is None else min(CHUNK - len(data), limit + 1 - done))
         done += len(more)
@@ -128,9 +185,16 @@ def _pieces(
         over = limit is not None and done > limit
         if over and limit is not None:
             data = data[: len(data) - (done - limit)]
+        if first:
+            codec, calendar = text_encoding(data)[0], is_calendar(data[:_HEAD], path)
         if more or first:
             # even an empty file is listed: its name is audited too
-            yield SiteFile(path, data.decode("utf-8", errors="replace") if decode else "", raw=data)
+            text = (unfold(data) if calendar else data).decode(codec, errors="replace") if decode else ""
+            yield SiteFile(path, text, raw=data)
+            if "data:" in text:
+                found = list(data_urls(text, inline_left))
+                inline_left -= sum(len(content) for _, content in found)
+                inline += found
         if over:
             yield SiteFile(path, "", _too_big(budget))
         if over or not more:
@@ -138,6 +202,8 @@ def _pieces(
         data, first = data[-OVERLAP:], False
     if budget is not None and limit is not None:
         budget.left -= min(done, limit)
+    for media_type, content in dict.fromkeys(inline):  # a piece repeats the end of the one before
+        yield from _nested(f"{path}!/data:{media_type}", content, depth)
 
 
 def _read(stream: _Readable, size: int) -> bytes:

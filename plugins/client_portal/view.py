@@ -25,7 +25,7 @@ from .i18n import html_lang, page_locale, translations
 from .markdown_text import render_markdown
 from .model import Client
 from .settings import PortalSettings, phrase_in
-from .whatsnew import seen_for
+from .whatsnew import Seen
 
 if TYPE_CHECKING:
     from .attachments import SealedFile
@@ -155,10 +155,14 @@ def page_context(
     settings: PortalSettings,
     today: date,
     *,
+    whatsnew_key: bytes,
     logo_src: str | None = None,
     files: Sequence[SealedFile] = (),
 ) -> dict[str, Any]:
-    """The template context of one client page; ``files`` are the encrypted attachments it offers."""
+    """The template context of one client page; ``files`` are the encrypted attachments it offers.
+
+    ``whatsnew_key`` keys the what's-new fingerprints (see `whatsnew`).
+    """
     record = client.record
     locale = page_locale(record.language or settings.language)
     zone = ZoneInfo(record.timezone or settings.timezone)
@@ -183,7 +187,7 @@ def page_context(
         "locale": locale,
         "fmt": fmt,
         "md": render_markdown,
-        "seen": seen_for(client.id),
+        "seen": Seen(whatsnew_key),
         "mailto": mailto,
         "headline": insights.headline(record, today, zone),
         "attention": insights.attention(record, today),

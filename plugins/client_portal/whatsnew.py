@@ -1,33 +1,42 @@
 """Fingerprints that let a client's browser tell what changed since its last visit.
 
 Each item on a page carries an opaque id and a fingerprint of what it shows. The
-page script keeps the pairs it saw on the device (never sent anywhere) and marks
-items that are new or changed on the next visit. Both are hashes, so what a
-browser keeps names no client, title or text.
+page script keeps the pairs it saw on the device (never sent anywhere), under a name
+the page gives, and marks items that are new or changed on the next visit. All three
+are HMAC-SHA-256 under a key of the page's own (derived from the site secret), which
+appears nowhere, so what a browser keeps names and reveals nothing: no client, title,
+text or amount can be guessed back from it, even by trying every likely value.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from functools import partial
+import hmac
 
 from markupsafe import Markup
 
 LENGTH = 12  # hex digits: 48 bits tell a page's items apart
+NAME_LENGTH = 24  # hex digits of the storage name
 
 
-def _digest(*parts: object) -> str:
-    text = "\x1f".join("" if part is None else str(part) for part in parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:LENGTH]
+class Seen:
+    """``seen(kind, key, *shown)`` for one page's templates, and the name its state is kept under."""
 
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("a what's-new key needs at least 128 bits")
+        self._key = key
 
-def seen_attributes(client_id: str, kind: str, key: object, *shown: object) -> Markup:
-    """``data-cp-item`` (which item) and ``data-cp-state`` (what it shows) for one page item."""
-    item, state = _digest(client_id, kind, key), _digest(*shown)
-    return Markup(f' data-cp-item="{item}" data-cp-state="{state}"')  # noqa: S704 - hex digests only
+    def _digest(self, *parts: object, length: int = LENGTH) -> str:
+        text = "\x1f".join("" if part is None else str(part) for part in parts)
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
+    def __call__(self, kind: str, key: object, *shown: object) -> Markup:
+        """``data-cp-item`` (which item) and ``data-cp-state`` (what it shows) for one page item."""
+        item, state = self._digest("item", kind, key), self._digest("state", *shown)
+        return Markup(f' data-cp-item="{item}" data-cp-state="{state}"')  # noqa: S704 - hex digests only
 
-def seen_for(client_id: str) -> Callable[..., Markup]:
-    """``seen(kind, key, *shown)`` for one client's templates."""
-    return partial(seen_attributes, client_id)
+    @property
+    def storage(self) -> str:
+        """The name the browser keeps this page's state under (hex, naming nothing)."""
+        return self._digest("storage", length=NAME_LENGTH)

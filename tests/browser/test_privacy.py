@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .conftest import Site, Watched, copy_portal, kept_keys, serve_portal, web_storage
+from .conftest import PASSWORD, Site, Watched, copy_portal, kept_keys, same_origin_attack, serve_portal, web_storage
 
 pytestmark = pytest.mark.browser
 
@@ -160,11 +161,12 @@ def test_a_password_not_remembered_survives_a_reload_but_not_the_tab(personal, b
     url = personal.url(personal.links("lotus-tea")[0])
     watched = log_in(browser, url, ZHOU)
     assert is_open(watched)
-    expect(watched.page.locator("#cp-forget")).to_be_hidden()  # nothing to forget
+    expect(watched.page.locator("#cp-forget")).to_be_visible()
+    expect(watched.page.locator("[data-device=tab]")).to_have_text("关闭此标签页后，此设备即会忘记此页面。")
     watched.page.reload()
     expect(watched.page.locator("#cp-content")).to_be_visible()
+    assert kept_keys(watched.page) == []  # the key lives in this tab only
     assert not returns(watched, url)  # another tab asks
-    assert kept_keys(watched.page) == []  # and clears what the first tab kept
 
 
 def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_still_opens(site, context):
@@ -178,9 +180,7 @@ def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_still_opens
     assert "#" not in page.url and key not in page.url
     page.reload()
     expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
-    assert key not in web_storage(page)
-    kept = kept_keys(page)
-    assert [(k["extractable"], k["remember"], k["algorithm"]) for k in kept] == [(False, False, "AES-GCM")]
+    assert kept_keys(page) == []  # only this tab's sessionStorage holds the key
     assert watched.errors == [] and watched.csp_violations() == []
     page.go_back()  # the entry was replaced: no history entry holds the key
     assert page.url == "about:blank"
@@ -189,6 +189,7 @@ def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_still_opens
     other.goto(site.url(link).split("#")[0])
     expect(other.locator("#cp-gate")).to_have_attribute("data-state", "missing")
     assert kept_keys(other) == []
+    assert key not in web_storage(other)
 
 
 def test_old_addresses_show_the_replaced_page(build_env, browser, tmp_path):
@@ -240,3 +241,172 @@ def test_a_page_that_becomes_readable_moves_and_old_links_read_nothing(build_env
         context.close()
         encrypted.server.shutdown()
         readable.server.shutdown()
+
+
+def old_fingerprints(site: Site, client_id: str) -> set[str]:
+    """What earlier versions kept for a page: unsalted SHA-256 ids that a dictionary finds at once."""
+    record = site.clients()[client_id].record
+    keys = [("deliverable", d.key) for d in record.deliverables] + [("budget", "budget")]
+    return {hashlib.sha256("\x1f".join((client_id, *k)).encode()).hexdigest()[:12] for k in keys}
+
+
+def test_closed_tabs_leave_no_usable_key_or_readable_fingerprint(site, browser):
+    link = site.links("acme-bakery")[0]
+    password_page = site.url(site.links("lotus-tea")[0])
+    context = browser.new_context()  # one profile: its tabs share IndexedDB and localStorage
+    try:
+        link_tab = context.new_page()
+        link_tab.goto(site.url(link))
+        expect(link_tab.locator("h1.cp-title")).to_have_text("Acme Bakery")
+        password_tab = context.new_page()
+        password_tab.goto(password_page)
+        password_tab.fill("#cp-password", PASSWORD)
+        password_tab.click("#cp-password-form button")
+        expect(password_tab.locator("h1.cp-title")).to_have_text("莲语茶舍")
+        for tab in (link_tab, password_tab):  # a reload of an open tab still shows its page
+            tab.reload()
+            expect(tab.locator("h1.cp-title")).to_be_visible()
+            assert kept_keys(tab) == []
+        link_tab.close()
+        password_tab.close()
+
+        home = context.new_page()  # the public home page of the same origin
+        home.goto(site.base)
+        found = same_origin_attack(home)
+        assert found["keys"] == 0 and found["opened"] == []
+        stored = "\n".join(found["stored"])  # the what's-new state of both pages, nothing else
+        assert stored.count("cp-") == 2 and "client-portal" not in stored
+        tokens = [site.links(c)[0].path.split("/")[1] for c in ("acme-bakery", "lotus-tea")]
+        key = link.path.split("#", 1)[1]
+        for secret in (key, *tokens, "acme", "lotus", *old_fingerprints(site, "acme-bakery")):
+            assert secret not in stored.lower()
+
+        # the same script does open a page whose key a person chose to remember
+        remembered = context.new_page()
+        remembered.goto(password_page)
+        remembered.fill("#cp-password", PASSWORD)
+        remembered.check("#cp-remember")
+        remembered.click("#cp-password-form button")
+        expect(remembered.locator("h1.cp-title")).to_have_text("莲语茶舍")
+        remembered.close()
+        found = same_origin_attack(home)
+        assert found["keys"] == 1 and found["opened"] == [tokens[1]]
+    finally:
+        context.close()
+
+
+PLANT_OLD_STATE_JS = """() => new Promise((resolve) => {
+  localStorage.setItem("client-portal:seen:sometoken", '{"items":{"abc":"def"}}');
+  const opening = indexedDB.open("client-portal", 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
+  opening.onsuccess = async () => {
+    const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["unwrapKey"]);
+    const tx = opening.result.transaction("keys", "readwrite");
+    tx.objectStore("keys").put({ id: "x", key: key, remember: false }, "sometoken");
+    tx.oncomplete = () => { opening.result.close(); resolve(); };
+  };
+})"""
+
+
+def test_what_earlier_versions_left_is_removed_on_load(site, browser):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.base)
+        page.evaluate(PLANT_OLD_STATE_JS)
+        assert len(kept_keys(page)) == 1
+        page.goto(site.url(site.links("acme-bakery")[0]))
+        expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+        assert kept_keys(page) == []
+        assert "client-portal:seen" not in web_storage(page)
+    finally:
+        context.close()
+
+
+def unlock(site: Site, page: Page, mode: str) -> None:
+    """Open a page of ``site`` in ``page`` the way ``mode`` says."""
+    if mode == "link":
+        page.goto(site.url(site.links("acme-bakery")[0]))
+        return
+    page.goto(site.url(site.links("lotus-tea")[0]))
+    page.fill("#cp-password", {"shared": SHARED, "personal": LIN, "remembered": ZHOU}[mode])
+    if mode == "remembered":
+        page.check("#cp-remember")
+    page.click("#cp-password-form button")
+
+
+@pytest.mark.parametrize("mode", ["link", "shared", "personal", "remembered"])
+def test_forget_this_device_in_every_mode(personal, browser, mode):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        unlock(personal, page, mode)
+        expect(page.locator("#cp-content .cp-page")).to_be_visible()
+        page.reload()
+        expect(page.locator("#cp-content .cp-page")).to_be_visible()
+        assert same_origin_attack(page)["stored"] != []  # the key and the what's-new state
+        page.click("#cp-forget")
+        expect(page.locator("#cp-gate")).to_have_attribute("data-state", "forgotten" if mode == "link" else "password")
+        assert page.locator("#cp-content").inner_html() == ""
+        expect(page.locator("#cp-device")).to_be_hidden()
+        assert page.title() == "私密页面" if mode != "link" else page.title() == "Private page"
+        assert same_origin_attack(page)["stored"] == []  # no key, no what's-new state, anywhere
+        page.reload()
+        expect(page.locator("#cp-gate")).to_have_attribute("data-state", "missing" if mode == "link" else "password")
+    finally:
+        context.close()
+
+
+ZHOU_ENTRY = """\
+  - name: 周建国
+    email: zhou.jianguo@lotus-tea.example
+    key_version: 1
+    password_env: ZHOU_PASSWORD
+"""
+
+
+def test_removing_a_persons_password_keeps_remembered_shared_logins(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    assert is_open(team) and returns(team, url)
+    rebuild(personal, ("    password_env: ZHOU_PASSWORD\n", ""))
+    assert returns(team, url)
+
+
+def test_removing_a_contact_ends_remembered_shared_logins_only(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    lin = log_in(browser, url, LIN, remember=True)
+    assert is_open(team) and is_open(lin)
+    rebuild(personal, (ZHOU_ENTRY, ""))
+    assert not returns(team, url)  # nobody can tell who typed the shared password
+    assert returns(lin, url)  # the others' remembered personal logins keep working
+    assert is_open(log_in(browser, url, SHARED))  # and the shared password, typed again
+
+
+def test_adding_a_contact_ends_remembered_shared_logins(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    team = log_in(browser, url, SHARED, remember=True)
+    assert is_open(team) and returns(team, url)
+    newcomer = "  - name: 王芳\n    email: wang.fang@lotus-tea.example\n    key_version: 1\n"
+    rebuild(personal, (ZHOU_ENTRY, ZHOU_ENTRY + newcomer))
+    assert not returns(team, url)
+    assert is_open(log_in(browser, url, SHARED))
+
+
+def test_an_open_tab_keeps_its_key_in_its_own_session_storage_only(site, browser):
+    """What the README says of sessionStorage: this tab's pages of the origin see it, other tabs never."""
+    link = site.links("acme-bakery")[0]
+    key = link.path.split("#", 1)[1]
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(site.url(link))
+        expect(tab.locator("h1.cp-title")).to_have_text("Acme Bakery")
+        other = context.new_page()
+        other.goto(site.base)
+        assert key not in web_storage(other)
+        tab.goto(site.base)  # the same tab, on a public page of the origin
+        assert key in web_storage(tab)
+    finally:
+        context.close()

@@ -31,9 +31,15 @@
   }
 
   /* ---- what is new since this browser's last visit ----
-     Items carry an opaque id and a fingerprint of what they show; the pairs seen last
-     time stay on this device (localStorage), never sent anywhere. */
-  var SEEN_PREFIX = "client-portal:seen:";
+     Items carry an opaque id and a fingerprint of what they show, both keyed (HMAC) at
+     build time with a secret of the page, as is the name they are kept under: the pairs
+     seen last time stay on this device (localStorage), never sent anywhere, and say
+     nothing to a script that has not opened the page. */
+  function seenName(root) {
+    var page = root.querySelector(".cp-page");
+    var name = page && page.getAttribute("data-cp-seen");
+    return name && /^[0-9a-f]{16,64}$/.test(name) ? "cp-" + name : null;
+  }
 
   function localDay() {
     var now = new Date();
@@ -44,8 +50,8 @@
 
   function markWhatsNew(root) {
     var page = root.querySelector(".cp-page");
-    if (!page || !window.JSON) return;
-    var key = SEEN_PREFIX + pageToken();
+    var key = seenName(root);
+    if (!page || !key || !window.JSON) return;
     var items = root.querySelectorAll("[data-cp-item]");
     var shown = {};
     items.forEach(function (el) { shown[el.getAttribute("data-cp-item")] = el.getAttribute("data-cp-state"); });
@@ -270,12 +276,15 @@
     });
   }
 
+  function wrappingKey(raw) {
+    return subtle.importKey("raw", raw, "AES-GCM", false, ["unwrapKey"]);
+  }
+
   /* A link's key: its copy is found by id, no trial needed. */
   function linkKey(raw) {
-    return Promise.all([
-      keyId(raw),
-      subtle.importKey("raw", raw, "AES-GCM", false, ["unwrapKey"])
-    ]).then(function (both) { return { id: both[0], key: both[1] }; });
+    return Promise.all([keyId(raw), wrappingKey(raw)]).then(function (both) {
+      return { id: both[0], key: both[1], raw: raw };
+    });
   }
 
   /* One PBKDF2 run for any password; then each copy's HKDF key is tried (a few AES blocks). */
@@ -287,16 +296,19 @@
           { name: "PBKDF2", hash: kdf.hash, salt: fromB64url(kdf.salt), iterations: kdf.iterations }, base, 256
         );
       })
-      .then(function (bits) { return subtle.importKey("raw", bits, "HKDF", false, ["deriveKey"]); })
+      .then(function (bits) { return subtle.importKey("raw", bits, "HKDF", false, ["deriveBits"]); })
       .then(function (stretched) {
         return payload.keys.reduce(function (found, entry) {
           return found.catch(function () {
-            return subtle.deriveKey(
+            return subtle.deriveBits(
               { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(FORMAT + "/wrap/" + entry.id) },
-              stretched, { name: "AES-GCM", length: 256 }, false, ["unwrapKey"]
-            ).then(function (key) {
-              return openPage(payload, key, entry.id).then(function (html) {
-                return { html: html, key: key, id: entry.id };
+              stretched, 256
+            ).then(function (bits) {
+              var raw = new Uint8Array(bits);
+              return wrappingKey(raw).then(function (key) {
+                return openPage(payload, key, entry.id).then(function (html) {
+                  return { html: html, key: key, id: entry.id, raw: raw };
+                });
               });
             });
           });
@@ -304,12 +316,15 @@
       });
   }
 
-  /* ---- what this device keeps: a non-extractable key per page, in IndexedDB ----
-     A key not remembered serves only this tab (a reload); the tab's sessionStorage
-     holds a flag, never key material. */
+  /* ---- what this device keeps ----
+     A key that is not remembered lives only as long as its tab: in memory, and in the
+     tab's sessionStorage (which no other tab reads) so that a reload opens the page
+     again. Only "Remember me" keeps a key beyond the tab: a non-extractable CryptoKey
+     in IndexedDB, which scripts of this origin can use but never read. */
   var DB_NAME = "client-portal";
   var STORE = "keys";
-  var TAB_PREFIX = "client-portal:open:";
+  var TAB_PREFIX = "client-portal:tab:";
+  var OLD_PREFIX = "client-portal:"; // what earlier versions kept in localStorage
 
   function database(mode, action) {
     return new Promise(function (resolve, reject) {
@@ -326,41 +341,81 @@
       };
     });
   }
-  function tabFlag(token, on) {
+
+  /* This tab's key for a page: read with one argument, written with an entry, removed with null. */
+  function tabKey(token, entry) {
     try {
-      if (on === undefined) return sessionStorage.getItem(TAB_PREFIX + token) === "1";
-      if (on) sessionStorage.setItem(TAB_PREFIX + token, "1");
+      if (entry === undefined) {
+        var kept = JSON.parse(sessionStorage.getItem(TAB_PREFIX + token) || "null");
+        return kept && typeof kept.id === "string" && typeof kept.key === "string" ? kept : null;
+      }
+      if (entry) sessionStorage.setItem(TAB_PREFIX + token, JSON.stringify(entry));
       else sessionStorage.removeItem(TAB_PREFIX + token);
     } catch (e) { /* storage blocked: the page asks again after a reload */ }
-    return false;
+    return null;
   }
+
+  /* Removes what earlier versions left for every page: keys of closed tabs, plain fingerprints. */
+  function sweep() {
+    try {
+      Object.keys(localStorage).forEach(function (name) {
+        if (name.indexOf(OLD_PREFIX) === 0) localStorage.removeItem(name);
+      });
+    } catch (e) { /* blocked */ }
+    return database("readwrite", function (store) {
+      var walk = store.openCursor();
+      walk.onsuccess = function () {
+        var at = walk.result;
+        if (!at) return;
+        if (!at.value || at.value.remember !== true) at.delete();
+        at.continue();
+      };
+      return walk;
+    }).catch(function () {});
+  }
+
   function keep(token, opened, rememberDevice) {
-    tabFlag(token, true);
-    var entry = { id: opened.id, key: opened.key, remember: !!rememberDevice };
+    if (!rememberDevice) {
+      tabKey(token, { id: opened.id, key: toB64url(opened.raw) });
+      return Promise.resolve();
+    }
+    tabKey(token, null);
+    var entry = { id: opened.id, key: opened.key, remember: true };
     return database("readwrite", function (store) { return store.put(entry, token); }).catch(function () {});
   }
-  function forgetDevice(token) {
-    tabFlag(token, false);
-    try { localStorage.removeItem(SEEN_PREFIX + token); } catch (e) { /* blocked */ }
+  function forgetKey(token) {
+    tabKey(token, null);
     return database("readwrite", function (store) { return store.delete(token); }).catch(function () {});
   }
-  function kept(token) {
+  function forgetDevice(token, whatsNew) {
+    if (whatsNew) {
+      try { localStorage.removeItem(whatsNew); } catch (e) { /* blocked */ }
+    }
+    return forgetKey(token);
+  }
+  function remembered(token) {
     return database("readonly", function (store) { return store.get(token); }).catch(function () { return null; });
   }
 
-  /* Resolves to true when a key this device kept opened the page. */
+  /* Resolves to true when this tab's key, or a key this device remembers, opened the page. */
   function openKept(payload, token) {
-    return kept(token).then(function (entry) {
-      if (!entry) return false;
-      if (!entry.remember && !tabFlag(token)) {
-        return forgetDevice(token).then(function () { return false; }); // left by a closed tab
-      }
-      return openPage(payload, entry.key, entry.id).then(function (html) {
-        reveal(html, entry.remember);
-        return true;
-      }, function () {
-        // a version bump or a removed password: this device must ask again
-        return forgetDevice(token).then(function () { return false; });
+    var inTab = tabKey(token);
+    var fromTab = !inTab ? Promise.resolve(false) : Promise.resolve().then(function () {
+      return wrappingKey(fromB64url(inTab.key));
+    }).then(function (key) {
+      return openPage(payload, key, inTab.id).then(function (html) { reveal(html, false); return true; });
+    }).catch(function () { tabKey(token, null); return false; });
+    return fromTab.then(function (opened) {
+      if (opened) return true;
+      return remembered(token).then(function (entry) {
+        if (!entry || entry.remember !== true) return false;
+        return openPage(payload, entry.key, entry.id).then(function (html) {
+          reveal(html, true);
+          return true;
+        }, function () {
+          // a version bump or a removed password: this device must ask again
+          return forgetKey(token).then(function () { return false; });
+        });
       });
     });
   }
@@ -379,7 +434,9 @@
     if (state === "password") document.getElementById("cp-password").focus(); // the one thing to do here
   }
 
-  function reveal(html, remembered) {
+  var gateTitle = document.title;
+
+  function reveal(html, rememberedHere) {
     // The HTML was rendered and sanitised at build time; inserting it runs no script.
     content.innerHTML = html;
     var page = content.querySelector(".cp-page");
@@ -387,11 +444,28 @@
     content.hidden = false;
     gate.hidden = true;
     var device = document.getElementById("cp-device");
-    if (device) device.hidden = !remembered;
+    if (device) {
+      device.hidden = false;
+      device.querySelectorAll("[data-device]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-device") !== (rememberedHere ? "remembered" : "tab");
+      });
+    }
     enhance(content);
   }
 
-  /* The key leaves the address bar and this history entry as soon as it has worked. */
+  /* "Forget this device": the key and the what's-new state go; the page closes again. */
+  function closePage(mode) {
+    content.innerHTML = "";
+    content.hidden = true;
+    document.title = gateTitle;
+    var device = document.getElementById("cp-device");
+    if (device) device.hidden = true;
+    gate.hidden = false;
+    show(mode === "password" ? "password" : "forgotten");
+  }
+
+  /* The key leaves the address bar and the tab's back entry as soon as it has worked.
+     The browser's own history still keeps the visited link: no page can remove it. */
   function dropFragment() {
     if (window.history && history.replaceState) {
       history.replaceState(history.state, "", location.pathname + location.search);
@@ -444,17 +518,20 @@
     var forget = document.getElementById("cp-forget");
     if (forget) {
       forget.addEventListener("click", function () {
-        forgetDevice(token).then(function () { location.reload(); });
+        forgetDevice(token, seenName(content)).then(function () { closePage(payload.mode); });
       });
     }
     var fragment = location.hash.replace(/^#/, "");
+    var swept = sweep();
     if (payload.mode === "password") {
       listenForPassword(payload, token);
-      return openKept(payload, token).then(function (opened) { if (!opened) show("password"); });
+      return swept.then(function () { return openKept(payload, token); })
+        .then(function (opened) { if (!opened) show("password"); });
     }
     window.addEventListener("hashchange", function () { location.reload(); });
     if (fragment) return unlockWithLink(payload, token, fragment);
-    openKept(payload, token).then(function (opened) { if (!opened) show("missing"); });
+    swept.then(function () { return openKept(payload, token); })
+      .then(function (opened) { if (!opened) show("missing"); });
   }
 
   window.clientPortal = { enhance: enhance };
