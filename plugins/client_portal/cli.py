@@ -17,16 +17,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
 from .checks import record_problems
-from .config import read_settings
 from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
 from .problems import RecordError
-from .settings import PortalSettings, build_date
+from .settings import PortalSettings, SettingsError, build_date
+from .site_config import CONFIG_FILES, SiteConfig, read_site_config
 
 
 def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,18 +33,24 @@ def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
         "--config",
         "config_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        default="mkdocs.yml",
-        show_default=True,
-        help="The site's MkDocs configuration.",
+        default=None,
+        help="The site's configuration  [default: mkdocs.yml, else zensical.toml]",
     )(command)
 
 
-def _settings(config_file: Path) -> PortalSettings:
+def _site_config(config_file: Path | None) -> SiteConfig:
+    if config_file is None:
+        found = [Path(name) for name in CONFIG_FILES if Path(name).is_file()]
+        config_file = found[0] if found else Path(CONFIG_FILES[0])
     try:
-        return read_settings(config_file)
-    except ConfigurationError as error:
+        return read_site_config(config_file)
+    except SettingsError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+
+
+def _settings(config_file: Path | None) -> PortalSettings:
+    return _site_config(config_file).settings
 
 
 def _today(settings: PortalSettings | None) -> date:
@@ -68,7 +73,7 @@ def main() -> None:
 
 @main.command()
 @_config_option
-def check(config_file: Path) -> None:
+def check(config_file: Path | None) -> None:
     """Validate every client record; print each problem as path:line:col."""
     settings = _settings(config_file)
     today = _today(settings)
@@ -94,7 +99,7 @@ def check(config_file: Path) -> None:
 
 @main.command()
 @_config_option
-def schema(config_file: Path) -> None:
+def schema(config_file: Path | None) -> None:
     """Print the JSON Schema of a client record."""
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
@@ -118,7 +123,7 @@ def _record_template(client_id: str, today: date) -> str:
 @main.command()
 @click.argument("client_id", metavar="ID")
 @_config_option
-def new(client_id: str, config_file: Path) -> None:
+def new(client_id: str, config_file: Path | None) -> None:
     """Write clients/ID.yml from a commented template."""
     if not CLIENT_ID.match(client_id):
         raise click.BadParameter("use lowercase letters, digits and hyphens, such as acme-bakery", param_hint="ID")
@@ -133,14 +138,21 @@ def new(client_id: str, config_file: Path) -> None:
     click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
 
 
-def _secret(settings: PortalSettings) -> bytes:
+def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
     from .secret import SecretError, site_secret
 
     try:
-        return site_secret(settings.root, settings.secret_env).value
+        found = site_secret(settings.root, settings.secret_env)
     except SecretError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    if found.generated and say_generated:
+        click.echo(
+            f"note: no {settings.secret_env} set: generated a local site secret in {found.source} (git-ignored); "
+            f"set {settings.secret_env} in CI so links stay the same",
+            err=True,
+        )
+    return found.value
 
 
 def _valid_clients(settings: PortalSettings) -> list[Client]:
@@ -156,7 +168,7 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
 @_config_option
-def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
+def links(as_json: bool, base_url: str | None, config_file: Path | None) -> None:
     """Print each client's share links, one per contact."""
     from .publish import client_folder, client_links
 
@@ -196,7 +208,7 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
 @click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
 @_config_option
 def digest(
-    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path
+    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path | None
 ) -> None:
     """The update e-mail for each client whose record changed, one per contact."""
     from zoneinfo import ZoneInfo
@@ -254,7 +266,7 @@ def _warn_if_plain_http(base_url: str) -> None:
 @main.command()
 @click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
 @_config_option
-def audit(site_dir: Path, config_file: Path) -> None:
+def audit(site_dir: Path, config_file: Path | None) -> None:
     """Check a built site for anything that leaks a client; exit 1 on any finding."""
     from .audit import audit_site
 
@@ -270,6 +282,34 @@ def audit(site_dir: Path, config_file: Path) -> None:
     files = sum(1 for p in site_dir.rglob("*") if p.is_file())
     click.echo(f"audit: {len(findings)} finding{'s' * (len(findings) != 1)} in {files} files, {len(clients)} clients")
     sys.exit(1 if findings else 0)
+
+
+@main.command()
+@click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
+@_config_option
+def build(site_dir: Path, config_file: Path | None) -> None:
+    """Write the client pages into SITE_DIR, after any generator (or none) built the rest of the site."""
+    import time
+
+    from .portal_build import BuildError, build_into
+
+    site = _site_config(config_file)
+    if site_dir.exists() and not site_dir.is_dir():
+        click.echo(f"error: {site_dir} is not a directory", err=True)
+        sys.exit(2)
+    secret = _secret(site.settings, say_generated=True)
+    started = time.perf_counter()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        pages = build_into(site_dir, site.settings, secret, site.custom_dir)
+    except BuildError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for page in pages:
+        if page.notice:
+            click.echo(f"note: {page.notice}", err=True)
+    took = time.perf_counter() - started
+    click.echo(f"{len(pages)} client page{'s' * (len(pages) != 1)} written to {site_dir} in {took:.1f} s")
 
 
 @main.command()
@@ -305,7 +345,7 @@ STATUS_LABELS = {
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_config_option
-def status(as_json: bool, config_file: Path) -> None:
+def status(as_json: bool, config_file: Path | None) -> None:
     """Your overview across all clients: overdue, unpaid, due soon, waiting, requests, budgets, open ideas."""
     settings = _settings(config_file)
     today = _today(settings)
