@@ -234,3 +234,25 @@ def test_a_mistake_in_zensical_toml_names_the_option(portal):
     result = cli("build", "--config", "zensical.toml", cwd=portal)
     assert result.returncode == 2
     assert "client-portal.client_dir: unknown option; did you mean 'clients_dir'?" in result.stderr
+
+
+def test_pages_carry_their_own_stylesheets_and_icons(both):
+    by_command = both[1]
+    for page in (by_command / "p").rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+        assert [s.rsplit("/", 1)[-1] for s in sheets] == ["base.css", "portal.css"], page
+        assert all("assets/client-portal/" in s for s in sheets)
+        assert "assets/stylesheets/" not in html  # nothing borrowed from a theme
+    package = Path(client_portal.__file__).parent
+    assert "Apache" in (package / "icons" / "LICENSE").read_text(encoding="utf-8")
+    assert "Martin Donath" in (package / "assets" / "LICENSE-material").read_text(encoding="utf-8")
+
+
+def test_a_readable_page_and_all_it_loads_weigh_under_64_kib_as_hosts_serve_it(both):
+    import gzip
+
+    site = both[1]
+    harbor = next(c for c in load_clients(ROOT / "clients", today=TODAY) if c.id == "harbor-books")
+    files = [site / folder_of(harbor) / "index.html", *(site / "assets" / "client-portal").iterdir()]
+    assert sum(len(gzip.compress(f.read_bytes())) for f in files) < 64 * 1024

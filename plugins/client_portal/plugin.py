@@ -12,7 +12,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .config import PortalConfig, settings_from_config
-from .portal_build import BuildError, Portal, asset_files, theme_stylesheets
+from .portal_build import BuildError, Portal, asset_files
 from .publish import headers_rules, robots_rules, serve_index
 from .secret import SecretError, site_secret
 
@@ -78,9 +78,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             )
         for path, content in asset_files().items():
             files.append(File.generated(config, path, content=content))
-        stylesheets = theme_stylesheets(f.src_uri for f in files)
         try:
-            pages = self.portal.pages(Path(config.site_dir), stylesheets)
+            pages = self.portal.pages(Path(config.site_dir))
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None
         for page in pages:
@@ -92,7 +91,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             if page.notice:
                 log.info(page.notice)
         # While serving, the prefix index lists the local links instead (see below).
-        for path, html in self.portal.neutral(stylesheets, with_index=not self.serving).items():
+        for path, html in self.portal.neutral(with_index=not self.serving).items():
             if self.serving:  # unchanged, they are not written again by `mkdocs serve --dirty`
                 files.append(File.generated(config, path, abs_src_path=str(self.portal.builder.kept(html))))
             else:

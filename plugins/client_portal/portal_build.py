@@ -11,8 +11,7 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -35,7 +34,8 @@ from .render import ASSETS_DIR, Assets, Renderer
 from .settings import PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
-ASSET_FILES = ("portal.css", "portal.js")
+# The stylesheets and script of every client page, in the order of `Assets`: they need no theme.
+ASSET_FILES = ("base.css", "portal.css", "portal.js")
 _SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
 
 
@@ -43,33 +43,10 @@ class BuildError(Exception):
     """The client pages cannot be built; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class Stylesheets:
-    """The theme's own stylesheets, site-relative ("" when the site has none)."""
-
-    main: str = ""
-    palette: str = ""
-
-
-def theme_stylesheets(site_paths: Iterable[str]) -> Stylesheets:
-    """Material's main and palette stylesheets among a site's files (their names carry a content hash)."""
-    paths = sorted(site_paths)
-
-    def first(prefix: str) -> str:
-        return next((p for p in paths if p.startswith(prefix) and p.endswith(".min.css")), "")
-
-    return Stylesheets(first("assets/stylesheets/main."), first("assets/stylesheets/palette."))
-
-
-def page_assets(stylesheets: Stylesheets, depth: int) -> Assets:
+def page_assets(depth: int) -> Assets:
     """Asset URLs relative to a page ``depth`` folders below the site root."""
     up = "../" * depth
-    return Assets(
-        main_css=up + stylesheets.main if stylesheets.main else "",
-        palette_css=up + stylesheets.palette if stylesheets.palette else "",
-        portal_css=up + posixpath.join(PORTAL_ASSETS, "portal.css"),
-        portal_js=up + posixpath.join(PORTAL_ASSETS, "portal.js"),
-    )
+    return Assets(*(up + posixpath.join(PORTAL_ASSETS, name) for name in ASSET_FILES))
 
 
 def asset_files() -> dict[str, str]:
@@ -117,20 +94,16 @@ class Portal:
         """How many folders below the site root a client page sits: ``<url_prefix>/<token>/index.html``."""
         return self.settings.url_prefix.count("/") + 2
 
-    def pages(
-        self, site_dir: Path | None, stylesheets: Stylesheets = Stylesheets(), environ: Mapping[str, str] = os.environ
-    ) -> list[PortalPage]:
+    def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
         """Every client's page (and attached files), written into ``site_dir`` where they belong."""
         assert self.today is not None, "read() first"
-        inputs = PageInputs(
-            self.settings, self.secret, self.today, self.search_path, page_assets(stylesheets, self.depth)
-        )
+        inputs = PageInputs(self.settings, self.secret, self.today, self.search_path, page_assets(self.depth))
         try:
             return self.builder.build(self.clients, inputs, self.custom_dir, environ, site_dir=site_dir)
         except PublishError as error:
             raise BuildError(str(error)) from None
 
-    def neutral(self, stylesheets: Stylesheets = Stylesheets(), *, with_index: bool = True) -> dict[str, str]:
+    def neutral(self, *, with_index: bool = True) -> dict[str, str]:
         """{site path: HTML} of the pages that name no client: the prefix index and every replaced link."""
         renderer = Renderer(self.search_path)
         return neutral_pages(
@@ -138,7 +111,7 @@ class Portal:
             self.settings,
             self.secret,
             renderer,
-            lambda depth: page_assets(stylesheets, depth),
+            page_assets,
             with_index=with_index,
         )
 
@@ -212,10 +185,8 @@ def build_into(
     try:
         portal.read()  # every record checked before the site is touched
         claim_prefix(site_dir, settings.url_prefix, secret)
-        site_paths = (p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.css"))
-        stylesheets = theme_stylesheets(site_paths)
-        pages = portal.pages(site_dir, stylesheets, environ)
-        written = {**asset_files(), **portal.neutral(stylesheets)}
+        pages = portal.pages(site_dir, environ)
+        written = {**asset_files(), **portal.neutral()}
     finally:
         portal.close()
     for page in pages:  # attached files, copied from the cache folder where they were encrypted

@@ -26,8 +26,7 @@ ICONS_DIR = Path(__file__).parent / "icons"
 class Assets:
     """URLs of the stylesheets and script a client page loads, relative to the page."""
 
-    main_css: str
-    palette_css: str
+    base_css: str  # Material's typography, buttons and palettes, as client pages use them
     portal_css: str
     portal_js: str
 
