@@ -38,10 +38,14 @@ def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _found_config() -> Path:
+    """mkdocs.yml, else zensical.toml, in the working directory."""
+    found = [Path(name) for name in CONFIG_FILES if Path(name).is_file()]
+    return found[0] if found else Path(CONFIG_FILES[0])
+
+
 def _site_config(config_file: Path | None) -> SiteConfig:
-    if config_file is None:
-        found = [Path(name) for name in CONFIG_FILES if Path(name).is_file()]
-        config_file = found[0] if found else Path(CONFIG_FILES[0])
+    config_file = config_file or _found_config()
     try:
         return read_site_config(config_file)
     except SettingsError as error:
@@ -310,6 +314,43 @@ def build(site_dir: Path, config_file: Path | None) -> None:
             click.echo(f"note: {page.notice}", err=True)
     took = time.perf_counter() - started
     click.echo(f"{len(pages)} client page{'s' * (len(pages) != 1)} written to {site_dir} in {took:.1f} s")
+
+
+@main.command()
+@click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT", help="Where to serve.")
+@_config_option
+def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
+    """Preview SITE_DIR with the client pages, rebuilt as records, files and templates change."""
+    import threading
+
+    from .preview import Preview
+    from .preview import serve as http_server
+
+    site = _site_config(config_file)
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000", param_hint="--dev-addr")
+    preview = Preview(config_file or _found_config(), _secret(site.settings, say_generated=True), click.echo)
+    preview.rebuild()
+    try:
+        server = http_server(preview, site_dir, host, int(port))
+    except OSError as error:
+        click.echo(f"error: cannot serve on {dev_addr}: {error.strerror or error}", err=True)
+        sys.exit(2)
+    threading.Thread(target=preview.watch, daemon=True).start()
+    base = f"http://{host}:{server.server_address[1]}/"
+    if not site_dir.is_dir():
+        click.echo(f"note: {site_dir} does not exist; serving the client pages only", err=True)
+    click.echo(f"Serving {site_dir} on {base}")
+    click.echo(f"Client pages (local preview only, never published): {base}{site.settings.url_prefix}/", err=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        preview.close()
 
 
 @main.command()
