@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -79,7 +80,8 @@ def main() -> None:
 @_config_option
 def check(config_file: Path | None) -> None:
     """Validate every client record; print each problem as path:line:col."""
-    settings = _settings(config_file)
+    site = _site_config(config_file)
+    settings = site.settings
     today = _today(settings)
     if not settings.clients_dir.is_dir():
         click.echo(
@@ -98,6 +100,13 @@ def check(config_file: Path | None) -> None:
         f"{count} record{'s' * (count != 1)} checked: "
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
+    if site.built_without_pages():
+        shown = _shown(site.site_dir)
+        click.echo(
+            f"note: {shown} was built without the client pages (Zensical and other generators skip the "
+            f"client-portal plugin); after building it, run: client-portal build {shown}",
+            err=True,
+        )
     sys.exit(1 if errors else 0)
 
 
@@ -422,17 +431,26 @@ def status(as_json: bool, config_file: Path | None) -> None:
 
 
 INIT_FILES = {
-    "mkdocs.yml": "mkdocs.yml",
     "content/index.md": "index.md",
     "content/stylesheets/site.css": "site.css",
     ".gitignore": "gitignore",
     "README.md": "README.md",
-    "requirements.txt": "requirements.txt",
 }
 HOST_FILES = {
     "github": (".github/workflows/publish.yml", "github-workflow.yml"),
     "gitlab": (".gitlab-ci.yml", "gitlab-ci.yml"),
 }
+# What differs with the generator that builds the public site: its configuration,
+# requirements and workflows (Zensical builds the site, then `client-portal build` adds the pages).
+GENERATOR_FILES = {
+    "mkdocs": {"mkdocs.yml": "mkdocs.yml", "requirements.txt": "requirements.txt"},
+    "zensical": {"zensical.toml": "zensical.toml", "requirements.txt": "requirements-zensical.txt"},
+}
+ZENSICAL_HOST_FILES = {
+    "github": (".github/workflows/publish.yml", "github-workflow-zensical.yml"),
+    "gitlab": (".gitlab-ci.yml", "gitlab-ci-zensical.yml"),
+}
+PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-portal serve"}
 
 
 @main.command()
@@ -440,14 +458,25 @@ HOST_FILES = {
 @click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
 @click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
-def init(directory: Path, name: str, email: str, host: str) -> None:
+@click.option(
+    "--generator",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="What builds the public site (Zensical: client-portal build adds the client pages).",
+)
+def init(directory: Path, name: str, email: str, host: str, generator: str) -> None:
     """Create a new portal repository in DIRECTORY, ready to push."""
     scaffold = files("client_portal").joinpath("scaffold")
-    targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
+    workflow = (HOST_FILES if generator == "mkdocs" else ZENSICAL_HOST_FILES)[host]
+    targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
     today = _today(None)
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
     contents["clients/example-client.yml"] = _record_template("example-client", today)
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if generator != "mkdocs":
+        readme = contents["README.md"].replace("mkdocs.yml", "zensical.toml")
+        contents["README.md"] = re.sub(r"mkdocs serve +#", f"{PREVIEW[generator]}  #", readme, count=1)
     existing = sorted(path for path in contents if (directory / path).exists())
     if existing:
         click.echo(f"error: not overwriting existing files in {directory}: {', '.join(existing)}", err=True)
@@ -459,5 +488,5 @@ def init(directory: Path, name: str, email: str, host: str) -> None:
         target.write_text(text, encoding="utf-8")
     click.echo(f"Created a portal in {directory}. Next:")
     click.echo("  client-portal new CLIENT-ID      # one record per client")
-    click.echo("  mkdocs serve                     # preview")
+    click.echo(f"  {PREVIEW[generator]:<31}  # preview")
     click.echo("  client-portal secret             # store as the PORTAL_SECRET repository secret")

@@ -61,19 +61,24 @@ class Preview:
 
     def rebuild(self) -> bool:
         """Build the pages again; on a mistake, say it and keep the pages as they were."""
+        retired: Portal | None = None
         try:
             site = read_site_config(self.config_file)
             if self._portal is None or (self._portal.settings, self._portal.custom_dir) != (
                 site.settings,
                 site.custom_dir,
             ):
-                if self._portal is not None:
-                    self._portal.close()
+                # the old pages are served until the new ones are in place
+                retired = self._portal
                 self._portal = Portal(site.settings, self.secret, site.custom_dir, remember=True)
             self._portal.read()
             pages = self._portal.pages(self._portal.builder.store())
         except (BuildError, SettingsError) as error:
             self.say(f"error: {error}")
+            if retired is not None:  # back to the portal whose pages are still served
+                assert self._portal is not None
+                self._portal.close()
+                self._portal = retired
             return False
         finally:
             self._seen = self._watched()
@@ -90,6 +95,8 @@ class Preview:
         routes[f"{self.prefix}/index.html"] = serve_index(pages).encode("utf-8")
         with self._lock:
             self.routes = routes
+        if retired is not None:
+            retired.close()
         self.say(f"{len(pages)} client pages built, {self._portal.builder.reused} of them unchanged")
         return True
 
@@ -142,7 +149,11 @@ def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPReq
             return super().send_head()
 
         def _send(self, path: str, found: Path | bytes) -> Any:
-            data = found if isinstance(found, bytes) else found.read_bytes()
+            try:
+                data = found if isinstance(found, bytes) else found.read_bytes()
+            except OSError:  # replaced by a rebuild while this request came in
+                self.send_error(404)
+                return None
             self.send_response(200)
             self.send_header("Content-Type", self.guess_type(path))
             self.send_header("Content-Length", str(len(data)))

@@ -29,6 +29,11 @@ class SiteConfig:
     docs_dir: Path
     custom_dir: Path | None  # the theme's overrides, where a user's own client-portal/ templates live
 
+    def built_without_pages(self) -> bool:
+        """Whether a generator built the site but nothing added the client pages (Zensical skips the plugin)."""
+        pages = self.site_dir / self.settings.url_prefix
+        return (self.site_dir / "index.html").is_file() and not any(pages.glob("*/index.html"))
+
 
 class _SiteLoader(yaml.SafeLoader):
     """YAML as MkDocs reads ``mkdocs.yml``: ``!ENV`` filled in, other tags (Python names) left as nothing."""
