@@ -256,3 +256,11 @@ def test_a_readable_page_and_all_it_loads_weigh_under_64_kib_as_hosts_serve_it(b
     harbor = next(c for c in load_clients(ROOT / "clients", today=TODAY) if c.id == "harbor-books")
     files = [site / folder_of(harbor) / "index.html", *(site / "assets" / "client-portal").iterdir()]
     assert sum(len(gzip.compress(f.read_bytes())) for f in files) < 64 * 1024
+
+
+@pytest.mark.parametrize("folder", [".", "clients/.."])
+def test_build_refuses_a_folder_that_would_publish_the_records(portal, folder):
+    result = cli("build", folder, cwd=portal)
+    assert result.returncode == 1
+    assert "holds clients, which must never be published" in result.stderr
+    assert not (portal / "p").exists() and not (portal / "robots.txt").exists()

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from . import crypto
-from .attachments import attachment_problems
+from .attachments import CACHE_DIR, attachment_problems
 from .builder import PARALLEL_FROM, PageBuilder
 from .loader import load_client, load_clients, record_files, shown_path
 from .model import Client
@@ -31,6 +31,7 @@ from .publish import (
     robots_rules,
 )
 from .render import ASSETS_DIR, Assets, Renderer
+from .secret import SECRET_FILE
 from .settings import PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
@@ -161,6 +162,17 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
     shutil.rmtree(folder)
 
 
+def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
+    """A site folder that holds the records, the secret or the cache would publish them with the pages."""
+    site = site_dir.resolve()
+    for private in (settings.clients_dir, settings.root / SECRET_FILE, settings.root / CACHE_DIR):
+        if private.resolve().is_relative_to(site):
+            raise BuildError(
+                f"{site_dir} holds {private.relative_to(settings.root).as_posix()}, which must never be published; "
+                "build into the folder the generator writes the site to (such as site)"
+            )
+
+
 def _write(site_dir: Path, path: str, text: str) -> None:
     target = site_dir / path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -181,6 +193,7 @@ def build_into(
     environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
     """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
+    _refuse_publishing_records(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
         portal.read()  # every record checked before the site is touched
