@@ -264,3 +264,31 @@ def test_build_refuses_a_folder_that_would_publish_the_records(portal, folder):
     assert result.returncode == 1
     assert "holds clients, which must never be published" in result.stderr
     assert not (portal / "p").exists() and not (portal / "robots.txt").exists()
+
+
+def test_build_without_any_configuration_takes_its_settings_from_the_command_line(portal):
+    (portal / "mkdocs.yml").unlink()
+    result = cli(
+        "build",
+        "public",
+        "--set",
+        "today=2026-11-23",
+        "--set",
+        "freelancer.name=Mei Chen",
+        "--set",
+        "site_url=https://portal.mei.example/",
+        "--set",
+        "headers_file=true",
+        cwd=portal,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no mkdocs.yml or zensical.toml here" in result.stderr
+    assert "5 client pages written to public" in result.stdout
+    assert (portal / "public" / "_headers").is_file()
+    harbor = next(c for c in load_clients(portal / "clients", today=TODAY) if c.id == "harbor-books")
+    assert "Mei Chen" in (portal / "public" / folder_of(harbor) / "index.html").read_text(encoding="utf-8")
+    wrong = cli("build", "public", "--set", "clients_dri=x", cwd=portal)
+    assert (
+        wrong.returncode == 2
+        and "client-portal.clients_dri: unknown option; did you mean 'clients_dir'?" in wrong.stderr
+    )

@@ -299,14 +299,33 @@ def audit(site_dir: Path, config_file: Path | None) -> None:
 
 @main.command()
 @click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="OPTION=VALUE",
+    help="A setting over the configuration's (site_url=..., freelancer.name=...); "
+    "without mkdocs.yml or zensical.toml, the only settings.",
+)
 @_config_option
-def build(site_dir: Path, config_file: Path | None) -> None:
+def build(site_dir: Path, assignments: tuple[str, ...], config_file: Path | None) -> None:
     """Write the client pages into SITE_DIR, after any generator (or none) built the rest of the site."""
     import time
 
     from .portal_build import BuildError, build_into
+    from .site_config import given_options
 
-    site = _site_config(config_file)
+    try:
+        overrides = given_options(assignments)
+        found = config_file or _found_config()
+        if config_file is None and not found.is_file():
+            click.echo("note: no mkdocs.yml or zensical.toml here: default settings and --set options", err=True)
+            site = read_site_config(None, overrides)
+        else:
+            site = read_site_config(found, overrides)
+    except SettingsError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     if site_dir.exists() and not site_dir.is_dir():
         click.echo(f"error: {site_dir} is not a directory", err=True)
         sys.exit(2)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,39 @@ def _plugin_options(plugins: Any) -> dict[str, Any] | None:
     return None
 
 
-def read_site_config(config_file: Path) -> SiteConfig:
-    """The portal settings and site folders from ``mkdocs.yml`` or ``zensical.toml``."""
+def given_options(assignments: Iterable[str]) -> dict[str, Any]:
+    """``key=value`` and ``freelancer.key=value`` from the command line as options; values read as YAML scalars."""
+    options: dict[str, Any] = {}
+    for assignment in assignments:
+        key, equals, text = assignment.partition("=")
+        if not equals or not key.strip():
+            raise SettingsError(f"--set {assignment!r}: use OPTION=VALUE, such as clients_dir=clients")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        *parents, name = key.strip().split(".")
+        target = options
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[name] = value if isinstance(value, (bool, date)) else ("" if value is None else str(value))
+    return options
+
+
+def read_site_config(
+    config_file: Path | None, overrides: Mapping[str, Any] | None = None, *, root: Path | None = None
+) -> SiteConfig:
+    """The portal settings and site folders from ``mkdocs.yml`` or ``zensical.toml``, ``overrides`` on top.
+
+    Without a configuration file (``config_file`` None: a site built by Hugo, Jekyll or nobody),
+    the settings are the defaults and ``overrides``, relative to ``root``.
+    """
+    if config_file is None:
+        folder = (root or Path.cwd()).resolve()
+        options = dict(overrides or {})
+        site_url = options.pop("site_url", None)
+        settings = settings_from_options(options, folder, str(site_url) if site_url else None)
+        return SiteConfig(settings, site_dir=folder / "site", docs_dir=folder / "docs", custom_dir=None)
     if not config_file.is_file():
         raise SettingsError(f"{config_file}: no such file; run inside a portal or pass --config")
     if config_file.suffix == ".toml":
@@ -113,11 +145,12 @@ def read_site_config(config_file: Path) -> SiteConfig:
         missing = f"the '{PLUGIN_NAME}' plugin is not enabled under 'plugins'"
     if not isinstance(project, dict):
         raise SettingsError(f"{config_file}: expected a mapping of settings")
-    options = _plugin_options(project.get("plugins"))
-    if options is None:
+    written = _plugin_options(project.get("plugins"))
+    if written is None:
         raise SettingsError(f"{config_file}: {missing}")
+    options = _merged(written, overrides or {})
+    site_url = options.pop("site_url", project.get("site_url"))
     root = config_file.resolve().parent
-    site_url = project.get("site_url")
     settings = settings_from_options(options, root, site_url if isinstance(site_url, str) else None)
     theme = project.get("theme")
     custom_dir = theme.get("custom_dir") if isinstance(theme, Mapping) else None
