@@ -50,7 +50,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 settings.secret_env,
             )
         custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
-        if self.portal is None or (self.portal.settings, self.portal.secret) != (settings, secret.value):
+        kept = (settings, secret.value, custom_dir)
+        if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:
             if self.portal is not None:
                 self.portal.close()
             self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving)
