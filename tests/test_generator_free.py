@@ -292,3 +292,11 @@ def test_build_without_any_configuration_takes_its_settings_from_the_command_lin
         wrong.returncode == 2
         and "client-portal.clients_dri: unknown option; did you mean 'clients_dir'?" in wrong.stderr
     )
+
+
+def test_build_refuses_pages_that_do_not_say_which_secret_built_them(portal):
+    (portal / "out" / "p").mkdir(parents=True)
+    (portal / "out" / "p" / "index.html").write_text("<section data-cp-prefix-index>", encoding="utf-8")
+    result = cli("build", "out", cwd=portal)
+    assert result.returncode == 1
+    assert "holds client pages of an earlier client-portal" in result.stderr

@@ -147,6 +147,11 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
     index = folder / "index.html"
     text = index.read_text(encoding="utf-8", errors="replace") if index.is_file() else ""
     mark = _SITE_MARK.search(text) if PREFIX_INDEX_MARKER in text else None
+    if mark is None and PREFIX_INDEX_MARKER in text:
+        raise BuildError(
+            f"{site_dir / prefix} holds client pages of an earlier client-portal that cannot tell which secret "
+            "built them; build the site again from scratch (or empty that folder)"
+        )
     if mark is None:
         found = sorted(p.relative_to(site_dir).as_posix() for p in folder.rglob("*") if p.is_file())
         shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
