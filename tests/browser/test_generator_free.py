@@ -39,3 +39,15 @@ def test_a_link_page_opens_on_a_site_no_generator_built(bare_site, watched: Watc
     # the page's own stylesheet and icons, not a theme's: styled and with its icons
     assert watched.page.locator("#contact svg").count() > 0
     assert_clean(watched)
+
+
+@pytest.mark.parametrize(("scheme", "background"), [("light", "rgb(255, 255, 255)"), ("dark", "rgb(30, 33, 41)")])
+def test_a_readable_page_follows_the_system_scheme_without_script(bare_site, browser, scheme, background):
+    context = browser.new_context(java_script_enabled=False, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(bare_site.url(bare_site.links("harbor-books")[0]))
+        expect(page.locator("h1.cp-title")).to_have_text("Harbor Books")
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
+    finally:
+        context.close()
