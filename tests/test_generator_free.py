@@ -177,13 +177,24 @@ def test_build_refuses_a_folder_with_pages_of_another_secret(portal):
     assert files_under(portal / "out") == before
 
 
-def test_build_refuses_a_folder_where_the_generator_put_public_pages(portal):
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "portfolio.html",
+            "<h1>Portfolio</h1>",
+            "out/p already holds p/portfolio.html, which client-portal did not build",
+        ),
+        ("index.html", "<section data-cp-prefix-index>", "out/p holds client pages of an earlier client-portal"),
+    ],
+)
+def test_build_refuses_a_prefix_folder_it_cannot_tell_is_its_own(portal, name, text, message):
     (portal / "out" / "p").mkdir(parents=True)
-    (portal / "out" / "p" / "portfolio.html").write_text("<h1>Portfolio</h1>", encoding="utf-8")
+    (portal / "out" / "p" / name).write_text(text, encoding="utf-8")
     result = cli("build", "out", cwd=portal)
     assert result.returncode == 1
-    assert "out/p already holds p/portfolio.html, which client-portal did not build" in result.stderr
-    assert sorted(p.name for p in (portal / "out" / "p").iterdir()) == ["portfolio.html"]
+    assert message in result.stderr
+    assert sorted(p.name for p in (portal / "out" / "p").iterdir()) == [name]
 
 
 def test_build_again_replaces_its_own_pages(portal):
@@ -292,11 +303,3 @@ def test_build_without_any_configuration_takes_its_settings_from_the_command_lin
         wrong.returncode == 2
         and "client-portal.clients_dri: unknown option; did you mean 'clients_dir'?" in wrong.stderr
     )
-
-
-def test_build_refuses_pages_that_do_not_say_which_secret_built_them(portal):
-    (portal / "out" / "p").mkdir(parents=True)
-    (portal / "out" / "p" / "index.html").write_text("<section data-cp-prefix-index>", encoding="utf-8")
-    result = cli("build", "out", cwd=portal)
-    assert result.returncode == 1
-    assert "holds client pages of an earlier client-portal" in result.stderr
