@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from client_portal.cli import main
-from client_portal.config import read_settings
 from client_portal.digest import record_changes
 from client_portal.loader import load_client, parse_record
 from client_portal.publish import client_links
+from client_portal.site_config import read_settings
 
 from .build import SECRET
 from .conftest import ROOT, TODAY

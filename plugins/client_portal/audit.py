@@ -45,6 +45,11 @@ _CIPHERTEXT = re.compile(r'"[A-Za-z0-9_-]{64,}={0,2}"')
 _PAYLOAD_ELEMENT = re.compile(re.escape(PAYLOAD) + r".*?</script>", re.DOTALL)
 # Record fields that say how, not who or what, so they occur on any page. A deliverable's
 # id is a short slug ("product-copy") as common as any phrase; the client's id does count.
+# Zensical and other generators build the site without the plugin: say what adds the pages.
+NO_PAGES = (
+    "no client page was built: with MkDocs, enable the client-portal plugin; after Zensical or any other "
+    "generator, run `client-portal build SITE_DIR`"
+)
 NOT_IDENTIFYING = frozenset({"language", "timezone", "accent", "password_env", "id"})
 
 
@@ -216,7 +221,7 @@ def _missing_pages(site: Path, prefix: str, folders: Mapping[str, Client]) -> li
     """Pages the build should have made: each client's, and the neutral index of the prefix."""
     findings = []
     if not any((site / prefix).glob("*/index.html")):
-        findings.append(Finding(f"{prefix}/", "no client page was built: is the client-portal plugin enabled?"))
+        findings.append(Finding(f"{prefix}/", NO_PAGES))
     for folder, client in folders.items():
         if not (site / folder / "index.html").is_file():
             findings.append(Finding(folder, f"no page was built for client '{client.id}'"))

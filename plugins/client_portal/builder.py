@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import __version__
@@ -57,7 +56,10 @@ Built = tuple[str, list[Link], tuple[SiteFile, ...], str | None]
 
 
 def templates_fingerprint(search_path: tuple[Path, ...], custom_dir: Path | None) -> str:
-    """A hash of every template and icon a page can be made from, as found on disk now."""
+    """A hash of every template and icon of a user's own a page can be made from, as found on disk now.
+
+    The package's own templates, icons and stylesheets change only with its version, which is part of the key.
+    """
     digest = hashlib.sha256()
     folders = [folder / "client-portal" for folder in search_path]
     if custom_dir is not None:
@@ -67,11 +69,6 @@ def templates_fingerprint(search_path: tuple[Path, ...], custom_dir: Path | None
             if path.is_file():
                 digest.update(f"{path}\0{len(path.read_bytes())}\0".encode())
                 digest.update(path.read_bytes())
-    for package in ("mkdocs-material", "mkdocs"):
-        try:
-            digest.update(f"{package} {version(package)}\0".encode())
-        except PackageNotFoundError:
-            digest.update(f"{package} -\0".encode())
     return digest.hexdigest()
 
 

@@ -72,11 +72,11 @@ def shared_origin(site_url: str) -> str | None:
 
 
 def site_url_problems(config_file: Path, site_url: str, shown: Path) -> list[Problem]:
-    """`shared_origin` as a warning at the ``site_url`` line of ``mkdocs.yml``."""
+    """`shared_origin` as a warning at the ``site_url`` line of ``mkdocs.yml`` or ``zensical.toml``."""
     message = shared_origin(site_url)
     if message is None:
         return []
     text = config_file.read_text(encoding="utf-8", errors="replace")
-    found = re.search(r"^site_url\s*:", text, re.MULTILINE)
+    found = re.search(r"^\s*site_url\s*[:=]", text, re.MULTILINE)
     line = text.count("\n", 0, found.start()) + 1 if found else 1
     return [Problem(shown, line, 1, message, "warning")]

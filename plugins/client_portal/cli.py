@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -17,16 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
 from .checks import record_problems, shared_origin, site_url_problems
-from .config import read_settings
 from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
 from .problems import RecordError
-from .settings import PortalSettings, build_date
+from .settings import PortalSettings, SettingsError, build_date
+from .site_config import CONFIG_FILES, SiteConfig, read_site_config
 
 
 def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,18 +34,28 @@ def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
         "--config",
         "config_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        default="mkdocs.yml",
-        show_default=True,
-        help="The site's MkDocs configuration.",
+        default=None,
+        help="The site's configuration  [default: mkdocs.yml, else zensical.toml]",
     )(command)
 
 
-def _settings(config_file: Path) -> PortalSettings:
+def _found_config() -> Path:
+    """mkdocs.yml, else zensical.toml, in the working directory."""
+    found = [Path(name) for name in CONFIG_FILES if Path(name).is_file()]
+    return found[0] if found else Path(CONFIG_FILES[0])
+
+
+def _site_config(config_file: Path | None) -> SiteConfig:
+    config_file = config_file or _found_config()
     try:
-        return read_settings(config_file)
-    except ConfigurationError as error:
+        return read_site_config(config_file)
+    except SettingsError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+
+
+def _settings(config_file: Path | None) -> PortalSettings:
+    return _site_config(config_file).settings
 
 
 def _today(settings: PortalSettings | None) -> date:
@@ -68,9 +78,11 @@ def main() -> None:
 
 @main.command()
 @_config_option
-def check(config_file: Path) -> None:
+def check(config_file: Path | None) -> None:
     """Validate every client record; print each problem as path:line:col."""
-    settings = _settings(config_file)
+    config_file = config_file or _found_config()
+    site = _site_config(config_file)
+    settings = site.settings
     today = _today(settings)
     if not settings.clients_dir.is_dir():
         click.echo(
@@ -90,12 +102,19 @@ def check(config_file: Path) -> None:
         f"{count} record{'s' * (count != 1)} checked: "
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
+    if site.built_without_pages():
+        shown = _shown(site.site_dir)
+        click.echo(
+            f"note: {shown} was built without the client pages (Zensical and other generators skip the "
+            f"client-portal plugin); after building it, run: client-portal build {shown}",
+            err=True,
+        )
     sys.exit(1 if errors else 0)
 
 
 @main.command()
 @_config_option
-def schema(config_file: Path) -> None:
+def schema(config_file: Path | None) -> None:
     """Print the JSON Schema of a client record."""
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
@@ -119,7 +138,7 @@ def _record_template(client_id: str, today: date) -> str:
 @main.command()
 @click.argument("client_id", metavar="ID")
 @_config_option
-def new(client_id: str, config_file: Path) -> None:
+def new(client_id: str, config_file: Path | None) -> None:
     """Write clients/ID.yml from a commented template."""
     if not CLIENT_ID.match(client_id):
         raise click.BadParameter("use lowercase letters, digits and hyphens, such as acme-bakery", param_hint="ID")
@@ -134,14 +153,21 @@ def new(client_id: str, config_file: Path) -> None:
     click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
 
 
-def _secret(settings: PortalSettings) -> bytes:
+def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
     from .secret import SecretError, site_secret
 
     try:
-        return site_secret(settings.root, settings.secret_env).value
+        found = site_secret(settings.root, settings.secret_env)
     except SecretError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    if found.generated and say_generated:
+        click.echo(
+            f"note: no {settings.secret_env} set: generated a local site secret in {found.source} (git-ignored); "
+            f"set {settings.secret_env} in CI so links stay the same",
+            err=True,
+        )
+    return found.value
 
 
 def _valid_clients(settings: PortalSettings) -> list[Client]:
@@ -157,7 +183,7 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
 @_config_option
-def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
+def links(as_json: bool, base_url: str | None, config_file: Path | None) -> None:
     """Print each client's share links, one per contact."""
     from .publish import client_folder, client_links
 
@@ -199,7 +225,7 @@ def links(as_json: bool, base_url: str | None, config_file: Path) -> None:
 @click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
 @_config_option
 def digest(
-    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path
+    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path | None
 ) -> None:
     """The update e-mail for each client whose record changed, one per contact."""
     from zoneinfo import ZoneInfo
@@ -264,7 +290,7 @@ def _warn_if_plain_http(base_url: str) -> None:
 @main.command()
 @click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
 @_config_option
-def audit(site_dir: Path, config_file: Path) -> None:
+def audit(site_dir: Path, config_file: Path | None) -> None:
     """Check a built site for anything that leaks a client; exit 1 on any finding."""
     from .audit import audit_site
 
@@ -280,6 +306,90 @@ def audit(site_dir: Path, config_file: Path) -> None:
     files = sum(1 for p in site_dir.rglob("*") if p.is_file())
     click.echo(f"audit: {len(findings)} finding{'s' * (len(findings) != 1)} in {files} files, {len(clients)} clients")
     sys.exit(1 if findings else 0)
+
+
+@main.command()
+@click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="OPTION=VALUE",
+    help="A setting over the configuration's (site_url=..., freelancer.name=...); "
+    "without mkdocs.yml or zensical.toml, the only settings.",
+)
+@_config_option
+def build(site_dir: Path, assignments: tuple[str, ...], config_file: Path | None) -> None:
+    """Write the client pages into SITE_DIR, after any generator (or none) built the rest of the site."""
+    import time
+
+    from .portal_build import BuildError, build_into
+    from .site_config import given_options
+
+    try:
+        overrides = given_options(assignments)
+        found = config_file or _found_config()
+        if config_file is None and not found.is_file():
+            click.echo("note: no mkdocs.yml or zensical.toml here: default settings and --set options", err=True)
+            site = read_site_config(None, overrides)
+        else:
+            site = read_site_config(found, overrides)
+    except SettingsError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if site_dir.exists() and not site_dir.is_dir():
+        click.echo(f"error: {site_dir} is not a directory", err=True)
+        sys.exit(2)
+    secret = _secret(site.settings, say_generated=True)
+    started = time.perf_counter()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        pages = build_into(site_dir, site.settings, secret, site.custom_dir)
+    except BuildError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for page in pages:
+        if page.notice:
+            click.echo(f"note: {page.notice}", err=True)
+    took = time.perf_counter() - started
+    click.echo(f"{len(pages)} client page{'s' * (len(pages) != 1)} written to {site_dir} in {took:.1f} s")
+
+
+@main.command()
+@click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT", help="Where to serve.")
+@_config_option
+def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
+    """Preview SITE_DIR with the client pages, rebuilt as records, files and templates change."""
+    import threading
+
+    from .preview import Preview
+    from .preview import serve as http_server
+
+    site = _site_config(config_file)
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000", param_hint="--dev-addr")
+    preview = Preview(config_file or _found_config(), _secret(site.settings, say_generated=True), click.echo)
+    preview.rebuild()
+    try:
+        server = http_server(preview, site_dir, host, int(port))
+    except OSError as error:
+        click.echo(f"error: cannot serve on {dev_addr}: {error.strerror or error}", err=True)
+        sys.exit(2)
+    threading.Thread(target=preview.watch, daemon=True).start()
+    base = f"http://{host}:{server.server_address[1]}/"
+    if not site_dir.is_dir():
+        click.echo(f"note: {site_dir} does not exist; serving the client pages only", err=True)
+    click.echo(f"Serving {site_dir} on {base}")
+    click.echo(f"Client pages (local preview only, never published): {base}{site.settings.url_prefix}/", err=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        preview.close()
 
 
 @main.command()
@@ -315,7 +425,7 @@ STATUS_LABELS = {
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_config_option
-def status(as_json: bool, config_file: Path) -> None:
+def status(as_json: bool, config_file: Path | None) -> None:
     """Your overview across all clients: overdue, unpaid, due soon, waiting, requests, budgets, open ideas."""
     settings = _settings(config_file)
     today = _today(settings)
@@ -351,17 +461,26 @@ def status(as_json: bool, config_file: Path) -> None:
 
 
 INIT_FILES = {
-    "mkdocs.yml": "mkdocs.yml",
     "content/index.md": "index.md",
     "content/stylesheets/site.css": "site.css",
     ".gitignore": "gitignore",
     "README.md": "README.md",
-    "requirements.txt": "requirements.txt",
 }
 HOST_FILES = {
     "github": (".github/workflows/publish.yml", "github-workflow.yml"),
     "gitlab": (".gitlab-ci.yml", "gitlab-ci.yml"),
 }
+# What differs with the generator that builds the public site: its configuration,
+# requirements and workflows (Zensical builds the site, then `client-portal build` adds the pages).
+GENERATOR_FILES = {
+    "mkdocs": {"mkdocs.yml": "mkdocs.yml", "requirements.txt": "requirements.txt"},
+    "zensical": {"zensical.toml": "zensical.toml", "requirements.txt": "requirements-zensical.txt"},
+}
+ZENSICAL_HOST_FILES = {
+    "github": (".github/workflows/publish.yml", "github-workflow-zensical.yml"),
+    "gitlab": (".gitlab-ci.yml", "gitlab-ci-zensical.yml"),
+}
+PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-portal serve"}
 
 
 @main.command()
@@ -369,14 +488,25 @@ HOST_FILES = {
 @click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
 @click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
-def init(directory: Path, name: str, email: str, host: str) -> None:
+@click.option(
+    "--generator",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="What builds the public site (Zensical: client-portal build adds the client pages).",
+)
+def init(directory: Path, name: str, email: str, host: str, generator: str) -> None:
     """Create a new portal repository in DIRECTORY, ready to push."""
     scaffold = files("client_portal").joinpath("scaffold")
-    targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
+    workflow = (HOST_FILES if generator == "mkdocs" else ZENSICAL_HOST_FILES)[host]
+    targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
     today = _today(None)
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
     contents["clients/example-client.yml"] = _record_template("example-client", today)
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if generator != "mkdocs":
+        readme = contents["README.md"].replace("mkdocs.yml", "zensical.toml")
+        contents["README.md"] = re.sub(r"mkdocs serve +#", f"{PREVIEW[generator]}  #", readme, count=1)
     existing = sorted(path for path in contents if (directory / path).exists())
     if existing:
         click.echo(f"error: not overwriting existing files in {directory}: {', '.join(existing)}", err=True)
@@ -388,5 +518,5 @@ def init(directory: Path, name: str, email: str, host: str) -> None:
         target.write_text(text, encoding="utf-8")
     click.echo(f"Created a portal in {directory}. Next:")
     click.echo("  client-portal new CLIENT-ID      # one record per client")
-    click.echo("  mkdocs serve                     # preview")
+    click.echo(f"  {PREVIEW[generator]:<31}  # preview")
     click.echo("  client-portal secret             # store as the PORTAL_SECRET repository secret")

@@ -53,6 +53,11 @@ def derive(secret: bytes, purpose: str, *parts: str | int, length: int = KEY_BYT
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret)
 
 
+def site_fingerprint(secret: bytes) -> str:
+    """A public mark of the secret a site's client pages were built with: tells two secrets apart, reveals neither."""
+    return b64url(derive(secret, "site fingerprint", length=9))
+
+
 def url_token(secret: bytes, client_id: str, access_version: int, readable: bool = False) -> str:
     """The opaque folder name of a client's page; a new access version gives a new URL.
 

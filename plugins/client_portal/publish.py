@@ -289,8 +289,10 @@ def neutral_pages(
     locale = page_locale(settings.language)
     lang = html_lang(locale)
 
+    site = crypto.site_fingerprint(secret)  # tells `client-portal build` whose pages the folder holds
+
     def notice(kind: str, depth: int) -> str:
-        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth))
+        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site)
 
     depth = settings.url_prefix.count("/") + 1
     pages = {f"{settings.url_prefix}/index.html": notice("index", depth)} if with_index else {}
@@ -329,8 +331,18 @@ def robots_rules(existing: str, prefix: str) -> str:
     return f"User-agent: *\n{rule}\n"
 
 
-def headers_file(prefix: str) -> str:
-    """A `_headers` file for hosts that honour it: the same protections as HTTP headers."""
+def headers_rules(existing: str, prefix: str) -> str:
+    """A `_headers` file for hosts that honour it, with the client prefix's rules after any the site has."""
+    rules = _prefix_headers(prefix)
+    if rules in existing:
+        return existing
+    if existing.strip():
+        return existing.rstrip("\n") + "\n\n" + rules
+    return rules
+
+
+def _prefix_headers(prefix: str) -> str:
+    """The same protections as the pages' own meta elements, as HTTP headers."""
     return (
         f"/{prefix}/*\n"
         "  X-Robots-Tag: noindex, nofollow, noarchive\n"

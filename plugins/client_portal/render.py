@@ -18,14 +18,15 @@ from .i18n import translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
+# Material Design Icons (Pictogrammers; Apache-2.0, see LICENSE there), shipped so pages need no theme.
+ICONS_DIR = Path(__file__).parent / "icons"
 
 
 @dataclass(frozen=True)
 class Assets:
     """URLs of the stylesheets and script a client page loads, relative to the page."""
 
-    main_css: str
-    palette_css: str
+    base_css: str  # Material's typography, buttons and palettes, as client pages use them
     portal_css: str
     portal_js: str
 
@@ -64,11 +65,13 @@ class Renderer:
 
     @cache  # noqa: B019 - a Renderer lives for one build; the cache goes with it
     def icon(self, name: str) -> Markup:
-        """An SVG icon from the theme's `.icons` folder (Material's), inline."""
-        for folder in self.search_path:
-            path = folder / ".icons" / f"{name}.svg"
+        """An SVG icon, inline: a user's own from ``custom_dir/.icons``, else the package's (``material/<name>``)."""
+        found = [folder / ".icons" / f"{name}.svg" for folder in self.search_path]
+        if name.startswith("material/"):
+            found.append(ICONS_DIR / f"{name.removeprefix('material/')}.svg")
+        for path in found:
             if path.is_file():
-                return Markup(path.read_text(encoding="utf-8"))  # noqa: S704 - the theme's own icon files
+                return Markup(path.read_text(encoding="utf-8").strip())  # noqa: S704 - icon files, not user text
         return Markup("")
 
     def body(self, context: dict[str, Any]) -> Markup:
@@ -96,10 +99,13 @@ class Renderer:
         }
         return env.get_template("client-portal/page.html").render(page_context)
 
-    def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets) -> str:
-        """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder)."""
+    def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets, site: str = "") -> str:
+        """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder).
+
+        ``site`` is the site secret's public fingerprint, carried by the index.
+        """
         env = self.environment(locale_name)
-        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets}
+        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets, "site": site}
         return env.get_template("client-portal/notice.html").render(
             context,
             csp=Markup(content_security_policy([])),  # noqa: S704 - no user text

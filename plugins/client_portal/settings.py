@@ -1,12 +1,28 @@
-"""The plugin's settings as plain data, shared by the plugin and the command line."""
+"""The portal's settings as plain data, checked here for every generator, the MkDocs plugin and the command line."""
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from .attachments import CACHE_DIR
+from .model import LanguageTag, TimeZone
+
+PLUGIN_NAME = "client-portal"
+URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
 
 # A phrase the freelancer writes once, or once per language: {"en": ..., "zh-CN": ...}.
 Phrase = str | Mapping[str, str]
@@ -53,6 +69,7 @@ class PortalSettings:
     today: date | None = None
     freelancer: Freelancer = field(default_factory=Freelancer)
     site_url: str = ""  # where the site is published, for full links
+    headers_file: bool = False  # also write _headers (Netlify, Cloudflare Pages)
     # what the generator publishes: nothing private may be placed inside either
     docs_dir: Path | None = None
     site_dir: Path | None = None
@@ -64,6 +81,109 @@ class PortalSettings:
             if folder is not None and target.is_relative_to(folder.resolve()):
                 return name
         return None
+
+
+class FreelancerOptions(BaseModel):
+    """The ``freelancer`` block as written in the site's configuration."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = ""
+    email: str = ""
+    availability: str | dict[str, str] = ""
+    response_time: str | dict[str, str] = ""
+    booking_url: str = ""
+
+
+class PortalOptions(BaseModel):
+    """The ``client-portal`` options as written in ``mkdocs.yml`` or ``zensical.toml`` (SPEC §3)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    clients_dir: str = "clients"
+    url_prefix: str = "p"
+    secret_env: str = "PORTAL_SECRET"
+    language: str = "en"
+    timezone: str = "UTC"
+    today: date | str | None = None
+    freelancer: FreelancerOptions = Field(default_factory=FreelancerOptions)
+    headers_file: bool = False
+
+
+def settings_from_options(
+    options: Mapping[str, Any],
+    root: Path,
+    site_url: str | None,
+    *,
+    docs_dir: Path | None = None,
+    site_dir: Path | None = None,
+    config_name: str = "mkdocs.yml",
+) -> PortalSettings:
+    """Check the option values and resolve paths against ``root``, the folder of the site's configuration.
+
+    ``docs_dir`` and ``site_dir`` are what the generator publishes: ``clients_dir`` and the
+    cache folder inside either are refused before anything is written.
+    """
+    try:
+        given = PortalOptions.model_validate(dict(options))
+    except ValidationError as error:
+        raise SettingsError("; ".join(_option_error(e) for e in error.errors())) from None
+    prefix = given.url_prefix.strip("/")
+    if not URL_PREFIX.match(prefix):
+        raise SettingsError(f"url_prefix {given.url_prefix!r} must be lowercase letters, digits, '-' or '_'")
+    for option, kind in (("language", LanguageTag), ("timezone", TimeZone)):
+        try:
+            TypeAdapter(kind).validate_python(getattr(given, option))
+        except ValidationError as error:
+            raise SettingsError(f"{option}: {error.errors()[0]['msg']}") from None
+    today = given.today
+    if isinstance(today, str):
+        try:
+            today = date.fromisoformat(today)
+        except ValueError:
+            raise SettingsError(f"today: {given.today!r} is not a date like 2026-11-23") from None
+    published = {name: folder for name, folder in (("docs_dir", docs_dir), ("site_dir", site_dir)) if folder}
+    _refuse_published(config_name, root, root / given.clients_dir, f"{PLUGIN_NAME}.clients_dir", published)
+    _refuse_published(config_name, root, root / CACHE_DIR.parent, "the cache folder", published)
+    f = given.freelancer
+    if f.booking_url and not re.match(r"^https?://[^\s/]+", f.booking_url):
+        raise SettingsError(f"freelancer.booking_url {f.booking_url!r} must be an http(s) link")
+    return PortalSettings(
+        root=root,
+        clients_dir=root / given.clients_dir,
+        url_prefix=prefix,
+        secret_env=given.secret_env,
+        language=given.language,
+        timezone=given.timezone,
+        today=today,
+        site_url=site_url or "",
+        freelancer=Freelancer(f.name, f.email, f.availability, f.response_time, f.booking_url),
+        headers_file=given.headers_file,
+        docs_dir=published.get("docs_dir"),
+        site_dir=published.get("site_dir"),
+    )
+
+
+def _refuse_published(config_name: str, root: Path, folder: Path, what: str, published: dict[str, Path]) -> None:
+    """A clear error, before anything is written, when a private folder sits where the generator publishes."""
+    target = folder.resolve()
+    for name, public in published.items():
+        if target.is_relative_to(public.resolve()):
+            shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else target.as_posix()
+            where = public.resolve().relative_to(root).as_posix() if public.resolve().is_relative_to(root) else public
+            raise SettingsError(
+                f"{config_name}: {what} '{shown}' is inside {name} '{where}', so the "
+                f"site would publish it as plain text; keep it outside docs_dir and site_dir"
+            )
+
+
+def _option_error(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("str", "dict", "date")))
+    if error["type"] == "extra_forbidden":
+        model = FreelancerOptions if len(error["loc"]) > 1 else PortalOptions
+        close = difflib.get_close_matches(str(error["loc"][-1]), list(model.model_fields), n=1)
+        return f"{PLUGIN_NAME}.{where}: unknown option" + (f"; did you mean '{close[0]}'?" if close else "")
+    return f"{PLUGIN_NAME}.{where}: {error['msg']}"
 
 
 def build_date(fixed: date | None, environ: Mapping[str, str] = os.environ) -> date:

@@ -1,0 +1,221 @@
+"""One build of every client page, whatever generator built the rest of the site (or none).
+
+The MkDocs plugin and ``client-portal build`` both go through `Portal`, so the same
+inputs give the same pages; `build_into` is the whole flow for a site folder that a
+generator (or nobody) has already written.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from . import crypto
+from .attachments import CACHE_DIR, attachment_problems
+from .builder import PARALLEL_FROM, PageBuilder
+from .loader import load_client, load_clients, record_files, shown_path
+from .model import Client
+from .problems import RecordError
+from .publish import (
+    PREFIX_INDEX_MARKER,
+    PageInputs,
+    PortalPage,
+    PublishError,
+    headers_rules,
+    neutral_pages,
+    robots_rules,
+)
+from .render import ASSETS_DIR, Assets, Renderer
+from .secret import SECRET_FILE
+from .settings import PortalSettings, build_date
+
+PORTAL_ASSETS = "assets/client-portal"
+# The stylesheets and script of every client page, in the order of `Assets`: they need no theme.
+ASSET_FILES = ("base.css", "portal.css", "portal.js")
+_SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
+
+
+class BuildError(Exception):
+    """The client pages cannot be built; the message says why and what to do."""
+
+
+def page_assets(depth: int) -> Assets:
+    """Asset URLs relative to a page ``depth`` folders below the site root."""
+    up = "../" * depth
+    return Assets(*(up + posixpath.join(PORTAL_ASSETS, name) for name in ASSET_FILES))
+
+
+def asset_files() -> dict[str, str]:
+    """{site path: content} of the stylesheet and script every client page loads."""
+    return {f"{PORTAL_ASSETS}/{name}": (ASSETS_DIR / name).read_text(encoding="utf-8") for name in ASSET_FILES}
+
+
+class Portal:
+    """The client pages of one portal, built again on each call (and kept between builds when remembering)."""
+
+    def __init__(
+        self, settings: PortalSettings, secret: bytes, custom_dir: Path | None = None, *, remember: bool = False
+    ) -> None:
+        self.settings = settings
+        self.secret = secret
+        # A user's own templates and icons come before the package's.
+        self.search_path: tuple[Path, ...] = (custom_dir,) if custom_dir is not None else ()
+        self.custom_dir = custom_dir
+        self.builder = PageBuilder(remember=remember)
+        self.clients: list[Client] = []
+        self.today: date | None = None
+        self._known: dict[str, Client] = {}
+
+    def read(self) -> list[Client]:
+        """Read and check every record and attached file, before anything is written."""
+        settings = self.settings
+        if settings.clients_dir.is_dir() and len(record_files(settings.clients_dir)) >= PARALLEL_FROM:
+            self.builder.start()  # the workers get ready while the records are read
+        try:
+            self.today = build_date(settings.today)
+            self.clients = load_clients(
+                settings.clients_dir, today=self.today, relative_to=settings.root, known=self._known, located=False
+            )
+        except RecordError as error:
+            raise BuildError(f"invalid client records:\n{error}") from None
+        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
+            raise BuildError(str(error)) from None
+        current = {id(client) for client in self.clients}
+        self._known = {key: client for key, client in self._known.items() if id(client) in current}
+        _check_attachments(self.clients, settings, self.today)
+        return self.clients
+
+    @property
+    def depth(self) -> int:
+        """How many folders below the site root a client page sits: ``<url_prefix>/<token>/index.html``."""
+        return self.settings.url_prefix.count("/") + 2
+
+    def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
+        """Every client's page (and attached files), written into ``site_dir`` where they belong."""
+        assert self.today is not None, "read() first"
+        inputs = PageInputs(self.settings, self.secret, self.today, self.search_path, page_assets(self.depth))
+        try:
+            return self.builder.build(self.clients, inputs, self.custom_dir, environ, site_dir=site_dir)
+        except PublishError as error:
+            raise BuildError(str(error)) from None
+
+    def neutral(self, *, with_index: bool = True) -> dict[str, str]:
+        """{site path: HTML} of the pages that name no client: the prefix index and every replaced link."""
+        renderer = Renderer(self.search_path)
+        return neutral_pages(
+            self.clients,
+            self.settings,
+            self.secret,
+            renderer,
+            page_assets,
+            with_index=with_index,
+        )
+
+    def close(self) -> None:
+        """Stop the worker processes and remove what was kept for serving."""
+        self.builder.close()
+
+
+def _check_attachments(clients: list[Client], settings: PortalSettings, today: date) -> None:
+    """Refuse to build when an attached file cannot be published, naming its line like `check` does."""
+    problems = []
+    for client in clients:
+        shown = shown_path(client.source, settings.root)
+        if any(p.severity == "error" for p in attachment_problems(client, settings.clients_dir, shown)):
+            # records are kept without their locations: read this one again to say where
+            located = load_client(client.source, today=today, shown_as=shown)
+            problems += [p for p in attachment_problems(located, settings.clients_dir, shown) if p.severity == "error"]
+    if problems:
+        raise BuildError("attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems)))
+
+
+def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
+    """Empty the prefix folder of a site for new client pages, or refuse when it is not ours to empty.
+
+    Ours: its index carries this secret's fingerprint (an earlier `client-portal build`
+    or plugin build). Not ours: pages built with another secret, or the generator's own
+    public pages, which would be published among the client pages.
+    """
+    folder = site_dir / prefix
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    index = folder / "index.html"
+    text = index.read_text(encoding="utf-8", errors="replace") if index.is_file() else ""
+    mark = _SITE_MARK.search(text) if PREFIX_INDEX_MARKER in text else None
+    if mark is None and PREFIX_INDEX_MARKER in text:
+        raise BuildError(
+            f"{site_dir / prefix} holds client pages of an earlier client-portal that cannot tell which secret "
+            "built them; build the site again from scratch (or empty that folder)"
+        )
+    if mark is None:
+        found = sorted(p.relative_to(site_dir).as_posix() for p in folder.rglob("*") if p.is_file())
+        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        raise BuildError(
+            f"{site_dir / prefix} already holds {shown}, which client-portal did not build; the folder of client "
+            "pages must be the portal's own: move those pages or change url_prefix, and build the site again"
+        )
+    if mark.group(1) != crypto.site_fingerprint(secret):
+        raise BuildError(
+            f"{site_dir / prefix} holds client pages built with another site secret; build the site again "
+            "from scratch (or empty that folder) so no page with old links stays published"
+        )
+    shutil.rmtree(folder)
+
+
+def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
+    """A site folder that holds the records, the secret or the cache would publish them with the pages."""
+    site = site_dir.resolve()
+    for private in (settings.clients_dir, settings.root / SECRET_FILE, settings.root / CACHE_DIR):
+        if private.resolve().is_relative_to(site):
+            raise BuildError(
+                f"{site_dir} holds {private.relative_to(settings.root).as_posix()}, which must never be published; "
+                "build into the folder the generator writes the site to (such as site)"
+            )
+
+
+def _write(site_dir: Path, path: str, text: str) -> None:
+    target = site_dir / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def _extended(site_dir: Path, path: str) -> str:
+    """A file the generator may have written (robots.txt, _headers), to be extended, never replaced."""
+    existing = site_dir / path
+    return existing.read_text(encoding="utf-8") if existing.is_file() else ""
+
+
+def build_into(
+    site_dir: Path,
+    settings: PortalSettings,
+    secret: bytes,
+    custom_dir: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> list[PortalPage]:
+    """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
+    _refuse_publishing_records(site_dir, settings)
+    portal = Portal(settings, secret, custom_dir)
+    try:
+        portal.read()  # every record checked before the site is touched
+        claim_prefix(site_dir, settings.url_prefix, secret)
+        pages = portal.pages(site_dir, environ)
+        written = {**asset_files(), **portal.neutral()}
+    finally:
+        portal.close()
+    for page in pages:  # attached files, copied from the cache folder where they were encrypted
+        for site_file in page.files:
+            target = site_dir / site_file.path
+            if site_file.source is not None and site_file.source != target:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(site_file.source, target)
+    for path, text in written.items():
+        _write(site_dir, path, text)
+    _write(site_dir, "robots.txt", robots_rules(_extended(site_dir, "robots.txt"), settings.url_prefix))
+    if settings.headers_file:
+        _write(site_dir, "_headers", headers_rules(_extended(site_dir, "_headers"), settings.url_prefix))
+    return pages

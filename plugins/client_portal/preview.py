@@ -1,0 +1,168 @@
+"""A local preview without any generator: the built site, with the client pages and the index of their links.
+
+Client pages are built into a private folder (never into the site), and built again when
+a record, an attached file, a template or the configuration changes; only the pages
+whose inputs changed are built again (`PageBuilder` keeps the others).
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import posixpath
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .portal_build import BuildError, Portal, asset_files
+from .publish import serve_index
+from .settings import SettingsError
+from .site_config import read_site_config
+
+# How often the inputs are looked at: soon enough to feel immediate, cheap enough to forget.
+POLL_SECONDS = 0.5
+
+
+def _inputs(folders: list[Path], files: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Every input file by its name, size and modification time: a change to any of them changes this."""
+    found = []
+    for path in [*files, *(p for folder in folders if folder.is_dir() for p in folder.rglob("*"))]:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
+
+
+class Preview:
+    """The client pages of a portal for local viewing, by site path, built again when their inputs change."""
+
+    def __init__(self, config_file: Path, secret: bytes, say: Callable[[str], None] = print) -> None:
+        self.config_file = config_file
+        self.secret = secret
+        self.say = say
+        self.routes: dict[str, Path | bytes] = {}  # site path: a file on disk, or the bytes themselves
+        self.prefix = ""
+        self._portal: Portal | None = None
+        self._seen: tuple[tuple[str, int, int], ...] = ()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def _watched(self) -> tuple[tuple[str, int, int], ...]:
+        folders = []
+        if self._portal is not None:
+            folders.append(self._portal.settings.clients_dir)
+            if self._portal.custom_dir is not None:
+                folders.append(self._portal.custom_dir)
+        return _inputs(folders, [self.config_file])
+
+    def rebuild(self) -> bool:
+        """Build the pages again; on a mistake, say it and keep the pages as they were."""
+        retired: Portal | None = None
+        try:
+            site = read_site_config(self.config_file)
+            if self._portal is None or (self._portal.settings, self._portal.custom_dir) != (
+                site.settings,
+                site.custom_dir,
+            ):
+                # the old pages are served until the new ones are in place
+                retired = self._portal
+                self._portal = Portal(site.settings, self.secret, site.custom_dir, remember=True)
+            self._portal.read()
+            pages = self._portal.pages(self._portal.builder.store())
+        except (BuildError, SettingsError) as error:
+            self.say(f"error: {error}")
+            if retired is not None:  # back to the portal whose pages are still served
+                assert self._portal is not None
+                self._portal.close()
+                self._portal = retired
+            return False
+        finally:
+            self._seen = self._watched()
+        routes: dict[str, Path | bytes] = {path: text.encode("utf-8") for path, text in asset_files().items()}
+        for path, html in self._portal.neutral(with_index=False).items():
+            routes[path] = self._portal.builder.kept(html)
+        for page in pages:
+            for site_file in page.files:
+                assert site_file.source is not None  # kept pages are files in the private folder
+                routes[site_file.path] = site_file.source
+            if page.notice:
+                self.say(f"note: {page.notice}")
+        self.prefix = self._portal.settings.url_prefix
+        routes[f"{self.prefix}/index.html"] = serve_index(pages).encode("utf-8")
+        with self._lock:
+            self.routes = routes
+        if retired is not None:
+            retired.close()
+        self.say(f"{len(pages)} client pages built, {self._portal.builder.reused} of them unchanged")
+        return True
+
+    def watch(self) -> None:
+        """Build again whenever an input changes, until `close`."""
+        while not self._stop.wait(POLL_SECONDS):
+            if self._watched() != self._seen:
+                self.rebuild()
+
+    def find(self, path: str) -> Path | bytes | None:
+        """What is served at a site path ("p/abc/index.html"), when the preview has it."""
+        with self._lock:
+            return self.routes.get(path)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._portal is not None:
+            self._portal.close()
+
+
+def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(site_dir), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def end_headers(self) -> None:
+            self.send_header("Cache-Control", "no-store")  # an edited page is seen at once
+            super().end_headers()
+
+        def send_head(self) -> Any:
+            path = posixpath.normpath(unquote(urlsplit(self.path).path)).lstrip("/")
+            if path in ("", "."):
+                path = ""
+            candidates = [path, posixpath.join(path, "index.html")] if path else ["index.html"]
+            for candidate in candidates:
+                found = preview.find(candidate)
+                if found is not None:
+                    if candidate != path and not self.path.split("?")[0].endswith("/"):
+                        self.send_response(301)  # a folder's page, as a static host answers
+                        self.send_header("Location", self.path.split("?")[0] + "/")
+                        self.end_headers()
+                        return None
+                    return self._send(candidate, found)
+            if path == preview.prefix or path.startswith(preview.prefix + "/"):
+                self.send_error(404)  # never a page the generator left there
+                return None
+            return super().send_head()
+
+        def _send(self, path: str, found: Path | bytes) -> Any:
+            try:
+                data = found if isinstance(found, bytes) else found.read_bytes()
+            except OSError:  # replaced by a rebuild while this request came in
+                self.send_error(404)
+                return None
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return io.BytesIO(data)
+
+    return Handler
+
+
+def serve(preview: Preview, site_dir: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    """A server of the site and the preview's pages on ``host:port``; call ``serve_forever`` on it."""
+    return http.server.ThreadingHTTPServer((host, port), _handler(preview, site_dir))
