@@ -19,6 +19,7 @@ from .loader import shown_path
 from .logo import LogoError, logo_data_uri
 from .model import Client, Contact
 from .render import Assets, Renderer
+from .secret import fingerprint
 from .settings import PortalSettings
 from .view import page_context
 
@@ -285,11 +286,13 @@ def neutral_pages(
     locale = page_locale(settings.language)
     lang = html_lang(locale)
 
-    def notice(kind: str, depth: int) -> str:
-        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth))
+    def notice(kind: str, depth: int, **extra: str) -> str:
+        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), **extra)
 
     depth = settings.url_prefix.count("/") + 1
-    pages = {f"{settings.url_prefix}/index.html": notice("index", depth)} if with_index else {}
+    # the index carries the secret's public fingerprint, so `links --check` can tell it was built with theirs
+    index = notice("index", depth, secret_fingerprint=fingerprint(secret))
+    pages = {f"{settings.url_prefix}/index.html": index} if with_index else {}
     replaced = notice("replaced", depth + 1)
     for client in clients:
         pages.update(

@@ -96,10 +96,18 @@ class Renderer:
         }
         return env.get_template("client-portal/page.html").render(page_context)
 
-    def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets) -> str:
+    def notice(
+        self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets, secret_fingerprint: str = ""
+    ) -> str:
         """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder)."""
         env = self.environment(locale_name)
-        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets}
+        context = {
+            "kind": kind,
+            "lang": lang,
+            "freelancer": freelancer,
+            "assets": assets,
+            "secret_fingerprint": secret_fingerprint,
+        }
         return env.get_template("client-portal/notice.html").render(
             context,
             csp=Markup(content_security_policy([])),  # noqa: S704 - no user text
