@@ -6,6 +6,7 @@ import posixpath
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError, PluginError
@@ -115,7 +116,14 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         renderer = Renderer(search_path)
         stylesheets = _theme_stylesheets(files)
         depth = self.settings.url_prefix.count("/") + 2  # <url_prefix>/<token>/index.html
-        inputs = PageInputs(self.settings, self.secret.value, self.today, search_path, _assets(stylesheets, depth))
+        inputs = PageInputs(
+            self.settings,
+            self.secret.value,
+            self.today,
+            search_path,
+            _assets(stylesheets, depth),
+            live_reload=self.serving,
+        )
         custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
         try:
             self.pages = self.builder.build(self.clients, inputs, custom_dir, site_dir=Path(config.site_dir))
@@ -147,7 +155,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.config.headers_file:
             files.append(File.generated(config, "_headers", content=headers_file(self.settings.url_prefix)))
         if self.serving:
-            index = serve_index(self.pages)
+            index = serve_index(self.pages, urlsplit(config.site_url or "/").path)
             files.append(File.generated(config, f"{self.settings.url_prefix}/index.html", content=index))
         log.info("%d client pages built, %d of them unchanged", len(self.pages), self.builder.reused)
         return files
@@ -155,7 +163,10 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.settings is not None
         server.watch(str(self.settings.clients_dir))
-        base = f"http://{config.dev_addr.host}:{config.dev_addr.port}/{self.settings.url_prefix}/"
+        # MkDocs serves the site under the path of site_url (and has set site_url to its own address)
+        served = urlsplit(config.site_url or "/").path.strip("/")
+        where = f"/{served}/" if served else "/"
+        base = f"http://{config.dev_addr.host}:{config.dev_addr.port}{where}{self.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
 

@@ -91,6 +91,7 @@ class PageInputs:
     today: date
     search_path: tuple[Path, ...]  # the theme's template folders, before the package's own
     assets: Assets  # every client folder sits at the same depth
+    live_reload: bool = False  # `mkdocs serve`: the page lets MkDocs' reload script run
 
 
 # Who can open a sealed page, the password KDF parameters, and a notice for the log.
@@ -241,11 +242,11 @@ def client_page(
     context = page_context(client, settings, inputs.today, logo_src=logo_src, files=attached)
     body = renderer.body(context)
     if sealing is None:
-        html = renderer.page(context, body=body, assets=inputs.assets)
+        html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
     payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
-    html = renderer.page(context, payload=payload, assets=inputs.assets)
+    html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     # the encrypted files are copied from the cache folder, never held in memory
     files = (SiteFile(folder + "index.html", html), *(SiteFile(folder + f.url, source=f.sealed) for f in attached))
     return PortalPage(client, folder, links, files, notice)
@@ -342,11 +343,15 @@ def headers_file(prefix: str) -> str:
     )
 
 
-def serve_index(pages: list[PortalPage]) -> str:
-    """A plain list of every client link, for `mkdocs serve` only: never part of a build."""
+def serve_index(pages: list[PortalPage], site_path: str = "/") -> str:
+    """A plain list of every client link, for `mkdocs serve` only: never part of a build.
+
+    ``site_path`` is where the site is served (the path of ``site_url``, such as ``/portal/``).
+    """
+    root = "/" + site_path.strip("/") + "/" if site_path.strip("/") else "/"
     items = "\n".join(
         f"<li><strong>{escape(p.client.record.name)}</strong> <small>({escape(p.client.record.access.mode)})</small>"
-        + "".join(f'<br><a href="/{escape(link.path)}">{escape(link.contact)}</a>' for link in p.links)
+        + "".join(f'<br><a href="{escape(root + link.path)}">{escape(link.contact)}</a>' for link in p.links)
         + (f"<br><small>{escape(p.notice)}</small>" if p.notice else "")
         + "</li>"
         for p in sorted(pages, key=lambda p: p.client.record.name.lower())
