@@ -99,15 +99,23 @@ def test_bad_plugin_timezone_is_reported(empty_portal):
 
 
 def test_new_writes_a_record_that_passes_check(empty_portal):
-    result = run("new", "acme-bakery")
+    result = run("new", "acme-bakery", "--contact", "Anna Weber", "--email", "anna@acme.example")
     assert result.exit_code == 0, result.output
     text = (empty_portal / "clients" / "acme-bakery.yml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
-    assert "name: Acme Bakery" in text
+    assert "name: Acme Bakery" in text and "name: Anna Weber" in text and "email: anna@acme.example" in text
     assert "- date: 2026-11-23" in text
     check = run("check")
     assert check.exit_code == 0, check.output
     assert check.output.strip() == "1 record checked: 0 errors, 0 warnings"
+
+
+def test_new_without_a_contact_is_not_publishable_until_named(empty_portal):
+    result = run("new", "acme-bakery")
+    assert result.exit_code == 0 and "contact's name and e-mail" in result.output
+    check = run("check")
+    assert check.exit_code == 1
+    assert "contacts[0].name: still the template's placeholder" in check.output
 
 
 def test_new_refuses_to_overwrite(empty_portal):

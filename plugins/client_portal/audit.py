@@ -215,7 +215,7 @@ def _page_folder(file: str, prefix: str) -> str:
 def _missing_pages(site: Path, prefix: str, folders: Mapping[str, Client]) -> list[Finding]:
     """Pages the build should have made: each client's, and the neutral index of the prefix."""
     findings = []
-    if not any((site / prefix).glob("*/index.html")):
+    if folders and not any((site / prefix).glob("*/index.html")):
         findings.append(Finding(f"{prefix}/", "no client page was built: is the client-portal plugin enabled?"))
     for folder, client in folders.items():
         if not (site / folder / "index.html").is_file():

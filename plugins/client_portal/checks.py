@@ -12,6 +12,9 @@ from .model import Client
 from .money import is_past_due
 from .problems import Problem
 
+# What `client-portal new` writes until the freelancer names the person: never to be published.
+TEMPLATE_CONTACT = "Your contact's name"
+
 
 def record_problems(client: Client, clients_dir: Path, today: date, shown: Path) -> list[Problem]:
     """Every problem of a valid record, each at its line; ``shown`` is the path as printed."""
@@ -22,6 +25,11 @@ def record_problems(client: Client, clients_dir: Path, today: date, shown: Path)
 
     record = client.record
     problems = logo_problems(client, shown) + attachment_problems(client, clients_dir, shown)
+    for index, contact in enumerate(record.contacts):
+        if contact.name == TEMPLATE_CONTACT:
+            line, column = client.locate("contacts", index, "name")
+            message = f"contacts[{index}].name: still the template's placeholder; write the name of the person"
+            problems.append(Problem(shown, line, column, message + " (and their e-mail) before publishing"))
     for item in overdue(record, today):
         what = "deliverable" if item.kind == "deliverables" else "request"
         message = f"{what} '{item.title}' was due {item.due.isoformat()} ({item.days_late} days ago)"

@@ -20,7 +20,7 @@ import click
 from mkdocs.exceptions import ConfigurationError
 
 from . import __version__
-from .checks import record_problems
+from .checks import TEMPLATE_CONTACT, record_problems
 from .config import read_settings
 from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
@@ -100,8 +100,8 @@ def schema(config_file: Path) -> None:
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
-def _record_template(client_id: str, today: date) -> str:
-    """A commented record for a new client that passes `check` as it is."""
+def _record_template(client_id: str, today: date, contact: str | None = None, email: str | None = None) -> str:
+    """A commented record for a new client; `check` refuses it until the contact is named."""
     name = " ".join(word.capitalize() for word in client_id.split("-"))
     return (
         files("client_portal")
@@ -109,8 +109,8 @@ def _record_template(client_id: str, today: date) -> str:
         .read_text(encoding="utf-8")
         .replace("<ID>", client_id)
         .replace("<NAME>", name)
-        .replace("<CONTACT>", "Your contact's name")
-        .replace("<EMAIL>", f"hello@{client_id}.example")
+        .replace("<CONTACT>", contact or TEMPLATE_CONTACT)
+        .replace("<EMAIL>", email or f"hello@{client_id}.example")
         .replace("<TODAY>", today.isoformat())
         .replace("<DUE>", (today + timedelta(days=14)).isoformat())
     )
@@ -118,8 +118,10 @@ def _record_template(client_id: str, today: date) -> str:
 
 @main.command()
 @click.argument("client_id", metavar="ID")
+@click.option("--contact", metavar="NAME", help="The person at the client who gets a link.")
+@click.option("--email", metavar="EMAIL", help="Their e-mail address.")
 @_config_option
-def new(client_id: str, config_file: Path) -> None:
+def new(client_id: str, contact: str | None, email: str | None, config_file: Path) -> None:
     """Write clients/ID.yml from a commented template."""
     if not CLIENT_ID.match(client_id):
         raise click.BadParameter("use lowercase letters, digits and hyphens, such as acme-bakery", param_hint="ID")
@@ -128,10 +130,11 @@ def new(client_id: str, config_file: Path) -> None:
     if target.exists():
         click.echo(f"error: {_shown(target)} already exists; not overwriting it", err=True)
         sys.exit(1)
-    text = _record_template(client_id, _today(settings))
+    text = _record_template(client_id, _today(settings), contact, email)
     settings.clients_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
+    todo = "" if contact else " (first your contact's name and e-mail)"
+    click.echo(f"wrote {_shown(target)}; edit it{todo}, then run: client-portal check")
 
 
 def _secret(settings: PortalSettings) -> bytes:
@@ -451,24 +454,100 @@ HOST_FILES = {
 @click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
 @click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
-def init(directory: Path, name: str, email: str, host: str) -> None:
-    """Create a new portal repository in DIRECTORY, ready to push."""
+@click.option(
+    "--timezone", "time_zone", metavar="ZONE", help="Your time zone, such as Europe/Berlin (default: this computer's)."
+)
+def init(directory: Path, name: str, email: str, host: str, time_zone: str | None) -> None:
+    """Create a new portal repository in DIRECTORY (or add one to an existing repository), ready to push."""
+    zone = _init_zone(time_zone)
+    branch = _git_repository(directory)
     scaffold = files("client_portal").joinpath("scaffold")
     targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
-    today = _today(None)
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
-    contents["clients/example-client.yml"] = _record_template("example-client", today)
+    contents["clients/.gitkeep"] = ""
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    existing = sorted(path for path in contents if (directory / path).exists())
-    if existing:
-        click.echo(f"error: not overwriting existing files in {directory}: {', '.join(existing)}", err=True)
-        sys.exit(1)
+    skipped = []
     for path, text in contents.items():
         target = directory / path
+        text = (
+            text.replace("<NAME>", name)
+            .replace("<EMAIL>", email)
+            .replace("<VERSION>", __version__)
+            .replace("<TIMEZONE>", zone)
+            .replace("<BRANCH>", branch)
+        )
+        if target.exists():
+            if path == ".gitignore":
+                _add_ignored(target, text)
+            else:
+                skipped.append(path)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = text.replace("<NAME>", name).replace("<EMAIL>", email).replace("<VERSION>", __version__)
         target.write_text(text, encoding="utf-8")
-    click.echo(f"Created a portal in {directory}. Next:")
-    click.echo("  client-portal new CLIENT-ID      # one record per client")
+    click.echo(f"Created a portal in {directory} (git branch {branch}, time zone {zone}).")
+    if skipped:
+        click.echo(
+            f"Kept your existing {', '.join(skipped)}: not overwritten; compare with a fresh `client-portal init`"
+        )
+    click.echo("Next:")
+    click.echo("  client-portal new CLIENT-ID --contact NAME --email EMAIL   # one record per client")
     click.echo("  mkdocs serve                     # preview")
-    click.echo("  client-portal secret             # store as the PORTAL_SECRET repository secret")
+    click.echo("  client-portal secret             # keep it here, and store it as the PORTAL_SECRET repository secret")
+
+
+def _init_zone(chosen: str | None) -> str:
+    """The freelancer's IANA time zone: the one given, else this computer's, else UTC."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from .model import TimeZone
+
+    if chosen is None:
+        import tzlocal
+
+        try:
+            chosen = tzlocal.get_localzone_name() or "UTC"
+        except (LookupError, ValueError, OSError):  # tzlocal finds no zone, or one it cannot name
+            chosen = "UTC"
+        if chosen.startswith("Etc/"):
+            chosen = "UTC"
+    try:
+        TypeAdapter(TimeZone).validate_python(chosen)
+    except ValidationError:
+        raise click.BadParameter(
+            f"{chosen!r} is not a time zone such as Europe/Berlin", param_hint="--timezone"
+        ) from None
+    return chosen
+
+
+def _git_repository(directory: Path) -> str:
+    """The branch the workflow publishes: the current one of an existing repository, else a new one's ``main``."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        click.echo("note: git not found; run `git init -b main` in the portal before pushing", err=True)
+        return "main"
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def run(*args: str) -> str:
+        done = subprocess.run([git, "-C", str(directory), *args], capture_output=True, text=True, check=False)  # noqa: S603 - fixed arguments
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    if run("rev-parse", "--is-inside-work-tree") == "true":
+        return run("symbolic-ref", "--short", "HEAD") or "main"
+    run("init", "-q")
+    run("symbolic-ref", "HEAD", "refs/heads/main")  # `git init -b main` before git 2.28
+    return "main"
+
+
+def _add_ignored(gitignore: Path, wanted: str) -> None:
+    """Add the portal's ignore rules an existing .gitignore lacks (the secret, drafts), keeping the rest."""
+    have = gitignore.read_text(encoding="utf-8")
+    present = {line.strip() for line in have.splitlines()}
+    missing = [line for line in wanted.splitlines() if line.strip() and line.strip() not in present]
+    rules = [line for line in missing if not line.startswith("#")]
+    if rules:
+        separator = "" if have.endswith("\n") or not have else "\n"
+        gitignore.write_text(have + separator + "\n".join(["# client-portal", *rules]) + "\n", encoding="utf-8")
+        click.echo(f"Added to your .gitignore: {', '.join(rules)}")
