@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -233,7 +234,6 @@ def links(as_json: bool, base_url: str | None, built_site: str | None, config_fi
 
 def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
     """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
-    import re
     import urllib.request
 
     from .secret import fingerprint
@@ -455,11 +455,17 @@ HOST_FILES = {
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
 @click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
 @click.option(
+    "--site-url", metavar="URL", help="Where the site will be published, such as https://you.github.io/portal/."
+)
+@click.option(
     "--timezone", "time_zone", metavar="ZONE", help="Your time zone, such as Europe/Berlin (default: this computer's)."
 )
-def init(directory: Path, name: str, email: str, host: str, time_zone: str | None) -> None:
+def init(directory: Path, name: str, email: str, host: str, site_url: str | None, time_zone: str | None) -> None:
     """Create a new portal repository in DIRECTORY (or add one to an existing repository), ready to push."""
     zone = _init_zone(time_zone)
+    if site_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", site_url):
+        raise click.BadParameter(f"{site_url!r} is not an http(s) address", param_hint="--site-url")
+    address = (site_url.rstrip("/") + "/") if site_url else f"https://{PLACEHOLDER_HOST}/portal/"
     branch = _git_repository(directory)
     scaffold = files("client_portal").joinpath("scaffold")
     targets = {**INIT_FILES, HOST_FILES[host][0]: HOST_FILES[host][1]}
@@ -475,6 +481,7 @@ def init(directory: Path, name: str, email: str, host: str, time_zone: str | Non
             .replace("<VERSION>", __version__)
             .replace("<TIMEZONE>", zone)
             .replace("<BRANCH>", branch)
+            .replace("<SITE_URL>", address)
         )
         if target.exists():
             if path == ".gitignore":

@@ -502,6 +502,17 @@ class Record(Strict):
             ]
         if self.access.password_env or (self.contacts and len(personal) == len(self.contacts)):
             return []
+        if personal:  # some have their own password: name the others, at their own line
+            return [
+                (
+                    f"contacts.{i}",
+                    f"{contact.name} has no password_env and there is no shared access.password_env, so nothing "
+                    "would open the page for them: give them a password_env, or, to revoke their access, "
+                    "remove them from contacts",
+                )
+                for i, contact in enumerate(self.contacts)
+                if not contact.password_env
+            ]
         return [
             (
                 "access.password_env",
