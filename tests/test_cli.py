@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
 from client_portal.cli import main
+from client_portal.loader import parse_record
 
 from .conftest import CONFIG
 from .test_loader import VALID
@@ -169,3 +172,20 @@ def test_a_booking_url_that_is_not_http_is_a_usage_error(empty_portal):
     result = run("check")
     assert result.exit_code == 2
     assert "freelancer.booking_url 'javascript:alert(1)' must be an http(s) link" in result.output
+
+
+def test_the_templates_commented_examples_can_be_uncommented_in_place(empty_portal):
+    run("new", "acme", "--contact", "Anna Weber", "--email", "anna@acme.example")
+    path = empty_portal / "clients" / "acme.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # remove the '#' of every example line, as a freelancer does in an editor
+    uncommented = [line[1:] if line.startswith("#  ") else line for line in lines]
+    uncommented = [line[2:] if re.match(r"# [a-z_]+:", line) else line for line in uncommented]
+    text = "\n".join(uncommented) + "\n"
+    assert text.count("- title:") >= 3 and "\nbudget:" in text and "\nbrand:" in text
+    record, _ = parse_record(text, path, today=date(2026, 11, 23))
+    assert [d.title for d in record.deliverables] == ["Brand refresh"]
+    assert record.brand is not None and record.brand.accent == "#b5651d" and len(record.invoices) == 1
+    # and as written, the empty sections are empty lists
+    plain, _ = parse_record("\n".join(lines), path, today=date(2026, 11, 23))
+    assert plain.deliverables == [] and plain.schedule == [] and plain.invoices == []

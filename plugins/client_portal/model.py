@@ -456,6 +456,15 @@ class Record(Strict):
     budget: Budget | None = None
     invoices: list[Invoice] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_lists(cls, data: Any) -> Any:
+        # `deliverables:` with nothing (or only comments) under it is an empty list, so the
+        # template's commented examples can be uncommented in place
+        if isinstance(data, dict):
+            return {key: [] if value is None and key in LIST_FIELDS else value for key, value in data.items()}
+        return data
+
     @model_validator(mode="after")
     def _record_rules(self) -> Record:
         violations: list[tuple[str, str]] = []
@@ -539,7 +548,19 @@ class Client:
         return (1, 1)
 
 
+LIST_FIELDS = ("contacts", "preferences", "deliverables", "schedule", "requests", "suggestions", "updates", "invoices")
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a record, for editors and validators."""
     schema = Record.model_json_schema()
+    for name in LIST_FIELDS:  # an empty `deliverables:` is an empty list, as the loader reads it
+        field = schema["properties"][name]
+        schema["properties"][name] = {
+            "anyOf": [
+                {key: value for key, value in field.items() if key not in ("default", "title")},
+                {"type": "null"},
+            ],
+            **{key: value for key, value in field.items() if key in ("default", "title")},
+        }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
