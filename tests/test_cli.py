@@ -189,3 +189,40 @@ def test_the_templates_commented_examples_can_be_uncommented_in_place(empty_port
     # and as written, the empty sections are empty lists
     plain, _ = parse_record("\n".join(lines), path, today=date(2026, 11, 23))
     assert plain.deliverables == [] and plain.schedule == [] and plain.invoices == []
+
+
+def test_check_on_a_closed_project_warns_about_open_work_not_lateness(empty_portal):
+    (empty_portal / "clients" / "done.yml").write_text(
+        "name: Done Co\nstage: past\ncontacts: [{name: A}]\n"
+        "deliverables:\n  - {title: Shop, status: in_progress, due: 2026-11-01}\n",
+        encoding="utf-8",
+    )
+    result = run("check")
+    assert result.exit_code == 0
+    assert "was due" not in result.output
+    assert "clients/done.yml:5:27: warning: deliverable 'Shop' is still in_progress on a closed (past) project" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "warned"),
+    [
+        ("within one business day", "de", True),  # a plain phrase is in the portal's language (en)
+        ("within one business day", "en-GB", False),
+        ("{en: within a day, de: innerhalb eines Tages}", "de-AT", False),
+        ("{en: within a day, de: innerhalb eines Tages}", "ja", True),
+    ],
+)
+def test_check_warns_when_a_freelancer_phrase_has_no_text_in_the_clients_language(
+    empty_portal, phrase, language, warned
+):
+    config = CONFIG + f"      freelancer:\n        response_time: {phrase}\n"
+    (empty_portal / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (empty_portal / "clients" / "kunde.yml").write_text(
+        f"name: Kunde\nlanguage: {language}\ncontacts: [{{name: A}}]\n", encoding="utf-8"
+    )
+    result = run("check")
+    assert result.exit_code == 0
+    expected = f"clients/kunde.yml:2:11: warning: freelancer.response_time in mkdocs.yml has no text in '{language}'"
+    assert (expected in result.output) is warned, result.output

@@ -81,7 +81,7 @@ def check(config_file: Path) -> None:
         sys.exit(2)
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
-        problems += record_problems(client, settings.clients_dir, today, _shown(client.source))
+        problems += record_problems(client, settings.clients_dir, today, _shown(client.source), settings)
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))

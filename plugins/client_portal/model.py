@@ -254,6 +254,11 @@ class Contact(Strict):
     password_env: EnvName | None = Field(
         None, description="Password mode: NAME of the environment variable holding this person's own password."
     )
+    salutation: Text | None = Field(
+        None,
+        description="The first line of update e-mails to this person, as written: 'Dear Ms Weber,'. "
+        "Default: by language ('Hi Anna,' in English; 'Guten Tag,' in German).",
+    )
 
     @property
     def identity(self) -> str:
