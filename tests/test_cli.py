@@ -226,3 +226,13 @@ def test_check_warns_when_a_freelancer_phrase_has_no_text_in_the_clients_languag
     assert result.exit_code == 0
     expected = f"clients/kunde.yml:2:11: warning: freelancer.response_time in mkdocs.yml has no text in '{language}'"
     assert (expected in result.output) is warned, result.output
+
+
+def test_the_template_offers_a_salutation_that_loads(empty_portal):
+    run("new", "acme", "--contact", "Anna Weber", "--email", "anna@acme.example")
+    path = empty_portal / "clients" / "acme.yml"
+    text = path.read_text(encoding="utf-8").replace(
+        '    # salutation: "Dear Ms Doe,"', '    salutation: "Dear Ms Doe,"'
+    )
+    record, _ = parse_record(text, path, today=date(2026, 11, 23))
+    assert record.contacts[0].salutation == "Dear Ms Doe,"
