@@ -272,17 +272,6 @@ def test_the_contact_card_offers_a_booking_link_when_set(acme):
     assert 'href="https://cal.example/mei"' in contact and "Book a call" in text_of(contact)
 
 
-CLOSED = """\
-name: Closed Co
-stage: past
-contacts: [{name: A}]
-requests: [{title: Send the logo files, due: 2026-11-10}]
-deliverables:
-  - {title: Website launch, status: delivered, due: 2026-10-01, delivered: 2026-09-30}
-  - {title: Shop redesign, status: in_progress, due: 2026-11-01}
-  - {title: Sign-off on colours, status: in_review, due: 2026-11-05}
-"""
-
 PAUSED = """\
 name: Paused Co
 stage: paused
@@ -294,11 +283,21 @@ deliverables:
 """
 
 
-def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
-    record, _ = parse_record(PAUSED, Path("p.yml"), today=TODAY)
-    html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("paused-co", Path("p.yml"), record), SETTINGS, TODAY))
+CLOSED = PAUSED.replace("stage: paused", "stage: past").replace("waiting_on_client", "in_review") + (
+    "  - {title: Website launch, status: delivered, due: 2026-10-01, delivered: 2026-09-30}\n"
+)
+
+
+def render_record(text: str) -> str:
+    """The rendered body of a record written in the test."""
+    record, _ = parse_record(text, Path("p.yml"), today=TODAY)
+    return str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("some-co", Path("p.yml"), record), SETTINGS, TODAY))
     )
+
+
+def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
+    html = render_record(PAUSED)
     text = text_of(html)
     for word in ("late", "overdue", "ago", "Was due"):
         assert word not in text, word
@@ -310,12 +309,7 @@ def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
 
 
 def test_a_closed_project_shows_what_was_delivered_and_nothing_open_or_late():
-    text = CLOSED
-    record, _ = parse_record(text, Path("p.yml"), today=TODAY)
-    html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("closed-co", Path("p.yml"), record), SETTINGS, TODAY))
-    )
-    shown = text_of(html)
+    shown = text_of(render_record(CLOSED))
     for word in ("late", "overdue", "ago", "Was due", "need you", "next:", "Needs your attention", "in progress"):
         assert word not in shown, word
     assert "Completed" in shown and "This project is complete" in shown
@@ -325,9 +319,5 @@ def test_a_closed_project_shows_what_was_delivered_and_nothing_open_or_late():
 
 def test_a_closed_project_still_lists_an_unpaid_invoice():
     text = CLOSED + "invoices: [{number: INV-1, date: 2026-10-01, due: 2026-10-15, amount: 100, currency: EUR}]\n"
-    record, _ = parse_record(text, Path("p.yml"), today=TODAY)
-    html = str(
-        Renderer([MATERIAL_TEMPLATES]).body(page_context(Client("closed-co", Path("p.yml"), record), SETTINGS, TODAY))
-    )
-    attention = text_of(section(html, "attention"))
+    attention = text_of(section(render_record(text), "attention"))
     assert "Invoice INV-1" in attention and "Shop redesign" not in attention
