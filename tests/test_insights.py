@@ -257,3 +257,6 @@ def test_paused_and_past_read_the_same_everywhere(stage, attention, status):
         assert line.next_title is None  # no due date runs
     groups = [name for name, _ in insights.deliverable_groups(record)]
     assert groups == ([] if stage == "past" else ["in_progress", "in_review", "planned"])
+    ahead = insights.timeline(record, TODAY, BERLIN)
+    dues = [mark.title for mark in ahead.marks] if ahead else []
+    assert dues == (["Brochure"] if stage == "active" else [])  # no due date runs while held

@@ -206,7 +206,12 @@ class Timeline:
 
 
 def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Timeline | None:
-    """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none."""
+    """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none.
+
+    A paused project shows no due dates (none runs); a closed one has nothing ahead.
+    """
+    if record.stage == "past":
+        return None
     end = today + timedelta(weeks=weeks)
     span = (end - today).days
 
@@ -221,7 +226,10 @@ def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Tim
     marks += [
         Mark(d.due, offset(d.due), "due", d.title)
         for d in record.deliverables
-        if d.due is not None and d.status not in CLOSED_STATUSES and today <= d.due <= end
+        if d.due is not None
+        and d.status not in CLOSED_STATUSES
+        and record.stage not in HELD_STAGES
+        and today <= d.due <= end
     ]
     if not marks:
         return None
