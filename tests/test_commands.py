@@ -234,6 +234,15 @@ def test_links_refuse_a_secret_a_local_build_generated(portal, tmp_path_factory,
 
 
 @pytest.mark.parametrize("command", ["links", "digest"])
+def test_links_without_any_secret_say_what_to_do_and_make_none(portal, monkeypatch, command):
+    monkeypatch.delenv("PORTAL_SECRET")
+    result = CliRunner().invoke(main, [command])
+    assert result.exit_code == 1
+    assert "no secret is kept in .portal-secret" in result.stderr and "client-portal secret" in result.stderr
+    assert not (portal / ".portal-secret").exists()  # links never make a secret of their own
+
+
+@pytest.mark.parametrize("command", ["links", "digest"])
 def test_links_refuse_the_placeholder_site_url(portal, command):
     config = portal / "mkdocs.yml"
     config.write_text(config.read_text().replace("https://portal.mei.example/", "https://example.github.io/portal/"))

@@ -158,6 +158,18 @@ PLACEHOLDER_HOST = "example.github.io"
 
 def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, str]:
     """The secret and address the site is published with; exit 1 when links would not open there."""
+    from .secret import SECRET_FILE
+
+    kept_here = settings.root / SECRET_FILE
+    if not os.environ.get(settings.secret_env, "").strip() and not os.environ.get("CI") and not kept_here.exists():
+        click.echo(
+            f"error: no {settings.secret_env} is set and no secret is kept in {_shown(kept_here)}, so there is no "
+            f"secret the published site could share. Run `client-portal secret` (it keeps one here and prints it) and "
+            f"store the same value as the {settings.secret_env} secret in CI; or set {settings.secret_env} to the "
+            "value already stored in CI.",
+            err=True,
+        )
+        sys.exit(1)
     found = _site_secret(settings)
     if not found.kept:
         click.echo(
