@@ -232,6 +232,11 @@ def test_build_does_not_write_the_local_index(site, clients):
     assert not any(folder_of(client) in index for client in clients)
 
 
+def test_a_build_never_lets_inline_scripts_run(site):
+    pages = [p.read_text(encoding="utf-8") for p in (site / "p").rglob("*.html")]
+    assert pages and all("script-src 'self';" in page and "unsafe-inline" not in page for page in pages)
+
+
 def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clients):
     monkeypatch.setenv("PORTAL_SECRET", SECRET)
     monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
 from client_portal.cli import main
+from client_portal.loader import parse_record
 
 from .conftest import CONFIG
 from .test_loader import VALID
@@ -99,15 +102,23 @@ def test_bad_plugin_timezone_is_reported(empty_portal):
 
 
 def test_new_writes_a_record_that_passes_check(empty_portal):
-    result = run("new", "acme-bakery")
+    result = run("new", "acme-bakery", "--contact", "Anna Weber", "--email", "anna@acme.example")
     assert result.exit_code == 0, result.output
     text = (empty_portal / "clients" / "acme-bakery.yml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
-    assert "name: Acme Bakery" in text
+    assert "name: Acme Bakery" in text and "name: Anna Weber" in text and "email: anna@acme.example" in text
     assert "- date: 2026-11-23" in text
     check = run("check")
     assert check.exit_code == 0, check.output
     assert check.output.strip() == "1 record checked: 0 errors, 0 warnings"
+
+
+def test_new_without_a_contact_is_not_publishable_until_named(empty_portal):
+    result = run("new", "acme-bakery")
+    assert result.exit_code == 0 and "contact's name and e-mail" in result.output
+    check = run("check")
+    assert check.exit_code == 1
+    assert "contacts[0].name: still the template's placeholder" in check.output
 
 
 def test_new_refuses_to_overwrite(empty_portal):
@@ -161,3 +172,67 @@ def test_a_booking_url_that_is_not_http_is_a_usage_error(empty_portal):
     result = run("check")
     assert result.exit_code == 2
     assert "freelancer.booking_url 'javascript:alert(1)' must be an http(s) link" in result.output
+
+
+def test_the_templates_commented_examples_can_be_uncommented_in_place(empty_portal):
+    run("new", "acme", "--contact", "Anna Weber", "--email", "anna@acme.example")
+    path = empty_portal / "clients" / "acme.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # remove the '#' of every example line, as a freelancer does in an editor
+    uncommented = [line[1:] if line.startswith("#  ") else line for line in lines]
+    uncommented = [line[2:] if re.match(r"# [a-z_]+:", line) else line for line in uncommented]
+    text = "\n".join(uncommented) + "\n"
+    assert text.count("- title:") >= 3 and "\nbudget:" in text and "\nbrand:" in text
+    record, _ = parse_record(text, path, today=date(2026, 11, 23))
+    assert [d.title for d in record.deliverables] == ["Brand refresh"]
+    assert record.brand is not None and record.brand.accent == "#b5651d" and len(record.invoices) == 1
+    # and as written, the empty sections are empty lists
+    plain, _ = parse_record("\n".join(lines), path, today=date(2026, 11, 23))
+    assert plain.deliverables == [] and plain.schedule == [] and plain.invoices == []
+
+
+def test_check_on_a_closed_project_warns_about_open_work_not_lateness(empty_portal):
+    (empty_portal / "clients" / "done.yml").write_text(
+        "name: Done Co\nstage: past\ncontacts: [{name: A}]\n"
+        "deliverables:\n  - {title: Shop, status: in_progress, due: 2026-11-01}\n",
+        encoding="utf-8",
+    )
+    result = run("check")
+    assert result.exit_code == 0
+    assert "was due" not in result.output
+    assert "clients/done.yml:5:27: warning: deliverable 'Shop' is still in_progress on a closed (past) project" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "warned"),
+    [
+        ("within one business day", "de", True),  # a plain phrase is in the portal's language (en)
+        ("within one business day", "en-GB", False),
+        ("{en: within a day, de: innerhalb eines Tages}", "de-AT", False),
+        ("{en: within a day, de: innerhalb eines Tages}", "ja", True),
+    ],
+)
+def test_check_warns_when_a_freelancer_phrase_has_no_text_in_the_clients_language(
+    empty_portal, phrase, language, warned
+):
+    config = CONFIG + f"      freelancer:\n        response_time: {phrase}\n"
+    (empty_portal / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (empty_portal / "clients" / "kunde.yml").write_text(
+        f"name: Kunde\nlanguage: {language}\ncontacts: [{{name: A}}]\n", encoding="utf-8"
+    )
+    result = run("check")
+    assert result.exit_code == 0
+    expected = f"clients/kunde.yml:2:11: warning: freelancer.response_time in mkdocs.yml has no text in '{language}'"
+    assert (expected in result.output) is warned, result.output
+
+
+def test_the_template_offers_a_salutation_that_loads(empty_portal):
+    run("new", "acme", "--contact", "Anna Weber", "--email", "anna@acme.example")
+    path = empty_portal / "clients" / "acme.yml"
+    text = path.read_text(encoding="utf-8").replace(
+        '    # salutation: "Dear Ms Doe,"', '    salutation: "Dear Ms Doe,"'
+    )
+    record, _ = parse_record(text, path, today=date(2026, 11, 23))
+    assert record.contacts[0].salutation == "Dear Ms Doe,"

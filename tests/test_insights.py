@@ -98,6 +98,7 @@ def test_attention_of_the_sample_bakery(acme):
         ("request", "Confirm the delivery zones and the minimum order for delivery", -4),
         ("overdue", "Online ordering page", -3),
         ("request", "Send two or three old photos and a few lines for the About page", 2),
+        ("review", "Christmas gift box labels", 4),  # its Approve button is something the client can do
         ("waiting", "About page copy", 7),
         ("invoice", "INV-2026-014", -8),
     ]
@@ -175,7 +176,7 @@ def test_headline_state(fields, state):
 
 def test_headline_of_the_sample_bakery(acme):
     line = insights.headline(acme, TODAY, BERLIN)
-    assert (line.state, line.in_progress, line.needs_you, line.overdue) == ("behind", 2, 4, 1)
+    assert (line.state, line.in_progress, line.needs_you, line.overdue) == ("behind", 2, 5, 1)
     assert (line.next_title, line.next_date) == ("Christmas gift box labels", date(2026, 11, 27))
 
 
@@ -217,3 +218,45 @@ def test_a_paused_project_has_nothing_overdue_and_lists_its_open_work_on_hold():
         ("paused", "Sign-off on colours", None),
         ("paused", "Send the logo files", None),
     }
+
+
+HELD = """\
+name: Held Co
+stage: {stage}
+contacts: [{{name: A}}]
+requests: [{{title: Send the logo files, due: 2026-11-10}}]
+deliverables:
+  - {{title: Shop redesign, status: in_progress, due: 2026-11-01}}
+  - {{title: Sign-off on colours, status: in_review, due: 2026-11-05}}
+  - {{title: Brochure, status: planned, due: 2026-11-30}}
+invoices: [{{number: INV-1, date: 2026-10-01, due: 2026-10-15, amount: 100, currency: EUR}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("stage", "attention", "status"),
+    [
+        (
+            "active",
+            ["overdue", "review", "request", "invoice"],  # most overdue first, money last
+            {"overdue", "invoice_past_due", "due_soon"},
+        ),
+        ("paused", ["review", "request", "invoice"], {"paused", "invoice_past_due"}),
+        ("past", ["invoice"], {"invoice_past_due"}),  # closed: only money owed is left
+    ],
+)
+def test_paused_and_past_read_the_same_everywhere(stage, attention, status):
+    record, _ = parse_record(HELD.format(stage=stage), Path("h.yml"), today=TODAY)
+    late = insights.overdue(record, TODAY)
+    assert bool(late) is (stage == "active")  # `check` warns from this list
+    assert [a.kind for a in insights.attention(record, TODAY)] == attention
+    assert {i.urgency for i in insights.status_items(record, TODAY)} >= status
+    line = insights.headline(record, TODAY, BERLIN)
+    assert (line.overdue > 0) is (stage == "active")
+    if stage != "active":
+        assert line.next_title is None  # no due date runs
+    groups = [name for name, _ in insights.deliverable_groups(record)]
+    assert groups == ([] if stage == "past" else ["in_progress", "in_review", "planned"])
+    ahead = insights.timeline(record, TODAY, BERLIN)
+    dues = [mark.title for mark in ahead.marks] if ahead else []
+    assert dues == (["Brochure"] if stage == "active" else [])  # no due date runs while held

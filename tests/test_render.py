@@ -37,7 +37,7 @@ def section(html: str, section_id: str) -> str:
 
 def test_header_states_the_situation_in_one_line(acme):
     assert "Project status for Acme Bakery" in acme
-    assert "Running late 4 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
+    assert "Running late 5 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
     assert "Hi Anna, hi Tomasz!" in acme
     assert "Updated Nov 23, 2026" in acme
 
@@ -45,7 +45,8 @@ def test_header_states_the_situation_in_one_line(acme):
 def test_attention_lists_requests_waiting_and_overdue_with_reply_links(acme_html):
     html = section(acme_html, "attention")
     text = text_of(html)
-    assert text.count("Reply") == 5
+    assert text.count("Reply") == 6
+    assert "Christmas gift box labels In review · due Fri, Nov 27 · in 4 days" in text
     assert "Confirm the delivery zones" in text and "4 days ago" in text
     assert "Online ordering page Running late, due Fri, Nov 20 · 3 days ago" in text
     assert "This is late, and that is on me:" in text  # the honest reason is visible
@@ -292,13 +293,23 @@ deliverables:
 """
 
 
-def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
-    record, _ = parse_record(PAUSED, Path("p.yml"), today=TODAY)
-    html = str(
+CLOSED = PAUSED.replace("stage: paused", "stage: past").replace("waiting_on_client", "in_review") + (
+    "  - {title: Website launch, status: delivered, due: 2026-10-01, delivered: 2026-09-30}\n"
+)
+
+
+def render_record(text: str) -> str:
+    """The rendered body of a record written in the test."""
+    record, _ = parse_record(text, Path("p.yml"), today=TODAY)
+    return str(
         Renderer([MATERIAL_TEMPLATES]).body(
-            page_context(Client("paused-co", Path("p.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+            page_context(Client("some-co", Path("p.yml"), record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
         )
     )
+
+
+def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
+    html = render_record(PAUSED)
     text = text_of(html)
     for word in ("late", "overdue", "ago", "Was due"):
         assert word not in text, word
@@ -306,3 +317,19 @@ def test_a_paused_project_shows_nothing_as_late_but_keeps_what_is_open():
     assert "Send the logo files" in attention and "Sign-off on colours" in attention
     assert "Shop redesign" not in attention  # not overdue while paused
     assert "On hold" in text and "data-relative" not in html
+    assert "next:" not in text  # no due date runs while paused
+
+
+def test_a_closed_project_shows_what_was_delivered_and_nothing_open_or_late():
+    shown = text_of(render_record(CLOSED))
+    for word in ("late", "overdue", "ago", "Was due", "need you", "next:", "Needs your attention", "in progress"):
+        assert word not in shown, word
+    assert "Completed" in shown and "This project is complete" in shown
+    assert "Website launch" in shown and "Delivered" in shown  # what was delivered
+    assert "Shop redesign" not in shown and "Send the logo files" not in shown  # no open work
+
+
+def test_a_closed_project_still_lists_an_unpaid_invoice():
+    text = CLOSED + "invoices: [{number: INV-1, date: 2026-10-01, due: 2026-10-15, amount: 100, currency: EUR}]\n"
+    attention = text_of(section(render_record(text), "attention"))
+    assert "Invoice INV-1" in attention and "Shop redesign" not in attention

@@ -35,36 +35,78 @@ def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
 @pytest.fixture(scope="module")
 def new_portal(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("empty") / "portal"
-    result = run("client-portal", "init", str(folder), "--name", "Sam Rivera", "--email", "sam@example.org", cwd=ROOT)
+    result = run(
+        "client-portal",
+        "init",
+        str(folder),
+        "--name",
+        "Sam Rivera",
+        "--email",
+        "sam@example.org",
+        "--timezone",
+        "Europe/Lisbon",
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     return folder
 
 
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_init_writes_a_complete_portal(new_portal):
-    written = sorted(p.relative_to(new_portal).as_posix() for p in new_portal.rglob("*") if p.is_file())
+    written = sorted(
+        p.relative_to(new_portal).as_posix()
+        for p in new_portal.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(new_portal).parts
+    )
     assert written == [
         ".github/workflows/publish.yml",
         ".gitignore",
         "README.md",
         "client-record.schema.json",
-        "clients/example-client.yml",
+        "clients/.gitkeep",  # no placeholder client to publish; git keeps the empty folder
         "content/index.md",
         "content/stylesheets/site.css",
         "mkdocs.yml",
         "requirements.txt",
     ]
-    assert ".portal-secret" in (new_portal / ".gitignore").read_text()
-    assert "Sam Rivera" in (new_portal / "mkdocs.yml").read_text()
+    ignored = (new_portal / ".gitignore").read_text().splitlines()
+    assert {".portal-secret", "drafts/", "*.eml", ".env"} <= set(ignored)
+    config = (new_portal / "mkdocs.yml").read_text()
+    assert "Sam Rivera" in config and "timezone: Europe/Lisbon" in config
     assert "<NAME>" not in (new_portal / "content" / "index.md").read_text()
     # the public pages' stylesheet is written and linked, so links are underlined there too
     assert "stylesheets/site.css" in (new_portal / "mkdocs.yml").read_text()
     assert "text-decoration: underline" in (new_portal / "content" / "stylesheets" / "site.css").read_text()
 
 
+def test_init_makes_a_git_repository_on_the_branch_the_workflow_publishes(new_portal):
+    assert git(new_portal, "symbolic-ref", "--short", "HEAD") == "main"
+    workflow = yaml.safe_load((new_portal / ".github" / "workflows" / "publish.yml").read_text())
+    assert workflow[True]["push"]["branches"] == ["main"]
+    git(new_portal, "add", "-A")
+    staged = git(new_portal, "diff", "--cached", "--name-only").splitlines()
+    assert ".portal-secret" not in staged and "clients/.gitkeep" in staged
+
+
+def test_init_takes_the_time_zone_of_the_machine(tmp_path):
+    result = run("client-portal", "init", str(tmp_path / "p"), cwd=ROOT, env={"TZ": "Asia/Tokyo"})
+    assert result.returncode == 0, result.stderr
+    assert "timezone: Asia/Tokyo" in (tmp_path / "p" / "mkdocs.yml").read_text()
+    assert "time zone Asia/Tokyo" in result.stdout
+    bad = run("client-portal", "init", str(tmp_path / "q"), "--timezone", "Moon/Base", cwd=ROOT)
+    assert bad.returncode == 2 and "Moon/Base" in bad.stderr and not (tmp_path / "q" / "mkdocs.yml").exists()
+
+
 def test_from_empty_folder_to_audited_site(new_portal):
     env = {"PORTAL_SECRET": SECRET}
     for command in (
-        ("client-portal", "new", "acme"),
+        ("client-portal", "check"),  # nothing yet: a fresh portal checks, builds and audits
+        ("mkdocs", "build", "--strict"),
+        ("client-portal", "audit", "site"),
+        ("client-portal", "new", "acme", "--contact", "Ana Lima", "--email", "ana@acme.example"),
         ("client-portal", "check"),
         ("mkdocs", "build", "--strict"),
         ("client-portal", "audit", "site"),
@@ -73,16 +115,45 @@ def test_from_empty_folder_to_audited_site(new_portal):
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
         assert "Traceback" not in result.stderr
     pages = [p.read_text(encoding="utf-8") for p in (new_portal / "site" / "p").glob("*/index.html")]
-    assert sum("cp-payload" in page for page in pages) == 2  # the example client and acme
-    assert sum("data-cp-replaced" in page for page in pages) == 2  # their addresses if they were unlisted
+    assert sum("cp-payload" in page for page in pages) == 1
+    assert sum("data-cp-replaced" in page for page in pages) == 1  # its address if it were unlisted
 
 
-def test_init_refuses_to_overwrite(new_portal):
-    before = (new_portal / "mkdocs.yml").read_text()
-    result = run("client-portal", "init", str(new_portal), cwd=ROOT)
+def test_check_refuses_to_publish_the_template_placeholder(tmp_path):
+    portal = tmp_path / "portal"
+    assert run("client-portal", "init", str(portal), cwd=ROOT).returncode == 0
+    assert run("client-portal", "new", "acme", cwd=portal).returncode == 0
+    result = run("client-portal", "check", cwd=portal)
     assert result.returncode == 1
-    assert "not overwriting existing files" in result.stderr and "mkdocs.yml" in result.stderr
-    assert (new_portal / "mkdocs.yml").read_text() == before
+    assert re.search(
+        r"clients/acme.yml:\d+:\d+: error: contacts\[0\].name: still the template's placeholder", result.stdout
+    )
+    assert (
+        run("mkdocs", "build", cwd=portal, env={"PORTAL_SECRET": SECRET}).returncode == 0
+    )  # the workflow's check stops it
+
+
+def test_init_into_an_existing_repository_merges_and_never_overwrites(tmp_path):
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    git(existing, "init", "-q")
+    git(existing, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    (existing / "README.md").write_text("# My notes\n")
+    (existing / ".gitignore").write_text("node_modules/\n.portal-secret")
+    result = run("client-portal", "init", str(existing), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "Kept your existing README.md" in result.stdout
+    assert (existing / "README.md").read_text() == "# My notes\n"
+    ignored = (existing / ".gitignore").read_text().splitlines()
+    assert ignored[:2] == ["node_modules/", ".portal-secret"] and ignored.count(".portal-secret") == 1
+    assert "drafts/" in ignored
+    assert (existing / "mkdocs.yml").is_file() and (existing / "clients" / ".gitkeep").is_file()
+    workflow = yaml.safe_load((existing / ".github" / "workflows" / "publish.yml").read_text())
+    assert workflow[True]["push"]["branches"] == ["trunk"]  # the branch the repository is on
+    before = (existing / "mkdocs.yml").read_text()
+    again = run("client-portal", "init", str(existing), "--name", "Other", cwd=ROOT)
+    assert again.returncode == 0 and "mkdocs.yml" in again.stdout
+    assert (existing / "mkdocs.yml").read_text() == before
 
 
 def test_build_in_ci_without_secret_fails_clearly(new_portal):
@@ -111,6 +182,54 @@ def test_github_workflow_is_valid_and_publishes_safely(new_portal):
     deploy = workflow["jobs"]["deploy"]["steps"][0]["uses"]
     assert deploy.startswith("actions/deploy-pages@")
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+@pytest.mark.parametrize(
+    ("private", "allowed", "api", "publishes"),
+    [
+        ("true", "", "", True),
+        ("false", "", "", False),
+        ("false", "true", "", True),
+        ("false", "yes", "", False),  # only the exact word allows it
+        ("", "", "true", True),  # an event without the repository in its payload: asks the API
+        ("", "", "false", False),
+        ("", "", "fail", False),  # the API cannot tell: fail closed
+    ],
+)
+def test_github_workflow_refuses_a_public_repository(new_portal, tmp_path, private, allowed, api, publishes):
+    workflow = yaml.safe_load((new_portal / ".github" / "workflows" / "publish.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    guard = steps[0]
+    assert guard["env"]["REPOSITORY_PRIVATE"] == "${{ github.event.repository.private }}"
+    assert guard["env"]["ALLOW_PUBLIC"] == "${{ vars.PORTAL_ALLOW_PUBLIC_REPO }}"
+    assert [s.get("uses", "") for s in steps].index("actions/checkout@v4") > 0  # before the records are read
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gh").write_text(f"#!/bin/sh\n[ '{api}' = fail ] && exit 1\necho '{api}'\n")
+    (fake / "gh").chmod(0o755)
+    env = {
+        "PATH": f"{fake}:/usr/bin:/bin",
+        "REPOSITORY_PRIVATE": private,
+        "ALLOW_PUBLIC": allowed,
+        "GITHUB_REPOSITORY": "sam/portal",
+    }
+    done = subprocess.run(["bash", "-e", "-c", guard["run"]], env=env, capture_output=True, text=True, check=False)
+    assert (done.returncode == 0) is publishes, done.stdout + done.stderr
+    if not publishes:
+        assert "::error::" in done.stdout and "PORTAL_ALLOW_PUBLIC_REPO" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("visibility", "allowed", "publishes"),
+    [("private", "", True), ("public", "", False), ("internal", "", False), ("public", "true", True)],
+)
+def test_gitlab_pipeline_refuses_a_public_project(tmp_path, visibility, allowed, publishes):
+    result = run("client-portal", "init", str(tmp_path / "gl"), "--host", "gitlab", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    guard = yaml.safe_load((tmp_path / "gl" / ".gitlab-ci.yml").read_text())["pages"]["script"][0]
+    env = {"PATH": "/usr/bin:/bin", "CI_PROJECT_VISIBILITY": visibility, "PORTAL_ALLOW_PUBLIC_REPO": allowed}
+    done = subprocess.run(["sh", "-e", "-c", guard], env=env, capture_output=True, text=True, check=False)
+    assert (done.returncode == 0) is publishes, done.stdout
 
 
 def test_gitlab_example_is_valid(tmp_path):

@@ -220,7 +220,8 @@ def _page_folder(file: str, prefix: str) -> str:
 def _missing_pages(site: Path, prefix: str, folders: Mapping[str, Client]) -> list[Finding]:
     """Pages the build should have made: each client's, and the neutral index of the prefix."""
     findings = []
-    if not any((site / prefix).glob("*/index.html")):
+    # no record, no page to expect (a portal before its first client); records but no page: a generator skipped ours
+    if folders and not any((site / prefix).glob("*/index.html")):
         findings.append(Finding(f"{prefix}/", NO_PAGES))
     for folder, client in folders.items():
         if not (site / folder / "index.html").is_file():

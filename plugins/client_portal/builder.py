@@ -87,6 +87,7 @@ def page_key(
         inputs.today.isoformat(),
         repr(inputs.settings),
         repr(inputs.assets),
+        str(inputs.live_reload),
         repr(inputs.search_path),
         templates,
         hashlib.sha256(inputs.secret).hexdigest(),

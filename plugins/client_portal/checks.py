@@ -9,13 +9,19 @@ from urllib.parse import urlsplit
 
 from .attachments import attachment_problems
 from .i18n import catalog_warning
-from .insights import overdue
+from .insights import CLOSED_STATUSES, overdue
 from .model import Client
 from .money import is_past_due
 from .problems import Problem
+from .settings import Phrase, PortalSettings
+
+# What `client-portal new` writes until the freelancer names the person: never to be published.
+TEMPLATE_CONTACT = "Your contact's name"
 
 
-def record_problems(client: Client, clients_dir: Path, today: date, shown: Path) -> list[Problem]:
+def record_problems(
+    client: Client, clients_dir: Path, today: date, shown: Path, settings: PortalSettings | None = None
+) -> list[Problem]:
     """Every problem of a valid record, each at its line; ``shown`` is the path as printed."""
 
     def warning(message: str, *keys: str | int) -> Problem:
@@ -24,10 +30,23 @@ def record_problems(client: Client, clients_dir: Path, today: date, shown: Path)
 
     record = client.record
     problems = logo_problems(client, shown) + attachment_problems(client, clients_dir, shown)
+    for index, contact in enumerate(record.contacts):
+        if contact.name == TEMPLATE_CONTACT:
+            line, column = client.locate("contacts", index, "name")
+            message = f"contacts[{index}].name: still the template's placeholder; write the name of the person"
+            problems.append(Problem(shown, line, column, message + " (and their e-mail) before publishing"))
     for item in overdue(record, today):
         what = "deliverable" if item.kind == "deliverables" else "request"
         message = f"{what} '{item.title}' was due {item.due.isoformat()} ({item.days_late} days ago)"
         problems.append(warning(message, item.kind, item.index, "due"))
+    if record.stage == "past":  # closed: the page shows what was delivered, not what is still open
+        for index, deliverable in enumerate(record.deliverables):
+            if deliverable.status not in CLOSED_STATUSES:
+                message = (
+                    f"deliverable '{deliverable.title}' is still {deliverable.status} on a closed (past) project, "
+                    "so the page leaves it out; set its status to delivered, approved or cancelled"
+                )
+                problems.append(warning(message, "deliverables", index, "status"))
     for index, invoice in enumerate(record.invoices):
         if invoice.due is not None and is_past_due(invoice, today):
             days = (today - invoice.due).days
@@ -37,7 +56,27 @@ def record_problems(client: Client, clients_dir: Path, today: date, shown: Path)
             problems.append(warning(message, "invoices", index, "due"))
     if record.language and (fallback := catalog_warning(record.language)):
         problems.append(warning(fallback, "language"))
+    elif settings is not None:
+        language = record.language or settings.language
+        for name in ("availability", "response_time"):
+            phrase = getattr(settings.freelancer, name)
+            if phrase and not _has_text_in(phrase, language, settings.language):
+                message = (
+                    f"freelancer.{name} in mkdocs.yml has no text in {language!r}, this client's language, so their "
+                    f"page shows it in another language mid-sentence; give it one text per language, with a "
+                    f"'{language}:' entry"
+                )
+                problems.append(
+                    warning(message, "language") if record.language else Problem(shown, 1, 1, message, "warning")
+                )
     return problems
+
+
+def _has_text_in(phrase: Phrase, language: str, default: str) -> bool:
+    """Whether a freelancer's phrase has a text in ``language`` (a plain phrase is in the default language)."""
+    base = language.replace("_", "-").split("-")[0].lower()
+    keys = [default] if isinstance(phrase, str) else list(phrase)
+    return any(key.replace("_", "-").split("-")[0].lower() == base for key in keys)
 
 
 def logo_problems(client: Client, shown: Path) -> list[Problem]:

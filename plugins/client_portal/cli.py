@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 import click
 
 from . import __version__
-from .checks import record_problems, shared_origin, site_url_problems
+from .checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
 from .insights import status_items, urgency_key
 from .loader import load_clients, read_clients, record_files, shown_path
 from .model import CLIENT_ID, Client, json_schema
 from .problems import RecordError
+from .secret import SiteSecret
 from .settings import PortalSettings, SettingsError, build_date
 from .site_config import CONFIG_FILES, SiteConfig, read_site_config
 
@@ -91,7 +92,7 @@ def check(config_file: Path | None) -> None:
         sys.exit(2)
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
-        problems += record_problems(client, settings.clients_dir, today, _shown(client.source))
+        problems += record_problems(client, settings.clients_dir, today, _shown(client.source), settings)
     problems += site_url_problems(config_file, settings.site_url, _shown(config_file))
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
@@ -119,8 +120,8 @@ def schema(config_file: Path | None) -> None:
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
-def _record_template(client_id: str, today: date) -> str:
-    """A commented record for a new client that passes `check` as it is."""
+def _record_template(client_id: str, today: date, contact: str | None = None, email: str | None = None) -> str:
+    """A commented record for a new client; `check` refuses it until the contact is named."""
     name = " ".join(word.capitalize() for word in client_id.split("-"))
     return (
         files("client_portal")
@@ -128,8 +129,8 @@ def _record_template(client_id: str, today: date) -> str:
         .read_text(encoding="utf-8")
         .replace("<ID>", client_id)
         .replace("<NAME>", name)
-        .replace("<CONTACT>", "Your contact's name")
-        .replace("<EMAIL>", f"hello@{client_id}.example")
+        .replace("<CONTACT>", contact or TEMPLATE_CONTACT)
+        .replace("<EMAIL>", email or f"hello@{client_id}.example")
         .replace("<TODAY>", today.isoformat())
         .replace("<DUE>", (today + timedelta(days=14)).isoformat())
     )
@@ -137,8 +138,10 @@ def _record_template(client_id: str, today: date) -> str:
 
 @main.command()
 @click.argument("client_id", metavar="ID")
+@click.option("--contact", metavar="NAME", help="The person at the client who gets a link.")
+@click.option("--email", metavar="EMAIL", help="Their e-mail address.")
 @_config_option
-def new(client_id: str, config_file: Path | None) -> None:
+def new(client_id: str, contact: str | None, email: str | None, config_file: Path | None) -> None:
     """Write clients/ID.yml from a commented template."""
     if not CLIENT_ID.match(client_id):
         raise click.BadParameter("use lowercase letters, digits and hyphens, such as acme-bakery", param_hint="ID")
@@ -147,20 +150,15 @@ def new(client_id: str, config_file: Path | None) -> None:
     if target.exists():
         click.echo(f"error: {_shown(target)} already exists; not overwriting it", err=True)
         sys.exit(1)
-    text = _record_template(client_id, _today(settings))
+    text = _record_template(client_id, _today(settings), contact, email)
     settings.clients_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {_shown(target)}; edit it, then run: client-portal check")
+    todo = "" if contact else " (first your contact's name and e-mail)"
+    click.echo(f"wrote {_shown(target)}; edit it{todo}, then run: client-portal check")
 
 
 def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
-    from .secret import SecretError, site_secret
-
-    try:
-        found = site_secret(settings.root, settings.secret_env)
-    except SecretError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+    found = _site_secret(settings)
     if found.generated and say_generated:
         click.echo(
             f"note: no {settings.secret_env} set: generated a local site secret in {found.source} (git-ignored); "
@@ -168,6 +166,59 @@ def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
             err=True,
         )
     return found.value
+
+
+def _site_secret(settings: PortalSettings) -> SiteSecret:
+    from .secret import SecretError, site_secret
+
+    try:
+        return site_secret(settings.root, settings.secret_env)
+    except SecretError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+# `init` writes this address; nobody publishes there, so no link made with it opens.
+PLACEHOLDER_HOST = "example.github.io"
+
+
+def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, str]:
+    """The secret and address the site is published with; exit 1 when links would not open there."""
+    from .secret import SECRET_FILE
+
+    kept_here = settings.root / SECRET_FILE
+    if not os.environ.get(settings.secret_env, "").strip() and not os.environ.get("CI") and not kept_here.exists():
+        click.echo(
+            f"error: no {settings.secret_env} is set and no secret is kept in {_shown(kept_here)}, so there is no "
+            f"secret the published site could share. Run `client-portal secret` (it keeps one here and prints it) and "
+            f"store the same value as the {settings.secret_env} secret in CI; or set {settings.secret_env} to the "
+            "value already stored in CI.",
+            err=True,
+        )
+        sys.exit(1)
+    found = _site_secret(settings)
+    if not found.kept:
+        click.echo(
+            f"error: no {settings.secret_env} is set and {_shown(Path(found.source))} was generated by a local "
+            "build, so links made from it would not open on the published site. Either set "
+            f"{settings.secret_env} to the value stored in CI, or run `client-portal secret` to keep a new one here "
+            f"and store the same value as the {settings.secret_env} secret in CI (then push, to publish with it).",
+            err=True,
+        )
+        sys.exit(1)
+    base = base_url or settings.site_url
+    if not base:
+        click.echo("error: links need an address: set site_url in mkdocs.yml or pass --base-url", err=True)
+        sys.exit(1)
+    if urlsplit(base).hostname == PLACEHOLDER_HOST:
+        click.echo(
+            f"error: site_url is still the placeholder {base}; put the address the site is published at "
+            "in site_url in mkdocs.yml (GitHub: Settings → Pages), or pass --base-url",
+            err=True,
+        )
+        sys.exit(1)
+    _warn_if_plain_http(base)
+    return found.value, base
 
 
 def _valid_clients(settings: PortalSettings) -> list[Client]:
@@ -182,20 +233,23 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
+@click.option(
+    "--check",
+    "built_site",
+    metavar="SITE",
+    help="A built site folder, or the published address: confirm it was built with the same secret.",
+)
 @_config_option
-def links(as_json: bool, base_url: str | None, config_file: Path | None) -> None:
+def links(as_json: bool, base_url: str | None, built_site: str | None, config_file: Path | None) -> None:
     """Print each client's share links, one per contact."""
     from .publish import client_folder, client_links
 
     settings = _settings(config_file)
-    secret = _secret(settings)
-    base = base_url or settings.site_url
-    if not base:
-        click.echo("note: no site_url in mkdocs.yml and no --base-url; printing paths from the site root", err=True)
-        base = "/"
-    _warn_if_plain_http(base)
+    secret, base = _published(settings, base_url)
     if shared := shared_origin(base):
         click.echo(f"warning: {shared}", err=True)
+    if built_site is not None:
+        _confirm_site_secret(built_site, settings, secret)
     rows: list[dict[str, Any]] = []
     for client in _valid_clients(settings):
         folder = client_folder(settings.url_prefix, secret, client)
@@ -216,6 +270,40 @@ def links(as_json: bool, base_url: str | None, config_file: Path | None) -> None
         click.echo(f"{row['name']} ({row['id']}, {row['mode']})")
         for link in row["links"]:
             click.echo(f"  {link['contact']}: {link['url']}")
+
+
+def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
+    """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
+    import urllib.request
+
+    from .crypto import site_fingerprint
+    from .publish import SITE_MARK
+
+    where = f"{site.rstrip('/')}/{settings.url_prefix}/"
+    try:
+        if urlsplit(site).scheme in ("http", "https"):
+            with urllib.request.urlopen(where, timeout=20) as response:  # noqa: S310 - http(s) only, checked above
+                page = response.read(1_000_000).decode("utf-8", "replace")
+        else:
+            where += "index.html"
+            page = Path(where).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        click.echo(f"error: cannot read {where}: {getattr(error, 'reason', None) or error}", err=True)
+        sys.exit(1)
+    published = SITE_MARK.search(page)
+    if published is None:
+        click.echo(
+            f"error: {where} is not a portal's client index (no secret fingerprint); build or publish first", err=True
+        )
+        sys.exit(1)
+    if published.group(1) != site_fingerprint(secret):
+        click.echo(
+            f"error: {site} was built with another site secret: these links would not open there. "
+            f"Use the secret stored in CI ({settings.secret_env}), or republish with this one.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{site} was built with this secret: the links below open there.", err=True)
 
 
 @main.command()
@@ -242,11 +330,7 @@ def digest(
         )
         sys.exit(2)
     today = _today(settings)
-    base = base_url or settings.site_url
-    if not base:
-        click.echo("error: e-mails need full links: set site_url in mkdocs.yml or pass --base-url", err=True)
-        sys.exit(2)
-    _warn_if_plain_http(base)
+    secret, base = _published(settings, base_url)
     clients = _valid_clients(settings)
     unknown = sorted(set(client_ids) - {client.id for client in clients})
     if unknown:
@@ -255,7 +339,7 @@ def digest(
     chosen = [client for client in clients if not client_ids or client.id in client_ids]
     try:
         start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
-        found = update_letters(chosen, start, settings, _secret(settings), base, today)
+        found = update_letters(chosen, start, settings, secret, base, today)
     except HistoryError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -393,11 +477,34 @@ def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
 
 
 @main.command()
-def secret() -> None:
-    """Print a new random site secret (store it as PORTAL_SECRET in CI)."""
-    from .secret import new_secret
+@click.option("--replace", is_flag=True, help="Replace the secret kept before (every link changes).")
+@_config_option
+def secret(replace: bool, config_file: Path | None) -> None:
+    """Print a new site secret for CI, and keep the same value in the git-ignored .portal-secret."""
+    from .secret import SECRET_FILE, SecretError, keep_secret, new_secret, stored_secret
 
-    click.echo(new_secret())
+    settings = _settings(config_file)
+    path = settings.root / SECRET_FILE
+    try:
+        stored = stored_secret(path)
+    except SecretError:
+        stored = None  # an unusable file keeps nothing worth keeping
+    if stored is not None and stored[1] and not replace:
+        click.echo(
+            f"error: {_shown(path)} already keeps the site secret; every link is made from it. To see it: "
+            f"cat {_shown(path)}. To start over with a new one (every link changes): client-portal secret --replace",
+            err=True,
+        )
+        sys.exit(1)
+    value = new_secret()
+    keep_secret(path, value)
+    click.echo(value)
+    click.echo(
+        f"Kept in {_shown(path)} (git-ignored). Store the same value as the repository secret "
+        f"{settings.secret_env} (GitHub: Settings → Secrets and variables → Actions); "
+        f"`client-portal secret | gh secret set {settings.secret_env}` does both in one step.",
+        err=True,
+    )
 
 
 STATUS_COLOURS = {
@@ -495,28 +602,113 @@ PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-porta
     show_default=True,
     help="What builds the public site (Zensical: client-portal build adds the client pages).",
 )
-def init(directory: Path, name: str, email: str, host: str, generator: str) -> None:
-    """Create a new portal repository in DIRECTORY, ready to push."""
+@click.option(
+    "--site-url", metavar="URL", help="Where the site will be published, such as https://you.github.io/portal/."
+)
+@click.option(
+    "--timezone", "time_zone", metavar="ZONE", help="Your time zone, such as Europe/Berlin (default: this computer's)."
+)
+def init(
+    directory: Path, name: str, email: str, host: str, generator: str, site_url: str | None, time_zone: str | None
+) -> None:
+    """Create a new portal repository in DIRECTORY (or add one to an existing repository), ready to push."""
+    zone = _init_zone(time_zone)
+    if site_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", site_url):
+        raise click.BadParameter(f"{site_url!r} is not an http(s) address", param_hint="--site-url")
+    address = (site_url.rstrip("/") + "/") if site_url else f"https://{PLACEHOLDER_HOST}/portal/"
+    branch = _git_repository(directory)
     scaffold = files("client_portal").joinpath("scaffold")
     workflow = (HOST_FILES if generator == "mkdocs" else ZENSICAL_HOST_FILES)[host]
     targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
-    today = _today(None)
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
-    contents["clients/example-client.yml"] = _record_template("example-client", today)
+    contents["clients/.gitkeep"] = ""
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if generator != "mkdocs":
         readme = contents["README.md"].replace("mkdocs.yml", "zensical.toml")
         contents["README.md"] = re.sub(r"mkdocs serve +#", f"{PREVIEW[generator]}  #", readme, count=1)
-    existing = sorted(path for path in contents if (directory / path).exists())
-    if existing:
-        click.echo(f"error: not overwriting existing files in {directory}: {', '.join(existing)}", err=True)
-        sys.exit(1)
+    skipped = []
     for path, text in contents.items():
         target = directory / path
+        text = (
+            text.replace("<NAME>", name)
+            .replace("<EMAIL>", email)
+            .replace("<VERSION>", __version__)
+            .replace("<TIMEZONE>", zone)
+            .replace("<BRANCH>", branch)
+            .replace("<SITE_URL>", address)
+        )
+        if target.exists():
+            if path == ".gitignore":
+                _add_ignored(target, text)
+            else:
+                skipped.append(path)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = text.replace("<NAME>", name).replace("<EMAIL>", email).replace("<VERSION>", __version__)
         target.write_text(text, encoding="utf-8")
-    click.echo(f"Created a portal in {directory}. Next:")
-    click.echo("  client-portal new CLIENT-ID      # one record per client")
+    click.echo(f"Created a portal in {directory} (git branch {branch}, time zone {zone}).")
+    if skipped:
+        click.echo(
+            f"Kept your existing {', '.join(skipped)}: not overwritten; compare with a fresh `client-portal init`"
+        )
+    click.echo("Next:")
+    click.echo("  client-portal new CLIENT-ID --contact NAME --email EMAIL   # one record per client")
     click.echo(f"  {PREVIEW[generator]:<31}  # preview")
-    click.echo("  client-portal secret             # store as the PORTAL_SECRET repository secret")
+    click.echo("  client-portal secret             # keep it here, and store it as the PORTAL_SECRET repository secret")
+
+
+def _init_zone(chosen: str | None) -> str:
+    """The freelancer's IANA time zone: the one given, else this computer's, else UTC."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from .model import TimeZone
+
+    if chosen is None:
+        import tzlocal
+
+        try:
+            chosen = tzlocal.get_localzone_name() or "UTC"
+        except (LookupError, ValueError, OSError):  # tzlocal finds no zone, or one it cannot name
+            chosen = "UTC"
+        if chosen.startswith("Etc/"):
+            chosen = "UTC"
+    try:
+        TypeAdapter(TimeZone).validate_python(chosen)
+    except ValidationError:
+        raise click.BadParameter(
+            f"{chosen!r} is not a time zone such as Europe/Berlin", param_hint="--timezone"
+        ) from None
+    return chosen
+
+
+def _git_repository(directory: Path) -> str:
+    """The branch the workflow publishes: the current one of an existing repository, else a new one's ``main``."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        click.echo("note: git not found; run `git init -b main` in the portal before pushing", err=True)
+        return "main"
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def run(*args: str) -> str:
+        done = subprocess.run([git, "-C", str(directory), *args], capture_output=True, text=True, check=False)  # noqa: S603 - fixed arguments
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    if run("rev-parse", "--is-inside-work-tree") == "true":
+        return run("symbolic-ref", "--short", "HEAD") or "main"
+    run("init", "-q")
+    run("symbolic-ref", "HEAD", "refs/heads/main")  # `git init -b main` before git 2.28
+    return "main"
+
+
+def _add_ignored(gitignore: Path, wanted: str) -> None:
+    """Add the portal's ignore rules an existing .gitignore lacks (the secret, drafts), keeping the rest."""
+    have = gitignore.read_text(encoding="utf-8")
+    present = {line.strip() for line in have.splitlines()}
+    missing = [line for line in wanted.splitlines() if line.strip() and line.strip() not in present]
+    rules = [line for line in missing if not line.startswith("#")]
+    if rules:
+        separator = "" if have.endswith("\n") or not have else "\n"
+        gitignore.write_text(have + separator + "\n".join(["# client-portal", *rules]) + "\n", encoding="utf-8")
+        click.echo(f"Added to your .gitignore: {', '.join(rules)}")

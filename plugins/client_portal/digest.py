@@ -7,12 +7,12 @@ comes next describe the record as it is now, so each e-mail stands on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from . import insights
-from .model import Deliverable, Record, ScheduleKind, Suggestion, Update
+from .model import Deliverable, Invoice, Record, ScheduleKind, Stage, Suggestion, Update
 
 UTC = ZoneInfo("UTC")
 # An e-mail lists the next few dates; the page holds the full schedule.
@@ -50,12 +50,23 @@ class Changes:
     new_needs: list[insights.Attention]  # the part of needs_you that is new since the earlier record
     next: list[Upcoming]
     new_record: bool = False  # the record did not exist before: the whole project is news
+    stage: tuple[Stage, Stage] | None = None  # (before, now) when the project paused, resumed or closed
+    cancelled: list[Deliverable] = field(default_factory=list)  # newly cancelled
+    paid: list[Invoice] = field(default_factory=list)  # invoices paid since
 
     @property
     def is_news(self) -> bool:
         """Whether anything happened worth an e-mail; what is merely still open is not news."""
         return bool(
-            self.new_record or self.delivered or self.moved or self.new_ideas or self.new_updates or self.new_needs
+            self.new_record
+            or self.delivered
+            or self.moved
+            or self.new_ideas
+            or self.new_updates
+            or self.new_needs
+            or self.stage
+            or self.cancelled
+            or self.paid
         )
 
 
@@ -83,6 +94,7 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
     seen_updates = {(u.date, u.text) for u in before.updates} if before else set()
     needs_you = insights.attention(after, today)
     seen_needs = {(a.kind, a.title) for a in insights.attention(before, today)} if before else set()
+    earlier_invoices = {i.number: i.status for i in before.invoices} if before else {}
     return Changes(
         delivered=delivered,
         moved=moved,
@@ -94,14 +106,23 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
         new_needs=[a for a in needs_you if (a.kind, a.title) not in seen_needs],
         next=coming_up(after, today, zone),
         new_record=before is None,
+        stage=(before.stage, after.stage) if before is not None and before.stage != after.stage else None,
+        cancelled=[
+            d
+            for d in after.deliverables
+            if d.status == "cancelled" and (old := earlier.get(d.key)) is not None and old.status != "cancelled"
+        ],
+        paid=[i for i in after.invoices if i.status == "paid" and earlier_invoices.get(i.number, "paid") != "paid"],
     )
 
 
 def coming_up(record: Record, today: date, zone: ZoneInfo, limit: int = NEXT_LIMIT) -> list[Upcoming]:
     """The next schedule entries and open due dates from ``today`` on, soonest first."""
+    if record.stage == "past":  # closed: nothing comes next
+        return []
     upcoming, _ = insights.split_schedule(record, today, zone)
     found = [Upcoming(item.date, item.title, item.kind) for item in upcoming]
-    if record.stage != "paused":
+    if record.stage not in insights.HELD_STAGES:
         found += [
             Upcoming(d.due, d.title, "due")
             for d in record.deliverables

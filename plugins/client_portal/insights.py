@@ -16,6 +16,9 @@ from .model import Deliverable, Invoice, Record, Request, ScheduleItem, Suggesti
 
 CLOSED_STATUSES = frozenset({"delivered", "approved", "cancelled"})
 DONE_STATUSES = frozenset({"delivered", "approved"})
+# Stages in which no deadline runs: nothing is late, overdue or due, on the page, in `check`,
+# `status` and the digest alike. A closed (past) project also has no open work to show.
+HELD_STAGES = frozenset({"paused", "past"})
 # The order deliverables are shown in: work in motion first, finished work last.
 GROUP_ORDER = ("in_progress", "in_review", "waiting_on_client", "planned", "delivered", "cancelled")
 
@@ -43,8 +46,8 @@ def is_overdue(item: Deliverable | Request, today: date) -> bool:
 
 
 def is_late(record: Record, item: Deliverable | Request, today: date) -> bool:
-    """Whether the page shows ``item`` as late: overdue, and the project not paused."""
-    return record.stage != "paused" and is_overdue(item, today)
+    """Whether ``item`` counts as late: overdue, and the project neither paused nor closed."""
+    return record.stage not in HELD_STAGES and is_overdue(item, today)
 
 
 def overdue(record: Record, today: date) -> list[Overdue]:
@@ -93,7 +96,7 @@ def track_record(record: Record) -> TrackRecord | None:
     )
 
 
-AttentionKind = Literal["overdue", "request", "waiting", "invoice"]
+AttentionKind = Literal["overdue", "request", "waiting", "review", "invoice"]
 
 
 @dataclass(frozen=True)
@@ -109,18 +112,21 @@ class Attention:
 
 
 def attention(record: Record, today: date) -> list[Attention]:
-    """Open requests, deliverables waiting on the client and overdue work, most urgent first; then unpaid invoices.
+    """Open requests, work waiting on or in review by the client, overdue work, most urgent first; then invoices.
 
     A paused project has nothing overdue: what is open stays listed, nothing is late.
-    An unpaid invoice past its due date is listed on a paused project too (see `money`).
+    A closed (past) project asks nothing more of the client. An unpaid invoice past its
+    due date is listed at every stage (see `money`).
     """
     found: list[Attention] = []
-    for request in record.requests:
+    for request in record.requests if record.stage != "past" else []:
         if not request.done:
             found.append(Attention("request", request.title, request.due, _days_left(request.due, today), None))
-    for deliverable in record.deliverables:
+    for deliverable in record.deliverables if record.stage != "past" else []:
         if deliverable.status == "waiting_on_client":
             kind: AttentionKind = "waiting"
+        elif deliverable.status == "in_review":
+            kind = "review"
         elif is_late(record, deliverable, today):
             kind = "overdue"
         else:
@@ -143,10 +149,13 @@ def _days_left(due: date | None, today: date) -> int | None:
 def deliverable_groups(record: Record) -> list[tuple[str, list[Deliverable]]]:
     """Deliverables grouped by state in page order; empty groups left out.
 
-    Open work is sorted by due date; delivered work by delivery date, newest last.
+    Open work is sorted by due date; delivered work by delivery date, newest last. A closed
+    (past) project shows what was delivered (and what was cancelled), no open work.
     """
     groups: dict[str, list[Deliverable]] = {name: [] for name in GROUP_ORDER}
     for deliverable in record.deliverables:
+        if record.stage == "past" and deliverable.status not in CLOSED_STATUSES:
+            continue
         group = "delivered" if deliverable.status in DONE_STATUSES else deliverable.status
         groups[group].append(deliverable)
     groups["delivered"].sort(key=lambda d: d.delivered or date.min)
@@ -197,7 +206,12 @@ class Timeline:
 
 
 def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Timeline | None:
-    """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none."""
+    """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none.
+
+    A paused project shows no due dates (none runs); a closed one has nothing ahead.
+    """
+    if record.stage == "past":
+        return None
     end = today + timedelta(weeks=weeks)
     span = (end - today).days
 
@@ -212,7 +226,10 @@ def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Tim
     marks += [
         Mark(d.due, offset(d.due), "due", d.title)
         for d in record.deliverables
-        if d.due is not None and d.status not in CLOSED_STATUSES and today <= d.due <= end
+        if d.due is not None
+        and d.status not in CLOSED_STATUSES
+        and record.stage not in HELD_STAGES
+        and today <= d.due <= end
     ]
     if not marks:
         return None
@@ -252,8 +269,14 @@ def headline(record: Record, today: date, zone: ZoneInfo) -> Headline:
     needs = [a for a in attention(record, today) if a.kind != "overdue"]
     in_motion = sum(d.status in ("in_progress", "in_review") for d in record.deliverables)
     upcoming, _ = split_schedule(record, today, zone)
+    if record.stage == "past":  # closed: nothing in motion, nothing next
+        in_motion, upcoming = 0, []
     dues = sorted(
-        (d for d in record.deliverables if d.due and d.due >= today and d.status not in CLOSED_STATUSES),
+        (
+            d
+            for d in record.deliverables
+            if d.due and d.due >= today and d.status not in CLOSED_STATUSES and record.stage not in HELD_STAGES
+        ),
         key=lambda d: d.due or today,
     )
     candidates: list[tuple[date, str, date | datetime]] = []
@@ -332,7 +355,7 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
     A paused client's open work is listed as on hold: nothing of it is late or due. Money
     is another matter: unpaid invoices past due and a budget 80% used show for every stage.
     """
-    if record.stage in ("paused", "past"):
+    if record.stage in HELD_STAGES:
         return money_items(record, today) + (paused_items(record) if record.stage == "paused" else [])
     found = money_items(record, today)
     for deliverable in record.deliverables:

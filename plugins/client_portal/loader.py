@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from .model import CLIENT_ID, MAX_MARKDOWN, Client, Record
 from .model import shown as _quoted
 from .problems import Problem, RecordError
+from .yaml_hints import comment_colour, new_item_hint, syntax_hint
 
 Loc = tuple[str | int, ...]
 
@@ -61,7 +62,9 @@ class _Refusal(Exception):
 class _Converter:
     """Turns a YAML node tree into plain Python values, remembering each value's position."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
+        self.text = text  # for hints that quote the file's own lines
+        self.empty: list[Loc] = []  # keys written with no value (`accent: #1f5c4a` reads as one)
         self.values: dict[Loc, tuple[int, int]] = {}
         self.keys: dict[Loc, tuple[int, int]] = {}
         self.problems: list[tuple[tuple[int, int], str]] = []
@@ -108,8 +111,12 @@ class _Converter:
                 continue
             key = key_node.value
             if key in first_seen:
-                message = f"duplicate key {_quoted(key)} (first at line {first_seen[key]})"
-                self.problems.append((where, message + "; the first value would be lost"))
+                message = (
+                    f"duplicate key {_quoted(key)} (first at line {first_seen[key]}); the first value would be lost"
+                )
+                if loc and isinstance(loc[-1], int):  # inside a list item: likely a missing '- '
+                    message += new_item_hint(self.text, where[0], key)
+                self.problems.append((where, message))
                 continue
             first_seen[key] = where[0]
             self.keys[(*loc, key)] = where
@@ -121,6 +128,8 @@ class _Converter:
         if tag in ("str", "timestamp"):  # dates stay text: the model parses them strictly
             return node.value
         if tag == "null":
+            if node.value == "":
+                self.empty.append(loc)
             return None
         if tag == "bool":
             return _scalars.construct_yaml_bool(node)
@@ -276,6 +285,8 @@ def _yaml_problem(error: yaml.YAMLError, path: Path, text: str) -> Problem:
     lines = text.splitlines()
     if mark and line <= len(lines) and "\t" in lines[line - 1][: max(column, 1)]:
         return Problem(path, line, column, "tab character in indentation; YAML needs spaces")
+    if mark and (hint := syntax_hint(text, problem, line, column)):
+        return Problem(path, *hint)
     context = getattr(error, "context", None)
     message = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
     return Problem(path, line, column, message)
@@ -351,13 +362,16 @@ def _parse_record(text: str, path: Path, *, today: date | None) -> tuple[Record,
         raise RecordError(
             [Problem(path, line, column, f"the top level must be fields such as 'name: Acme', not {what}")]
         )
-    converter = _Converter()
+    converter = _Converter(text)
     try:
         data = converter.convert(root, ())
     except _Refusal as refusal:
         line, column = _position(refusal.node)
         raise RecordError([Problem(path, line, column, refusal.message)]) from None
     problems = [Problem(path, line, column, message) for (line, column), message in converter.problems]
+    for loc in converter.empty:
+        if loc in converter.keys and (hint := comment_colour(text, converter.keys[loc][0])):
+            problems.append(Problem(path, *hint))
     try:
         record = Record.model_validate(data, context={"today": today})
     except ValidationError as error:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from . import insights
+from .colour import DEFAULT_ACCENT, accent_shades
 from .digest import Changes, record_changes
 from .history import Baseline
 from .i18n import html_lang, page_locale, translations
@@ -128,15 +129,22 @@ def client_letters(
     sections = _sections(changes, fmt)
     letters = []
     for number, (contact, link) in enumerate(zip(record.contacts, links, strict=False), start=1):
-        opening = [_("Hi %(name)s,") % {"name": contact.name}]
+        opening = [salutation(contact, str(locale), fmt)]
         if since is None:
             opening.append(_("Here is where your project stands."))
         else:
             opening.append(
                 _("Here is what has happened on your project since %(date)s.") % {"date": fmt.full_date(since)}
             )
+        if changes.stage is not None and (news := _stage_news(changes.stage[1], fmt)):
+            opening.append(news)
         access = _access_lines(record, link.url(base_url), fmt)
         closing = [_("Questions are welcome: just reply to this e-mail."), _("Best wishes,"), settings.freelancer.name]
+        look = LetterLook(
+            accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
+            freelancer=settings.freelancer,
+            button=_("Open your project page"),
+        )
         letters.append(
             Letter(
                 client_id=client.id,
@@ -145,10 +153,41 @@ def client_letters(
                 language=html_lang(locale),
                 subject=subject,
                 text=_text(opening, sections, access, closing),
-                html=_html(html_lang(locale), subject, opening, sections, access, closing),
+                html=_html(html_lang(locale), subject, opening, sections, access, closing, look),
             )
         )
     return letters
+
+
+# How a letter greets a person when the record gives no salutation, by language. German and
+# French letters speak formally (Sie, vous), where a first name reads wrong and "Herr"/"Frau"
+# cannot be guessed from a name: they greet without one. English, Spanish and Portuguese
+# greet by first name; Chinese and Japanese by the full name, as their own greetings do.
+GREETING_NAME = {"de": "none", "fr": "none", "zh": "full", "ja": "full"}
+
+
+def salutation(contact: Contact, locale: str, fmt: Formatter) -> str:
+    """The first line of a letter: the contact's own salutation, else a natural one for the language."""
+    if contact.salutation:
+        return contact.salutation
+    _ = fmt.gettext.gettext
+    style = GREETING_NAME.get(locale.split("_")[0], "first")
+    if style == "none":
+        return _("Hello,")
+    name = contact.name if style == "full" else contact.name.split()[0]
+    return _("Hi %(name)s,") % {"name": name}
+
+
+def _stage_news(stage: str, fmt: Formatter) -> str | None:
+    """The sentence that tells a client their project paused, resumed or closed."""
+    _ = fmt.gettext.gettext
+    if stage == "paused":
+        return _("This project is on hold. No deadlines run while it is paused.")
+    if stage == "past":
+        return _("This project is complete. Thank you for working together!")
+    if stage == "active":
+        return _("The project is running again.")
+    return None
 
 
 def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
@@ -182,12 +221,20 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
         for move in changes.moved
     ]
     needs = [_attention_item(item, fmt) for item in changes.needs_you] or [Item(_("Nothing needs you right now."))]
+    money = MoneyFormat(fmt.locale)
+    status = [Item(f"{d.title} · {_('Cancelled')}", d.notes) for d in changes.cancelled] + [
+        Item(
+            " · ".join([_("Invoice %(number)s") % {"number": i.number}, money.amount(i.amount, i.currency), _("Paid")])
+        )
+        for i in changes.paid
+    ]
     ideas = [Item(f"{idea.title} · {impact[idea.impact]}", idea.body) for idea in changes.new_ideas]
     updates = [Item(fmt.full_date(update.date), update.text) for update in changes.new_updates]
     coming = [Item(f"{fmt.when(u.when)} · {u.title} · {kinds.get(u.kind, u.kind)}") for u in changes.next]
     sections = [
         (_("Delivered"), delivered),
         (_("New dates"), moved),
+        (_("Status changes"), status),
         (_("Needs your attention"), needs),
         (_("Ideas for you"), ideas),
         (_("Updates"), updates),
@@ -215,6 +262,8 @@ def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
     else:
         if item.kind == "waiting":
             parts.append(_("Waiting on you"))
+        elif item.kind == "review":
+            parts.append(_("In review"))
         if item.due is not None:
             parts.append(_("by %(date)s") % {"date": fmt.full_date(item.due)})
     return Item(" · ".join(parts), item.notes)
@@ -245,6 +294,20 @@ def _text(opening: list[str], sections: list[tuple[str, list[Item]]], access: li
     return "\n\n".join(block for block in blocks if block) + "\n"
 
 
+@dataclass(frozen=True)
+class LetterLook:
+    """What makes a letter the freelancer's: the client's accent, their name, the label of the link's button."""
+
+    accent: str  # readable on white, as on the page (see `colour`)
+    freelancer: Freelancer
+    button: str
+
+
+# Inline styles only: mail clients drop <style> blocks and never load stylesheets.
+_FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','PingFang SC','Hiragino Sans',sans-serif"
+_TEXT = "margin:0 0 12px;overflow-wrap:anywhere"
+
+
 def _html(
     lang: str,
     subject: str,
@@ -252,32 +315,74 @@ def _html(
     sections: list[tuple[str, list[Item]]],
     access: list[str],
     closing: list[str],
+    look: LetterLook,
 ) -> str:
-    """The HTML alternative: record text escaped, record Markdown rendered by the page's safe renderer."""
-    parts = [Markup("<p>{}</p>").format(line) for line in opening]
+    """The HTML alternative: one column that fits a phone, in the client's accent, with a button for the link.
+
+    Record text is escaped, record Markdown rendered by the page's safe renderer.
+    """
+    p = Markup('<p style="{}">{}</p>')
+    parts = [p.format(_TEXT, line) for line in opening]
     for heading, items in sections:
         entries = []
         for item in items:
             entry = escape(item.line)
             if item.notes:
-                entry += render_markdown(item.notes, top=3)
+                entry += Markup('<div style="color:#4b5563;font-size:15px">{}</div>').format(
+                    render_markdown(item.notes, top=3)
+                )
             if item.link:
-                entry += Markup('<br><a href="{}">{}</a>').format(item.link[1], item.link[0])
-            entries.append(Markup("<li>{}</li>").format(entry))
-        parts.append(Markup("<h2>{}</h2><ul>{}</ul>").format(heading, Markup("").join(entries)))
+                entry += Markup('<br><a href="{}" style="color:{}">{}</a>').format(
+                    item.link[1], look.accent, item.link[0]
+                )
+            entries.append(Markup('<li style="margin:0 0 8px;overflow-wrap:anywhere">{}</li>').format(entry))
+        parts.append(
+            Markup('<h2 style="margin:20px 0 8px;font-size:17px;line-height:1.3;color:{}">{}</h2>').format(
+                look.accent, heading
+            )
+        )
+        parts.append(Markup('<ul style="margin:0 0 12px;padding:0 0 0 20px">{}</ul>').format(Markup("").join(entries)))
     url = access[1]
-    sentences = [access[0], *access[2:]]
-    parts.append(Markup('<p>{}<br><a href="{}">{}</a></p>').format(sentences[0], url, url))
-    parts += [Markup("<p>{}</p>").format(line) for line in sentences[1:]]
-    parts.append(Markup("<p>{}</p>").format(closing[0]))
-    parts.append(Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in closing[1:] if line)))
+    parts.append(p.format("margin:20px 0 12px;overflow-wrap:anywhere", access[0]))
+    parts.append(
+        Markup(
+            '<p style="margin:0 0 16px"><a href="{}" style="display:inline-block;background:{};color:#ffffff;'
+            'text-decoration:none;font-weight:600;padding:12px 20px;border-radius:6px;min-height:20px">{}</a></p>'
+        ).format(url, look.accent, look.button)
+    )
+    parts += [p.format(_TEXT, line) for line in access[2:]]
+    parts.append(p.format(_TEXT, closing[0]))
+    parts.append(p.format(_TEXT, Markup("<br>").join(escape(line) for line in closing[1:] if line)))
     body = Markup("\n").join(parts)
+    sender = look.freelancer
+    footer = escape(sender.name) + (
+        Markup(' · <a href="mailto:{}" style="color:#4b5563">{}</a>').format(sender.email, sender.email)
+        if sender.email
+        else Markup("")
+    )
     return str(
         Markup(
-            '<!doctype html>\n<html lang="{}"><head><meta charset="utf-8"><title>{}</title></head>\n'
-            '<body style="font-family: system-ui, sans-serif; line-height: 1.5; max-width: 40rem">\n'
-            "{}\n</body></html>\n"
-        ).format(lang, subject, body)
+            '<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            '<meta name="color-scheme" content="light"><title>{subject}</title></head>\n'
+            '<body style="margin:0;padding:0;background:#f3f4f6">\n'
+            '<div style="max-width:600px;margin:0 auto;padding:16px 12px;box-sizing:border-box;{font};'
+            'font-size:16px;line-height:1.5;color:#1f2937">\n'
+            '<div style="background:#ffffff;border-top:4px solid {accent};border-radius:8px;padding:20px 18px">\n'
+            '<p style="margin:0 0 4px;font-size:14px;color:#4b5563">{name}</p>\n'
+            '<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;overflow-wrap:anywhere">{subject}</h1>\n'
+            "{body}\n</div>\n"
+            '<p style="margin:12px 0 0;font-size:13px;color:#4b5563;text-align:center">{footer}</p>\n'
+            "</div>\n</body></html>\n"
+        ).format(
+            lang=lang,
+            subject=subject,
+            font=_FONT,  # escaped quotes still read as quotes in an attribute
+            accent=look.accent,
+            name=sender.name,
+            body=body,
+            footer=footer,
+        )
     )
 
 

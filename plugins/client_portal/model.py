@@ -269,6 +269,11 @@ class Contact(Strict):
     password_env: EnvName | None = Field(
         None, description="Password mode: NAME of the environment variable holding this person's own password."
     )
+    salutation: Text | None = Field(
+        None,
+        description="The first line of update e-mails to this person, as written: 'Dear Ms Weber,'. "
+        "Default: by language ('Hi Anna,' in English; 'Guten Tag,' in German).",
+    )
 
     @property
     def identity(self) -> str:
@@ -471,6 +476,15 @@ class Record(Strict):
     budget: Budget | None = None
     invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_lists(cls, data: Any) -> Any:
+        # `deliverables:` with nothing (or only comments) under it is an empty list, so the
+        # template's commented examples can be uncommented in place
+        if isinstance(data, dict):
+            return {key: [] if value is None and key in LIST_FIELDS else value for key, value in data.items()}
+        return data
+
     @model_validator(mode="after")
     def _record_rules(self) -> Record:
         violations: list[tuple[str, str]] = self._budget_violations()
@@ -548,6 +562,17 @@ class Record(Strict):
             ]
         if self.access.password_env or (self.contacts and len(personal) == len(self.contacts)):
             return []
+        if personal:  # some have their own password: name the others, at their own line
+            return [
+                (
+                    f"contacts.{i}",
+                    f"{contact.name} has no password_env and there is no shared access.password_env, so nothing "
+                    "would open the page for them: give them a password_env, or, to revoke their access, "
+                    "remove them from contacts",
+                )
+                for i, contact in enumerate(self.contacts)
+                if not contact.password_env
+            ]
         return [
             (
                 "access.password_env",
@@ -574,7 +599,19 @@ class Client:
         return (1, 1)
 
 
+LIST_FIELDS = ("contacts", "preferences", "deliverables", "schedule", "requests", "suggestions", "updates", "invoices")
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a record, for editors and validators."""
     schema = Record.model_json_schema()
+    for name in LIST_FIELDS:  # an empty `deliverables:` is an empty list, as the loader reads it
+        field = schema["properties"][name]
+        schema["properties"][name] = {
+            "anyOf": [
+                {key: value for key, value in field.items() if key not in ("default", "title")},
+                {"type": "null"},
+            ],
+            **{key: value for key, value in field.items() if key in ("default", "title")},
+        }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

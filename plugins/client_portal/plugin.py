@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError, PluginError
@@ -60,7 +61,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:
             if self.portal is not None:
                 self.portal.close()
-            self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving)
+            self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving, live_reload=self.serving)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -107,14 +108,18 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.portal.settings.headers_file:
             _extend(files, config, "_headers", lambda text: headers_rules(text, prefix))
         if self.serving:
-            files.append(File.generated(config, f"{prefix}/index.html", content=serve_index(pages)))
+            index = serve_index(pages, urlsplit(config.site_url or "/").path)
+            files.append(File.generated(config, f"{prefix}/index.html", content=index))
         log.info("%d client pages built, %d of them unchanged", len(pages), self.portal.builder.reused)
         return files
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.portal is not None
         server.watch(str(self.portal.settings.clients_dir))
-        base = f"http://{config.dev_addr.host}:{config.dev_addr.port}/{self.portal.settings.url_prefix}/"
+        # MkDocs serves the site under the path of site_url (and has set site_url to its own address)
+        served = urlsplit(config.site_url or "/").path.strip("/")
+        where = f"/{served}/" if served else "/"
+        base = f"http://{config.dev_addr.host}:{config.dev_addr.port}{where}{self.portal.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
 

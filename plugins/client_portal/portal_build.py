@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import shutil
 from collections.abc import Mapping
 from datetime import date
@@ -23,6 +22,7 @@ from .model import Client
 from .problems import RecordError
 from .publish import (
     PREFIX_INDEX_MARKER,
+    SITE_MARK,
     PageInputs,
     PortalPage,
     PublishError,
@@ -37,7 +37,6 @@ from .settings import PortalSettings, build_date
 PORTAL_ASSETS = "assets/client-portal"
 # The stylesheets and script of every client page, in the order of `Assets`: they need no theme.
 ASSET_FILES = ("base.css", "portal.css", "portal.js")
-_SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
 
 
 class BuildError(Exception):
@@ -59,9 +58,16 @@ class Portal:
     """The client pages of one portal, built again on each call (and kept between builds when remembering)."""
 
     def __init__(
-        self, settings: PortalSettings, secret: bytes, custom_dir: Path | None = None, *, remember: bool = False
+        self,
+        settings: PortalSettings,
+        secret: bytes,
+        custom_dir: Path | None = None,
+        *,
+        remember: bool = False,
+        live_reload: bool = False,
     ) -> None:
         self.settings = settings
+        self.live_reload = live_reload  # `mkdocs serve`: pages let MkDocs' reload script run
         self.secret = secret
         # A user's own templates and icons come before the package's.
         self.search_path: tuple[Path, ...] = (custom_dir,) if custom_dir is not None else ()
@@ -98,7 +104,14 @@ class Portal:
     def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
         """Every client's page (and attached files), written into ``site_dir`` where they belong."""
         assert self.today is not None, "read() first"
-        inputs = PageInputs(self.settings, self.secret, self.today, self.search_path, page_assets(self.depth))
+        inputs = PageInputs(
+            self.settings,
+            self.secret,
+            self.today,
+            self.search_path,
+            page_assets(self.depth),
+            live_reload=self.live_reload,
+        )
         try:
             return self.builder.build(self.clients, inputs, self.custom_dir, environ, site_dir=site_dir)
         except PublishError as error:
@@ -146,7 +159,7 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
         return
     index = folder / "index.html"
     text = index.read_text(encoding="utf-8", errors="replace") if index.is_file() else ""
-    mark = _SITE_MARK.search(text) if PREFIX_INDEX_MARKER in text else None
+    mark = SITE_MARK.search(text) if PREFIX_INDEX_MARKER in text else None
     if mark is None and PREFIX_INDEX_MARKER in text:
         raise BuildError(
             f"{site_dir / prefix} holds client pages of an earlier client-portal that cannot tell which secret "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ MIN_PASSWORD = 10
 # How the audit recognises the two neutral pages allowed under the prefix.
 REPLACED_MARKER = "data-cp-replaced"
 PREFIX_INDEX_MARKER = "data-cp-prefix-index"
+# The secret's public fingerprint in the prefix index: whose pages a folder holds.
+SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
 
 
 class PublishError(Exception):
@@ -90,6 +93,7 @@ class PageInputs:
     today: date
     search_path: tuple[Path, ...]  # the theme's template folders, before the package's own
     assets: Assets  # every client folder sits at the same depth
+    live_reload: bool = False  # `mkdocs serve`: the page lets MkDocs' reload script run
 
 
 # Who can open a sealed page, the password KDF parameters, and a notice for the log.
@@ -241,12 +245,12 @@ def client_page(
     context = page_context(client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached)
     body = renderer.body(context)
     if sealing is None:
-        html = renderer.page(context, body=body, assets=inputs.assets)
+        html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
     payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), client.record.access.mode)
-    html = renderer.page(context, payload=payload, assets=inputs.assets)
+    html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     # the encrypted files are copied from the cache folder, never held in memory
     # a file attached twice is one file in the site (MkDocs refuses two files at one address)
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
@@ -289,13 +293,16 @@ def neutral_pages(
     locale = page_locale(settings.language)
     lang = html_lang(locale)
 
-    site = crypto.site_fingerprint(secret)  # tells `client-portal build` whose pages the folder holds
+    # the index carries the secret's public fingerprint, so `client-portal build` and
+    # `links --check` can tell whose pages a folder holds
+    site = crypto.site_fingerprint(secret)
 
     def notice(kind: str, depth: int) -> str:
         return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site)
 
     depth = settings.url_prefix.count("/") + 1
-    pages = {f"{settings.url_prefix}/index.html": notice("index", depth)} if with_index else {}
+    index = notice("index", depth)
+    pages = {f"{settings.url_prefix}/index.html": index} if with_index else {}
     replaced = notice("replaced", depth + 1)
     for client in clients:
         pages.update(
@@ -355,11 +362,15 @@ def _prefix_headers(prefix: str) -> str:
     )
 
 
-def serve_index(pages: list[PortalPage]) -> str:
-    """A plain list of every client link, for `mkdocs serve` only: never part of a build."""
+def serve_index(pages: list[PortalPage], site_path: str = "/") -> str:
+    """A plain list of every client link, for `mkdocs serve` only: never part of a build.
+
+    ``site_path`` is where the site is served (the path of ``site_url``, such as ``/portal/``).
+    """
+    root = "/" + site_path.strip("/") + "/" if site_path.strip("/") else "/"
     items = "\n".join(
         f"<li><strong>{escape(p.client.record.name)}</strong> <small>({escape(p.client.record.access.mode)})</small>"
-        + "".join(f'<br><a href="/{escape(link.path)}">{escape(link.contact)}</a>' for link in p.links)
+        + "".join(f'<br><a href="{escape(root + link.path)}">{escape(link.contact)}</a>' for link in p.links)
         + (f"<br><small>{escape(p.notice)}</small>" if p.notice else "")
         + "</li>"
         for p in sorted(pages, key=lambda p: p.client.record.name.lower())

@@ -80,7 +80,13 @@ class Renderer:
         return Markup(env.get_template("client-portal/body.html").render(context))  # noqa: S704 - autoescaped template
 
     def page(
-        self, context: dict[str, Any], *, assets: Assets, body: Markup | None = None, payload: str | None = None
+        self,
+        context: dict[str, Any],
+        *,
+        assets: Assets,
+        body: Markup | None = None,
+        payload: str | None = None,
+        live_reload: bool = False,
     ) -> str:
         """A whole HTML document: the readable body (unlisted) or the encrypted payload and its gate."""
         env = self.environment(str(context["locale"]))
@@ -95,7 +101,9 @@ class Renderer:
             "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
             "assets": assets,
             "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
-            "csp": Markup(content_security_policy([accent_css] if accent_css else [])),  # noqa: S704 - no user text
+            "csp": Markup(  # noqa: S704 - no user text
+                content_security_policy([accent_css] if accent_css else [], live_reload=live_reload)
+            ),
         }
         return env.get_template("client-portal/page.html").render(page_context)
 
@@ -138,15 +146,19 @@ class Messages:
         return Markup(self.catalog.ngettext(singular, plural, num)) % variables  # noqa: S704 - the catalog's own text
 
 
-def content_security_policy(inline_styles: list[str]) -> str:
-    """Only what a client page needs: its own origin's files, data: images, hashed inline styles."""
+def content_security_policy(inline_styles: list[str], *, live_reload: bool = False) -> str:
+    """Only what a client page needs: its own origin's files, data: images, hashed inline styles.
+
+    ``live_reload`` (only while `mkdocs serve` runs, never in a build) also lets the inline
+    script MkDocs adds to every page it serves run: it differs on every request, so no hash fits.
+    """
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline_styles
     )
     return "; ".join(
         [
             "default-src 'none'",
-            "script-src 'self'",
+            "script-src 'self' 'unsafe-inline'" if live_reload else "script-src 'self'",
             f"style-src 'self' {hashes}".strip(),
             "img-src 'self' data:",
             "font-src 'self'",

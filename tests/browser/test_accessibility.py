@@ -126,7 +126,15 @@ def test_the_page_works_by_keyboard_alone(site, context, client_id):
         page.keyboard.press("Enter")
     expect(page.locator("#cp-content .cp-page")).to_be_visible()
     stops = tab_through(page)
-    links = page.locator("#cp-content a[href], #cp-content summary, #cp-content button").count()
+    # what a closed <details> holds is reached once it is opened (see below); its summary now
+    links = page.evaluate(
+        """() => [...document.querySelectorAll("#cp-content a[href], #cp-content summary, #cp-content button")]
+            .filter(e => {
+              const closed = e.closest("details:not([open])");
+              return !closed || e.parentElement === closed;
+            })
+            .length"""
+    )
     assert len(stops) >= links  # every link, button and summary is reached, in reading order
     for stop in stops:
         assert stop["visible"], stop  # scrolled into view

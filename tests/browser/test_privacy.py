@@ -111,6 +111,39 @@ def test_removing_a_person_revokes_only_their_password(personal, browser):
     assert is_open(log_in(browser, url, SHARED))
 
 
+def test_removing_a_contact_revokes_their_password_and_remembered_logins_only(personal, browser):
+    url = personal.url(personal.links("lotus-tea")[0])
+    zhou = log_in(browser, url, ZHOU, remember=True)
+    lin = log_in(browser, url, LIN, remember=True)
+    assert is_open(zhou) and is_open(lin)
+    zhou_entry = PERSONAL[PERSONAL.index("  - name: 周建国") : PERSONAL.index("\naccess:")]
+    rebuild(personal, (zhou_entry, ""))
+    assert not returns(zhou, url)  # his remembered login ends
+    assert not is_open(log_in(browser, url, ZHOU))  # and his password opens nothing
+    assert returns(lin, url)  # the others' remembered logins and passwords keep working
+    assert is_open(log_in(browser, url, LIN)) and is_open(log_in(browser, url, SHARED))
+
+
+def test_removing_the_only_password_of_a_person_is_refused_by_check(personal):
+    from client_portal.loader import load_client
+    from client_portal.problems import RecordError
+
+    record = personal.portal / "clients" / "lotus-tea.yml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(
+        text.replace("  password_env: LOTUS_TEA_PORTAL_PASSWORD\n", "").replace(
+            "    password_env: ZHOU_PASSWORD\n", ""
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RecordError) as refused:
+        load_client(record, today=None)
+    [problem] = refused.value.problems
+    assert problem.line == text[: text.index("  - name: 周建国")].count("\n") + 1  # at the person's line
+    assert "周建国 has no password_env" in problem.message
+    assert "remove them from contacts" in problem.message
+
+
 def test_changing_the_shared_password_revokes_it_and_keeps_personal_ones(personal, browser, monkeypatch):
     url = personal.url(personal.links("lotus-tea")[0])
     monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", "a-brand-new-team-password")
