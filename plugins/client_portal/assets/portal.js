@@ -494,8 +494,10 @@
       show("working");
       openWithPassword(payload, input.value).then(function (opened) {
         input.value = "";
-        reveal(opened.html, rememberBox.checked);
-        return keep(token, opened, rememberBox.checked);
+        // kept before it shows: a tab closed or reloaded at once still finds a remembered key
+        return keep(token, opened, rememberBox.checked).then(function () {
+          reveal(opened.html, rememberBox.checked);
+        });
       }).catch(function () {
         show("wrong-password");
         input.select();
