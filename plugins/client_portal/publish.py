@@ -230,20 +230,30 @@ def client_page(
     """One client's build: its page, rendered and (unless unlisted) encrypted, and its links.
 
     A pure function of its arguments, so pages can be built in any process and in any order.
+    Whether the page is readable comes from ``access.mode`` alone; a page that should be
+    sealed and has no sealing (or the reverse) is a bug upstream, and stops the build
+    rather than publishing a private page in clear at its encrypted address.
     """
     settings = inputs.settings
+    mode = client.record.access.mode
+    readable = mode == "unlisted"
+    if readable != (sealing is None):
+        raise PublishError(
+            f"{client.id}: access mode {mode} but the page was {'given keys' if readable else 'given no keys'}"
+            " to seal it with; nothing was published (this is a bug, please report it)"
+        )
     folder = client_folder(settings.url_prefix, inputs.secret, client)
     links = client_links(settings, inputs.secret, client)
     token = folder.rstrip("/").rsplit("/", 1)[-1]
     # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
-    attached = _attachments(client, settings, inputs.secret, token) if sealing is not None else []
+    attached = [] if readable else _attachments(client, settings, inputs.secret, token)
     context = page_context(client, settings, inputs.today, logo_src=logo_src, files=attached)
     body = renderer.body(context)
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
-    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), client.record.access.mode)
+    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf), mode)
     html = renderer.page(context, payload=payload, assets=inputs.assets)
     # the encrypted files are copied from the cache folder, never held in memory
     files = (SiteFile(folder + "index.html", html), *(SiteFile(folder + f.url, source=f.sealed) for f in attached))
