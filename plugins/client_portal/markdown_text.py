@@ -55,6 +55,7 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A "<" (other than a comment) whose next "<" comes before any ">" cannot be a tag or autolink.
 _UNCLOSED_ANGLE = re.compile(r"<(?!!--)(?=[^<>]*(?:<|\Z))")
 _BRACKET = re.compile(r"[\[\]]")
+_QUOTE = re.compile("[\"']")
 _MAILBOX_END = re.compile(r"[?#,;\s]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_IGNORED = re.compile("[\t\n\r]")
@@ -110,10 +111,31 @@ class _Brackets:
         return matches
 
 
+class _RetryBudget:
+    """How many more characters link parsing may read past a bound, in the text being converted.
+
+    Ordinary text needs a few retries; text made to be slow runs out of budget and gets
+    the bounded reading, so it stays linear.
+    """
+
+    CHARACTERS = 200_000  # ten times the longest Markdown field
+
+    def __init__(self) -> None:
+        self.left = self.CHARACTERS
+
+    def spend(self, characters: int) -> bool:
+        """Whether ``characters`` more may be read; if so, they are counted."""
+        if characters > self.left:
+            return False
+        self.left -= characters
+        return True
+
+
 class _LinearLinks:
     """Link-pattern mixin: the same results as Python-Markdown's, without rescanning the paragraph."""
 
     brackets: _Brackets
+    budget: _RetryBudget
 
     def getText(self, data: str, index: int) -> tuple[str, int, bool]:
         """The text between "[" and its "]": looked up, where Markdown walks to the end for a stray "["."""
@@ -126,11 +148,25 @@ class _LinearLinks:
         return data[index:close], close + 1, True
 
     def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
-        """The ``(url "title")`` part, never read past the next ``](``, so each stretch is read once."""
+        """The ``(url "title")`` part, read up to the next ``](`` first, so each stretch is read once.
+
+        Markdown's walk stops at the ``)`` closing the link; only a quote (a title, which
+        may hold a ``](``) or no closing ``)`` at all can take it past the bound. Then the
+        whole rest is read, as Markdown does, while the budget lasts.
+        """
         following = data.find("](", index) if data.startswith("(", index) else -1
-        bounded = data if following < 0 else data[:following]
-        result: tuple[str, str | None, int, bool] = super().getLink(bounded, index)  # type: ignore[misc]
-        return result
+        parse = super().getLink  # type: ignore[misc]
+        if following < 0:
+            whole: tuple[str, str | None, int, bool] = parse(data, index)
+            return whole
+        bounded: tuple[str, str | None, int, bool] = parse(data[:following], index)
+        end, handled = bounded[2], bounded[3]
+        if handled and index < end <= following and not _QUOTE.search(data, index, end):
+            return bounded
+        if self.budget.spend(len(data) - index):
+            unbounded: tuple[str, str | None, int, bool] = parse(data, index)
+            return unbounded
+        return bounded
 
 
 class _Link(_LinearLinks, LinkInlineProcessor):  # type: ignore[misc]
@@ -264,12 +300,22 @@ class _LinearExtension(Extension):  # type: ignore[misc]
         ("short_image_ref", _ShortImageReference, 125),
     )
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.budget = _RetryBudget()
+
+    def reset(self) -> None:
+        """A new text: a new budget (``Markdown.reset`` calls this)."""
+        self.budget.left = _RetryBudget.CHARACTERS
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         """Register the linear processors over the defaults."""
+        md.registerExtension(self)
         brackets = _Brackets()
         for name, processor, priority in self.LINKS:
             replacement = processor(md.inlinePatterns[name].pattern, md)
             replacement.brackets = brackets
+            replacement.budget = self.budget
             md.inlinePatterns.register(replacement, name, priority)
         blocks = md.parser.blockprocessors
         blocks.register(_Table(md.parser, blocks["table"].config), "table", 75)
