@@ -392,3 +392,20 @@ def test_an_earlier_record_that_no_longer_passes_is_skipped_with_exit_1(portal):
     assert "error: acme: skipped: the record at " in result.stderr
     assert "unknown field 'colour'" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("status", ["delivered", "approved", "cancelled"])
+def test_a_closed_deliverable_never_moves(status):
+    before, _ = parse_record(ACME_BEFORE, Path("acme.yml"), today=TODAY)
+    closed = [
+        d.model_copy(update={"status": status, "delivered": d.due if status != "cancelled" else None})
+        for d in before.deliverables
+    ]
+    later = [d.model_copy(update={"due": date(2026, 12, 24)}) for d in closed]
+    moved = record_changes(
+        before.model_copy(update={"deliverables": closed}), before.model_copy(update={"deliverables": later}), TODAY
+    ).moved
+    assert moved == []
+    reopened = [d.model_copy(update={"status": "in_progress", "delivered": None}) for d in later]
+    still_open = record_changes(before, before.model_copy(update={"deliverables": reopened}), TODAY).moved
+    assert [m.new_due for m in still_open] == [date(2026, 12, 24)] * len(before.deliverables)  # the same dates move

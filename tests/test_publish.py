@@ -139,3 +139,24 @@ def test_the_page_is_sealed_or_readable_as_its_mode_says():
     readable = page_text(sample_page("harbor-books", None))
     assert "Acme Bakery" not in sealed and PAYLOAD in sealed
     assert "Harbor Books" in readable and PAYLOAD not in readable
+
+
+# --- Keys ------------------------------------------------------------------------------------
+
+
+def test_a_contacts_link_key_changes_with_their_key_version_only():
+    key = crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 1)
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 1) == key  # stable
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 2) != key  # revoked by a bump
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 2, "jane@acme.example", 1) != key
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "tomasz@acme.example", 1) != key
+
+
+def test_decoys_look_like_real_copies_of_the_page_key():
+    recipients, _, _ = _recipients(sample("acme-bakery"), SECRET.encode(), {})
+    assert len(recipients) % crypto.KEYS_MULTIPLE  # so the list needs decoys
+    keys = crypto.seal_page("<p>hello</p>", "token", recipients, None)["keys"]
+    assert len(keys) % crypto.KEYS_MULTIPLE == 0 and len(keys) > len(recipients)
+    shapes = {(len(entry["id"]), len(entry["iv"]), len(entry["data"])) for entry in keys}
+    assert len(shapes) == 1, shapes  # same lengths: a decoy wraps as many bytes as a real page key
+    assert {tuple(entry) for entry in keys} == {("id", "iv", "data")}
