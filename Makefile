@@ -63,3 +63,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules site .pytest_cache .mypy_cache .ruff_cache
+
+# Mutation testing (mutmut) of the modules that carry security and promises, with their
+# fast unit tests; slow (about an hour on two cores), so not part of `make test`.
+# One module: make mutate MODULES=crypto. Kill rates: CONTRIBUTING.md.
+.PHONY: mutate test-fast
+MODULES ?=
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
+# The fast tier: every test that needs no browser, Java or Node (nor builds the sdist).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not browser and not sdist"
