@@ -27,7 +27,7 @@ STAGE = ROOT / "build" / "mutate"
 COPIED = ["tests", "pyproject.toml", "mkdocs.yml", "content", "clients", "babel.cfg", "client-record.schema.json"]
 # module -> the fast unit tests that check it (`-m "not browser"` is added to every run)
 MODULES = {
-    "crypto": ["tests/test_publish.py", "tests/test_attachments.py"],
+    "crypto": ["tests/test_crypto.py", "tests/test_publish.py", "tests/test_attachments.py"],
     "publish": ["tests/test_publish.py", "tests/test_audit.py::test_a_stale_page_under_the_prefix_is_a_finding"],
     "audit": ["tests/test_audit.py"],
     "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
