@@ -31,7 +31,7 @@ MODULES = {
     "publish": ["tests/test_publish.py", "tests/test_audit.py::test_a_stale_page_under_the_prefix_is_a_finding"],
     "audit": ["tests/test_audit.py"],
     "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
-    "whatsnew": ["tests/test_render.py"],
+    "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
     "digest": [
         "tests/test_digest.py::test_record_changes_table",
         "tests/test_digest.py::test_a_closed_deliverable_never_moves",
