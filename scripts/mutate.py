@@ -36,6 +36,7 @@ MODULES = {
         "tests/test_digest.py::test_record_changes_table",
         "tests/test_digest.py::test_a_closed_deliverable_never_moves",
         "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
+        "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
     ],
     "insights": ["tests/test_insights.py"],
 }

@@ -435,3 +435,20 @@ def test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates():
     assert changes.new_record
     paused = coming_up(after.model_copy(update={"stage": "paused"}), TODAY, ZoneInfo("UTC"))
     assert [u.kind for u in paused] and "due" not in [u.kind for u in paused]
+
+
+def test_what_comes_next_is_in_date_order_from_today_and_open_work_only():
+    after, _ = parse_record(ACME_AFTER, Path("acme.yml"), today=TODAY)
+    first, second, *rest = after.deliverables
+    work = [
+        first.model_copy(update={"title": "Zz due today", "status": "in_progress", "due": TODAY}),
+        second.model_copy(update={"title": "Aa overdue", "status": "in_progress", "due": date(2026, 11, 1)}),
+        *rest,
+    ]
+    found = coming_up(after.model_copy(update={"deliverables": work}), TODAY, ZoneInfo("UTC"))
+    titles = [u.title for u in found]
+    assert "Zz due today" in titles and "Aa overdue" not in titles
+    assert [insights.local_date(u.when, ZoneInfo("UTC")) for u in found] == sorted(
+        insights.local_date(u.when, ZoneInfo("UTC")) for u in found
+    )
+    assert titles[0] == "Zz due today"  # today comes first, whatever its name
