@@ -38,7 +38,12 @@ MODULES = {
         "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
         "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
     ],
-    "insights": ["tests/test_insights.py"],
+    "insights": [
+        "tests/test_insights.py",
+        "tests/test_money.py",
+        "tests/test_commands.py::test_status_sorts_by_urgency",
+        "tests/test_commands.py::test_status_json",
+    ],
 }
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
