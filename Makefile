@@ -8,7 +8,7 @@ LOCK ?= requirements/dev.txt
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test test-lowest test-newest lock lint fuzz bench debian checkers screenshots clean
+.PHONY: serve build test test-fast test-lowest test-newest mutate lock lint fuzz bench debian checkers screenshots clean
 
 ifeq ($(LOCK),newest)
 # Unlocked on purpose: whatever the registry serves today, within pyproject.toml's ranges.
@@ -83,7 +83,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --extra 
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --resolution lowest-direct \
 	  --upgrade --no-annotate --quiet --custom-compile-command "make lock" -o requirements/minimums.txt
-	$(UV_COMPILE) -o requirements/dev.txt
+	$(UV_COMPILE) --extra mutate -o requirements/dev.txt
 	$(UV_COMPILE) -c requirements/minimums.txt -c requirements/lowest-tools.txt -o requirements/lowest.txt
 
 # The fuzz tests with many more examples than `make test` runs (tests/fuzz_profiles.py).
@@ -95,3 +95,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf .venv .venv-lowest .venv-newest node_modules site .pytest_cache .mypy_cache .ruff_cache
+
+# Mutation testing (mutmut) of the modules that carry security and promises, with their
+# fast unit tests; slow (about an hour on two cores), so not part of `make test`.
+# One module: make mutate MODULES=crypto. Kill rates: CONTRIBUTING.md.
+MODULES ?=
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
+# The fast tier: every test that needs no browser, Java or Node (nor builds the sdist).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not browser and not sdist"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import bz2
 import dataclasses
 import gzip
@@ -599,3 +600,141 @@ def test_an_unlisted_clients_file_is_still_private(site, clients):
         "flyer.pdf: the content of christmas-market-flyer-a5.pdf, attached for 'acme-bakery', is readable in this file"
         in findings
     )
+
+
+# --- every kind of finding ------------------------------------------------------------------------
+# Each way the audit can speak, shown on a site that has exactly that fault. The last test keeps
+# this list whole: a new kind of finding in audit.py fails it until a case here shows it.
+
+
+def acme_index(site: Path, clients: list[Client]) -> Path:
+    return site / folder(clients, "acme-bakery") / "index.html"
+
+
+def unreadable_attachment(site: Path, clients: list[Client]) -> list[Client]:
+    acme = next(c for c in clients if c.id == "acme-bakery")
+    first, *rest = acme.record.deliverables
+    lost = first.model_copy(update={"files": ["files/acme-bakery/lost.pdf"]})
+    return changed(clients, "acme-bakery", deliverables=[lost, *rest])
+
+
+def nothing_built(site: Path, clients: list[Client]) -> list[Client]:
+    for page in (site / "p").glob("*/index.html"):
+        page.unlink()
+    return clients
+
+
+def missing_page(site: Path, clients: list[Client]) -> list[Client]:
+    acme_index(site, clients).unlink()
+    return clients
+
+
+def name_in_the_page(site: Path, clients: list[Client]) -> list[Client]:
+    plant(site, f"{folder(clients, 'acme-bakery')}index.html", "<p>Acme Bakery</p>")
+    return clients
+
+
+def readable_page(site: Path, clients: list[Client]) -> list[Client]:
+    # the fail-open case: a link-mode client's page published in clear at its encrypted address
+    acme_index(site, clients).write_text("<html><body><p>Welcome back</p></body></html>", encoding="utf-8")
+    return clients
+
+
+def plants(path: str, content: bytes) -> object:
+    def plant_file(site: Path, clients: list[Client]) -> list[Client]:
+        (site / path).write_bytes(content)
+        return clients
+
+    return plant_file
+
+
+def nested(depth: int) -> bytes:
+    content = b"hello"
+    for _ in range(depth):
+        content = gzip.compress(content)
+    return content
+
+
+FINDING_KINDS = {
+    "attachments unreadable": (
+        unreadable_attachment,
+        "p/{acme}/: the attached files of 'acme-bakery' cannot be checked:\n",
+    ),
+    "no client page at all": (nothing_built, "p/: no client page was built: is the client-portal plugin enabled?"),
+    "one client page missing": (missing_page, "p/{acme}/: no page was built for client 'acme-bakery'"),
+    "page not encrypted": (readable_page, "p/{acme}/index.html: the page of 'acme-bakery' is not encrypted"),
+    "readable text in its encrypted page": (
+        name_in_the_page,
+        "p/{acme}/index.html: readable text of 'acme-bakery' in its encrypted page: 'Acme Bakery'",
+    ),
+    "a record published": (plants("acme-bakery.yml", b"name: x\n"), "acme-bakery.yml: a YAML file is published;"),
+    "the local secret published": (
+        plants(".portal-secret", b"x"),
+        ".portal-secret: the local secret file is published",
+    ),
+    "an archive too deep": (plants("deep.gz", nested(5)), "deep.gz: is an archive nested more than 3 deep"),
+    "an archive that cannot be unpacked": (
+        plants("broken.zip", b"PK\x03\x04" + b"\0" * 100),
+        "broken.zip: cannot be unpacked",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", FINDING_KINDS)
+def test_each_kind_of_finding_is_reported(site, clients, kind):
+    fault, expected = FINDING_KINDS[kind]
+    findings = audit(site, fault(site, clients))
+    expected = expected.replace("p/{acme}/", folder(clients, "acme-bakery"))
+    assert any(finding.startswith(expected) for finding in findings), findings
+
+
+# Every message audit.py writes (its source, as the ast gives it back) and the test showing it.
+SHOWN_BY = {
+    "'no client page was built: is the client-portal plugin enabled?'": "no client page at all",
+    "message": "test_the_prefix_index_must_be_the_neutral_one",
+    "'a YAML file is published; client records must stay out of the site'": "a record published",
+    "'the local secret file is published'": "the local secret published",
+    # _OUTSIDE, _IN_NAME and the readable text of an encrypted page
+    "f\"{message}: {', '.join((repr(text) for text in shown[:3]))}{more}\"": "readable text in its encrypted page",
+    "f'{where} was not published'": "test_a_missing_attachment_and_a_stray_file_in_a_clients_folder_are_findings",
+    "piece.problem": "an archive that cannot be unpacked",
+    "f\"no page was built for client '{client.id}'\"": "one client page missing",
+    "f\"the page of '{home.id}' is not encrypted\"": "page not encrypted",
+    "f\"is neither the page of '{home.id}' nor one of its encrypted files: remove it\"": (
+        "test_a_missing_attachment_and_a_stray_file_in_a_clients_folder_are_findings"
+    ),
+    "f\"{needle.shown} {('is in the file name' if in_name else 'appears in this file')}\"": (
+        "test_secrets_are_found_even_in_file_names"
+    ),
+    "f\"the attached files of '{client.id}' cannot be checked:\\n{error}\"": "attachments unreadable",
+    "f'is not {where} encrypted for its page: it does not open with its key'": (
+        "test_ciphertext_that_does_not_open_as_its_file_is_a_finding"
+    ),
+    "f'is not the neutral index of the client pages (no {PREFIX_INDEX_MARKER})'": (
+        "test_the_prefix_index_must_be_the_neutral_one"
+    ),
+    "f\"{needle.shown}, attached for '{min(needle.owners)}', is readable in this file\"": (
+        "test_a_plaintext_copy_of_an_attached_file_is_a_finding"
+    ),
+    'f"only an index.html with {REPLACED_MARKER} belongs in a replaced page\'s folder"': (
+        "test_a_replaced_folder_holds_only_its_neutral_page"
+    ),
+    "'is no current client page, replaced-link page or index: remove it'": (
+        "test_a_stale_page_under_the_prefix_is_a_finding"
+    ),
+    "f\"the page address of '{min(needle.owners)}' appears outside its folder\"": (
+        "test_a_replaced_page_naming_its_client_or_new_address_is_a_leak"
+    ),
+}
+
+
+def test_every_kind_of_finding_has_a_test():
+    source = ast.parse((ROOT / "plugins" / "client_portal" / "audit.py").read_text(encoding="utf-8"))
+    written = {
+        ast.unparse(node.args[1])
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding"
+    }
+    assert written == set(SHOWN_BY)
+    for shown_by in SHOWN_BY.values():
+        assert shown_by in FINDING_KINDS or callable(globals().get(shown_by)), shown_by

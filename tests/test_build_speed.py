@@ -17,7 +17,7 @@ from client_portal import builder as builder_module
 from client_portal import crypto
 from client_portal.builder import PageBuilder
 from client_portal.loader import load_clients
-from client_portal.markdown_text import _PLAIN, _markdown_html, _to_html, render_markdown
+from client_portal.markdown_text import _PLAIN, _markdown_html, _to_html
 from client_portal.publish import PageInputs, PortalPage
 from client_portal.render import Assets
 
@@ -47,9 +47,11 @@ def test_plain_text_skips_markdown_with_the_same_html(text):
 def test_most_one_line_fields_are_plain():
     assert _PLAIN.fullmatch("Logo files (SVG, PNG, PDF) and a 12-page guide to colours and type. Approved!")
     assert not _PLAIN.fullmatch("Ready for **review**")
-    for client in load_clients(ROOT / "clients", today=TODAY):
-        for deliverable in client.record.deliverables:
-            assert render_markdown(deliverable.notes) == render_markdown(deliverable.notes or "", top=3)
+    notes = [d.notes for c in load_clients(ROOT / "clients", today=TODAY) for d in c.record.deliverables if d.notes]
+    plain = [text for text in notes if _PLAIN.fullmatch(text) and len(text.splitlines()) == 1]
+    assert len(plain) * 2 > len(notes), plain  # most of the sample notes take the short way
+    for text in notes:
+        assert _to_html(text) == _markdown_html(text)
 
 
 def readable(page: PortalPage) -> tuple[str, str]:

@@ -12,12 +12,14 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from textwrap import dedent
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
+from client_portal import insights
 from client_portal.cli import main
-from client_portal.digest import record_changes
+from client_portal.digest import coming_up, record_changes
 from client_portal.loader import load_client, parse_record
 from client_portal.mail import client_letters
 from client_portal.model import Client
@@ -376,13 +378,20 @@ def test_record_changes_table():
     after, _ = parse_record(ACME_AFTER, Path("acme.yml"), today=TODAY)
     changes = record_changes(before, after, TODAY)
     assert [d.title for d in changes.delivered] == ["Winter menu"]
-    assert [(m.title, m.old_due, m.new_due) for m in changes.moved] == [
-        ("Online ordering page", date(2026, 11, 27), date(2026, 12, 4))
+    assert [(m.title, m.old_due, m.new_due, m.notes) for m in changes.moved] == [
+        (
+            "Online ordering page",
+            date(2026, 11, 27),
+            date(2026, 12, 4),
+            "The payment provider needs **one more week** to verify the account.",
+        )
     ]
     assert [s.title for s in changes.new_ideas] == ["Offer Christmas pre-orders <before 24 Dec>"]
     assert [u.text for u in changes.new_updates] == ["Winter menu delivered & printed."]
     assert [a.title for a in changes.new_needs] == ["Send the Christmas opening hours"]
-    assert [u.title for u in changes.next] == ["Launch call", "Online ordering page"]
+    assert [(u.title, u.kind) for u in changes.next] == [("Launch call", "meeting"), ("Online ordering page", "due")]
+    assert changes.needs_you == insights.attention(after, TODAY) and changes.new_needs
+    assert not changes.new_record
     assert changes.is_news
     assert not record_changes(after, after, TODAY).is_news
     fresh = record_changes(None, after, TODAY)
@@ -487,3 +496,54 @@ def test_each_letter_greets_naturally_or_by_the_contacts_own_salutation(language
     text = _letter_text(after, ACME_BEFORE.replace("language: en", f"language: {language}"))
     assert text.splitlines()[0] == greeting
     assert "Anna Weber" not in text.splitlines()[0] or language in ("zh-CN", "ja")
+
+
+@pytest.mark.parametrize("status", ["delivered", "approved", "cancelled"])
+def test_a_closed_deliverable_never_moves(status):
+    before, _ = parse_record(ACME_BEFORE, Path("acme.yml"), today=TODAY)
+    closed = [
+        d.model_copy(update={"status": status, "delivered": d.due if status != "cancelled" else None})
+        for d in before.deliverables
+    ]
+    later = [d.model_copy(update={"due": date(2026, 12, 24)}) for d in closed]
+    moved = record_changes(
+        before.model_copy(update={"deliverables": closed}), before.model_copy(update={"deliverables": later}), TODAY
+    ).moved
+    assert moved == []
+    reopened = [d.model_copy(update={"status": "in_progress", "delivered": None}) for d in later]
+    still_open = record_changes(before, before.model_copy(update={"deliverables": reopened}), TODAY).moved
+    assert [m.new_due for m in still_open] == [date(2026, 12, 24)] * len(before.deliverables)  # the same dates move
+
+
+def test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates():
+    after, _ = parse_record(ACME_AFTER, Path("acme.yml"), today=TODAY)
+    first, second, *rest = after.deliverables
+    done = [
+        first.model_copy(update={"status": "delivered", "delivered": date(2026, 11, 20)}),
+        second.model_copy(update={"status": "approved", "delivered": date(2026, 11, 10)}),
+    ]
+    updates = [*after.updates, after.updates[0].model_copy(update={"date": date(2026, 11, 1), "text": "Older news."})]
+    later = after.model_copy(update={"deliverables": [*done, *rest], "updates": updates})
+    changes = record_changes(None, later, TODAY)
+    assert [d.delivered for d in changes.delivered] == sorted(d.delivered for d in changes.delivered)
+    assert [u.date for u in changes.new_updates] == sorted((u.date for u in changes.new_updates), reverse=True)
+    assert changes.new_record
+    paused = coming_up(after.model_copy(update={"stage": "paused"}), TODAY, ZoneInfo("UTC"))
+    assert [u.kind for u in paused] and "due" not in [u.kind for u in paused]
+
+
+def test_what_comes_next_is_in_date_order_from_today_and_open_work_only():
+    after, _ = parse_record(ACME_AFTER, Path("acme.yml"), today=TODAY)
+    first, second, *rest = after.deliverables
+    work = [
+        first.model_copy(update={"title": "Zz due today", "status": "in_progress", "due": TODAY}),
+        second.model_copy(update={"title": "Aa overdue", "status": "in_progress", "due": date(2026, 11, 1)}),
+        *rest,
+    ]
+    found = coming_up(after.model_copy(update={"deliverables": work}), TODAY, ZoneInfo("UTC"))
+    titles = [u.title for u in found]
+    assert "Zz due today" in titles and "Aa overdue" not in titles
+    assert [insights.local_date(u.when, ZoneInfo("UTC")) for u in found] == sorted(
+        insights.local_date(u.when, ZoneInfo("UTC")) for u in found
+    )
+    assert titles[0] == "Zz due today"  # today comes first, whatever its name

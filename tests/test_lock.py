@@ -24,11 +24,13 @@ def runtime() -> list[Requirement]:
     return [Requirement(line) for line in pyproject()["project"]["dependencies"]]
 
 
-def wanted() -> list[Requirement]:
-    """What `make` installs: the runtime and dev requirements and the build backend."""
+def wanted(lock: str) -> list[Requirement]:
+    """What `make` installs: the runtime and dev requirements and the build backend (and mutmut, on the lock)."""
     data = pyproject()
-    lines = [*data["project"]["dependencies"], *data["project"]["optional-dependencies"]["dev"]]
-    lines += data["build-system"]["requires"]
+    extras = data["project"]["optional-dependencies"]
+    lines = [*data["project"]["dependencies"], *extras["dev"], *data["build-system"]["requires"]]
+    if lock == "dev.txt":
+        lines += extras["mutate"]
     return [Requirement(line) for line in lines]
 
 
@@ -44,7 +46,7 @@ def pins(lock: Path) -> dict[str, list[Version]]:
 @pytest.mark.parametrize("lock", ["dev.txt", "lowest.txt"])
 def test_every_requirement_is_locked_within_its_range(lock):
     locked = pins(ROOT / "requirements" / lock)
-    for requirement in wanted():
+    for requirement in wanted(lock):
         versions = locked.get(canonicalize_name(requirement.name))
         assert versions, f"{requirement.name} is not in requirements/{lock}: run make lock"
         assert all(requirement.specifier.contains(v, prereleases=True) for v in versions), (requirement, versions)

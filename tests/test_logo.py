@@ -143,6 +143,8 @@ def no_connections(monkeypatch):
         ("https://metadata.example/x.svg", "not a public address"),
         ("https://mixed.example/x.svg", "mixed.example (192.168.0.10) is not a public address"),
         ("http://public.example/x.svg", "https only"),
+        ("https://public.example:8443/x.svg", "from the https port (443) only"),
+        ("https://public.example:22/x.svg", "from the https port (443) only"),
         ("https://nowhere.example/x.svg", "cannot look up nowhere.example"),
     ],
 )
@@ -230,6 +232,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/drip":
             self._drip()
             return
+        if self.path in ("/endless.svg", "/claims-huge.svg"):
+            self._oversized()
+            return
         status, headers, body = self.ROUTES.get(self.path, (404, {"Content-Type": "text/plain"}, b"missing"))
         self.send_response(status)
         for name, value in headers.items():
@@ -246,6 +251,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"a")
                 self.wfile.flush()
                 time.sleep(0.1)
+        except OSError:
+            pass
+
+    def _oversized(self):
+        """A body that never ends, or one that says up front it is 10 MB and then stalls."""
+        self.send_response(200)
+        self.send_header("Content-Type", "image/svg+xml")
+        if self.path == "/claims-huge.svg":
+            self.send_header("Content-Length", str(10_000_000))
+        self.end_headers()
+        try:
+            while self.path == "/endless.svg":
+                self.wfile.write(b" " * 65536)
+            self.wfile.write(b"<svg>")
+            self.wfile.flush()
+            time.sleep(10)
         except OSError:
             pass
 
@@ -278,7 +299,11 @@ def https_server(tmp_path, monkeypatch):
     monkeypatch.setattr(logo, "_tls_context", client_tls)
     monkeypatch.setattr(logo, "is_public", lambda address: address == loopback)  # only the test server
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo({HOST: ["127.0.0.1"], "other.test": ["127.0.0.1"]}))
-    yield f"https://{HOST}:{httpd.server_address[1]}"
+    # Logos come from port 443 only; the test server listens where it can, and the build dials it there.
+    dial = socket.create_connection
+    port = httpd.server_address[1]
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a: dial((address[0], port), *a))
+    yield f"https://{HOST}"
     httpd.shutdown()
     httpd.server_close()
 
@@ -298,6 +323,8 @@ def test_a_redirect_is_followed_and_vetted_again(clients_dir, https_server):
         ("/page.html", "text/html, not an image"),
         ("/nothing.svg", "could not download .* \\(HTTP 404\\)"),
         ("/huge.svg", "over 512 KB"),
+        ("/endless.svg", "over 512 KB"),  # read in pieces: the download stops at the limit
+        ("/claims-huge.svg", "over 512 KB"),  # a length said up front is believed: nothing is read
         ("/to-http", "https only"),
         ("/to-private", "10.0.0.1 is not a public address"),
         ("/loop", "more than 3 redirects"),

@@ -6,13 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from client_portal import crypto
-from client_portal.loader import parse_record
+from client_portal import crypto, publish
+from client_portal.audit import PAYLOAD
+from client_portal.loader import load_client, load_clients, parse_record
 from client_portal.model import Client
-from client_portal.publish import PublishError, _recipients, password_labels
+from client_portal.publish import (
+    PageInputs,
+    PortalPage,
+    PublishError,
+    Sealing,
+    _recipients,
+    client_page,
+    password_labels,
+)
+from client_portal.render import Assets, Renderer
 
 from .build import SECRET
-from .conftest import TODAY
+from .conftest import ROOT, TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS
+
+ASSETS = Assets("../../main.css", "../../palette.css", "../../portal.css", "../../portal.js")
 
 RECORD = """\
 name: Lotus Tea
@@ -80,3 +93,72 @@ def test_a_short_personal_password_is_refused_without_showing_it():
     with pytest.raises(PublishError, match="LIN_PASSWORD is too short") as error:
         _recipients(client(), SECRET.encode(), {**ENV, "LIN_PASSWORD": "tiny-pw"})
     assert "tiny-pw" not in str(error.value)
+
+
+# --- Fail closed: readable only when the record says unlisted ----------------------------------
+
+
+INPUTS = PageInputs(SETTINGS, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
+
+
+def sample(client_id: str) -> Client:
+    return load_client(ROOT / "clients" / f"{client_id}.yml", today=TODAY)
+
+
+def sample_page(client_id: str, sealing: Sealing | None) -> PortalPage:
+    return client_page(sample(client_id), INPUTS, Renderer([MATERIAL_TEMPLATES]), sealing, None)
+
+
+def page_text(page: PortalPage) -> str:
+    return str(page.files[0].content)
+
+
+@pytest.mark.parametrize("client_id", ["acme-bakery", "lotus-tea"])  # link and password mode
+def test_a_private_page_without_its_keys_stops_the_build_instead_of_publishing_it_readable(client_id):
+    with pytest.raises(PublishError, match=f"^{client_id}: access mode .* given no keys .* nothing was published"):
+        sample_page(client_id, None)
+
+
+def test_a_readable_page_given_keys_is_a_bug_too():
+    with pytest.raises(PublishError, match=r"^harbor-books: access mode unlisted but the page was given keys"):
+        sample_page("harbor-books", ([], None, None))
+
+
+def test_a_client_left_out_of_the_sealings_stops_the_whole_build(monkeypatch):
+    everyone = publish.sealings
+
+    def all_but_acme(*args: object) -> dict[str, Sealing]:
+        return {key: value for key, value in everyone(*args).items() if key != "acme-bakery"}  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish, "sealings", all_but_acme)
+    clients = load_clients(ROOT / "clients", today=TODAY)
+    with pytest.raises(PublishError, match=r"^acme-bakery: "):
+        publish.portal_pages(clients, INPUTS, Renderer([MATERIAL_TEMPLATES]), {"LOTUS_TEA_PORTAL_PASSWORD": "x" * 20})
+
+
+def test_the_page_is_sealed_or_readable_as_its_mode_says():
+    sealed = page_text(sample_page("acme-bakery", _recipients(sample("acme-bakery"), SECRET.encode(), {})))
+    readable = page_text(sample_page("harbor-books", None))
+    assert "Acme Bakery" not in sealed and PAYLOAD in sealed
+    assert "Harbor Books" in readable and PAYLOAD not in readable
+
+
+# --- Keys ------------------------------------------------------------------------------------
+
+
+def test_a_contacts_link_key_changes_with_their_key_version_only():
+    key = crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 1)
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 1) == key  # stable
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "jane@acme.example", 2) != key  # revoked by a bump
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 2, "jane@acme.example", 1) != key
+    assert crypto.contact_key(SECRET.encode(), "acme-bakery", 1, "tomasz@acme.example", 1) != key
+
+
+def test_decoys_look_like_real_copies_of_the_page_key():
+    recipients, _, _ = _recipients(sample("acme-bakery"), SECRET.encode(), {})
+    assert len(recipients) % crypto.KEYS_MULTIPLE  # so the list needs decoys
+    keys = crypto.seal_page("<p>hello</p>", "token", recipients, None)["keys"]
+    assert len(keys) % crypto.KEYS_MULTIPLE == 0 and len(keys) > len(recipients)
+    shapes = {(len(entry["id"]), len(entry["iv"]), len(entry["data"])) for entry in keys}
+    assert len(shapes) == 1, shapes  # same lengths: a decoy wraps as many bytes as a real page key
+    assert {tuple(entry) for entry in keys} == {("id", "iv", "data")}

@@ -9,13 +9,13 @@ from urllib.parse import unquote
 
 import pytest
 
-from client_portal.loader import parse_record
+from client_portal.loader import load_client, parse_record
 from client_portal.markdown_text import render_markdown
 from client_portal.model import Client
 from client_portal.render import Renderer
 from client_portal.view import page_context
 
-from .conftest import TODAY
+from .conftest import ROOT, TODAY
 from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of
 
 
@@ -333,3 +333,37 @@ def test_a_closed_project_still_lists_an_unpaid_invoice():
     text = CLOSED + "invoices: [{number: INV-1, date: 2026-10-01, due: 2026-10-15, amount: 100, currency: EUR}]\n"
     attention = text_of(section(render_record(text), "attention"))
     assert "Invoice INV-1" in attention and "Shop redesign" not in attention
+
+
+# --- What's new: each item's fingerprint covers everything it shows ----------------------------
+
+
+def deliverable_state(client: Client, key: str) -> str:
+    html = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
+    found = re.search(f'id="deliverable-{key}" data-cp-item="[0-9a-f]+" data-cp-state="([0-9a-f]+)"', html)
+    assert found, f"deliverable {key} carries no what's-new fingerprint"
+    return found[1]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "Four blog articles on sourdough"),
+        ("status", "approved"),
+        ("due", TODAY),
+        ("delivered", TODAY),
+        ("progress", 50),
+        ("notes", "Now with photos."),
+        ("link", "https://files.example/acme-bakery/v2.zip"),
+    ],
+)
+def test_a_change_to_anything_a_deliverable_shows_marks_it_updated(field, value):
+    acme = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    before = deliverable_state(acme, "sourdough-articles")
+    changed = [
+        d.model_copy(update={field: value}) if d.key == "sourdough-articles" else d for d in acme.record.deliverables
+    ]
+    after = deliverable_state(
+        dataclasses.replace(acme, record=acme.record.model_copy(update={"deliverables": changed})), "sourdough-articles"
+    )
+    assert after != before

@@ -11,6 +11,9 @@ from client_portal import crypto
 from client_portal.whatsnew import Seen
 
 SECRET = b"what's new tests secret, 32 bytes!"
+# What the pinned key gives today: ids, state and storage name browsers keep.
+PINNED = ("68ec2451b511", "d4b327b6ea20")
+PINNED_STORAGE = "9a5efb01acc460b9a44d9297"
 
 
 def attributes(seen: Seen, *args: object) -> tuple[str, str]:
@@ -56,3 +59,29 @@ def test_a_dictionary_of_unkeyed_hashes_finds_nothing():
 def test_a_short_key_is_refused():
     with pytest.raises(ValueError, match="128 bits"):
         Seen(b"short")
+
+
+def test_each_item_has_its_own_id_on_each_clients_page():
+    ids = {
+        attributes(Seen(crypto.whatsnew_key(SECRET, client, 1)), kind, key)[0]
+        for client in ("acme", "lotus")
+        for kind in ("deliverable", "idea")
+        for key in ("brand", "menu")
+    }
+    assert len(ids) == 8
+
+
+def test_the_state_follows_what_the_item_shows():
+    seen = Seen(crypto.whatsnew_key(SECRET, "acme", 1))
+    states = {
+        attributes(seen, "deliverable", "brand", *shown)[1] for shown in [("a", None), ("a", ""), ("a", "b"), ("a b",)]
+    }
+    assert len(states) == 3  # a missing value shows as nothing: None and "" are the same state
+    assert attributes(seen, "deliverable", "brand", "a", None)[1] == attributes(seen, "idea", "menu", "a", "")[1]
+
+
+def test_the_format_browsers_keep_is_pinned():
+    # A new format marks every item "Updated" on every client's next visit: change it on purpose only.
+    seen = Seen(bytes(range(32)))
+    assert attributes(seen, "deliverable", "brand", "Brand refresh", "in_progress", None, 60) == PINNED
+    assert seen.storage == PINNED_STORAGE

@@ -4,8 +4,10 @@ A remote logo is fetched once per build, over https only, from public addresses 
 a record must not make the build machine call a service on its own network (a cloud
 metadata endpoint, a router, a local admin page). The host name is resolved first,
 every address is vetted, and the connection goes to the vetted address, so a second DNS
-answer cannot swap in a private one. Redirects are followed (at most ``MAX_REDIRECTS``),
-each vetted the same way. Size and total time are bounded.
+answer cannot swap in a private one. Only the https port (443) is dialled: a public
+address can still front other services on other ports. Redirects are followed (at most
+``MAX_REDIRECTS``), each vetted the same way. Size and total time are bounded: the body
+is read in pieces and the download stops as soon as it is over the limit.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ TYPES = {
 }
 INSTEAD = "save the file next to the records instead (brand.logo: logos/acme.svg)"
 REDIRECTS = (301, 302, 303, 307, 308)
+HTTPS_PORT = 443
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -93,9 +96,11 @@ def _download(url: str, timeout: float) -> tuple[bytes, str]:
         if target.scheme != "https" or not target.hostname:
             raise LogoError(f"{url}: logos are fetched over https only; {INSTEAD}")
         try:
-            port = target.port or 443
+            port = target.port or HTTPS_PORT
         except ValueError:
             raise LogoError(f"{url} has an invalid port; {INSTEAD}") from None
+        if port != HTTPS_PORT:
+            raise LogoError(f"{url}: logos are fetched from the https port ({HTTPS_PORT}) only; {INSTEAD}")
         address = _public_address(url, target.hostname, port, deadline)
         status, location, mime, data = _fetch(target.hostname, address, port, _path(url), deadline)
         if status in REDIRECTS and location:
@@ -186,7 +191,7 @@ class _VettedHTTPSConnection(http.client.HTTPSConnection):
 
 def _fetch(host: str, address: IPAddress, port: int, path: str, deadline: float) -> tuple[int, str, str, bytes]:
     """(status, Location, content type, body) of one GET, all within ``deadline``."""
-    url = f"https://{f'[{host}]' if ':' in host else host}{'' if port == 443 else f':{port}'}{path}"
+    url = f"https://{f'[{host}]' if ':' in host else host}{path}"
     connection = _VettedHTTPSConnection(host, address, port, _remaining(deadline, url))
     # Socket timeouts bound each read, not the whole transfer: a server that drips one
     # byte a second would never time out. The watchdog ends it at the deadline.
@@ -198,6 +203,8 @@ def _fetch(host: str, address: IPAddress, port: int, path: str, deadline: float)
         response = connection.getresponse()
         location = response.getheader("Location") or ""
         mime = response.headers.get_content_type()
+        if response.status == 200 and (response.length or 0) > MAX_BYTES:  # said so up front: read nothing
+            raise LogoError(f"{url} is over {MAX_BYTES // 1024} KB; use a smaller logo, or {INSTEAD}")
         data = bytearray()
         while response.status == 200 and len(data) <= MAX_BYTES:
             chunk = response.read(min(64 * 1024, MAX_BYTES + 1 - len(data)))

@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import cache
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -62,9 +63,11 @@ _DEEP_MARKERS = re.compile(
     r"^((?:[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+|[ \t]*>)" + f"{{{MAX_NESTING}}}" + r"[ \t]*)([-+*>]|\d{1,9}[.)])",
     re.MULTILINE,
 )
-# nh3 escapes "<", ">" and '"' everywhere but in markup, so every "<" of its output starts a tag.
-_TAG = re.compile(r"<[^>]*>")
+_QUOTE = re.compile("[\"']")
 _MAILBOX_END = re.compile(r"[?#,;\s]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_IGNORED = re.compile("[\t\n\r]")
+_URL_PADDING = "".join(map(chr, range(0x21)))
 
 
 @dataclass
@@ -116,10 +119,31 @@ class _Brackets:
         return matches
 
 
+class _RetryBudget:
+    """How many more characters link parsing may read past a bound, in the text being converted.
+
+    Ordinary text needs a few retries; text made to be slow runs out of budget and gets
+    the bounded reading, so it stays linear.
+    """
+
+    CHARACTERS = 200_000  # ten times the longest Markdown field
+
+    def __init__(self) -> None:
+        self.left = self.CHARACTERS
+
+    def spend(self, characters: int) -> bool:
+        """Whether ``characters`` more may be read; if so, they are counted."""
+        if characters > self.left:
+            return False
+        self.left -= characters
+        return True
+
+
 class _LinearLinks:
     """Link-pattern mixin: the same results as Python-Markdown's, without rescanning the paragraph."""
 
     brackets: _Brackets
+    budget: _RetryBudget
 
     def getText(self, data: str, index: int) -> tuple[str, int, bool]:
         """The text between "[" and its "]": looked up, where Markdown walks to the end for a stray "["."""
@@ -132,11 +156,25 @@ class _LinearLinks:
         return data[index:close], close + 1, True
 
     def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
-        """The ``(url "title")`` part, never read past the next ``](``, so each stretch is read once."""
+        """The ``(url "title")`` part, read up to the next ``](`` first, so each stretch is read once.
+
+        Markdown's walk stops at the ``)`` closing the link; only a quote (a title, which
+        may hold a ``](``) or no closing ``)`` at all can take it past the bound. Then the
+        whole rest is read, as Markdown does, while the budget lasts.
+        """
         following = data.find("](", index) if data.startswith("(", index) else -1
-        bounded = data if following < 0 else data[:following]
-        result: tuple[str, str | None, int, bool] = super().getLink(bounded, index)  # type: ignore[misc]
-        return result
+        parse = super().getLink  # type: ignore[misc]
+        if following < 0:
+            whole: tuple[str, str | None, int, bool] = parse(data, index)
+            return whole
+        bounded: tuple[str, str | None, int, bool] = parse(data[:following], index)
+        end, handled = bounded[2], bounded[3]
+        if handled and index < end <= following and not _QUOTE.search(data, index, end):
+            return bounded
+        if self.budget.spend(len(data) - index):
+            unbounded: tuple[str, str | None, int, bool] = parse(data, index)
+            return unbounded
+        return bounded
 
 
 class _Link(_LinearLinks, LinkInlineProcessor):  # type: ignore[misc]
@@ -270,12 +308,22 @@ class _LinearExtension(Extension):  # type: ignore[misc]
         ("short_image_ref", _ShortImageReference, 125),
     )
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.budget = _RetryBudget()
+
+    def reset(self) -> None:
+        """A new text: a new budget (``Markdown.reset`` calls this)."""
+        self.budget.left = _RetryBudget.CHARACTERS
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         """Register the linear processors over the defaults."""
+        md.registerExtension(self)
         brackets = _Brackets()
         for name, processor, priority in self.LINKS:
             replacement = processor(md.inlinePatterns[name].pattern, md)
             replacement.brackets = brackets
+            replacement.budget = self.budget
             md.inlinePatterns.register(replacement, name, priority)
         blocks = md.parser.blockprocessors
         blocks.register(_Table(md.parser, blocks["table"].config), "table", 75)
@@ -296,6 +344,7 @@ def _converter() -> markdown.Markdown:
 # with a Markdown meaning in it, nothing that starts a block at its start, no space at
 # either end. Most one-line fields are like this; they skip Markdown's whole pipeline.
 _PLAIN = re.compile(r"(?![#>+\-=\d\s])[^\\`*_\[\]<>&|\x00-\x1f\x7f]+(?<!\s)")
+_PLAIN_HTML = re.compile(r"<p>[^<>&]*</p>")  # one paragraph of text: no link or heading to set right
 
 
 def _to_html(text: str) -> str:
@@ -325,56 +374,94 @@ def _markdown_html(text: str) -> str:
     return html.replace(_STRAY_ANGLE, "&lt;")
 
 
-def _mailbox_only(tag: str, attribute: str, value: str) -> str | None:
-    """Keep a mailto: link's first address and nothing else: no cc, bcc, subject or body."""
-    if tag != "a" or attribute != "href" or value[:7].lower() != "mailto:":
-        return value
-    address = _MAILBOX_END.split(unquote(value[7:]).strip(), maxsplit=1)[0]
+def _mailbox(value: str) -> str | None:
+    """A mailto: link's first address and nothing else: no cc, bcc, subject or body."""
+    address = _MAILBOX_END.split(unquote(value).strip(), maxsplit=1)[0]
     if "@" not in address or not address.isprintable():
         return None
     return "mailto:" + quote(address, safe="@")
 
 
-def _unwrap_dead_links(html: str) -> str:
-    """Drop ``<a>`` tags that lost their ``href`` (an unsafe link), keeping the link text."""
-    dead = False
+def _safe_href(value: str | None) -> str | None:
+    """The link a reader may follow: absolute http(s), or mailto with one address; else None.
 
-    def keep(tag: re.Match[str]) -> str:
-        nonlocal dead
-        text = tag.group()
-        if text == "</a>" and dead:
-            dead = False
-            return ""
-        if text.startswith(("<a>", "<a ")) and ' href="' not in text:
-            dead = True  # links do not nest, so the next </a> closes this one
-            return ""
-        return text
-
-    return _TAG.sub(keep, html)
+    Browsers ignore tabs and line breaks anywhere in a URL and spaces or control
+    characters around it, so ``java\tscript:`` is judged as ``javascript:``.
+    """
+    url = _URL_IGNORED.sub("", (value or "").strip(_URL_PADDING))
+    scheme = _SCHEME.match(url)
+    if scheme is None or scheme[1].lower() not in SAFE_SCHEMES:
+        return None  # relative links too: they would point into the portal itself ("../other-token/")
+    if scheme[1].lower() == "mailto":
+        return _mailbox(url[scheme.end() :])
+    return url
 
 
 # Chinese and Japanese put no space between words: a line break inside a paragraph
 # between two of their characters joins the lines, where HTML would show a space.
 _CJK = "\u3000-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_LINE_BREAK = re.compile(f"([{_CJK}][*_]{{0,3}})\n(?=[*_]{{0,3}}[{_CJK}])")
-_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")  # nh3 leaves headings without attributes
+_HEADINGS = {f"h{level}" for level in range(1, 7)}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-def _nest_headings(html: str, top: int) -> str:
-    """Record headings from level ``top`` down, each at most one level below the heading before it."""
-    levels = [int(level) for level in re.findall(r"<h([1-6])>", html)]
-    if not levels:
-        return html
-    offset, previous = top - min(levels), top - 1
+class _Tidy(HTMLParser):
+    """Markdown's HTML (record raw HTML included), with links and headings set right before nh3 sees it.
 
-    def shift(tag: re.Match[str]) -> str:
-        nonlocal previous
-        if tag[1]:  # headings do not nest: a closing tag closes the one opened last
-            return f"</h{previous}>"
-        previous = max(top, min(int(tag[2]) + offset, previous + 1, 6))
-        return f"<h{previous}>"
+    nh3 sanitises last and nothing edits its output: its escaping guarantees hold only
+    for what it wrote. So this pass does what nh3 cannot: a link that may not be
+    followed loses its ``<a>`` (its text stays), ``mailto:`` keeps one address, and
+    headings are renumbered from ``top``. It writes every attribute back quoted and
+    escaped; what it does not know is left for nh3 to keep or drop.
+    """
 
-    return _HEADING_TAG.sub(shift, html)
+    def __init__(self, top: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.top = top
+        self.parts: list[str] = []
+        self.headings: list[tuple[int, int | None]] = []  # (index in parts, level or None for a closing tag)
+        self.dead_link = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Keep the tag, except a link nobody may follow; note headings."""
+        if tag == "a":
+            href = _safe_href(dict(attrs).get("href"))
+            if href is None:
+                self.dead_link = True  # links do not nest, so the next </a> closes this one
+                return
+            attrs = [(name, href if name == "href" else value) for name, value in attrs]
+        if tag in _HEADINGS:
+            self.headings.append((len(self.parts), int(tag[1])))
+            attrs = []  # nh3 allows none on headings
+        written = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+        self.parts.append(f"<{tag}{written}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close the tag, unless it was dropped or has no end."""
+        if tag == "a" and self.dead_link:
+            self.dead_link = False
+        elif tag in _HEADINGS:
+            self.headings.append((len(self.parts), None))
+            self.parts.append("")
+        elif tag not in _VOID:
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        """Text, escaped again."""
+        self.parts.append(str(escape(data)))
+
+    def html(self) -> str:
+        """The whole text, headings nested from ``top``, each at most one level below the one before."""
+        self.close()
+        levels = [level for _, level in self.headings if level is not None]
+        if levels:
+            offset, previous = self.top - min(levels), self.top - 1
+            for index, level in self.headings:
+                if level is not None:
+                    previous = max(self.top, min(level + offset, previous + 1, 6))
+                # headings do not nest: a closing tag closes the one opened last
+                self.parts[index] = f"<h{previous}>" if level is not None else f"</h{previous}>"
+        return "".join(self.parts)
 
 
 def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> Markup:
@@ -386,17 +473,19 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
     if not text:
         return Markup("")
     html = _to_html(_CJK_LINE_BREAK.sub(r"\1", text))
+    if not _PLAIN_HTML.fullmatch(html):
+        tidy = _Tidy(top)
+        tidy.feed(html)
+        html = tidy.html()
+    if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_mailbox_only,
         url_schemes=SAFE_SCHEMES,
         url_relative="deny",  # a relative link would point into the portal itself ("../other-token/")
         link_rel=LINK_REL,
         strip_comments=True,
     )
-    clean = _nest_headings(_unwrap_dead_links(clean), top)
-    if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
-        clean = clean[3:-4]
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)  # noqa: S704 - nh3 is the last step: nothing edits its output

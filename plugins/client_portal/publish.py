@@ -234,13 +234,23 @@ def client_page(
     """One client's build: its page, rendered and (unless unlisted) encrypted, and its links.
 
     A pure function of its arguments, so pages can be built in any process and in any order.
+    Whether the page is readable comes from ``access.mode`` alone; a page that should be
+    sealed and has no sealing (or the reverse) is a bug upstream, and stops the build
+    rather than publishing a private page in clear at its encrypted address.
     """
     settings = inputs.settings
+    mode = client.record.access.mode
+    readable = mode == "unlisted"
+    if readable != (sealing is None):
+        raise PublishError(
+            f"{client.id}: access mode {mode} but the page was {'given keys' if readable else 'given no keys'}"
+            " to seal it with; nothing was published (this is a bug, please report it)"
+        )
     folder = client_folder(settings.url_prefix, inputs.secret, client)
     links = client_links(settings, inputs.secret, client)
     token = folder.rstrip("/").rsplit("/", 1)[-1]
     # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
-    attached = _attachments(client, settings, inputs.secret, token) if sealing is not None else []
+    attached = [] if readable else _attachments(client, settings, inputs.secret, token)
     seen_key = crypto.whatsnew_key(inputs.secret, client.id, client.record.access.version)
     context = page_context(client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached)
     body = renderer.body(context)
@@ -249,7 +259,7 @@ def client_page(
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
-    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), client.record.access.mode)
+    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), mode)
     html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     # the encrypted files are copied from the cache folder, never held in memory
     # a file attached twice is one file in the site (MkDocs refuses two files at one address)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 from pathlib import Path
 
@@ -39,7 +41,9 @@ def test_each_attachment_downloads_as_the_original_bytes_under_its_real_name(sit
         assert saved.name == original.name
         assert saved.read_bytes() == original.read_bytes()
         item = button.locator("xpath=..")
-        expect(item.locator(".cp-file__status")).to_have_text(f"Downloaded {original.name}.")
+        expect(item.locator(".cp-file__status")).to_have_text(
+            f"Downloaded {original.name}. Verified: its SHA-256 matches the fingerprint published here."
+        )
         # clicked, so hovered and focused: the text must not melt into a filled background
         page.wait_for_timeout(300)  # Material's colour transition
         colours = button.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
@@ -63,17 +67,21 @@ def test_the_sha256_is_shown_short_and_whole_on_demand(site, watched):
         assert target.bounding_box()["height"] >= 44
 
 
-def test_a_file_of_several_chunks_streams_and_matches(build_env, browser, tmp_path):
+# "$&" and "$'" mean something to String.replace: the status line must still show the name as written.
+ODD_NAME = "photos $' & $&.bin"
+
+
+def test_files_are_checked_against_their_fingerprint_or_vouched_for_by_the_encryption(build_env, browser, tmp_path):
     portal = copy_portal(tmp_path / "portal")
-    big = portal / "clients" / "files" / "acme-bakery" / "photos.bin"
-    big.write_bytes(os.urandom(3 * 2**20 + 12345))  # four chunks, the last one mostly padding
+    files = portal / "clients" / "files" / "acme-bakery"
+    photos, video = files / ODD_NAME, files / "video.bin"
+    photos.write_bytes(os.urandom(3 * 2**20 + 12345))  # four chunks, the last one mostly padding
+    video.write_bytes(os.urandom(32 * 2**20 + 1))  # one byte past what the browser fingerprints
     record = portal / "clients" / "acme-bakery.yml"
     text = record.read_text(encoding="utf-8")
+    listed = "      - files/acme-bakery/sourdough-articles.zip\n"
     record.write_text(
-        text.replace(
-            "      - files/acme-bakery/sourdough-articles.zip\n",
-            "      - files/acme-bakery/sourdough-articles.zip\n      - files/acme-bakery/photos.bin\n",
-        ),
+        text.replace(listed, f'{listed}      - "files/acme-bakery/{ODD_NAME}"\n      - files/acme-bakery/video.bin\n'),
         encoding="utf-8",
     )
     served = serve_portal(portal, tmp_path / "site")
@@ -81,14 +89,49 @@ def test_a_file_of_several_chunks_streams_and_matches(build_env, browser, tmp_pa
     try:
         watched = Watched(context.new_page())
         open_page(watched, served.url(served.links("acme-bakery")[0]))
-        button = watched.page.locator('[data-cp-file][data-name="photos.bin"]')
-        expect(button).to_contain_text("3.2 MB")
-        saved = download(watched, button, tmp_path)
-        assert saved.read_bytes() == big.read_bytes()
+        for original, expected in [
+            (photos, f"Downloaded {ODD_NAME}. Verified: its SHA-256 matches the fingerprint published here."),
+            (
+                video,
+                "Downloaded video.bin. It is too large to fingerprint in the browser, so its proof is the encryption"
+                " itself: it would not have decrypted had a single byte changed.",
+            ),
+        ]:
+            button = watched.page.locator("[data-cp-file]").filter(has_text=original.name)
+            saved = download(watched, button, tmp_path)
+            assert saved.read_bytes() == original.read_bytes()
+            expect(button.locator("xpath=..").locator(".cp-file__status")).to_have_text(expected)
         assert_clean(watched)
     finally:
         context.close()
         served.server.shutdown()
+
+
+def test_a_file_that_opens_but_is_not_the_one_fingerprinted_is_not_saved(site, watched):
+    """The encryption says the file is what the build sealed; the fingerprint says it is what was delivered."""
+    open_page(watched, site.url(site.links("acme-bakery")[0]))
+    button = watched.page.locator("[data-cp-file]").first
+    sealed = site.folder / site.links("acme-bakery")[0].path.split("#")[0] / button.get_attribute("data-cp-file")
+    client = site.clients()["acme-bakery"]
+    size, sha256 = int(button.get_attribute("data-size")), button.get_attribute("data-sha256")
+    token = sealed.parent.name
+    other = io.BytesIO()  # other bytes of the same size, sealed under this file's key and fingerprint
+    with contextlib.suppress(crypto.FileMismatch):
+        key = crypto.file_key(SECRET.encode(), client.id, 1, sha256)
+        crypto.seal_file(key, io.BytesIO(os.urandom(size)), size, sha256, token, other)
+    kept = sealed.read_bytes()
+    downloads = []
+    watched.page.on("download", lambda download: downloads.append(download))
+    try:
+        sealed.write_bytes(other.getvalue())
+        button.click()
+        expect(button.locator("xpath=..").locator(".cp-file__status")).to_have_text(
+            "This file does not match its published fingerprint, so it was not saved."
+            " Please ask Mei Chen to send it again."
+        )
+    finally:
+        sealed.write_bytes(kept)
+    assert downloads == []
 
 
 def test_a_missing_or_swapped_file_says_whom_to_ask(site, watched):
@@ -135,5 +178,5 @@ def test_the_button_says_it_is_decrypting_until_the_file_is_saved(site, watched,
     assert len(held) == 1
     with page.expect_download():
         held[0].continue_()
-    expect(status).to_have_text(f"Downloaded {button.get_attribute('data-name')}.")
+    expect(status).to_contain_text(f"Downloaded {button.get_attribute('data-name')}. Verified: ")
     expect(button).not_to_have_attribute("aria-busy", "true")

@@ -12,6 +12,14 @@
     document.body.setAttribute("data-md-color-scheme", dark && dark.matches ? "slate" : "default");
   }
 
+  /* A translated label with its {placeholders} filled in. A function replacer, so "$&" or
+     "$'" in a value (a file may be named anything) stays as written. */
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : whole;
+    });
+  }
+
   /* ---- relative dates: a page built days ago still says "in 2 days" correctly ---- */
   var DAY = 86400000;
   function dayNumber(text) {
@@ -78,8 +86,9 @@
     var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(count) : (count === 1 ? "one" : "other");
     var visited = new Date(before.visited + "T12:00:00");
     var day = window.Intl ? new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(visited) : before.visited;
-    line.textContent = page.getAttribute(plural === "one" ? "data-since-one" : "data-since-other")
-      .replace("{num}", String(count)).replace("{date}", day);
+    line.textContent = fill(page.getAttribute(plural === "one" ? "data-since-one" : "data-since-other"), {
+      num: String(count), date: day
+    });
     line.hidden = false;
   }
 
@@ -98,11 +107,14 @@
 
   /* ---- attached files ----
      Fetched as a stream and decrypted chunk by chunk (AES-GCM, one message per chunk),
-     so a large file is never one big buffer; the plaintext chunks become a Blob that is
-     saved under the file's real name. Each chunk's associated data names the page, the
-     file, the chunk and whether it is the last, so nothing can be cut, reordered or moved. */
+     so the ciphertext is never one big buffer; the plaintext becomes a Blob that is saved
+     under the file's real name. Each chunk's associated data names the page, the file, the
+     chunk and whether it is the last, so nothing can be cut, reordered or moved. */
   var FILE_CHUNK = 1048576;
   var TAG_BYTES = 16;
+  /* WebCrypto hashes one contiguous buffer, and copies it to do so: past 32 MiB that is
+     more memory than a phone should be asked for, so larger files are not fingerprinted. */
+  var HASH_LIMIT = 32 * 1048576;
 
   function chunkNonce(index) {
     var nonce = new Uint8Array(12);
@@ -185,9 +197,11 @@
     var lang = document.documentElement.lang || "en";
     var percent = window.Intl ? new Intl.NumberFormat(lang, { style: "percent" }) : null;
     var plain = [];
+    // Up to HASH_LIMIT the file is decrypted into one buffer, so its SHA-256 can be checked.
+    var whole = size <= HASH_LIMIT ? new Uint8Array(size) : null;
     var written = 0;
     function say(label, error, value) {
-      status.textContent = list.getAttribute(label).replace("{percent}", value || "").replace("{name}", name);
+      status.textContent = fill(list.getAttribute(label), { percent: value || "", name: name });
       status.classList.toggle("cp-file__status--error", !!error);
     }
     function open(key, bytes, index, last) {
@@ -196,8 +210,18 @@
         { name: "AES-GCM", iv: chunkNonce(index), additionalData: encoder.encode(associated) }, key, bytes
       ).then(function (chunk) {
         var keep = Math.min(chunk.byteLength, size - written); // the rest is size padding
-        if (keep > 0) plain.push(keep === chunk.byteLength ? chunk : chunk.slice(0, keep));
+        if (keep > 0 && whole) whole.set(new Uint8Array(chunk, 0, keep), written);
+        else if (keep > 0) plain.push(keep === chunk.byteLength ? chunk : chunk.slice(0, keep));
         written += Math.max(keep, 0);
+      });
+    }
+    /* The label for a whole, decrypted file: checked against the published SHA-256, or, past
+       HASH_LIMIT, vouched for by AES-GCM, whose tag on every chunk fails on any changed byte. */
+    function proof() {
+      if (!whole) return Promise.resolve("data-label-sealed");
+      return subtle.digest("SHA-256", whole).then(function (digest) {
+        if (toHex(new Uint8Array(digest)) !== sha256) throw new Error("mismatch");
+        return "data-label-verified";
       });
     }
     button.setAttribute("aria-busy", "true");
@@ -214,13 +238,17 @@
       })
       .then(function () {
         if (written !== size) throw new Error("failed");
-        save(plain, name);
-        say("data-label-done", false);
+        return proof();
+      })
+      .then(function (label) {
+        save(whole ? [whole] : plain, name);
+        say(label, false);
       })
       .catch(function (error) {
-        say(error && error.message === "missing" ? "data-label-missing" : "data-label-failed", true);
+        var reason = error && error.message;
+        say(reason === "missing" || reason === "mismatch" ? "data-label-" + reason : "data-label-failed", true);
       })
-      .then(function () { button.removeAttribute("aria-busy"); plain = []; });
+      .then(function () { button.removeAttribute("aria-busy"); plain = []; whole = null; });
   }
 
   /* ---- decryption ----
@@ -233,6 +261,11 @@
     var bytes = new Uint8Array(binary.length);
     for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return bytes;
+  }
+  function toHex(bytes) {
+    var hex = "";
+    bytes.forEach(function (b) { hex += (b < 16 ? "0" : "") + b.toString(16); });
+    return hex;
   }
   function toB64url(bytes) {
     var binary = "";

@@ -1,0 +1,104 @@
+"""Mutation testing of the modules that carry the product's security and promises.
+
+Usage: python scripts/mutate.py [MODULE ...]   (default: every module in MODULES)
+
+mutmut changes one thing at a time in a module (a ``<`` for a ``<=``, a dropped argument,
+a string emptied) and runs the tests that reach it: a change no test notices is a
+promise no test keeps. mutmut names a module after its path below ``src/``, and this
+repository keeps the package in ``plugins/``, so each module runs in a scratch copy of
+the repository under ``build/mutate/<module>/`` with the package staged as
+``src/client_portal``. The settings shared by every run are ``[tool.mutmut]`` in
+pyproject.toml; this script adds which module to change and which fast tests to run
+(no browser, no Java, no Node), and prints each module's kill rate.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGE = ROOT / "build" / "mutate"
+# What the tests read besides the package: the example portal and the package's own source.
+COPIED = ["tests", "pyproject.toml", "mkdocs.yml", "content", "clients", "babel.cfg", "client-record.schema.json"]
+# module -> the fast unit tests that check it (`-m "not browser"` is added to every run)
+MODULES = {
+    "crypto": ["tests/test_crypto.py", "tests/test_publish.py", "tests/test_attachments.py"],
+    "publish": ["tests/test_publish.py", "tests/test_audit.py::test_a_stale_page_under_the_prefix_is_a_finding"],
+    "audit": ["tests/test_audit.py"],
+    "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
+    "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
+    "digest": [
+        "tests/test_digest.py::test_record_changes_table",
+        "tests/test_digest.py::test_a_closed_deliverable_never_moves",
+        "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
+        "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
+    ],
+    "insights": [
+        "tests/test_insights.py",
+        "tests/test_money.py",
+        "tests/test_commands.py::test_status_sorts_by_urgency",
+        "tests/test_commands.py::test_status_json",
+    ],
+}
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+
+def stage(module: str) -> Path:
+    """A scratch copy of the repository in which mutmut changes only ``module``."""
+    folder = STAGE / module
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / name)
+    shutil.copytree(ROOT / "plugins", folder / "plugins")  # read as text by a test, never imported here
+    shutil.copytree(ROOT / "plugins" / "client_portal", folder / "src" / "client_portal")
+    settings = folder / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    selection = ", ".join(f'"{test}"' for test in MODULES[module])
+    scoped = (
+        "[tool.mutmut]\n"
+        f'only_mutate = ["src/client_portal/{module}.py"]\n'
+        f"pytest_add_cli_args_test_selection = [{selection}]\n"
+    )
+    settings.write_text(text.replace("[tool.mutmut]\n", scoped, 1), encoding="utf-8")
+    return folder
+
+
+def rate(folder: Path) -> tuple[int, int, list[str]]:
+    """(killed, judged, the names of the survivors) from mutmut's results."""
+    shown = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=folder, capture_output=True, text=True).stdout
+    verdicts = re.findall(r"^\s*(\S+): (\w[\w ]*)$", shown, re.MULTILINE)
+    survived = [name for name, verdict in verdicts if verdict == "survived"]
+    judged = [name for name, verdict in verdicts if verdict in ("killed", "survived", "timeout")]
+    return len(judged) - len(survived), len(judged), survived
+
+
+def main(modules: list[str]) -> int:
+    unknown = sorted(set(modules) - set(MODULES))
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}; choose from {', '.join(MODULES)}", file=sys.stderr)
+        return 2
+    lines = []
+    for module in modules or list(MODULES):
+        folder = stage(module)
+        started = time.monotonic()
+        subprocess.run([MUTMUT, "run", "--max-children", "2"], cwd=folder, check=False)
+        killed, judged, survived = rate(folder)
+        share = f"{100 * killed / judged:.0f} %" if judged else "no mutants"
+        minutes = (time.monotonic() - started) / 60
+        lines.append(f"{module}: {killed} of {judged} mutants killed ({share}) in {minutes:.0f} min")
+        print(lines[-1])
+        for name in survived:
+            print(f"  survived: {name}   (mutmut show {name}, in {folder.relative_to(ROOT)})")
+    print("\n".join(["", "Kill rates:", *lines]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
