@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check plugins tests benchmarks scripts
 	$(BIN)/ruff format --check plugins tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/actionlint .github/workflows/*.yml plugins/client_portal/scaffold/*workflow*.yml
+	$(BIN)/actionlint .github/workflows/*.yml plugins/client_portal/commands/scaffold/*workflow*.yml
 
 # The browser tests drive Debian's chromium, with Latin, CJK and emoji fonts so pages
 # (and the one-page print report) lay out as they will for clients. The outside

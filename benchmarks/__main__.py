@@ -112,7 +112,7 @@ def audited(folder: Path) -> tuple[float, float, str]:
 
 def big_record(folder: Path) -> Path:
     """The biggest valid record: the sample with as many deliverables and updates as a record may hold."""
-    from client_portal.model import MAX_ITEMS
+    from client_portal.records.model import MAX_ITEMS
 
     data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
     link = "https://files.example/" + "f" * 1_900

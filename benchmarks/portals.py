@@ -173,7 +173,7 @@ def baseline(folder: Path, count: int) -> Path:
 
 def _fill(pattern: str, characters: int, lines: int) -> list[str]:
     """Markdown texts of ``pattern`` repeated: ``characters`` and ``lines`` in all, 20,000 characters each at most."""
-    from client_portal.model import MAX_MARKDOWN
+    from client_portal.records.model import MAX_MARKDOWN
 
     per_line = max(1, characters // lines - 1)  # and a line break
     line = (pattern * (per_line // len(pattern) + 1))[:per_line]
@@ -201,7 +201,7 @@ WORST_MARKDOWN = {
 
 def worst_record(pattern: str) -> dict[str, Any]:
     """A record at every limit at once: each list at its longest, all Markdown budget spent on ``pattern``."""
-    from client_portal.model import MAX_ITEMS, MAX_RECORD_LINES, MAX_RECORD_MARKDOWN, MAX_TITLE
+    from client_portal.records.model import MAX_ITEMS, MAX_RECORD_LINES, MAX_RECORD_MARKDOWN, MAX_TITLE
 
     title = ("Word " * MAX_TITLE)[: MAX_TITLE - 4].strip()
     updates = MAX_ITEMS["updates"]

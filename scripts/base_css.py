@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-OUT = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "assets" / "base.css"
+OUT = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "page" / "assets" / "base.css"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 # Runs in the page: the matching rules of Material's stylesheets, as {key: css text}.

@@ -45,6 +45,16 @@ MODULES = {
         "tests/test_commands.py::test_status_json",
     ],
 }
+# module -> its file below the package
+PATHS = {
+    "crypto": "publishing/crypto",
+    "publish": "publishing/publish",
+    "audit": "audit/audit",
+    "markdown_text": "page/markdown_text",
+    "whatsnew": "page/whatsnew",
+    "digest": "mail/digest",
+    "insights": "records/insights",
+}
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
 
@@ -63,7 +73,7 @@ def stage(module: str) -> Path:
     selection = ", ".join(f'"{test}"' for test in MODULES[module])
     scoped = (
         "[tool.mutmut]\n"
-        f'only_mutate = ["src/client_portal/{module}.py"]\n'
+        f'only_mutate = ["src/client_portal/{PATHS[module]}.py"]\n'
         f"pytest_add_cli_args_test_selection = [{selection}]\n"
     )
     settings.write_text(text.replace("[tool.mutmut]\n", scoped, 1), encoding="utf-8")

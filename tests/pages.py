@@ -5,10 +5,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from client_portal.loader import load_client
-from client_portal.render import Renderer
+from client_portal.page.render import Renderer
+from client_portal.page.view import page_context
+from client_portal.records.loader import load_client
 from client_portal.settings import Freelancer, PortalSettings
-from client_portal.view import page_context
 
 from .conftest import ROOT, TODAY
 

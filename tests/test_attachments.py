@@ -14,11 +14,11 @@ import ahocorasick
 import pytest
 from click.testing import CliRunner
 
-from client_portal import attachments, crypto
-from client_portal.attachments import AttachmentError, content_samples, find_attachments, seal_attachments
-from client_portal.cli import main
-from client_portal.loader import load_client, load_clients
-from client_portal.publish import client_folder
+from client_portal.commands.cli import main
+from client_portal.publishing import attachments, crypto
+from client_portal.publishing.attachments import AttachmentError, content_samples, find_attachments, seal_attachments
+from client_portal.publishing.publish import client_folder
+from client_portal.records.loader import load_client, load_clients
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -381,15 +381,15 @@ def test_check_does_not_load_cryptography():
     import subprocess
     import sys
 
-    code = "import sys, client_portal.cli; print('cryptography' in sys.modules)"
+    code = "import sys, client_portal.commands.cli; print('cryptography' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 @pytest.mark.parametrize(("stage", "language"), [("active", "en"), ("prospect", "en"), ("active", "zh-CN")])
 def test_a_deliverable_offers_its_files_with_name_size_and_fingerprint(stage, language):
-    from client_portal.attachments import SealedFile
-    from client_portal.render import Renderer
-    from client_portal.view import page_context
+    from client_portal.page.render import Renderer
+    from client_portal.page.view import page_context
+    from client_portal.publishing.attachments import SealedFile
 
     from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, text_of
 
@@ -429,7 +429,7 @@ def test_file_sizes_read_as_people_write_them(size, en, zh):
     from babel import Locale
 
     from client_portal.i18n import translations
-    from client_portal.view import Formatter
+    from client_portal.page.view import Formatter
 
     def shown(locale: str) -> str:
         return Formatter(Locale.parse(locale), ZoneInfo("UTC"), TODAY, translations(locale)).file_size(size)

@@ -17,14 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from client_portal import site_files as site_files_module
-from client_portal.audit import audit_site, fingerprints, site_texts
-from client_portal.loader import load_clients
-from client_portal.markdown_text import render_markdown
-from client_portal.model import Client, Contact, Record
-from client_portal.publish import PREFIX_INDEX_MARKER, REPLACED_MARKER, client_folder, client_links, replaced_folders
-from client_portal.reader_text import markdown_reader_text, reader_text, words
-from client_portal.site_files import MEMBER_LIMIT, site_files
+from client_portal.audit import site_files as site_files_module
+from client_portal.audit.audit import audit_site, fingerprints, site_texts
+from client_portal.audit.reader_text import markdown_reader_text, reader_text, words
+from client_portal.audit.site_files import MEMBER_LIMIT, site_files
+from client_portal.page.markdown_text import render_markdown
+from client_portal.publishing.publish import (
+    PREFIX_INDEX_MARKER,
+    REPLACED_MARKER,
+    client_folder,
+    client_links,
+    replaced_folders,
+)
+from client_portal.records.loader import load_clients
+from client_portal.records.model import Client, Contact, Record
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -660,7 +666,10 @@ FINDING_KINDS = {
         unreadable_attachment,
         "p/{acme}/: the attached files of 'acme-bakery' cannot be checked:\n",
     ),
-    "no client page at all": (nothing_built, "p/: no client page was built: is the client-portal plugin enabled?"),
+    "no client page at all": (
+        nothing_built,
+        "p/: no client page was built: with MkDocs, enable the client-portal plugin",
+    ),
     "one client page missing": (missing_page, "p/{acme}/: no page was built for client 'acme-bakery'"),
     "page not encrypted": (readable_page, "p/{acme}/index.html: the page of 'acme-bakery' is not encrypted"),
     "readable text in its encrypted page": (
@@ -690,7 +699,7 @@ def test_each_kind_of_finding_is_reported(site, clients, kind):
 
 # Every message audit.py writes (its source, as the ast gives it back) and the test showing it.
 SHOWN_BY = {
-    "'no client page was built: is the client-portal plugin enabled?'": "no client page at all",
+    "NO_PAGES": "no client page at all",
     "message": "test_the_prefix_index_must_be_the_neutral_one",
     "'a YAML file is published; client records must stay out of the site'": "a record published",
     "'the local secret file is published'": "the local secret published",
@@ -729,7 +738,7 @@ SHOWN_BY = {
 
 
 def test_every_kind_of_finding_has_a_test():
-    source = ast.parse((ROOT / "plugins" / "client_portal" / "audit.py").read_text(encoding="utf-8"))
+    source = ast.parse((ROOT / "plugins" / "client_portal" / "audit" / "audit.py").read_text(encoding="utf-8"))
     written = {
         ast.unparse(node.args[1])
         for node in ast.walk(source)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from client_portal import documents
-from client_portal.audit import audit_site
-from client_portal.loader import load_clients
-from client_portal.model import Client
-from client_portal.site_files import site_files
+from client_portal.audit import documents
+from client_portal.audit.audit import audit_site
+from client_portal.audit.site_files import site_files
+from client_portal.records.loader import load_clients
+from client_portal.records.model import Client
 
 from .build import SECRET
 from .conftest import ROOT, TODAY
@@ -149,7 +149,7 @@ def test_each_accidental_form_is_found_with_its_file(built, clients, tmp_path, n
 
 def test_a_digest_letter_carries_keys_the_audit_finds(built, clients, tmp_path):
     """A letter with a link, base64-encoded as the digest writes Chinese and Japanese ones."""
-    from client_portal.publish import client_links
+    from client_portal.publishing.publish import client_links
     from client_portal.settings import PortalSettings
 
     lotus = next(c for c in clients if c.id == "acme-bakery")

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from client_portal import crypto
-from client_portal.audit import site_texts as site_files
-from client_portal.crypto import url_token
-from client_portal.loader import load_clients
-from client_portal.publish import client_links, replaced_folders
+from client_portal.audit.audit import site_texts as site_files
+from client_portal.publishing import crypto
+from client_portal.publishing.crypto import url_token
+from client_portal.publishing.publish import client_links, replaced_folders
+from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY

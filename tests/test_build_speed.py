@@ -13,13 +13,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from client_portal import builder as builder_module
-from client_portal import crypto
-from client_portal.builder import PageBuilder
-from client_portal.loader import load_clients
-from client_portal.markdown_text import _PLAIN, _markdown_html, _to_html
-from client_portal.publish import PageInputs, PortalPage
-from client_portal.render import Assets
+from client_portal.page.markdown_text import _PLAIN, _markdown_html, _to_html
+from client_portal.page.render import Assets
+from client_portal.publishing import builder as builder_module
+from client_portal.publishing import crypto
+from client_portal.publishing.builder import PageBuilder
+from client_portal.publishing.publish import PageInputs, PortalPage
+from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY

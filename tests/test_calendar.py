@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from client_portal.calendar import calendar_ics
-from client_portal.loader import load_clients
-from client_portal.model import Record
+from client_portal.page.calendar import calendar_ics
+from client_portal.records.loader import load_clients
+from client_portal.records.model import Record
 
 from .conftest import ROOT, TODAY
 

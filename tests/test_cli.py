@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from client_portal.cli import main
-from client_portal.loader import parse_record
+from client_portal.commands.cli import main
+from client_portal.records.loader import parse_record
 
 from .conftest import CONFIG
 from .test_loader import VALID

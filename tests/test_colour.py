@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from client_portal.colour import (
+from client_portal.page.colour import (
     DARK_PAGE,
     DARK_TINT,
     DEFAULT_ACCENT,
@@ -19,7 +19,7 @@ from client_portal.colour import (
     mix,
 )
 
-CSS = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "assets" / "portal.css"
+CSS = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "page" / "assets" / "portal.css"
 EVERY_SHORT_COLOUR = ["#" + "".join(c) for c in itertools.product("0123456789abcdef", repeat=3)]
 
 

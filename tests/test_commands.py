@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from client_portal.cli import main
+from client_portal.commands.cli import main
 
 from .build import SECRET, build_site
 from .conftest import ROOT

@@ -9,9 +9,10 @@ import os
 
 import pytest
 
-from client_portal import crypto
+from client_portal.publishing import crypto
 
 SECRET = b"test-site-secret-0123456789abcdef-0123456789"
+DECOYS = crypto.decoys_key(SECRET, "acme", 1)
 
 
 @pytest.mark.parametrize("length", range(8))
@@ -26,7 +27,7 @@ def test_b64url_round_trips_every_padding(length):
 def test_a_page_opens_for_each_recipient_and_comes_back_exactly():
     recipients = [crypto.Recipient.from_link(crypto.contact_key(SECRET, "acme", 1, who, 1)) for who in ("a", "b")]
     for html in ("<p>hello</p>\n\n", "<p>hello</p>\n\nX"):  # only the size padding (spaces) is removed
-        payload = crypto.seal_page(html, "token", recipients)
+        payload = crypto.seal_page(html, "token", recipients, decoys=DECOYS)
         for recipient in recipients:
             assert crypto.open_page(payload, "token", recipient) == html
     stranger = crypto.Recipient.from_link(crypto.contact_key(SECRET, "acme", 1, "c", 1))
@@ -119,7 +120,7 @@ def test_a_sealed_file_is_the_same_bytes_in_every_build():
 
 def test_a_page_is_padded_to_its_bucket_and_carries_its_format():
     assert len(crypto.pad(b"x" * 20000)) == 32768 and crypto.pad(b"x" * 20000).rstrip(b" ") == b"x" * 20000
-    payload = crypto.seal_page("<p>hi</p>", "token", [], crypto.pbkdf2_parameters(b"\x03" * 16, 1000))
+    payload = crypto.seal_page("<p>hi</p>", "token", [], crypto.pbkdf2_parameters(b"\x03" * 16, 1000), decoys=DECOYS)
     assert payload["format"] == "client-portal/1" and payload["kdf"]["iterations"] == 1000
 
 
@@ -128,7 +129,7 @@ def test_a_password_page_opens_with_the_iterations_it_names():
     stretched = crypto.password_key("correct horse battery staple", salt, 1000)
     recipient = crypto.Recipient.from_password(stretched, "label")
     assert recipient == crypto.Recipient(crypto.wrapping_key(stretched, "label"), "label")  # as the browser unwraps
-    payload = crypto.seal_page("<p>hi</p>", "token", [recipient], crypto.pbkdf2_parameters(salt, 1000))
+    payload = crypto.seal_page("<p>hi</p>", "token", [recipient], crypto.pbkdf2_parameters(salt, 1000), decoys=DECOYS)
     assert crypto.open_with_password(payload, "token", "correct horse battery staple") == "<p>hi</p>"
     with pytest.raises(KeyError, match=r"^'this password opens no copy of the page key'$"):
         crypto.open_with_password(payload, "token", "wrong")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from client_portal import crypto
+from client_portal.publishing import crypto
 
 from .build import build_site
 from .example import copy_example, use_example_secrets

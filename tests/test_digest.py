@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from client_portal import insights
-from client_portal.cli import main
-from client_portal.digest import coming_up, record_changes
-from client_portal.loader import load_client, parse_record
-from client_portal.mail import client_letters
-from client_portal.model import Client
-from client_portal.publish import client_links
+from client_portal.commands.cli import main
+from client_portal.mail.digest import coming_up, record_changes
+from client_portal.mail.mail import client_letters
+from client_portal.publishing.publish import client_links
+from client_portal.records import insights
+from client_portal.records.loader import load_client, parse_record
+from client_portal.records.model import Client
 from client_portal.settings import Freelancer, PortalSettings
 from client_portal.site_config import read_settings
 

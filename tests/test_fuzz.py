@@ -24,11 +24,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from client_portal.audit import audit_site
-from client_portal.cli import main
-from client_portal.loader import load_client, load_clients, parse_record
-from client_portal.model import Record, slug
-from client_portal.problems import RecordError
+from client_portal.audit.audit import audit_site
+from client_portal.commands.cli import main
+from client_portal.records.loader import load_client, load_clients, parse_record
+from client_portal.records.model import Record, slug
+from client_portal.records.problems import RecordError
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 import client_portal
-from client_portal import crypto
-from client_portal.loader import load_clients
+from client_portal.publishing import crypto
+from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
 from .test_build import PASSWORD, copy_portal, folder_of, payload_of
 
 # The MkDocs adapter; everything else in the package is the core or the command line.
-ADAPTERS = {"client_portal.plugin", "client_portal.config"}
+ADAPTER = "client_portal.mkdocs_plugin"
 ENV = {"PORTAL_SECRET": SECRET, "LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
 
 
@@ -30,7 +30,7 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     """Run the real `client-portal` command, as a user would."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("CI", "PORTAL_SECRET")} | ENV | (env or {})
     return subprocess.run(
-        [sys.executable, "-c", "from client_portal.cli import main; main()", *args],
+        [sys.executable, "-c", "from client_portal.commands.cli import main; main()", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -41,11 +41,10 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
 
 def test_the_core_and_the_command_line_run_with_mkdocs_unimportable(tmp_path):
     copy_portal(tmp_path / "portal")
-    modules = sorted(
-        f"client_portal.{m.name}" for m in pkgutil.iter_modules(client_portal.__path__) if m.name != "__main__"
-    )
-    core = [name for name in modules if name not in ADAPTERS]
-    assert "client_portal.portal_build" in core and "client_portal.cli" in core
+    modules = sorted(m.name for m in pkgutil.walk_packages(client_portal.__path__, "client_portal."))
+    core = [name for name in modules if name != ADAPTER and not name.startswith(ADAPTER + ".")]
+    assert "client_portal.publishing.portal_build" in core and "client_portal.commands.cli" in core
+    assert len(core) > 30  # every folder's modules, not only the top level
     script = f"""
 import importlib, sys
 for blocked in ("mkdocs", "material", "properdocs"):
@@ -53,7 +52,7 @@ for blocked in ("mkdocs", "material", "properdocs"):
 for name in {core!r}:
     importlib.import_module(name)
 assert not any(m.startswith(("mkdocs.", "material.")) for m in sys.modules), "a core module imported MkDocs"
-from client_portal.cli import main
+from client_portal.commands.cli import main
 sys.argv = ["client-portal", "build", "out"]
 try:
     main()
@@ -73,7 +72,7 @@ main()
 
 def test_the_plugin_imports_mkdocs_and_so_is_not_core():
     # the guard above is only as good as its list of adapters
-    source = (Path(client_portal.__file__).parent / "plugin.py").read_text(encoding="utf-8")
+    source = (Path(client_portal.__file__).parent / "mkdocs_plugin" / "plugin.py").read_text(encoding="utf-8")
     assert "from mkdocs" in source
 
 
@@ -256,8 +255,8 @@ def test_pages_carry_their_own_stylesheets_and_icons(both):
         assert all("assets/client-portal/" in s for s in sheets)
         assert "assets/stylesheets/" not in html  # nothing borrowed from a theme
     package = Path(client_portal.__file__).parent
-    assert "Apache" in (package / "icons" / "LICENSE").read_text(encoding="utf-8")
-    assert "Martin Donath" in (package / "assets" / "LICENSE-material").read_text(encoding="utf-8")
+    assert "Apache" in (package / "page" / "icons" / "LICENSE").read_text(encoding="utf-8")
+    assert "Martin Donath" in (package / "page" / "assets" / "LICENSE-material").read_text(encoding="utf-8")
 
 
 def test_a_readable_page_and_all_it_loads_weigh_under_64_kib_as_hosts_serve_it(both):

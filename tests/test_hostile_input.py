@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 from markupsafe import Markup, escape
 
-from client_portal.cli import main
-from client_portal.loader import parse_record
-from client_portal.markdown_text import MAX_NESTING, render_markdown
-from client_portal.model import MAX_MARKDOWN, Client
-from client_portal.render import Renderer
-from client_portal.view import mailto, page_context
+from client_portal.commands.cli import main
+from client_portal.page.markdown_text import MAX_NESTING, render_markdown
+from client_portal.page.render import Renderer
+from client_portal.page.view import mailto, page_context
+from client_portal.records.loader import parse_record
+from client_portal.records.model import MAX_MARKDOWN, Client
 
 from .conftest import TODAY
 from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS

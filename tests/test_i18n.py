@@ -15,17 +15,17 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from client_portal.cli import main
-from client_portal.digest import record_changes
+from client_portal.commands.cli import main
 from client_portal.i18n import LOCALES_DIR, catalog_warning, html_lang, page_locale, shipped_languages, translations
-from client_portal.loader import load_client
-from client_portal.mail import client_letters
-from client_portal.markdown_text import render_markdown
-from client_portal.model import Client
-from client_portal.publish import client_links
-from client_portal.render import Assets, Renderer
+from client_portal.mail.digest import record_changes
+from client_portal.mail.mail import client_letters
+from client_portal.page.markdown_text import render_markdown
+from client_portal.page.render import Assets, Renderer
+from client_portal.page.view import Formatter, page_context
+from client_portal.publishing.publish import client_links
+from client_portal.records.loader import load_client
+from client_portal.records.model import Client
 from client_portal.settings import Freelancer, phrase_in
-from client_portal.view import Formatter, page_context
 
 from .build import SECRET
 from .conftest import ROOT, TODAY

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from client_portal import insights
-from client_portal.loader import load_client, parse_record
-from client_portal.model import Record
+from client_portal.records import insights
+from client_portal.records.loader import load_client, parse_record
+from client_portal.records.model import Record
 
 from .conftest import ROOT, TODAY
 from .test_render import PAUSED

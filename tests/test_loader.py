@@ -8,8 +8,8 @@ from textwrap import dedent
 
 import pytest
 
-from client_portal.loader import load_client, load_clients, parse_record
-from client_portal.problems import RecordError
+from client_portal.records.loader import load_client, load_clients, parse_record
+from client_portal.records.problems import RecordError
 
 from .conftest import TODAY
 

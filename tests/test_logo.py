@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from client_portal import logo
-from client_portal.logo import LogoError, is_public, logo_data_uri
+from client_portal.page import logo
+from client_portal.page.logo import LogoError, is_public, logo_data_uri
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
 HOST = "logo.test"  # the test server's name; its certificate is issued for it

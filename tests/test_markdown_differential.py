@@ -13,7 +13,7 @@ import markdown
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from client_portal.markdown_text import _converter
+from client_portal.page.markdown_text import _converter
 
 from .fuzz_profiles import examples
 

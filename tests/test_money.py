@@ -11,16 +11,16 @@ import pytest
 from babel import Locale
 from click.testing import CliRunner
 
-from client_portal import insights, money
-from client_portal.cli import main
-from client_portal.digest import record_changes
-from client_portal.loader import parse_record
-from client_portal.mail import client_letters
-from client_portal.model import Client, Record
-from client_portal.problems import RecordError
-from client_portal.publish import Link
-from client_portal.render import Renderer
-from client_portal.view import page_context
+from client_portal.commands.cli import main
+from client_portal.mail.digest import record_changes
+from client_portal.mail.mail import client_letters
+from client_portal.page.render import Renderer
+from client_portal.page.view import page_context
+from client_portal.publishing.publish import Link
+from client_portal.records import insights, money
+from client_portal.records.loader import parse_record
+from client_portal.records.model import Client, Record
+from client_portal.records.problems import RecordError
 
 from .conftest import TODAY
 from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of

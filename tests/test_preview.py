@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from client_portal.loader import load_clients
+from client_portal.records.loader import load_clients
 
 from .build import SECRET
 from .conftest import TODAY
@@ -42,7 +42,14 @@ def test_serve_previews_the_pages_and_rebuilds_what_changed(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env |= {"PORTAL_SECRET": SECRET, "LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
     server = subprocess.Popen(
-        [sys.executable, "-c", "from client_portal.cli import main; main()", "serve", "--dev-addr", "127.0.0.1:0"],
+        [
+            sys.executable,
+            "-c",
+            "from client_portal.commands.cli import main; main()",
+            "serve",
+            "--dev-addr",
+            "127.0.0.1:0",
+        ],
         cwd=portal,
         env=env,
         stdout=subprocess.PIPE,

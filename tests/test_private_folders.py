@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from mkdocs.exceptions import Abort
 
-from client_portal.cli import main
+from client_portal.commands.cli import main
 
 from .build import SECRET, build_site
 from .conftest import CONFIG

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from client_portal import crypto, publish
-from client_portal.audit import PAYLOAD
-from client_portal.loader import load_client, load_clients, parse_record
-from client_portal.model import Client
-from client_portal.publish import (
+from client_portal.audit.audit import PAYLOAD
+from client_portal.page.render import Assets, Renderer
+from client_portal.publishing import crypto, publish
+from client_portal.publishing.publish import (
     PageInputs,
     PortalPage,
     PublishError,
@@ -19,13 +18,14 @@ from client_portal.publish import (
     client_page,
     password_labels,
 )
-from client_portal.render import Assets, Renderer
+from client_portal.records.loader import load_client, load_clients, parse_record
+from client_portal.records.model import Client
 
 from .build import SECRET
 from .conftest import ROOT, TODAY
 from .pages import MATERIAL_TEMPLATES, SETTINGS
 
-ASSETS = Assets("../../main.css", "../../palette.css", "../../portal.css", "../../portal.js")
+ASSETS = Assets("../../base.css", "../../portal.css", "../../portal.js")
 
 RECORD = """\
 name: Lotus Tea
@@ -157,7 +157,9 @@ def test_a_contacts_link_key_changes_with_their_key_version_only():
 def test_decoys_look_like_real_copies_of_the_page_key():
     recipients, _, _ = _recipients(sample("acme-bakery"), SECRET.encode(), {})
     assert len(recipients) % crypto.KEYS_MULTIPLE  # so the list needs decoys
-    keys = crypto.seal_page("<p>hello</p>", "token", recipients, None)["keys"]
+    keys = crypto.seal_page(
+        "<p>hello</p>", "token", recipients, None, decoys=crypto.decoys_key(SECRET.encode(), "acme-bakery", 1)
+    )["keys"]
     assert len(keys) % crypto.KEYS_MULTIPLE == 0 and len(keys) > len(recipients)
     shapes = {(len(entry["id"]), len(entry["iv"]), len(entry["data"])) for entry in keys}
     assert len(shapes) == 1, shapes  # same lengths: a decoy wraps as many bytes as a real page key

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from client_portal.loader import parse_record
-from client_portal.markdown_text import MAX_NESTING, render_markdown
-from client_portal.model import MAX_ITEMS, MAX_RECORD_LINES, MAX_RECORD_MARKDOWN
-from client_portal.problems import RecordError
+from client_portal.page.markdown_text import MAX_NESTING, render_markdown
+from client_portal.records.loader import parse_record
+from client_portal.records.model import MAX_ITEMS, MAX_RECORD_LINES, MAX_RECORD_MARKDOWN
+from client_portal.records.problems import RecordError
 
 from .conftest import TODAY
 

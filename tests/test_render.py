@@ -9,11 +9,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from client_portal.loader import load_client, parse_record
-from client_portal.markdown_text import render_markdown
-from client_portal.model import Client
-from client_portal.render import Renderer
-from client_portal.view import page_context
+from client_portal.page.markdown_text import render_markdown
+from client_portal.page.render import Renderer
+from client_portal.page.view import page_context
+from client_portal.records.loader import load_client, parse_record
+from client_portal.records.model import Client
 
 from .conftest import ROOT, TODAY
 from .pages import MATERIAL_TEMPLATES, SEEN_KEY, SETTINGS, render_sample, text_of

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from client_portal.model import json_schema
+from client_portal.records.model import json_schema
 
 
 @pytest.fixture(scope="module")

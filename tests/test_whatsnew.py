@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from client_portal import crypto
-from client_portal.whatsnew import Seen
+from client_portal.page.whatsnew import Seen
+from client_portal.publishing import crypto
 
 SECRET = b"what's new tests secret, 32 bytes!"
 # What the pinned key gives today: ids, state and storage name browsers keep.

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .attachments import CACHE_DIR
-from .model import LanguageTag, TimeZone
+from client_portal.publishing.attachments import CACHE_DIR
+from client_portal.records.model import LanguageTag, TimeZone
 
 PLUGIN_NAME = "client-portal"
 URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .settings import PLUGIN_NAME, PortalSettings, SettingsError, settings_from_options
+from client_portal.settings import PLUGIN_NAME, PortalSettings, SettingsError, settings_from_options
 
 CONFIG_FILES = ("mkdocs.yml", "zensical.toml")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from client_portal.loader import load_clients
-from client_portal.model import Client
-from client_portal.publish import Link, client_links
+from client_portal.publishing.publish import Link, client_links
+from client_portal.records.loader import load_clients
+from client_portal.records.model import Client
 
 from ..build import SECRET, build_site
 from ..conftest import ROOT, TODAY

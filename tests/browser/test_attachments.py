@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from client_portal import crypto
+from client_portal.publishing import crypto
 
 from ..build import SECRET
 from .conftest import Watched, copy_portal, serve_portal

@@ -23,7 +23,7 @@ def bare_site(tmp_path_factory) -> Iterator[Site]:
     portal = copy_portal(tmp_path_factory.mktemp("bare") / "portal")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env |= {"PORTAL_SECRET": SECRET, "LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
-    command = [sys.executable, "-c", "from client_portal.cli import main; main()"]
+    command = [sys.executable, "-c", "from client_portal.commands.cli import main; main()"]
     for args in (["build", "out"], ["audit", "out"]):
         done = subprocess.run([*command, *args], cwd=portal, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from client_portal.colour import accent_shades, contrast
-from client_portal.digest import record_changes
-from client_portal.loader import parse_record
-from client_portal.mail import Letter, client_letters
-from client_portal.model import Client
-from client_portal.publish import client_links
+from client_portal.mail.digest import record_changes
+from client_portal.mail.mail import Letter, client_letters
+from client_portal.page.colour import accent_shades, contrast
+from client_portal.publishing.publish import client_links
+from client_portal.records.loader import parse_record
+from client_portal.records.model import Client
 from client_portal.settings import Freelancer, PortalSettings
 
 from ..build import SECRET

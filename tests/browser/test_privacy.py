@@ -125,8 +125,8 @@ def test_removing_a_contact_revokes_their_password_and_remembered_logins_only(pe
 
 
 def test_removing_the_only_password_of_a_person_is_refused_by_check(personal):
-    from client_portal.loader import load_client
-    from client_portal.problems import RecordError
+    from client_portal.records.loader import load_client
+    from client_portal.records.problems import RecordError
 
     record = personal.portal / "clients" / "lotus-tea.yml"
     text = record.read_text(encoding="utf-8")

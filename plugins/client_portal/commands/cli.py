@@ -19,15 +19,15 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import __version__
-from .checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
-from .insights import status_items, urgency_key
-from .loader import load_clients, read_clients, record_files, shown_path
-from .model import CLIENT_ID, Client, json_schema
-from .problems import RecordError
-from .secret import SiteSecret
-from .settings import PortalSettings, SettingsError, build_date
-from .site_config import CONFIG_FILES, SiteConfig, read_site_config
+from client_portal import __version__
+from client_portal.publishing.secret import SiteSecret
+from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
+from client_portal.records.insights import status_items, urgency_key
+from client_portal.records.loader import load_clients, read_clients, record_files, shown_path
+from client_portal.records.model import CLIENT_ID, Client, json_schema
+from client_portal.records.problems import RecordError
+from client_portal.settings import PortalSettings, SettingsError, build_date
+from client_portal.site_config import CONFIG_FILES, SiteConfig, read_site_config
 
 
 def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +124,7 @@ def _record_template(client_id: str, today: date, contact: str | None = None, em
     """A commented record for a new client; `check` refuses it until the contact is named."""
     name = " ".join(word.capitalize() for word in client_id.split("-"))
     return (
-        files("client_portal")
+        files("client_portal.commands")
         .joinpath("scaffold/record.yml")
         .read_text(encoding="utf-8")
         .replace("<ID>", client_id)
@@ -169,7 +169,7 @@ def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
 
 
 def _site_secret(settings: PortalSettings) -> SiteSecret:
-    from .secret import SecretError, site_secret
+    from client_portal.publishing.secret import SecretError, site_secret
 
     try:
         return site_secret(settings.root, settings.secret_env)
@@ -184,7 +184,7 @@ PLACEHOLDER_HOST = "example.github.io"
 
 def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, str]:
     """The secret and address the site is published with; exit 1 when links would not open there."""
-    from .secret import SECRET_FILE
+    from client_portal.publishing.secret import SECRET_FILE
 
     kept_here = settings.root / SECRET_FILE
     if not os.environ.get(settings.secret_env, "").strip() and not os.environ.get("CI") and not kept_here.exists():
@@ -242,7 +242,7 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @_config_option
 def links(as_json: bool, base_url: str | None, built_site: str | None, config_file: Path | None) -> None:
     """Print each client's share links, one per contact."""
-    from .publish import client_folder, client_links
+    from client_portal.publishing.publish import client_folder, client_links
 
     settings = _settings(config_file)
     secret, base = _published(settings, base_url)
@@ -276,8 +276,8 @@ def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> 
     """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
     import urllib.request
 
-    from .crypto import site_fingerprint
-    from .publish import SITE_MARK
+    from client_portal.publishing.crypto import site_fingerprint
+    from client_portal.publishing.publish import SITE_MARK
 
     where = f"{site.rstrip('/')}/{settings.url_prefix}/"
     try:
@@ -318,8 +318,8 @@ def digest(
     """The update e-mail for each client whose record changed, one per contact."""
     from zoneinfo import ZoneInfo
 
-    from .history import HistoryError, baseline
-    from .mail import plain_text, save_drafts, update_letters
+    from client_portal.mail.history import HistoryError, baseline
+    from client_portal.mail.mail import plain_text, save_drafts, update_letters
 
     settings = _settings(config_file)
     if out is not None and (publisher := settings.published_by(out)):
@@ -376,7 +376,7 @@ def _warn_if_plain_http(base_url: str) -> None:
 @_config_option
 def audit(site_dir: Path, config_file: Path | None) -> None:
     """Check a built site for anything that leaks a client; exit 1 on any finding."""
-    from .audit import audit_site
+    from client_portal.audit.audit import audit_site
 
     settings = _settings(config_file)
     if not site_dir.is_dir():
@@ -407,8 +407,8 @@ def build(site_dir: Path, assignments: tuple[str, ...], config_file: Path | None
     """Write the client pages into SITE_DIR, after any generator (or none) built the rest of the site."""
     import time
 
-    from .portal_build import BuildError, build_into
-    from .site_config import given_options
+    from client_portal.publishing.portal_build import BuildError, build_into
+    from client_portal.site_config import given_options
 
     try:
         overrides = given_options(assignments)
@@ -447,8 +447,8 @@ def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
     """Preview SITE_DIR with the client pages, rebuilt as records, files and templates change."""
     import threading
 
-    from .preview import Preview
-    from .preview import serve as http_server
+    from client_portal.commands.preview import Preview
+    from client_portal.commands.preview import serve as http_server
 
     site = _site_config(config_file)
     host, _, port = dev_addr.rpartition(":")
@@ -481,7 +481,7 @@ def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
 @_config_option
 def secret(replace: bool, config_file: Path | None) -> None:
     """Print a new site secret for CI, and keep the same value in the git-ignored .portal-secret."""
-    from .secret import SECRET_FILE, SecretError, keep_secret, new_secret, stored_secret
+    from client_portal.publishing.secret import SECRET_FILE, SecretError, keep_secret, new_secret, stored_secret
 
     settings = _settings(config_file)
     path = settings.root / SECRET_FILE
@@ -617,7 +617,7 @@ def init(
         raise click.BadParameter(f"{site_url!r} is not an http(s) address", param_hint="--site-url")
     address = (site_url.rstrip("/") + "/") if site_url else f"https://{PLACEHOLDER_HOST}/portal/"
     branch = _git_repository(directory)
-    scaffold = files("client_portal").joinpath("scaffold")
+    scaffold = files("client_portal.commands").joinpath("scaffold")
     workflow = (HOST_FILES if generator == "mkdocs" else ZENSICAL_HOST_FILES)[host]
     targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
@@ -660,7 +660,7 @@ def _init_zone(chosen: str | None) -> str:
     """The freelancer's IANA time zone: the one given, else this computer's, else UTC."""
     from pydantic import TypeAdapter, ValidationError
 
-    from .model import TimeZone
+    from client_portal.records.model import TimeZone
 
     if chosen is None:
         import tzlocal

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from .documents import (
+from client_portal.audit.documents import (
     DocumentError,
     Kind,
     data_urls,

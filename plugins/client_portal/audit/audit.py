@@ -22,12 +22,18 @@ from typing import Any, Literal, Union, get_args, get_origin
 import ahocorasick
 from pydantic import BaseModel
 
-from . import crypto
-from .attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
-from .model import Client
-from .publish import PREFIX_INDEX_MARKER, REPLACED_MARKER, client_folder, link_keys, replaced_folders
-from .reader_text import is_unspaced, markdown_reader_text, reader_text, words
-from .site_files import SiteFile, site_files
+from client_portal.audit.reader_text import is_unspaced, markdown_reader_text, reader_text, words
+from client_portal.audit.site_files import SiteFile, site_files
+from client_portal.publishing import crypto
+from client_portal.publishing.attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
+from client_portal.publishing.publish import (
+    PREFIX_INDEX_MARKER,
+    REPLACED_MARKER,
+    client_folder,
+    link_keys,
+    replaced_folders,
+)
+from client_portal.records.model import Client
 
 # Shorter texts (a title like "Logo") also occur in ordinary pages; they prove nothing.
 # Measured in UTF-8 bytes, so three Chinese characters (9 bytes) count as distinctive.

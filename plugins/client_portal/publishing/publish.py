@@ -13,15 +13,21 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from . import crypto
-from .attachments import CACHE_DIR, AttachmentError, SealedFile, find_attachments, seal_attachments
-from .i18n import html_lang, page_locale
-from .loader import shown_path
-from .logo import LogoError, logo_data_uri
-from .model import Client, Contact
-from .render import Assets, Renderer
-from .settings import PortalSettings
-from .view import page_context
+from client_portal.i18n import html_lang, page_locale
+from client_portal.page.logo import LogoError, logo_data_uri
+from client_portal.page.render import Assets, Renderer
+from client_portal.page.view import page_context
+from client_portal.publishing import crypto
+from client_portal.publishing.attachments import (
+    CACHE_DIR,
+    AttachmentError,
+    SealedFile,
+    find_attachments,
+    seal_attachments,
+)
+from client_portal.records.loader import shown_path
+from client_portal.records.model import Client, Contact
+from client_portal.settings import PortalSettings
 
 MIN_PASSWORD = 10
 # How the audit recognises the two neutral pages allowed under the prefix.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 
-from .model import Record
+from client_portal.records.model import Record
 
 FOLD_AT = 75  # octets per line (RFC 5545 §3.1)
 

@@ -14,7 +14,7 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
-from .model import Budget, BudgetUnit, Invoice, Record
+from client_portal.records.model import Budget, BudgetUnit, Invoice, Record
 
 # At this share of the budget used, the freelancer's status overview mentions it.
 ALERT_SHARE = Decimal("0.8")

@@ -24,9 +24,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
-from .model import Client
-from .publish import (
+from client_portal import __version__
+from client_portal.page.render import Renderer
+from client_portal.publishing.publish import (
     Link,
     PageInputs,
     PasswordKeys,
@@ -38,7 +38,7 @@ from .publish import (
     password_labels,
     sealings,
 )
-from .render import Renderer
+from client_portal.records.model import Client
 
 # The store's folder for pages that name no client (see `kept`).
 NEUTRAL = "neutral"

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-from . import money
-from .model import Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
+from client_portal.records import money
+from client_portal.records.model import Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
 
 CLOSED_STATUSES = frozenset({"delivered", "approved", "cancelled"})
 DONE_STATUSES = frozenset({"delivered", "approved"})

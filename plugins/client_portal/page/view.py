@@ -18,17 +18,17 @@ from babel.support import NullTranslations
 from babel.units import format_unit
 from markupsafe import Markup
 
-from . import insights, money
-from .calendar import calendar_ics
-from .colour import accent_shades
-from .i18n import html_lang, page_locale, translations
-from .markdown_text import render_markdown
-from .model import Client
-from .settings import PortalSettings, phrase_in
-from .whatsnew import Seen
+from client_portal.i18n import html_lang, page_locale, translations
+from client_portal.page.calendar import calendar_ics
+from client_portal.page.colour import accent_shades
+from client_portal.page.markdown_text import render_markdown
+from client_portal.page.whatsnew import Seen
+from client_portal.records import insights, money
+from client_portal.records.model import Client
+from client_portal.settings import PortalSettings, phrase_in
 
 if TYPE_CHECKING:
-    from .attachments import SealedFile
+    from client_portal.publishing.attachments import SealedFile
 
 
 @dataclass(frozen=True)

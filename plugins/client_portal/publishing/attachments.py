@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Client
-from .problems import Problem
+from client_portal.records.model import Client
+from client_portal.records.problems import Problem
 
 MAX_FILE_BYTES = 100 * 2**20  # per file: beyond this, a file host serves clients better
 MAX_CLIENT_BYTES = 500 * 2**20  # per client, so a site stays well under GitHub Pages' 1 GB
@@ -150,7 +150,9 @@ def seal_attachments(
     attachments: list[Attachment], secret: bytes, client: Client, token: str, cache_dir: Path
 ) -> list[SealedFile]:
     """Encrypt each file for the page at ``token``, reusing ciphertext an earlier build left in ``cache_dir``."""
-    from . import crypto  # here, not above: `check` reads this module and starts faster without cryptography
+    from client_portal.publishing import (
+        crypto,  # here, not above: `check` reads this module and starts faster without cryptography
+    )
 
     folder = cache_dir / token
     version = client.record.access.version
@@ -178,7 +180,7 @@ def seal_attachments(
 
 def opens(sealed: Path, attachment: Attachment, secret: bytes, client: Client, token: str) -> bool:
     """Whether ``sealed`` is ``attachment`` encrypted for the page at ``token`` (what the audit checks)."""
-    from . import crypto
+    from client_portal.publishing import crypto
 
     key = crypto.file_key(secret, client.id, client.record.access.version, attachment.sha256)
     try:

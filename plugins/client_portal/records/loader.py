@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .model import CLIENT_ID, MAX_MARKDOWN, Client, Record
-from .model import shown as _quoted
-from .problems import Problem, RecordError
-from .yaml_hints import comment_colour, new_item_hint, syntax_hint
+from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
+from client_portal.records.model import shown as _quoted
+from client_portal.records.problems import Problem, RecordError
+from client_portal.records.yaml_hints import comment_colour, new_item_hint, syntax_hint
 
 Loc = tuple[str | int, ...]
 

@@ -14,13 +14,11 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from . import crypto
-from .attachments import CACHE_DIR, attachment_problems
-from .builder import PARALLEL_FROM, PageBuilder
-from .loader import load_client, load_clients, record_files, shown_path
-from .model import Client
-from .problems import RecordError
-from .publish import (
+from client_portal.page.render import ASSETS_DIR, Assets, Renderer
+from client_portal.publishing import crypto
+from client_portal.publishing.attachments import CACHE_DIR, attachment_problems
+from client_portal.publishing.builder import PARALLEL_FROM, PageBuilder
+from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
     SITE_MARK,
     PageInputs,
@@ -30,9 +28,11 @@ from .publish import (
     neutral_pages,
     robots_rules,
 )
-from .render import ASSETS_DIR, Assets, Renderer
-from .secret import SECRET_FILE
-from .settings import PortalSettings, build_date
+from client_portal.publishing.secret import SECRET_FILE
+from client_portal.records.loader import load_client, load_clients, record_files, shown_path
+from client_portal.records.model import Client
+from client_portal.records.problems import RecordError
+from client_portal.settings import PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
 # The stylesheets and script of every client page, in the order of `Assets`: they need no theme.

@@ -15,19 +15,19 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from . import insights
-from .colour import DEFAULT_ACCENT, accent_shades
-from .digest import Changes, record_changes
-from .history import Baseline
-from .i18n import html_lang, page_locale, translations
-from .loader import parse_record
-from .markdown_text import render_markdown
-from .model import Client, Contact, Record
-from .money import MoneyFormat
-from .problems import RecordError
-from .publish import Link, client_links
-from .settings import Freelancer, PortalSettings
-from .view import Formatter
+from client_portal.i18n import html_lang, page_locale, translations
+from client_portal.mail.digest import Changes, record_changes
+from client_portal.mail.history import Baseline
+from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
+from client_portal.page.markdown_text import render_markdown
+from client_portal.page.view import Formatter
+from client_portal.publishing.publish import Link, client_links
+from client_portal.records import insights
+from client_portal.records.loader import parse_record
+from client_portal.records.model import Client, Contact, Record
+from client_portal.records.money import MoneyFormat
+from client_portal.records.problems import RecordError
+from client_portal.settings import Freelancer, PortalSettings
 
 
 class MailError(Exception):

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from . import insights
-from .model import Deliverable, Invoice, Record, ScheduleKind, Stage, Suggestion, Update
+from client_portal.records import insights
+from client_portal.records.model import Deliverable, Invoice, Record, ScheduleKind, Stage, Suggestion, Update
 
 UTC = ZoneInfo("UTC")
 # An e-mail lists the next few dates; the page holds the full schedule.

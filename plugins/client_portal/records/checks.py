@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .attachments import attachment_problems
-from .i18n import catalog_warning
-from .insights import CLOSED_STATUSES, overdue
-from .model import Client
-from .money import is_past_due
-from .problems import Problem
-from .settings import Phrase, PortalSettings
+from client_portal.i18n import catalog_warning
+from client_portal.publishing.attachments import attachment_problems
+from client_portal.records.insights import CLOSED_STATUSES, overdue
+from client_portal.records.model import Client
+from client_portal.records.money import is_past_due
+from client_portal.records.problems import Problem
+from client_portal.settings import Phrase, PortalSettings
 
 # What `client-portal new` writes until the freelancer names the person: never to be published.
 TEMPLATE_CONTACT = "Your contact's name"
@@ -81,7 +81,7 @@ def _has_text_in(phrase: Phrase, language: str, default: str) -> bool:
 
 def logo_problems(client: Client, shown: Path) -> list[Problem]:
     """A logo file the build could not read (URLs are fetched only when building)."""
-    from .logo import LogoError, logo_data_uri
+    from client_portal.page.logo import LogoError, logo_data_uri
 
     logo = client.record.brand.logo if client.record.brand else None
     if not logo or logo.startswith(("http://", "https://")):

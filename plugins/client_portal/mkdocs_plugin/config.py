@@ -9,7 +9,13 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import ConfigurationError
 
-from .settings import FreelancerOptions, PortalOptions, PortalSettings, SettingsError, settings_from_options
+from client_portal.settings import (
+    FreelancerOptions,
+    PortalOptions,
+    PortalSettings,
+    SettingsError,
+    settings_from_options,
+)
 
 
 class FreelancerConfig(base.Config):

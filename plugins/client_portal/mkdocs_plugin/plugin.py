@@ -12,10 +12,10 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .config import PortalConfig, settings_from_config
-from .portal_build import BuildError, Portal, asset_files
-from .publish import headers_rules, robots_rules, serve_index
-from .secret import SecretError, site_secret
+from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
+from client_portal.publishing.portal_build import BuildError, Portal, asset_files
+from client_portal.publishing.publish import headers_rules, robots_rules, serve_index
+from client_portal.publishing.secret import SecretError, site_secret
 
 log = get_plugin_logger(__name__)
 

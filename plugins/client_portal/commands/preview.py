@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .portal_build import BuildError, Portal, asset_files
-from .publish import serve_index
-from .settings import SettingsError
-from .site_config import read_site_config
+from client_portal.publishing.portal_build import BuildError, Portal, asset_files
+from client_portal.publishing.publish import serve_index
+from client_portal.settings import SettingsError
+from client_portal.site_config import read_site_config
 
 # How often the inputs are looked at: soon enough to feel immediate, cheap enough to forget.
 POLL_SECONDS = 0.5

@@ -1,0 +1,1 @@
+"""Update e-mails from the records' git history."""

@@ -1,0 +1,1 @@
+"""The MkDocs (and ProperDocs) adapter: a thin plugin over the generator-free core."""
