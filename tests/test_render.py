@@ -9,8 +9,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from client_portal.page import render as render_module
 from client_portal.page.markdown_text import render_markdown
-from client_portal.page.render import Renderer
+from client_portal.page.render import ICONS_DIR, Renderer
 from client_portal.page.view import page_context
 from client_portal.records.loader import load_client, parse_record
 from client_portal.records.model import Client
@@ -367,3 +368,15 @@ def test_a_change_to_anything_a_deliverable_shows_marks_it_updated(field, value)
         dataclasses.replace(acme, record=acme.record.model_copy(update={"deliverables": changed})), "sourdough-articles"
     )
     assert after != before
+
+
+def test_every_icon_the_templates_name_ships_with_the_package():
+    """A missing icon renders as nothing, silently: every name a template uses must have its file."""
+    templates = Path(render_module.__file__).parent / "templates"
+    named = {
+        name
+        for template in templates.rglob("*.html")
+        for name in re.findall(r'icon\("([a-z0-9-]+)"\)', template.read_text(encoding="utf-8"))
+    }
+    assert len(named) > 10
+    assert {name for name in named if not (ICONS_DIR / f"{name}.svg").is_file()} == set()
