@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from client_portal.publishing.attachments import CACHE_DIR
 from client_portal.records.model import LanguageTag, TimeZone
 
 PLUGIN_NAME = "client-portal"
+# Encrypted attachments between builds, relative to the folder of the configuration.
+CACHE_DIR = Path(".cache") / "client-portal" / "files"
 URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
 
 

@@ -18,7 +18,6 @@ from client_portal.records.problems import Problem
 
 MAX_FILE_BYTES = 100 * 2**20  # per file: beyond this, a file host serves clients better
 MAX_CLIENT_BYTES = 500 * 2**20  # per client, so a site stays well under GitHub Pages' 1 GB
-CACHE_DIR = Path(".cache") / "client-portal" / "files"  # relative to the folder of mkdocs.yml
 SAMPLE_BYTES = 32  # the audit looks for windows of this many bytes of every attached file
 SAMPLES = 8
 _CANDIDATES = 16  # windows tried per sample, keeping the most varied (least likely to occur by chance)

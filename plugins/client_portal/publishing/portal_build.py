@@ -16,7 +16,7 @@ from pathlib import Path
 
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer
 from client_portal.publishing import crypto
-from client_portal.publishing.attachments import CACHE_DIR, attachment_problems
+from client_portal.publishing.attachments import attachment_problems
 from client_portal.publishing.builder import PARALLEL_FROM, PageBuilder
 from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
@@ -32,7 +32,7 @@ from client_portal.publishing.secret import SECRET_FILE
 from client_portal.records.loader import load_client, load_clients, record_files, shown_path
 from client_portal.records.model import Client
 from client_portal.records.problems import RecordError
-from client_portal.settings import PortalSettings, build_date
+from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
 # The stylesheets and script of every client page, in the order of `Assets`: they need no theme.

@@ -19,7 +19,6 @@ from client_portal.page.render import Assets, Renderer
 from client_portal.page.view import page_context
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import (
-    CACHE_DIR,
     AttachmentError,
     SealedFile,
     find_attachments,
@@ -27,7 +26,7 @@ from client_portal.publishing.attachments import (
 )
 from client_portal.records.loader import shown_path
 from client_portal.records.model import Client, Contact
-from client_portal.settings import PortalSettings
+from client_portal.settings import CACHE_DIR, PortalSettings
 
 MIN_PASSWORD = 10
 # How the audit recognises the two neutral pages allowed under the prefix.
