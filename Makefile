@@ -83,7 +83,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --extra 
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --resolution lowest-direct \
 	  --upgrade --no-annotate --quiet --custom-compile-command "make lock" -o requirements/minimums.txt
-	$(UV_COMPILE) --extra mutate -o requirements/dev.txt
+	$(UV_COMPILE) --extra mutate --extra bench -o requirements/dev.txt
 	$(UV_COMPILE) -c requirements/minimums.txt -c requirements/lowest-tools.txt -o requirements/lowest.txt
 
 # The fuzz tests with many more examples than `make test` runs (tests/fuzz_profiles.py).

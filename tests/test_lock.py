@@ -25,12 +25,12 @@ def runtime() -> list[Requirement]:
 
 
 def wanted(lock: str) -> list[Requirement]:
-    """What `make` installs: the runtime and dev requirements and the build backend (and mutmut, on the lock)."""
+    """What `make` installs: the runtime and dev requirements and the build backend (mutmut and the bench's peer, on the lock)."""
     data = pyproject()
     extras = data["project"]["optional-dependencies"]
     lines = [*data["project"]["dependencies"], *extras["dev"], *data["build-system"]["requires"]]
     if lock == "dev.txt":
-        lines += extras["mutate"]
+        lines += [*extras["mutate"], *extras["bench"]]
     return [Requirement(line) for line in lines]
 
 
