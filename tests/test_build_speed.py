@@ -10,10 +10,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from benchmarks.portals import synthetic_record
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from client_portal.page.markdown_text import _PLAIN, _markdown_html, _to_html
+from client_portal.page.markdown_text import (
+    _CJK_LINE_BREAK,
+    _cleaner,
+    _markdown_tidied,
+    _simple_html,
+    render_markdown,
+)
 from client_portal.page.render import Assets
 from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
@@ -32,26 +39,65 @@ ENV = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
 
 # Letters, CJK, spaces of every kind and every character Markdown gives a meaning to.
 alphabet = st.sampled_from(list("ab cZ9.,;:!?'\"()/%@–—’中文\u00a0\u2028\t\r\n#>*+-=|_`\\[]<>&~{}0123456789"))
+# Simple text's pieces, and near misses: what the direct way writes, or must leave to Markdown.
+PIECES = [
+    "we", "deliver", "the photos", "café", "茶单", "2026", "v2.1", "!", "(", ")", ":", "’", " ", "  ", "\n", "\n\n",
+    "*", "**", "_", "-", "#", "> ", "1. ", "|", "&", "<b>", "\\", "`", "[", "]", "![", "]( ", "\u00a0",
+    "**ready**", "*two hours*", "** spaced**", "*a*b*", "***both***", "**a****b**", "*a**b*",
+    "[the guide](https://ok.example/guide.pdf)", "[t](http://ok.example/a_b?c=1#d)", "[t](https://ok/(x))",
+    "[t](https://ok.example/&x)", "[ t ](https://ok)", "[t](mailto:a@b.example)", "[t](ftp://ok)",
+]  # fmt: skip
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet, min_size=1, max_size=40))
+def slow(text: str) -> str:
+    """The HTML of the general way: Markdown, `_Tidy`, nh3 (after joining CJK lines, as every text is)."""
+    return _cleaner().clean(_markdown_tidied(_CJK_LINE_BREAK.sub(r"\1", text), 3))
+
+
+def fast(text: str) -> str | None:
+    """The HTML of the direct way, or None where it leaves the text to Markdown."""
+    html = _simple_html(text)
+    return None if html is None else _cleaner().clean(html)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(st.text(alphabet, min_size=1, max_size=40), st.lists(st.sampled_from(PIECES), min_size=1).map("".join))
+)
 @example("Logo files (SVG, PNG, PDF) and a 12-page guide; approved by Anna.")
+@example("The bakery books are **ready** for the *launch*; see [the notes](https://ok.example/n).")
 @example("2026 was good")
 @example("1. first")
 @example("A line  with two spaces")
-def test_plain_text_skips_markdown_with_the_same_html(text):
-    assert _to_html(text) == _markdown_html(text)
+@example("line one\nline two")
+@example("a line break  \nhere")
+@example("Heading\n===")
+def test_simple_text_written_directly_is_what_markdown_writes(text):
+    written = fast(text)
+    if written is not None:
+        assert written == slow(text)
 
 
-def test_most_one_line_fields_are_plain():
-    assert _PLAIN.fullmatch("Logo files (SVG, PNG, PDF) and a 12-page guide to colours and type. Approved!")
-    assert not _PLAIN.fullmatch("Ready for **review**")
-    notes = [d.notes for c in load_clients(ROOT / "clients", today=TODAY) for d in c.record.deliverables if d.notes]
-    plain = [text for text in notes if _PLAIN.fullmatch(text) and len(text.splitlines()) == 1]
-    assert len(plain) * 2 > len(notes), plain  # most of the sample notes take the short way
+def test_the_direct_way_takes_ordinary_text_and_leaves_the_rest():
+    assert fast("Ready for **review** by *Friday*: [the proofs](https://ok.example/p.pdf)") == (
+        '<p>Ready for <strong>review</strong> by <em>Friday</em>: <a href="https://ok.example/p.pdf"'
+        ' rel="noopener noreferrer nofollow">the proofs</a></p>'
+    )
+    for text in ("- a list", "# heading", "a\n\nb", "`code`", "![img](https://ok/i.png)", "[t](mailto:a@b.example)"):
+        assert fast(text) is None, text
+
+
+def test_most_record_text_takes_the_direct_way():
+    clients = load_clients(ROOT / "clients", today=TODAY)
+    notes = [d.notes for c in clients for d in c.record.deliverables if d.notes]
+    direct = [text for text in notes if fast(text) is not None]
+    assert len(direct) * 2 > len(notes), direct  # most of the sample notes take the short way
     for text in notes:
-        assert _to_html(text) == _markdown_html(text)
+        assert render_markdown(text) == slow(text)
+    record = synthetic_record(7)
+    texts = [d["notes"] for d in record["deliverables"]] + [s["body"] for s in record["suggestions"]]
+    texts += [s["notes"] for s in record["schedule"] if "notes" in s] + [record["greeting"]]
+    assert all(fast(text) is not None for text in texts)  # the benchmark's shape is ordinary text too
 
 
 def readable(page: PortalPage) -> tuple[str, str]:

@@ -25,7 +25,7 @@ def runtime() -> list[Requirement]:
 
 
 def wanted(lock: str) -> list[Requirement]:
-    """What `make` installs: the runtime and dev requirements and the build backend (mutmut and the bench's peer, on the lock)."""
+    """What `make` installs: runtime and dev requirements, the build backend (mutmut and the bench peer on the lock)."""
     data = pyproject()
     extras = data["project"]["optional-dependencies"]
     lines = [*data["project"]["dependencies"], *extras["dev"], *data["build-system"]["requires"]]
