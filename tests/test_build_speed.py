@@ -26,6 +26,7 @@ from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
 from client_portal.publishing.builder import PageBuilder
 from client_portal.publishing.publish import PageInputs, PortalPage
+from client_portal.records import loader as loader_module
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
@@ -131,6 +132,30 @@ def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch
     for one, other in zip(serial, parallel, strict=True):
         assert (one.folder, one.links, one.notice) == (other.folder, other.links, other.notice)
         assert readable(one) == readable(other)
+
+
+def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_path):
+    folder = tmp_path / "clients"
+    shutil.copytree(ROOT / "clients", folder)
+    for n in range(5):  # several chunks, some with a record that is wrong
+        text = (folder / "acme-bakery.yml").read_text(encoding="utf-8")
+        (folder / f"copy-{n}.yml").write_text(text.replace("stage: active", "stage: nope") if n % 2 else text)
+    (folder / "old-style.yaml").write_text("name: X\n")
+    monkeypatch.setattr(loader_module, "CHUNK", 2)
+    here_known: dict[str, object] = {}
+    here = loader_module.read_clients(folder, today=TODAY, relative_to=tmp_path, known=here_known, located=False)
+    builder = PageBuilder(workers=2)
+    try:
+        known: dict[str, object] = {}
+        there = loader_module.read_clients(
+            folder, today=TODAY, relative_to=tmp_path, known=known, located=False, mapper=builder.map
+        )
+    finally:
+        builder.close()
+    assert [c.id for c in there[0]] == [c.id for c in here[0]] and len(there[0]) == 8
+    assert [c.record for c in there[0]] == [c.record for c in here[0]]
+    assert there[1] == here[1] and len(there[1]) == 3  # two wrong stages and the .yaml, in file order
+    assert known.keys() == here_known.keys()  # `mkdocs serve` finds them again without reading
 
 
 @pytest.fixture

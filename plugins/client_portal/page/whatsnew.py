@@ -10,7 +10,6 @@ text or amount can be guessed back from it, even by trying every likely value.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from markupsafe import Markup
@@ -29,7 +28,7 @@ class Seen:
 
     def _digest(self, *parts: object, length: int = LENGTH) -> str:
         text = "\x1f".join("" if part is None else str(part) for part in parts)
-        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+        return hmac.digest(self._key, text.encode("utf-8"), "sha256").hex()[:length]
 
     def __call__(self, kind: str, key: object, *shown: object) -> Markup:
         """``data-cp-item`` (which item) and ``data-cp-state`` (what it shows) for one page item."""

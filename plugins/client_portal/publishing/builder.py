@@ -18,11 +18,12 @@ import sys
 import tempfile
 import types
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from client_portal import __version__
 from client_portal.page.render import Renderer
@@ -47,6 +48,9 @@ PARALLEL_FROM = 150
 # Pages per task sent to a worker: large enough that sending them costs little, small
 # enough that both cores stay busy to the end.
 CHUNK = 16
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 # One page to build in a worker: the client (without its source locations), who opens it, its
 # logo, and the folder its files are written to (None: they travel back in memory).
@@ -217,6 +221,19 @@ class PageBuilder:
         if not self.remember:
             return site_dir
         return self.store() / (key or uuid.uuid4().hex)
+
+    def map(self, function: Callable[[_In], _Out], items: list[_In]) -> Iterator[_Out]:
+        """``function`` over ``items`` in the worker processes (here, if one dies), results in order."""
+        self.start()
+        if self._pool is None:
+            yield from map(function, items)
+            return
+        try:
+            results = list(self._pool.map(function, items))
+        except BrokenProcessPool:
+            self.close()
+            results = [function(item) for item in items]
+        yield from results
 
     def _run(self, jobs: list[Job], inputs: PageInputs, templates: str) -> Iterator[Built]:
         if len(jobs) < PARALLEL_FROM or self.workers < 2:

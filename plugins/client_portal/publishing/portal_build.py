@@ -80,12 +80,19 @@ class Portal:
     def read(self) -> list[Client]:
         """Read and check every record and attached file, before anything is written."""
         settings = self.settings
-        if settings.clients_dir.is_dir() and len(record_files(settings.clients_dir)) >= PARALLEL_FROM:
-            self.builder.start()  # the workers get ready while the records are read
+        many = settings.clients_dir.is_dir() and len(record_files(settings.clients_dir)) >= PARALLEL_FROM
+        # Many records are read by the worker processes, the first time; an unchanged record
+        # read before (`mkdocs serve`) is not read again, and an edited one is read here.
+        mapper = self.builder.map if many and not self._known else None
         try:
             self.today = build_date(settings.today)
             self.clients = load_clients(
-                settings.clients_dir, today=self.today, relative_to=settings.root, known=self._known, located=False
+                settings.clients_dir,
+                today=self.today,
+                relative_to=settings.root,
+                known=self._known,
+                located=False,
+                mapper=mapper,
             )
         except RecordError as error:
             raise BuildError(f"invalid client records:\n{error}") from None
