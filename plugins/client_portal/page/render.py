@@ -56,6 +56,7 @@ class Renderer:
                 auto_reload=False,
             )
             env.globals["svg_icon"] = self.icon
+            env.globals["icon"] = self.icon_span
             catalog = translations(locale_name)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             messages = Messages(catalog)
@@ -73,6 +74,12 @@ class Renderer:
             if path.is_file():
                 return Markup(path.read_text(encoding="utf-8").strip())  # noqa: S704 - icon files, not user text
         return Markup("")
+
+    @cache  # noqa: B019 - as above
+    def icon_span(self, name: str) -> Markup:
+        """``icon(name)`` in templates: a Material icon as the page shows it, a function rather than a
+        macro because a page shows dozens (``macros.html`` keeps ``m.icon`` for templates of a user's own)."""
+        return Markup('<span class="cp-icon" aria-hidden="true">{}</span>').format(self.icon(f"material/{name}"))
 
     def body(self, context: dict[str, Any]) -> Markup:
         """The page content: every section for one client."""
