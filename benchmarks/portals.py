@@ -7,6 +7,7 @@ Its text varies with its number, so no two pages are the same.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -96,12 +97,19 @@ def synthetic_record(n: int) -> dict[str, Any]:
     }
 
 
-def _site_config(*, with_portal: bool) -> dict[str, Any]:
-    """The example portal's mkdocs.yml; the baseline's has the client pages out of nav instead of the plugin."""
+# The encrypting peer as a MkDocs user sets it up for private pages: a password per page
+# (in its front matter), share links that carry it, and the plugin's cache of derived keys.
+PEER = {"encryptcontent": {"sharelinks": True, "cache_file": "encryptcontent.cache"}}
+
+
+def _site_config(*, with_portal: bool, peer: bool = False) -> dict[str, Any]:
+    """The example portal's mkdocs.yml; the baselines' have the client pages out of nav instead of the plugin."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     if not with_portal:
         config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "client-portal" in p)]
         config["not_in_nav"] = "/clients/\n"
+        if peer:
+            config["plugins"].append(PEER)
     return config
 
 
@@ -136,9 +144,10 @@ def samples_portal(folder: Path, count: int, *, with_passwords: bool = True) -> 
     return folder
 
 
-def markdown_page(record: dict[str, Any]) -> str:
-    """A client's content as one Markdown page, kept out of search as a user would."""
-    lines = ["---", "search:", "  exclude: true", "---", "", f"# {record['name']}", "", record.get("greeting", "")]
+def markdown_page(record: dict[str, Any], password: str | None = None) -> str:
+    """A client's content as one Markdown page, kept out of search as a user would (with the peer's password)."""
+    front = ["search:", "  exclude: true"] + ([f"password: {password}", "sharelink: true"] if password else [])
+    lines = ["---", *front, "---", "", f"# {record['name']}", "", record.get("greeting", "")]
     lines += ["## Deliverables", ""]
     for d in record.get("deliverables", []):
         lines += [f"### {d['title']}", "", f"**{d['status']}** · due {d.get('due', '')}", "", d.get("notes", ""), ""]
@@ -159,15 +168,19 @@ def markdown_page(record: dict[str, Any]) -> str:
     return "\n".join(map(str, lines)) + "\n"
 
 
-def baseline(folder: Path, count: int) -> Path:
-    """Plain MkDocs + Material with the same content: one Markdown page per client, out of nav and search."""
+def baseline(folder: Path, count: int, *, peer: bool = False) -> Path:
+    """Plain MkDocs + Material with the same content: one Markdown page per client, out of nav and search.
+
+    ``peer``: each page encrypted by mkdocs-encryptcontent-plugin under a password of its own.
+    """
     folder.mkdir(parents=True)
-    (folder / "mkdocs.yml").write_text(yaml.safe_dump(_site_config(with_portal=False)), encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(_site_config(with_portal=False, peer=peer)), encoding="utf-8")
     shutil.copytree(ROOT / "content", folder / "content")
     pages = folder / "content" / "clients"
     pages.mkdir()
     for n in range(count):
-        (pages / f"client-{n}.md").write_text(markdown_page(synthetic_record(n)), encoding="utf-8")
+        password = f"client-{n}-{hashlib.sha256(str(n).encode()).hexdigest()[:20]}" if peer else None
+        (pages / f"client-{n}.md").write_text(markdown_page(synthetic_record(n), password), encoding="utf-8")
     return folder
 
 

@@ -520,6 +520,8 @@ def shown_path(path: Path, base: Path | None) -> Path:
     """``path`` relative to ``base`` when it lies below it, as a user would type it."""
     if base is None:
         return path
+    if path.is_absolute() == base.is_absolute() and path.is_relative_to(base) and ".." not in path.parts:
+        return path.relative_to(base)  # as written: resolving costs a file system call per folder
     try:
         return path.resolve().relative_to(base.resolve())
     except ValueError:
