@@ -349,7 +349,7 @@ def _converter() -> markdown.Markdown:
 _PLAIN_CHAR = r"[^\\`*_\[\]<>&|\x00-\x1f\x7f]"
 _SIMPLE_LINE = re.compile(r"(?![#>+\-=\d\s])[^\n]+(?<!\s)")
 _SIMPLE = re.compile(
-    rf"(?P<text>(?:(?!!\[)(?:{_PLAIN_CHAR}|\n))+)"
+    rf"(?P<text>(?:{_PLAIN_CHAR[:-1]}!]+|!(?!\[)|\n)+)"
     rf"|\*\*(?P<strong>(?=\S){_PLAIN_CHAR}+(?<=\S))\*\*(?!\*)"
     rf"|\*(?P<em>(?=\S){_PLAIN_CHAR}+(?<=\S))\*(?!\*)"
     rf"|\[(?P<label>(?=\S){_PLAIN_CHAR}+(?<=\S))\]\((?P<href>https?://[^\s()<>\"'\\`*\[\]&]+)\)"
