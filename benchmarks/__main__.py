@@ -13,6 +13,7 @@
 3. The samples' mix (1 in 5 password pages) and link-only copies of the samples.
 4. `client-portal check` on the biggest valid record, and `client-portal audit`.
 5. The worst record within the limits (`benchmarks.worst`).
+6. CPU per record read and per page built, in one process (`benchmarks.per_page`).
 
 BENCH_SIZES (default "100,1000,10000") and BENCH_ROUNDS (default 3) shorten a run.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from .per_page import per_page
 from .portals import ROOT, baseline, portal, samples_portal
 from .worst import worst_record
 
@@ -232,6 +234,8 @@ def serve_rebuild(work: Path, full: float | None, free: float | None) -> None:
 
 def main() -> None:
     print(machine())
+    read, built = per_page()
+    print(f"CPU per client, 300 synthetic clients in one process: read {read:.2f} ms, page {built:.2f} ms")
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         ours = series(work)

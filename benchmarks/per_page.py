@@ -1,0 +1,52 @@
+"""CPU time per client page, in one process: ``python -m benchmarks.per_page [CLIENTS]``.
+
+Reads and builds the synthetic clients of `make bench` (300 by default) one after the
+other, after a few pages that compile the templates, and prints the CPU milliseconds
+per record read and per page built (rendered, encrypted and written). Run it at two
+commits to see what a change saved; the README's table was made that way.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from client_portal.publishing.builder import PageBuilder
+from client_portal.publishing.portal_build import page_assets
+from client_portal.publishing.publish import PageInputs
+from client_portal.records.loader import load_clients
+from client_portal.settings import settings_from_options
+
+from .portals import TODAY, portal
+
+WARM_UP = 10  # pages that compile the templates and fill the per-locale caches
+
+
+def per_page(count: int = 300) -> tuple[float, float]:
+    """CPU milliseconds per record read and per page built, over ``count`` synthetic clients."""
+    with tempfile.TemporaryDirectory() as temp:
+        folder = portal(Path(temp) / "portal", count)
+        settings = settings_from_options({}, folder, "https://portal.example/")
+        started = time.process_time()
+        clients = load_clients(folder / "clients", today=TODAY, located=False)
+        read = (time.process_time() - started) / count
+        inputs = PageInputs(settings, b"per-page benchmark secret 0123456789", TODAY, (), page_assets(2))
+        builder = PageBuilder(workers=1)  # this process only: the figure is CPU per page
+        site = Path(temp) / "site"
+        builder.build(clients[:WARM_UP], inputs, None, {}, site_dir=site)
+        started = time.process_time()
+        builder.build(clients[WARM_UP:], inputs, None, {}, site_dir=site)
+        built = (time.process_time() - started) / (count - WARM_UP)
+    return read * 1000, built * 1000
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    read, built = per_page(count)
+    print(f"CPU per client, {count} synthetic clients in one process: read {read:.2f} ms, page {built:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
