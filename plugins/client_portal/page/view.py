@@ -64,7 +64,7 @@ class Formatter:
         if not isinstance(moment, datetime):
             return self.day(moment)
         local = moment.astimezone(self.zone) if moment.tzinfo else moment
-        return f"{self.day(local)} · {format_skeleton('Hm', local, locale=self.locale)}"
+        return f"{self.day(local)} · {_time_in(local.time().replace(second=0, microsecond=0), self.locale)}"
 
     def zone_name(self) -> str:
         """The client's time zone as people say it, such as "Central European Time"."""
@@ -88,7 +88,7 @@ class Formatter:
 
     def percent(self, value: int) -> str:
         """A progress value out of 100, such as "60%" or "60 %" (German and French space it)."""
-        return format_percent(value / 100, locale=self.locale)
+        return _percent(value, self.locale)
 
     def file_size(self, size: int) -> str:
         """A file's size as people read it, such as "48.2 kB" or "4.5 MB" (decimal units)."""
@@ -105,6 +105,17 @@ class Formatter:
 def _date_in(skeleton: str, day: date, locale: Locale) -> str:
     """A calendar day (never a time, whose zone would be part of it) in a locale's pattern."""
     return format_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=4_096)
+def _time_in(moment: time, locale: Locale) -> str:
+    """A time of day in a locale's pattern, such as "09:30"."""
+    return format_skeleton("Hm", moment, locale=locale)
+
+
+@lru_cache(maxsize=4_096)
+def _percent(value: int, locale: Locale) -> str:
+    return format_percent(value / 100, locale=locale)
 
 
 @lru_cache(maxsize=4_096)
