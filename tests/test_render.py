@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from jinja2 import Environment
 
 from client_portal.page import render as render_module
 from client_portal.page.markdown_text import render_markdown
@@ -380,3 +381,19 @@ def test_every_icon_the_templates_name_ships_with_the_package():
     }
     assert len(named) > 10
     assert {name for name in named if not (ICONS_DIR / f"{name}.svg").is_file()} == set()
+
+
+def test_templates_compile_once_for_every_language(monkeypatch):
+    compiled = []
+    original = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    renderer = Renderer()
+    pages = [renderer.environment(lang).get_template("client-portal/body.html") for lang in ("en", "de", "zh_Hans_CN")]
+    assert compiled.count("client-portal/body.html") == 1
+    assert len({id(page.environment) for page in pages}) == 3  # each language keeps its own catalog
+    assert renderer.environment("de").globals["_"]("Deliverables") == "Arbeitsergebnisse"

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from client_portal.i18n import translations
@@ -31,6 +32,20 @@ class Assets:
     portal_js: str
 
 
+class _Compiled(BytecodeCache):
+    """Templates compiled once for every language's environment (they differ only in their catalog)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])  # checks the source's checksum too
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
 class Renderer:
     """Renders page bodies and page shells; one Jinja environment per language."""
 
@@ -39,6 +54,7 @@ class Renderer:
         # they also provide Material's `.icons`.
         self.search_path = [*search_path, TEMPLATES_DIR]
         self._environments: dict[str, Environment] = {}
+        self._compiled = _Compiled()
 
     @cached_property
     def loader(self) -> FileSystemLoader:
@@ -54,6 +70,7 @@ class Renderer:
                 extensions=["jinja2.ext.i18n"],
                 # a Renderer lives for one build, so templates need no re-checking on every page
                 auto_reload=False,
+                bytecode_cache=self._compiled,
             )
             env.globals["svg_icon"] = self.icon
             env.globals["icon"] = self.icon_span
