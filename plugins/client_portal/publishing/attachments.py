@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from client_portal.records.loader import load_client, shown_path
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem
 
@@ -73,6 +75,18 @@ def find_attachments(client: Client, clients_dir: Path, shown: Path | None = Non
 def attachment_problems(client: Client, clients_dir: Path, shown: Path) -> list[Problem]:
     """What `check` says about a record's attached files (without reading them through)."""
     return _scan(client, clients_dir, shown, hashed=False)[1]
+
+
+def attachment_errors(clients: list[Client], clients_dir: Path, root: Path, today: date | None) -> list[Problem]:
+    """The errors that stop a build of ``clients``' attached files, each at its record's line, like `check`'s."""
+    problems = []
+    for client in clients:
+        shown = shown_path(client.source, root)
+        if any(p.severity == "error" for p in attachment_problems(client, clients_dir, shown)):
+            # records are kept without their locations: read this one again to say where
+            located = load_client(client.source, today=today, shown_as=shown)
+            problems += [p for p in attachment_problems(located, clients_dir, shown) if p.severity == "error"]
+    return problems
 
 
 def _others_files(client: Client, base: Path, others: set[str], relative: str, resolved: Path) -> str | None:

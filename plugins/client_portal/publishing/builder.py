@@ -22,11 +22,13 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from client_portal import __version__
 from client_portal.page.render import Renderer
+from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.publish import (
     Link,
     PageInputs,
@@ -36,10 +38,13 @@ from client_portal.publishing.publish import (
     SiteFile,
     client_logo,
     client_page,
+    client_sealing,
     password_labels,
     sealings,
 )
+from client_portal.records.loader import read_records
 from client_portal.records.model import Client
+from client_portal.records.problems import Problem
 
 # The store's folder for pages that name no client (see `kept`).
 NEUTRAL = "neutral"
@@ -222,6 +227,33 @@ class PageBuilder:
             return site_dir
         return self.store() / (key or uuid.uuid4().hex)
 
+    def read_and_build(
+        self,
+        paths: list[Path],
+        inputs: PageInputs,
+        custom_dir: Path | None,
+        environ: Mapping[str, str],
+        staging: Path,
+    ) -> tuple[list[PortalPage], list[Problem], list[Problem]]:
+        """Every record in ``paths`` read, checked and built into ``staging`` by the workers, in one pass.
+
+        Nothing travels to a worker but file names, and only the parsed records and where
+        their files went come back. Returns the pages, the records' problems and the attached
+        files' problems; the pages are complete only when there are none.
+        """
+        templates = templates_fingerprint(inputs.search_path, custom_dir)
+        work = partial(_read_and_build_chunk, inputs, templates, dict(environ), staging)
+        chunks = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
+        pages: list[PortalPage] = []
+        records: list[Problem] = []
+        attached: list[Problem] = []
+        for clients, wrong, unpublishable, built in self.map(work, chunks):
+            records += wrong
+            attached += unpublishable
+            pages += [PortalPage(client, *result) for client, result in zip(clients, built, strict=False)]
+        self.reused = 0
+        return pages, records, attached
+
     def map(self, function: Callable[[_In], _Out], items: list[_In]) -> Iterator[_Out]:
         """``function`` over ``items`` in the worker processes (here, if one dies), results in order."""
         self.start()
@@ -289,6 +321,31 @@ def _build_chunk(inputs: PageInputs, templates: str, jobs: list[Job]) -> list[Bu
         files = page.files if folder is None else tuple(_written(f, folder) for f in page.files)
         built.append((page.folder, page.links, files, page.notice))
     return built
+
+
+# Password keys derived in this worker process (each client's page has a salt of its own).
+_password_keys = PasswordKeys()
+
+
+def _read_and_build_chunk(
+    inputs: PageInputs, templates: str, environ: dict[str, str], staging: Path, paths: list[Path]
+) -> tuple[list[Client], list[Problem], list[Problem], list[Built]]:
+    """A few records read and checked and, when all are right, their pages built into ``staging``.
+
+    Returns the clients, the records' problems, the attached files' problems and the pages.
+    """
+    settings = inputs.settings
+    clients, problems = read_records(paths, today=inputs.today, relative_to=settings.root, located=False)
+    if problems:
+        return clients, problems, [], []  # the build stops: no page is needed
+    unpublishable = attachment_errors(clients, settings.clients_dir, settings.root, inputs.today)
+    if unpublishable:
+        return clients, [], unpublishable, []
+    jobs: list[Job] = [
+        (c, client_sealing(c, inputs.secret, environ, _password_keys), client_logo(c, settings), staging)
+        for c in clients
+    ]
+    return clients, [], [], _build_chunk(inputs, templates, jobs)
 
 
 def _written(site_file: SiteFile, folder: Path) -> SiteFile:

@@ -7,16 +7,18 @@ generator (or nobody) has already written.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import shutil
+import tempfile
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer
 from client_portal.publishing import crypto
-from client_portal.publishing.attachments import attachment_problems
+from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.builder import PARALLEL_FROM, PageBuilder
 from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
@@ -24,14 +26,15 @@ from client_portal.publishing.publish import (
     PageInputs,
     PortalPage,
     PublishError,
+    SiteFile,
     headers_rules,
     neutral_pages,
     robots_rules,
 )
 from client_portal.publishing.secret import SECRET_FILE
-from client_portal.records.loader import load_client, load_clients, record_files, shown_path
+from client_portal.records.loader import load_clients, record_files
 from client_portal.records.model import Client
-from client_portal.records.problems import RecordError
+from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
@@ -76,42 +79,72 @@ class Portal:
         self.clients: list[Client] = []
         self.today: date | None = None
         self._known: dict[str, Client] = {}
+        # pages built while reading (`_read_and_build`), and the private folder they wait in
+        self._staged: list[PortalPage] | None = None
+        self._staging: Path | None = None
 
-    def read(self) -> list[Client]:
-        """Read and check every record and attached file, before anything is written."""
+    def read(self, environ: Mapping[str, str] = os.environ) -> list[Client]:
+        """Read and check every record and attached file, before anything is written.
+
+        A first build of many records is done by the workers in one pass: each reads,
+        checks and builds its records' pages into a private folder (under the cache
+        folder), which `pages` moves into the site. Nothing is written into the site here.
+        """
         settings = self.settings
-        many = settings.clients_dir.is_dir() and len(record_files(settings.clients_dir)) >= PARALLEL_FROM
-        # Many records are read by the worker processes, the first time; an unchanged record
-        # read before (`mkdocs serve`) is not read again, and an edited one is read here.
-        mapper = self.builder.map if many and not self._known else None
+        paths = record_files(settings.clients_dir) if settings.clients_dir.is_dir() else []
         try:
             self.today = build_date(settings.today)
+        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
+            raise BuildError(str(error)) from None
+        self._discard_staged()
+        if len(paths) >= PARALLEL_FROM and not self.builder.remember and self.builder.workers > 1:
+            return self._read_and_build(paths, environ)
+        try:
             self.clients = load_clients(
-                settings.clients_dir,
-                today=self.today,
-                relative_to=settings.root,
-                known=self._known,
-                located=False,
-                mapper=mapper,
+                settings.clients_dir, today=self.today, relative_to=settings.root, known=self._known, located=False
             )
         except RecordError as error:
             raise BuildError(f"invalid client records:\n{error}") from None
-        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
-            raise BuildError(str(error)) from None
         current = {id(client) for client in self.clients}
         self._known = {key: client for key, client in self._known.items() if id(client) in current}
-        _check_attachments(self.clients, settings, self.today)
+        problems = attachment_errors(self.clients, settings.clients_dir, settings.root, self.today)
+        if problems:
+            raise BuildError(_attachment_message(problems))
         return self.clients
+
+    def _read_and_build(self, paths: list[Path], environ: Mapping[str, str]) -> list[Client]:
+        cache = self.settings.root / CACHE_DIR
+        cache.mkdir(parents=True, exist_ok=True)
+        self._staging = Path(tempfile.mkdtemp(prefix="pages-", dir=cache))
+        try:
+            pages, records, attached = self.builder.read_and_build(
+                paths, self._inputs(), self.custom_dir, environ, self._staging
+            )
+        except PublishError as error:
+            self._discard_staged()
+            raise BuildError(str(error)) from None
+        if records or attached:
+            self._discard_staged()
+            if records:
+                raise BuildError(f"invalid client records:\n{RecordError(records)}")
+            raise BuildError(_attachment_message(attached))
+        self._staged = pages
+        self.clients = [page.client for page in pages]
+        return self.clients
+
+    def _discard_staged(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+        self._staging, self._staged = None, None
 
     @property
     def depth(self) -> int:
         """How many folders below the site root a client page sits: ``<url_prefix>/<token>/index.html``."""
         return self.settings.url_prefix.count("/") + 2
 
-    def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
-        """Every client's page (and attached files), written into ``site_dir`` where they belong."""
+    def _inputs(self) -> PageInputs:
         assert self.today is not None, "read() first"
-        inputs = PageInputs(
+        return PageInputs(
             self.settings,
             self.secret,
             self.today,
@@ -119,8 +152,18 @@ class Portal:
             page_assets(self.depth),
             live_reload=self.live_reload,
         )
+
+    def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
+        """Every client's page (and attached files), written into ``site_dir`` where they belong."""
+        if self._staged is not None:
+            staged, staging = self._staged, self._staging
+            assert staging is not None
+            try:
+                return [_moved(page, staging, site_dir) for page in staged]
+            finally:
+                self._discard_staged()
         try:
-            return self.builder.build(self.clients, inputs, self.custom_dir, environ, site_dir=site_dir)
+            return self.builder.build(self.clients, self._inputs(), self.custom_dir, environ, site_dir=site_dir)
         except PublishError as error:
             raise BuildError(str(error)) from None
 
@@ -137,21 +180,30 @@ class Portal:
         )
 
     def close(self) -> None:
-        """Stop the worker processes and remove what was kept for serving."""
+        """Stop the worker processes and remove what was kept for serving (or built and not placed)."""
+        self._discard_staged()
         self.builder.close()
 
 
-def _check_attachments(clients: list[Client], settings: PortalSettings, today: date) -> None:
-    """Refuse to build when an attached file cannot be published, naming its line like `check` does."""
-    problems = []
-    for client in clients:
-        shown = shown_path(client.source, settings.root)
-        if any(p.severity == "error" for p in attachment_problems(client, settings.clients_dir, shown)):
-            # records are kept without their locations: read this one again to say where
-            located = load_client(client.source, today=today, shown_as=shown)
-            problems += [p for p in attachment_problems(located, settings.clients_dir, shown) if p.severity == "error"]
-    if problems:
-        raise BuildError("attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems)))
+def _attachment_message(problems: list[Problem]) -> str:
+    return "attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems))
+
+
+def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage:
+    """A page built into ``staging``, its files moved to where they belong in ``site_dir`` (or read back)."""
+    files = []
+    for site_file in page.files:
+        source = site_file.source
+        if source is None or not source.is_relative_to(staging):
+            files.append(site_file)  # attached files stay in the cache folder, copied from there
+        elif site_dir is None:
+            files.append(SiteFile(site_file.path, source.read_text(encoding="utf-8")))
+        else:
+            target = site_dir / site_file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)  # a rename on one file system
+            files.append(SiteFile(site_file.path, source=target))
+    return dataclasses.replace(page, files=tuple(files))
 
 
 def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
@@ -221,7 +273,7 @@ def build_into(
     _refuse_publishing_records(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
-        portal.read()  # every record checked before the site is touched
+        portal.read(environ)  # every record checked before the site is touched
         claim_prefix(site_dir, settings.url_prefix, secret)
         pages = portal.pages(site_dir, environ)
         written = {**asset_files(), **portal.neutral()}

@@ -198,6 +198,13 @@ class PasswordKeys:
         return self._stretched[lookup]
 
 
+def client_sealing(
+    client: Client, secret: bytes, environ: Mapping[str, str], stretch: Callable[[str, bytes], bytes]
+) -> Sealing | None:
+    """Who can open one client's page; None for a readable (unlisted) one."""
+    return None if client.record.access.mode == "unlisted" else _recipients(client, secret, environ, stretch)
+
+
 def sealings(
     clients: list[Client],
     secret: bytes,

@@ -1,0 +1,122 @@
+"""A first build of many records reads, checks and builds them on the workers in one pass: the same site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from client_portal.publishing import builder as builder_module
+from client_portal.publishing import crypto
+from client_portal.publishing import portal_build as portal_build_module
+from client_portal.publishing.builder import PageBuilder
+from client_portal.publishing.portal_build import BuildError, build_into
+from client_portal.records.loader import load_clients
+from client_portal.settings import CACHE_DIR
+from client_portal.site_config import read_site_config
+
+from .build import SECRET
+from .conftest import TODAY
+from .test_build import PASSWORD, copy_portal, folder_of, payload_of
+from .test_generator_free import files_under
+
+ENV = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
+
+
+def build(config: Path, site_dir: Path) -> None:
+    site = read_site_config(config)
+    site_dir.mkdir()
+    build_into(site_dir, site.settings, SECRET.encode(), site.custom_dir, environ=ENV)
+
+
+@pytest.fixture
+def one_pass(monkeypatch) -> list[int]:
+    """Builds from here on take the one-pass way, in chunks of two records; counts the passes."""
+    passes = []
+    original = PageBuilder.read_and_build
+
+    def counted(self, paths, *args, **kwargs):
+        passes.append(len(paths))
+        return original(self, paths, *args, **kwargs)
+
+    monkeypatch.setattr(portal_build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(builder_module, "CHUNK", 2)  # several chunks, so both workers take some
+    monkeypatch.setattr(PageBuilder, "read_and_build", counted)
+    monkeypatch.setattr(PageBuilder, "build", lambda *args, **kwargs: pytest.fail("pages built a second way"))
+    return passes
+
+
+def opened(site: Path, client) -> str:
+    """A client's page, decrypted as its first contact (or with the password) opens it."""
+    html = (site / folder_of(client) / "index.html").read_text(encoding="utf-8")
+    if client.record.access.mode == "unlisted":
+        return html
+    token = folder_of(client).split("/")[1]
+    payload = payload_of(html)
+    if client.record.access.mode == "password":
+        body = crypto.open_with_password(payload, token, PASSWORD)
+    else:
+        contact = client.record.contacts[0]
+        key = crypto.contact_key(
+            SECRET.encode(), client.id, client.record.access.version, contact.identity, contact.key_version
+        )
+        body = crypto.open_page(payload, token, crypto.Recipient.from_link(key))
+    return re.sub(r'(id="cp-payload">).*?(</script>)', r"\1\2", html, flags=re.S) + body
+
+
+def test_one_pass_writes_the_site_a_build_in_steps_writes(tmp_path, monkeypatch):
+    config = copy_portal(tmp_path / "portal")
+    build(config, tmp_path / "in-steps")
+    passes: list[int] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(portal_build_module, "PARALLEL_FROM", 1)
+        patched.setattr(builder_module, "CHUNK", 2)
+        original = PageBuilder.read_and_build
+        patched.setattr(
+            PageBuilder, "read_and_build", lambda self, paths, *a: passes.append(1) or original(self, paths, *a)
+        )
+        build(config, tmp_path / "one-pass")
+    assert passes == [1]
+    in_steps, in_one = (files_under(tmp_path / name) for name in ("in-steps", "one-pass"))
+    assert in_steps.keys() == in_one.keys()
+    clients = load_clients(config.parent / "clients", today=TODAY)
+    pages = {folder_of(client) + "index.html": client for client in clients}
+    assert len(pages) == 5
+    for path in in_steps:
+        if path in pages:
+            assert opened(tmp_path / "in-steps", pages[path]) == opened(tmp_path / "one-pass", pages[path]), path
+        else:  # attached files, replaced-link pages, the prefix index, assets, robots.txt
+            assert in_steps[path] == in_one[path], path
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))  # nothing left waiting
+
+
+def test_one_pass_stops_at_a_wrong_record_before_the_site_is_touched(tmp_path, one_pass):
+    config = copy_portal(tmp_path / "portal")
+    record = config.parent / "clients" / "fjord-cycles.yml"
+    text = record.read_text(encoding="utf-8")
+    line = text[: text.index("stage: ")].count("\n") + 1
+    assert "stage: paused" in text
+    record.write_text(text.replace("stage: paused", "stage: nope", 1), encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "keep.txt").write_text("an earlier build")
+    with pytest.raises(BuildError, match=rf"invalid client records:\nclients/fjord-cycles.yml:{line}:8: error: stage"):
+        build_into(site, read_site_config(config).settings, SECRET.encode(), environ=ENV)
+    assert one_pass
+    assert [p.name for p in site.iterdir()] == ["keep.txt"]
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))
+
+
+def test_one_pass_names_an_attached_file_that_cannot_be_published(tmp_path, one_pass):
+    config = copy_portal(tmp_path / "portal")
+    files = sorted((config.parent / "clients" / "files").rglob("*.*"))
+    files[0].unlink()
+    site = tmp_path / "site"
+    site.mkdir()
+    with pytest.raises(
+        BuildError, match=r"attached files cannot be published:\nclients/acme-bakery.yml:\d+:\d+: error"
+    ):
+        build_into(site, read_site_config(config).settings, SECRET.encode(), environ=ENV)
+    assert one_pass
+    assert not any(site.iterdir())
