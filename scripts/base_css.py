@@ -165,7 +165,7 @@ def stylesheet(found: dict[str, dict[str, object]]) -> str:
         return [sheet, *(int(part) if part.isdigit() else part for part in rest)]
 
     lines = [
-        "/* The parts of Material for MkDocs' stylesheets that client pages use (typography, buttons,",
+        "/*! The parts of Material for MkDocs' stylesheets that client pages use (typography, buttons,",
         "   palettes), so a page looks the same whatever built the rest of the site. Made by",
         "   scripts/base_css.py from Material for MkDocs 9 (MIT, Copyright (c) 2016-2025 Martin Donath;",
         "   see LICENSE-material). Light and dark follow prefers-color-scheme. */",

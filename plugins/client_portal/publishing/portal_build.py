@@ -12,7 +12,11 @@ import posixpath
 import shutil
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from pathlib import Path
+
+import rcssmin
+import rjsmin
 
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer
 from client_portal.publishing import crypto
@@ -49,9 +53,23 @@ def page_assets(depth: int) -> Assets:
     return Assets(*(up + posixpath.join(PORTAL_ASSETS, name) for name in ASSET_FILES))
 
 
+@cache
 def asset_files() -> dict[str, str]:
-    """{site path: content} of the stylesheet and script every client page loads."""
-    return {f"{PORTAL_ASSETS}/{name}": (ASSETS_DIR / name).read_text(encoding="utf-8") for name in ASSET_FILES}
+    """{site path: content} of the stylesheets and script every client page loads, minified.
+
+    A phone downloads them before it shows the page: minified, they weigh a third less.
+    The sources keep their comments; "/*!" ones (the stylesheet's licence) are kept.
+    """
+    return {
+        f"{PORTAL_ASSETS}/{name}": _minified(name, (ASSETS_DIR / name).read_text(encoding="utf-8"))
+        for name in ASSET_FILES
+    }
+
+
+def _minified(name: str, text: str) -> str:
+    if name.endswith(".css"):
+        return str(rcssmin.cssmin(text, keep_bang_comments=True))
+    return str(rjsmin.jsmin(text, keep_bang_comments=True))
 
 
 class Portal:
