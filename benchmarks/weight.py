@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .portals import ROOT, portal
+from .portals import ROOT, portal, samples_portal
 
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -76,11 +76,10 @@ def built(folder: Path) -> Path:
 
 
 def example_portal(folder: Path) -> Path:
-    """A copy of the repository's example portal (its records, logos and files)."""
-    folder.mkdir(parents=True)
-    for name in ("mkdocs.yml", "content", "clients"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / name)
+    """A copy of the repository's example portal: its settings, logos, files and records."""
+    samples_portal(folder, 0)
+    for record in (ROOT / "clients").glob("*.yml"):
+        shutil.copy(record, folder / "clients" / record.name)
     return folder
 
 
@@ -107,7 +106,11 @@ def transferred(urls: dict[str, str]) -> dict[str, tuple[int, int]]:
         for name, url in urls.items():
             page = browser.new_page(viewport={"width": 390, "height": 844})
             responses: list[Response] = []
-            page.on("response", lambda response, into=responses: into.append(response))
+
+            def record(response: Response, into: list[Response] = responses) -> None:
+                into.append(response)
+
+            page.on("response", record)
             page.goto(url, wait_until="networkidle")
             page.wait_for_selector("#cp-content:not([hidden])")
             page.wait_for_load_state("networkidle")

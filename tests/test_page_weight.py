@@ -15,7 +15,9 @@ import pytest
 import yaml
 from benchmarks.portals import synthetic_record
 
+from client_portal.page.render import ASSETS_DIR
 from client_portal.publishing import crypto
+from client_portal.publishing.portal_build import SCRIPT, STYLESHEETS, asset_files, stylesheet
 from client_portal.publishing.publish import client_links
 from client_portal.records.loader import load_clients
 
@@ -76,3 +78,11 @@ def test_every_link_page_of_the_example_portal_stays_within_64_kib(sites):
     site, clients = sites["example"]
     weights = {c.id: weight(site, c)[0] for c in clients if c.record.access.mode == "link"}
     assert len(weights) >= 3 and max(weights.values()) <= BUDGET, weights
+
+
+def test_the_stylesheet_and_script_are_minified_and_keep_the_licence():
+    sources = [ASSETS_DIR / name for name in (*STYLESHEETS, SCRIPT)]
+    written = stylesheet() + "".join(asset_files().values())
+    assert len(written) < 0.75 * sum(len(f.read_text(encoding="utf-8")) for f in sources)
+    assert "Copyright (c) 2016-2025 Martin Donath" in stylesheet()  # Material's licence notice stays
+    assert "</style" not in stylesheet().lower()  # it could not be inlined
