@@ -1,11 +1,11 @@
 """Tokens, keys and page encryption. The only module that touches ``cryptography``.
 
-A page is compressed (raw deflate), padded to a size bucket and encrypted once with
-a random page key (AES-256-GCM). The page key is then wrapped once per recipient: per contact with a
-key derived from the site secret (it travels in the link's fragment), or per
-password with a key derived from it: PBKDF2-SHA256 with the page's salt (one
-derivation, whichever password is typed), then HKDF with the copy's public label,
-which changes with that person's ``key_version``. Associated data binds every
+A page is compressed (raw deflate), padded to a size bucket and encrypted once
+with a random page key (AES-256-GCM). The page key is then wrapped once per
+recipient: per contact with a key derived from the site secret (it travels in the
+link's fragment), or per password with a key derived from it: PBKDF2-SHA256 with
+the page's salt (one derivation, whichever password is typed), then HKDF with the
+copy's public label, which changes with that person's ``key_version``. Associated data binds every
 ciphertext to the page's URL token, so ciphertexts cannot be moved between pages.
 Attached files are encrypted in chunks with keys of their own (see `seal_file`).
 """
@@ -149,8 +149,9 @@ def padded_size(length: int) -> int:
 def page_bucket(length: int) -> int:
     """The size bucket of a framed page: the next of 4, 6, 8, 12, 16, 24, 32... KiB.
 
-    Two significant bits rather than one: at most half of a page is padding instead of
-    all of it, and its length tells one bit more (which half of a power of two it is in).
+    Two significant bits rather than one: the padding is at most half as long as the
+    page instead of as long, and the length tells one bit more (which half of a power
+    of two the page is in).
     Deflate makes the length depend on how repetitive the page is as well as on how
     long, which the bucket hides just as well: what remains is a rough size.
     """

@@ -308,11 +308,12 @@
     }).then(inflate);
   }
 
-  /* A decrypted page: the length of the deflated page, the page, then zeros up to its size
-     bucket, cut off here because DecompressionStream rejects anything after the stream. */
   function inflates() {
     try { return !!new DecompressionStream("deflate-raw"); } catch (e) { return false; } // Safari 16.4, Firefox 113 on
   }
+
+  /* A decrypted page: the length of the deflated page, the page, then zeros up to its size
+     bucket, cut off here because DecompressionStream rejects anything after the stream. */
   function inflate(plain) {
     var length = new DataView(plain).getUint32(0);
     if (4 + length > plain.byteLength) return Promise.reject(new Error("invalid"));
