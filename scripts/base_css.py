@@ -2,7 +2,7 @@
 
 Usage: python scripts/base_css.py SITE_DIR
 SITE_DIR is the example portal built by the plugin with Material's stylesheets linked
-(an older build, or one with ``Assets.base_css`` pointed at Material's main.css).
+(an older build, or one whose ``Assets.stylesheet`` is Material's main.css).
 Run from the portal, with the same PORTAL_SECRET and LOTUS_TEA_PORTAL_PASSWORD as the build.
 
 Every client page, gate and neutral page is opened in Chromium, light and dark; a rule
