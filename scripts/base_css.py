@@ -2,7 +2,7 @@
 
 Usage: python scripts/base_css.py SITE_DIR
 SITE_DIR is the example portal built by the plugin with Material's stylesheets linked
-(an older build, or one with ``Assets.base_css`` pointed at Material's main.css).
+(an older build, or one whose ``Assets.stylesheet`` is Material's main.css).
 Run from the portal, with the same PORTAL_SECRET and LOTUS_TEA_PORTAL_PASSWORD as the build.
 
 Every client page, gate and neutral page is opened in Chromium, light and dark; a rule
@@ -165,7 +165,7 @@ def stylesheet(found: dict[str, dict[str, object]]) -> str:
         return [sheet, *(int(part) if part.isdigit() else part for part in rest)]
 
     lines = [
-        "/* The parts of Material for MkDocs' stylesheets that client pages use (typography, buttons,",
+        "/*! The parts of Material for MkDocs' stylesheets that client pages use (typography, buttons,",
         "   palettes), so a page looks the same whatever built the rest of the site. Made by",
         "   scripts/base_css.py from Material for MkDocs 9 (MIT, Copyright (c) 2016-2025 Martin Donath;",
         "   see LICENSE-material). Light and dark follow prefers-color-scheme. */",

@@ -34,7 +34,7 @@ from .conftest import ROOT, TODAY
 from .pages import MATERIAL_TEMPLATES, SETTINGS
 
 PASSWORD = "correct horse battery staple"
-ASSETS = Assets("../../base.css", "../../portal.css", "../../portal.js")
+ASSETS = Assets("p{color:red}", "../../portal.js")
 INPUTS = PageInputs(SETTINGS, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
 ENV = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
+import struct
+import zlib
+from pathlib import Path
 
 import pytest
 
@@ -26,7 +30,7 @@ def test_b64url_round_trips_every_padding(length):
 
 def test_a_page_opens_for_each_recipient_and_comes_back_exactly():
     recipients = [crypto.Recipient.from_link(crypto.contact_key(SECRET, "acme", 1, who, 1)) for who in ("a", "b")]
-    for html in ("<p>hello</p>\n\n", "<p>hello</p>\n\nX"):  # only the size padding (spaces) is removed
+    for html in ("<p>hello</p>\n\n", "<p>hello</p>  ", ""):  # the page's own trailing spaces stay
         payload = crypto.seal_page(html, "token", recipients, decoys=DECOYS)
         for recipient in recipients:
             assert crypto.open_page(payload, "token", recipient) == html
@@ -118,21 +122,51 @@ def test_a_sealed_file_is_the_same_bytes_in_every_build():
     assert (len(out.getvalue()), short(out.getvalue())) == (2162736, "0303e03ce3d5f77a")
 
 
-def test_a_page_is_padded_to_its_bucket_and_carries_its_format():
-    assert len(crypto.pad(b"x" * 20000)) == 32768 and crypto.pad(b"x" * 20000).rstrip(b" ") == b"x" * 20000
+def test_a_page_is_deflated_and_padded_to_its_bucket_and_carries_its_format():
+    html = "<li>Brand guide delivered</li>\n" * 500 + "end"
+    framed = crypto.frame(html)
+    (length,) = struct.unpack(">I", framed[:4])
+    assert len(framed) == crypto.page_bucket(4 + length) == 4096 and length < len(html) // 20
+    assert zlib.decompress(framed[4 : 4 + length], -15).decode() == html and not framed[4 + length :].strip(b"\0")
+    assert crypto.unframe(framed) == html
     payload = crypto.seal_page("<p>hi</p>", "token", [], crypto.pbkdf2_parameters(b"\x03" * 16, 1000), decoys=DECOYS)
-    assert payload["format"] == "client-portal/1" and payload["kdf"]["iterations"] == 1000
+    assert payload["format"] == "client-portal/2" and payload["kdf"]["iterations"] == 1000
+    assert len(crypto.from_b64url(payload["page"]["data"])) == 4096 + crypto.TAG_BYTES
 
 
-def test_a_password_page_opens_with_the_iterations_it_names():
-    salt = b"\x04" * 16
-    stretched = crypto.password_key("correct horse battery staple", salt, 1000)
-    recipient = crypto.Recipient.from_password(stretched, "label")
-    assert recipient == crypto.Recipient(crypto.wrapping_key(stretched, "label"), "label")  # as the browser unwraps
-    payload = crypto.seal_page("<p>hi</p>", "token", [recipient], crypto.pbkdf2_parameters(salt, 1000), decoys=DECOYS)
-    assert crypto.open_with_password(payload, "token", "correct horse battery staple") == "<p>hi</p>"
-    with pytest.raises(KeyError, match=r"^'this password opens no copy of the page key'$"):
-        crypto.open_with_password(payload, "token", "wrong")
+def test_page_buckets_have_two_significant_bits():
+    lengths = (1, 4096, 4097, 6145, 8192, 8193, 12289, 40_000, 70_000)
+    assert [crypto.page_bucket(n) for n in lengths] == [4096, 4096, 6144, 8192, 8192, 12288, 16384, 49152, 98304]
+    for n in range(4097, 300_000, 997):
+        bucket = crypto.page_bucket(n)
+        assert n <= bucket < n * 1.5 and crypto.page_bucket(bucket) == bucket  # a bucket is its own bucket
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        struct.pack(">I", 5000) + bytes(4092),  # a length past the end
+        struct.pack(">I", 3) + b"\x01\x02\x03" + bytes(4089),  # not deflate
+        struct.pack(">I", 9) + zlib.compress(b"x")[2:] + bytes(4087),  # a zlib checksum after the stream
+    ],
+)
+def test_a_frame_that_is_not_one_whole_page_does_not_open(broken):
+    with pytest.raises((ValueError, zlib.error)):
+        crypto.unframe(broken)
+
+
+def test_a_page_sealed_by_this_format_opens_as_it_was():
+    """Known answer: a page sealed once (tests/known); every later release and the browser must open it."""
+    payload = json.loads((Path(__file__).parent / "known" / "sealed-page-2.json").read_text(encoding="utf-8"))
+    jane = crypto.Recipient.from_link(crypto.contact_key(SECRET, "acme", 1, "jane@acme.example", 1))
+    assert crypto.open_page(payload, "v672c6ruzg3kymwmqbq53zirai", jane) == "<p>Known answer: 蛋糕 &amp; bread</p>\n  "
+    # the labels portal.js opens it with: the wrapped copy's of /1, the page's of /2
+    token = "v672c6ruzg3kymwmqbq53zirai"
+    entry = next(k for k in payload["keys"] if k["id"] == jane.id)
+    page_key = crypto._open(jane.key, entry, f"client-portal/1/key/{token}/{jane.id}")
+    framed = crypto._open(page_key, payload["page"], f"client-portal/2/page/{token}")
+    (length,) = struct.unpack(">I", framed[:4])
+    assert len(framed) == 4096 and not framed[4 + length :].strip(b"\0")
 
 
 def test_files_that_do_not_open_say_why():

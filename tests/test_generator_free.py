@@ -15,6 +15,7 @@ import pytest
 
 import client_portal
 from client_portal.publishing import crypto
+from client_portal.publishing.portal_build import stylesheet
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
@@ -250,9 +251,10 @@ def test_pages_carry_their_own_stylesheets_and_icons(both):
     by_command = both[1]
     for page in (by_command / "p").rglob("index.html"):
         html = page.read_text(encoding="utf-8")
-        sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-        assert [s.rsplit("/", 1)[-1] for s in sheets] == ["base.css", "portal.css"], page
-        assert all("assets/client-portal/" in s for s in sheets)
+        assert "<style>" + stylesheet() + "</style>" in html, page  # the package's own, inline
+        assert "<link" not in html.replace('<link rel="icon" href="data:,">', ""), page
+        up = "../" * len(page.parent.relative_to(by_command).parts)
+        assert re.findall(r'<script src="([^"]+)"', html) == [up + "assets/client-portal/portal.js"], page
         assert "assets/stylesheets/" not in html  # nothing borrowed from a theme
     package = Path(client_portal.__file__).parent
     assert "Apache" in (package / "page" / "icons" / "LICENSE").read_text(encoding="utf-8")

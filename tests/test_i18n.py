@@ -329,7 +329,7 @@ def in_english(client: Client) -> Client:
 def rendered(client: Client) -> str:
     renderer = Renderer([MATERIAL_TEMPLATES])
     context = page_context(client, LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
-    assets = Assets("base.css", "portal.css", "portal.js")
+    assets = Assets("p{color:red}", "portal.js")
     return renderer.page(context, assets=assets, body=renderer.body(context))
 
 
@@ -369,7 +369,7 @@ def test_gate_and_neutral_pages_speak_the_language(language):
     client = sample(language)
     renderer = Renderer([MATERIAL_TEMPLATES])
     context = page_context(client, LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
-    assets = Assets("base.css", "portal.css", "portal.js")
+    assets = Assets("p{color:red}", "portal.js")
     gate = renderer.page(context, assets=assets, payload='{"v":1}')
     english_gate = renderer.page(
         page_context(in_english(client), LANGUAGE_SETTINGS, TODAY, whatsnew_key=SEEN_KEY), assets=assets, payload="{}"
@@ -398,7 +398,7 @@ def test_fallback_name_in_gate_messages_is_translated(language):
     settings = dataclasses.replace(LANGUAGE_SETTINGS, freelancer=Freelancer())
     gate = Renderer([MATERIAL_TEMPLATES]).page(
         page_context(client, settings, TODAY, whatsnew_key=SEEN_KEY),
-        assets=Assets("b.css", "a.css", "a.js"),
+        assets=Assets("p{color:red}", "a.js"),
         payload="{}",
     )
     assert "the person who sent you the link" not in gate

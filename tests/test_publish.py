@@ -25,7 +25,7 @@ from .build import SECRET
 from .conftest import ROOT, TODAY
 from .pages import MATERIAL_TEMPLATES, SETTINGS
 
-ASSETS = Assets("../../base.css", "../../portal.css", "../../portal.js")
+ASSETS = Assets("p{color:red}", "../../portal.js")
 
 RECORD = """\
 name: Lotus Tea

@@ -25,10 +25,13 @@ ICONS_DIR = Path(__file__).parent / "icons"
 
 @dataclass(frozen=True)
 class Assets:
-    """URLs of the stylesheets and script a client page loads, relative to the page."""
+    """What every client page loads: its stylesheet, inline, and its script's URL, relative to the page.
 
-    base_css: str  # Material's typography, buttons and palettes, as client pages use them
-    portal_css: str
+    The stylesheet is inline (its hash in the page's CSP), so a phone paints the page
+    without waiting for another file; the script stays a file, so no inline script runs.
+    """
+
+    stylesheet: str  # Material's typography, buttons and palettes as client pages use them, then the page's own
     portal_js: str
 
 
@@ -124,9 +127,12 @@ class Renderer:
             "body": body,
             "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
             "assets": assets,
+            "stylesheet": Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
             "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
             "csp": Markup(  # noqa: S704 - no user text
-                content_security_policy([accent_css] if accent_css else [], live_reload=live_reload)
+                content_security_policy(
+                    [assets.stylesheet, accent_css] if accent_css else [assets.stylesheet], live_reload=live_reload
+                )
             ),
         }
         return env.get_template("client-portal/page.html").render(page_context)
@@ -140,7 +146,8 @@ class Renderer:
         context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets, "site": site}
         return env.get_template("client-portal/notice.html").render(
             context,
-            csp=Markup(content_security_policy([])),  # noqa: S704 - no user text
+            stylesheet=Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
+            csp=Markup(content_security_policy([assets.stylesheet])),  # noqa: S704 - no user text
         )
 
 
@@ -176,9 +183,7 @@ def content_security_policy(inline_styles: list[str], *, live_reload: bool = Fal
     ``live_reload`` (only while `mkdocs serve` runs, never in a build) also lets the inline
     script MkDocs adds to every page it serves run: it differs on every request, so no hash fits.
     """
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline_styles
-    )
+    hashes = " ".join(map(_style_hash, inline_styles))
     return "; ".join(
         [
             "default-src 'none'",
@@ -191,3 +196,9 @@ def content_security_policy(inline_styles: list[str], *, live_reload: bool = Fal
             "form-action 'none'",
         ]
     )
+
+
+@cache
+def _style_hash(style: str) -> str:
+    """A CSP source for one inline style; the stylesheet is the same on every page, so hashed once."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"

@@ -1,11 +1,11 @@
 """Tokens, keys and page encryption. The only module that touches ``cryptography``.
 
-A page is padded to a size bucket and encrypted once with a random page key
-(AES-256-GCM). The page key is then wrapped once per recipient: per contact with a
-key derived from the site secret (it travels in the link's fragment), or per
-password with a key derived from it: PBKDF2-SHA256 with the page's salt (one
-derivation, whichever password is typed), then HKDF with the copy's public label,
-which changes with that person's ``key_version``. Associated data binds every
+A page is compressed (raw deflate), padded to a size bucket and encrypted once
+with a random page key (AES-256-GCM). The page key is then wrapped once per
+recipient: per contact with a key derived from the site secret (it travels in the
+link's fragment), or per password with a key derived from it: PBKDF2-SHA256 with
+the page's salt (one derivation, whichever password is typed), then HKDF with the
+copy's public label, which changes with that person's ``key_version``. Associated data binds every
 ciphertext to the page's URL token, so ciphertexts cannot be moved between pages.
 Attached files are encrypted in chunks with keys of their own (see `seal_file`).
 """
@@ -16,6 +16,8 @@ import base64
 import hashlib
 import hmac
 import os
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -26,14 +28,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-FORMAT = "client-portal/1"
+# The sealed page's format, named in the payload and in the page's associated data:
+# /2 deflates the page before padding (see `frame`). Keys, wrapped copies and files
+# keep the labels of /1, so links, remembered devices and cached files stay valid.
+FORMAT = "client-portal/2"
+LABELS = "client-portal/1"
 TOKEN_BYTES = 16  # 128 bits: not guessable, short enough for a link
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96-bit GCM nonce, fresh and random for every encryption
 PBKDF2_ITERATIONS = 600_000
 KEY_ID_LABEL = b"client-portal key id"
 LABEL_BYTES = 9  # a wrapped copy's public id: 12 characters, the same for links and passwords
-MIN_PADDED = 16 * 1024  # pages are padded to the next power of two from 16 KiB up
+MIN_PADDED = 16 * 1024  # files are padded to the next power of two from 16 KiB up (then Padmé)
+MIN_PAGE = 4 * 1024  # a compressed page to a bucket of at least 4 KiB (see `page_bucket`)
 KEYS_MULTIPLE = 4  # the list of wrapped copies is padded with decoys to a multiple of this
 
 
@@ -97,7 +104,7 @@ def recipient_label(secret: bytes, client_id: str, access_version: int, *who: st
 
 def wrapping_key(stretched: bytes, label: str) -> bytes:
     """The key that unwraps one password's copy of the page key (HKDF, as in the browser)."""
-    info = f"{FORMAT}/wrap/{label}".encode()
+    info = f"{LABELS}/wrap/{label}".encode()
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(stretched)
 
 
@@ -135,13 +142,50 @@ class Recipient:
 
 
 def padded_size(length: int) -> int:
-    """The size bucket of a plaintext: the next power of two, at least 16 KiB."""
+    """The size bucket of a file up to 1 MiB: the next power of two, at least 16 KiB."""
     return max(MIN_PADDED, 1 << (length - 1).bit_length())
 
 
-def pad(plaintext: bytes) -> bytes:
-    """Trailing spaces up to the size bucket, so a page's length says little about its content."""
-    return plaintext + b" " * (padded_size(len(plaintext)) - len(plaintext))
+def page_bucket(length: int) -> int:
+    """The size bucket of a framed page: the next of 4, 6, 8, 12, 16, 24, 32... KiB.
+
+    Two significant bits rather than one: the padding is at most half as long as the
+    page instead of as long, and the length tells one bit more (which half of a power
+    of two the page is in).
+    Deflate makes the length depend on how repetitive the page is as well as on how
+    long, which the bucket hides just as well: what remains is a rough size.
+    """
+    if length <= MIN_PAGE:
+        return MIN_PAGE
+    step = 1 << ((length - 1).bit_length() - 2)  # a quarter of the next power of two
+    return -(-length // step) * step
+
+
+def frame(html: str) -> bytes:
+    """A page's plaintext before encryption: its length once deflated, the deflated page, zeros up to its bucket.
+
+    Compression is safe here: a page is static, built once from its own record, so no
+    text an attacker chooses is ever compressed beside a secret (as in CRIME or BREACH),
+    and nobody can ask for the same secret compressed again with guesses of their own.
+    The browser inflates with ``DecompressionStream("deflate-raw")``, which rejects
+    trailing bytes: the length tells it where the padding starts.
+    """
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: no zlib header or checksum (GCM has one)
+    deflated = packer.compress(html.encode("utf-8")) + packer.flush()
+    framed = struct.pack(">I", len(deflated)) + deflated
+    return framed + bytes(page_bucket(len(framed)) - len(framed))
+
+
+def unframe(plaintext: bytes) -> str:
+    """The page inside a decrypted `frame` (what the browser does after decryption)."""
+    (length,) = struct.unpack(">I", plaintext[:4])
+    if 4 + length > len(plaintext):
+        raise ValueError("the page's length is past its end")
+    packer = zlib.decompressobj(-15)
+    html = packer.decompress(plaintext[4 : 4 + length]) + packer.flush()
+    if not packer.eof or packer.unused_data:
+        raise ValueError("the page is not one whole deflate stream")
+    return html.decode("utf-8")
 
 
 def decoys_key(secret: bytes, client_id: str, access_version: int) -> bytes:
@@ -164,7 +208,7 @@ def seal_page(
     a real copy changed; their content is fresh each build, as real ones' is.
     """
     page_key = AESGCM.generate_key(bit_length=256)
-    keys = [{"id": r.id, **_seal(r.key, page_key, f"{FORMAT}/key/{token}/{r.id}")} for r in recipients]
+    keys = [{"id": r.id, **_seal(r.key, page_key, f"{LABELS}/key/{token}/{r.id}")} for r in recipients]
     # Decoys, indistinguishable from real copies, so the list does not count the people.
     slot = 0
     while len(keys) % KEYS_MULTIPLE:
@@ -174,7 +218,7 @@ def seal_page(
     keys.sort(key=lambda entry: entry["id"])
     payload: dict[str, Any] = {
         "format": FORMAT,
-        "page": _seal(page_key, pad(html.encode("utf-8")), f"{FORMAT}/page/{token}"),
+        "page": _seal(page_key, frame(html), f"{FORMAT}/page/{token}"),
         "keys": keys,
     }
     if kdf is not None:
@@ -187,8 +231,8 @@ def open_page(payload: dict[str, Any], token: str, recipient: Recipient) -> str:
     entry = next((k for k in payload["keys"] if k["id"] == recipient.id), None)
     if entry is None:
         raise KeyError("no wrapped page key for this recipient")
-    page_key = _open(recipient.key, entry, f"{FORMAT}/key/{token}/{recipient.id}")
-    return _open(page_key, payload["page"], f"{FORMAT}/page/{token}").decode("utf-8").rstrip(" ")
+    page_key = _open(recipient.key, entry, f"{LABELS}/key/{token}/{recipient.id}")
+    return unframe(_open(page_key, payload["page"], f"{FORMAT}/page/{token}"))
 
 
 def open_with_password(payload: dict[str, Any], token: str, password: str) -> str:
@@ -251,7 +295,7 @@ def sealed_file_size(length: int) -> int:
 
 
 def _chunk_associated(token: str, sha256: str, index: int, last: bool) -> bytes:
-    return f"{FORMAT}/file/{token}/{sha256}/{index}/{'last' if last else 'more'}".encode()
+    return f"{LABELS}/file/{token}/{sha256}/{index}/{'last' if last else 'more'}".encode()
 
 
 def _chunk_nonce(index: int) -> bytes:

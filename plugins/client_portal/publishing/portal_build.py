@@ -14,7 +14,11 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from pathlib import Path
+
+import rcssmin
+import rjsmin
 
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer
 from client_portal.publishing import crypto
@@ -38,8 +42,9 @@ from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
-# The stylesheets and script of every client page, in the order of `Assets`: they need no theme.
-ASSET_FILES = ("base.css", "portal.css", "portal.js")
+# What every client page loads; it needs no theme. The stylesheets, in this order, are inlined.
+STYLESHEETS = ("base.css", "portal.css")
+SCRIPT = "portal.js"
 
 
 class BuildError(Exception):
@@ -47,14 +52,26 @@ class BuildError(Exception):
 
 
 def page_assets(depth: int) -> Assets:
-    """Asset URLs relative to a page ``depth`` folders below the site root."""
-    up = "../" * depth
-    return Assets(*(up + posixpath.join(PORTAL_ASSETS, name) for name in ASSET_FILES))
+    """The inline stylesheet, and the script's URL relative to a page ``depth`` folders below the site root."""
+    return Assets(stylesheet(), "../" * depth + posixpath.join(PORTAL_ASSETS, SCRIPT))
 
 
+# A phone downloads these before it shows the page: minified, they weigh a third less.
+# The sources keep their comments; "/*!" ones (the stylesheet's licence) stay.
+@cache
+def stylesheet() -> str:
+    """The stylesheet every client page carries inline, minified."""
+    css = (
+        rcssmin.cssmin((ASSETS_DIR / name).read_text(encoding="utf-8"), keep_bang_comments=True) for name in STYLESHEETS
+    )
+    return "".join(map(str, css))
+
+
+@cache
 def asset_files() -> dict[str, str]:
-    """{site path: content} of the stylesheet and script every client page loads."""
-    return {f"{PORTAL_ASSETS}/{name}": (ASSETS_DIR / name).read_text(encoding="utf-8") for name in ASSET_FILES}
+    """{site path: content} of the script every client page loads, minified."""
+    script = (ASSETS_DIR / SCRIPT).read_text(encoding="utf-8")
+    return {f"{PORTAL_ASSETS}/{SCRIPT}": str(rjsmin.jsmin(script, keep_bang_comments=True))}
 
 
 class Portal:

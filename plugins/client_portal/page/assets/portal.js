@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var FORMAT = "client-portal/1";
+  var FORMAT = "client-portal/2"; /* the sealed page's format: deflated, then padded */
+  var LABELS = "client-portal/1"; /* keys, wrapped copies and files keep the labels of /1 */
   var KEY_ID_LABEL = "client-portal key id";
 
   /* ---- colour scheme ---- */
@@ -205,7 +206,7 @@
       status.classList.toggle("cp-file__status--error", !!error);
     }
     function open(key, bytes, index, last) {
-      var associated = FORMAT + "/file/" + token + "/" + sha256 + "/" + index + "/" + (last ? "last" : "more");
+      var associated = LABELS + "/file/" + token + "/" + sha256 + "/" + index + "/" + (last ? "last" : "more");
       return subtle.decrypt(
         { name: "AES-GCM", iv: chunkNonce(index), additionalData: encoder.encode(associated) }, key, bytes
       ).then(function (chunk) {
@@ -300,13 +301,24 @@
       return { name: "AES-GCM", iv: fromB64url(sealed.iv), additionalData: encoder.encode(associated) };
     };
     return subtle.unwrapKey(
-      "raw", fromB64url(entry.data), wrappingKey, aes(entry, FORMAT + "/key/" + token + "/" + id),
+      "raw", fromB64url(entry.data), wrappingKey, aes(entry, LABELS + "/key/" + token + "/" + id),
       "AES-GCM", false, ["decrypt"]
     ).then(function (pageKey) {
       return subtle.decrypt(aes(payload.page, FORMAT + "/page/" + token), pageKey, fromB64url(payload.page.data));
-    }).then(function (plain) {
-      return new TextDecoder().decode(plain).replace(/ +$/, ""); // the size padding
-    });
+    }).then(inflate);
+  }
+
+  function inflates() {
+    try { return !!new DecompressionStream("deflate-raw"); } catch (e) { return false; } // Safari 16.4, Firefox 113 on
+  }
+
+  /* A decrypted page: the length of the deflated page, the page, then zeros up to its size
+     bucket, cut off here because DecompressionStream rejects anything after the stream. */
+  function inflate(plain) {
+    var length = new DataView(plain).getUint32(0);
+    if (4 + length > plain.byteLength) return Promise.reject(new Error("invalid"));
+    var deflated = new Blob([new Uint8Array(plain, 4, length)]).stream();
+    return new Response(deflated.pipeThrough(new DecompressionStream("deflate-raw"))).text();
   }
 
   function wrappingKey(raw) {
@@ -334,7 +346,7 @@
         return payload.keys.reduce(function (found, entry) {
           return found.catch(function () {
             return subtle.deriveBits(
-              { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(FORMAT + "/wrap/" + entry.id) },
+              { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(LABELS + "/wrap/" + entry.id) },
               stretched, 256
             ).then(function (bits) {
               var raw = new Uint8Array(bits);
@@ -546,7 +558,7 @@
       return show("invalid");
     }
     if (!window.isSecureContext) return show("insecure");
-    if (!subtle || !encoder || !window.TextDecoder || payload.format !== FORMAT) {
+    if (!subtle || !encoder || !inflates() || payload.format !== FORMAT) {
       return show("unsupported");
     }
     var token = pageToken();
