@@ -207,7 +207,16 @@ def _attachment_message(problems: list[Problem]) -> str:
 
 
 def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage:
-    """A page built into ``staging``, its files moved to where they belong in ``site_dir`` (or read back)."""
+    """A page built into ``staging``, moved to where it belongs in ``site_dir`` (or read back).
+
+    The page's folder moves whole when the site has none of that name yet: one rename, where
+    moving each file and removing the emptied folder costs the disk a write per folder.
+    """
+    if site_dir is not None:
+        folder, target = staging / page.folder, site_dir / page.folder
+        if folder.is_dir() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folder.rename(target)
     files = []
     for site_file in page.files:
         source = site_file.source
@@ -217,8 +226,9 @@ def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage
             files.append(SiteFile(site_file.path, source.read_text(encoding="utf-8")))
         else:
             target = site_dir / site_file.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(source, target)  # a rename on one file system
+            if source.exists():  # its folder could not move whole
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(source, target)  # a rename on one file system
             files.append(SiteFile(site_file.path, source=target))
     return dataclasses.replace(page, files=tuple(files))
 
