@@ -384,3 +384,18 @@ def test_load_clients_collects_problems_of_every_file(tmp_path):
     with pytest.raises(RecordError) as caught:
         load_clients(tmp_path, today=TODAY, relative_to=tmp_path)
     assert sorted({str(p.path) for p in caught.value.problems}) == ["bad.yml", "other.yaml", "worse.yml"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: Acme\nnotes: " + "see: this " * 500 + "\n",  # ': ' inside a long value
+        "name: Acme\n" + "k" * 3000 + ": a: b\n",  # ... after a long key
+        "name: Acme\nbrand:\n  " + "k" * 3000 + ": x\n y: z\n",  # a long key out of line
+    ],
+)
+def test_a_hint_never_quotes_a_long_value_or_key_whole(text):
+    with pytest.raises(RecordError) as error:
+        parse_record(text, Path("clients/x.yml"), today=None)
+    for problem in error.value.problems:
+        assert len(problem.message) <= 1_000, problem.message[:200]

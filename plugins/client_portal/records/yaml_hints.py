@@ -17,6 +17,12 @@ _KEY_LINE = re.compile(r"^(?P<lead>\s*(?:- )?)(?P<key>[\w-]+):(?:\s+(?P<value>.*
 _COLOUR_COMMENT = re.compile(r"^\s*(?:- )?(?P<key>[\w-]+):\s+(?P<colour>#[0-9A-Fa-f]{3,8})\b")
 
 Hint = tuple[int, int, str]  # line, column (1-based) and the message
+# A value quoted back in a hint whole, to be copied; a longer one is not repeated (nor a long key).
+QUOTED_UP_TO = 200
+
+
+def _key(name: str) -> str:
+    return name if len(name) <= 60 else name[:60] + "…"
 
 
 def _content_lines(lines: list[str], before: int) -> list[tuple[int, str]]:
@@ -42,7 +48,7 @@ def syntax_hint(text: str, problem: str, line: int, column: int) -> Hint | None:
         return (
             number,
             where,
-            f"remove the `{empty['empty'].replace(' ', '')}` at line {number}: '{empty['key']}:' is written as "
+            f"remove the `{empty['empty'].replace(' ', '')}` at line {number}: '{_key(empty['key'])}:' is written as "
             f"empty there, so the '- ' items below it (from line {line}) cannot belong to it",
         )
     if "mapping values are not allowed" in problem:
@@ -50,11 +56,13 @@ def syntax_hint(text: str, problem: str, line: int, column: int) -> Hint | None:
         if key and key["value"] and column - 1 > key.end("key"):  # a second ': ' inside the value
             value = key["value"].split(" #")[0].strip()
             quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            advice = f"put it in quotes: {key['key']}: {quoted}"
+            if len(advice) > QUOTED_UP_TO:
+                advice = "put the whole value in double quotes"
             return (
                 line,
                 column,
-                f"the value of '{key['key']}' contains ': ', which YAML reads as a new key; "
-                f"put it in quotes: {key['key']}: {quoted}",
+                f"the value of '{_key(key['key'])}' contains ': ', which YAML reads as a new key; {advice}",
             )
         if key and previous:
             return _indentation_hint(line, key, previous[0])
@@ -76,8 +84,8 @@ def _indentation_hint(line: int, key: re.Match[str], above: tuple[int, str]) -> 
     return (
         line,
         have,
-        f"check the indentation of line {line}: '{key['key']}' starts in column {have}, "
-        f"but '{sibling['key']}' on line {number} starts in column {want}; "
+        f"check the indentation of line {line}: '{_key(key['key'])}' starts in column {have}, "
+        f"but '{_key(sibling['key'])}' on line {number} starts in column {want}; "
         "keys of the same item line up, with spaces",
     )
 
@@ -90,7 +98,7 @@ def comment_colour(text: str, line: int) -> Hint | None:
     found = _COLOUR_COMMENT.match(lines[line - 1])
     if found is None:
         return None
-    key, colour = found["key"], found["colour"]
+    key, colour = _key(found["key"]), found["colour"]
     return (
         line,
         found.start("colour") + 1,
@@ -102,5 +110,8 @@ def new_item_hint(text: str, line: int, key: str) -> str:
     """For a duplicate key inside a list item: the missing '- ' that would start a new item."""
     lines = text.splitlines()
     if 1 <= line <= len(lines) and lines[line - 1].lstrip().startswith(f"{key}:"):
-        return f"; if line {line} starts a new item, put '- ' before '{key}' (and indent the lines under it to match)"
+        return (
+            f"; if line {line} starts a new item, put '- ' before '{_key(key)}' "
+            "(and indent the lines under it to match)"
+        )
     return ""
