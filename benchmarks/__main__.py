@@ -14,6 +14,7 @@
 4. `client-portal check` on the biggest valid record, and `client-portal audit`.
 5. The worst record within the limits (`benchmarks.worst`).
 6. CPU per record read and per page built, in one process (`benchmarks.per_page`).
+7. What a link page weighs in Chromium, and Lighthouse's figures (`benchmarks.weight`).
 
 BENCH_SIZES (default "100,1000,10000") and BENCH_ROUNDS (default 3) shorten a run.
 """
@@ -34,6 +35,7 @@ import yaml
 
 from .per_page import per_page
 from .portals import ROOT, baseline, portal, samples_portal
+from .weight import page_weight
 from .worst import worst_record
 
 BIN = Path(sys.executable).parent
@@ -263,6 +265,7 @@ def main() -> None:
         print(f"check, one {size:.1f} MB record: {seconds:.2f} s, peak {memory:.0f} MiB")
 
         worst_record(work)
+        page_weight(work / "weight")
 
 
 if __name__ == "__main__":
