@@ -28,7 +28,7 @@ COPIED = ["tests", "pyproject.toml", "mkdocs.yml", "content", "clients", "babel.
 # module -> the fast unit tests that check it (`-m "not browser"` is added to every run)
 MODULES = {
     "crypto": ["tests/test_crypto.py", "tests/test_publish.py", "tests/test_attachments.py"],
-    "publish": ["tests/test_publish.py", "tests/test_audit.py::test_a_stale_page_under_the_prefix_is_a_finding"],
+    "publish": ["tests/test_publish.py", "tests/test_publish_site.py"],
     "audit": ["tests/test_audit.py"],
     "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
     "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
@@ -37,6 +37,7 @@ MODULES = {
         "tests/test_digest.py::test_a_closed_deliverable_never_moves",
         "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
         "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
+        "tests/test_digest.py::test_what_comes_next_counts_days_in_the_clients_time_zone",
     ],
     "insights": [
         "tests/test_insights.py",

@@ -547,3 +547,42 @@ def test_what_comes_next_is_in_date_order_from_today_and_open_work_only():
         insights.local_date(u.when, ZoneInfo("UTC")) for u in found
     )
     assert titles[0] == "Zz due today"  # today comes first, whatever its name
+
+
+NEAR_MIDNIGHT = dedent(
+    """\
+    name: Kiwi Coffee
+    timezone: Pacific/Auckland
+    contacts:
+      - name: Aroha
+        email: aroha@kiwi.example
+    deliverables:
+      - title: Beta menu boards
+        status: in_progress
+        due: 2026-11-25
+    schedule:
+      - date: 2026-11-22T20:00:00Z
+        title: Call before opening
+        kind: meeting
+      - date: 2026-11-24T19:30:00Z
+        title: Zulu tasting
+        kind: meeting
+    """
+)
+
+
+def test_what_comes_next_counts_days_in_the_clients_time_zone():
+    # 20:00 UTC on the 22nd is 09:00 on the 23rd in Auckland: today there, yesterday in UTC
+    # (and in the zone of a build machine set to UTC or anywhere west of it)
+    record, _ = parse_record(NEAR_MIDNIGHT, Path("kiwi.yml"), today=TODAY)
+    auckland = ZoneInfo("Pacific/Auckland")
+    found = [(insights.local_date(u.when, auckland), u.title) for u in coming_up(record, TODAY, auckland)]
+    assert found == [
+        (date(2026, 11, 23), "Call before opening"),
+        (date(2026, 11, 25), "Beta menu boards"),  # same day in Auckland as the tasting: by title
+        (date(2026, 11, 25), "Zulu tasting"),
+    ]
+    in_utc = [u.title for u in coming_up(record, TODAY, ZoneInfo("UTC"))]
+    assert in_utc == ["Zulu tasting", "Beta menu boards"]  # there the call was yesterday, the tasting the 24th
+    changes = record_changes(record, record, TODAY, zone=auckland)
+    assert [u.title for u in changes.next] == [title for _, title in found]
