@@ -124,9 +124,9 @@ def test_a_page_without_contacts_has_one_link_named_after_the_client():
     assert client_links(SETTINGS, KEY, alone) == [Link("Harbor Books", client_folder("p", KEY, harbor))]
 
 
-@pytest.mark.parametrize("base_url", ["https://mei.example/portal", "https://mei.example/portal/"])
+@pytest.mark.parametrize("base_url", ["https://mei.example/TeX", "https://mei.example/TeX/"])
 def test_a_full_link_joins_the_site_address_with_one_slash(base_url):
-    assert Link("Anna", "p/token/#key").url(base_url) == "https://mei.example/portal/p/token/#key"
+    assert Link("Anna", "p/token/#key").url(base_url) == "https://mei.example/TeX/p/token/#key"
 
 
 def test_a_built_page_knows_its_address_token_and_html(tmp_path):
@@ -267,6 +267,9 @@ def test_the_sealed_json_cannot_end_its_script_element():
         ),
         ("User-agent: *\nDisallow: /drafts/", "User-agent: *\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /p/\n"),
         ("User-agent: *\nDisallow: /p/\n", "User-agent: *\nDisallow: /p/\n"),  # a second build adds nothing
+        # the site's own lines stay as they are, to the last character
+        ("User-agent: *\nDisallow: /TeX\n", "User-agent: *\nDisallow: /TeX\n\nUser-agent: *\nDisallow: /p/\n"),
+        ("User-agent: *\nDisallow: /a \n", "User-agent: *\nDisallow: /a \n\nUser-agent: *\nDisallow: /p/\n"),
     ],
 )
 def test_robots_txt_keeps_crawlers_out_of_the_prefix_and_keeps_the_sites_rules(existing, expected):
@@ -292,6 +295,8 @@ HEADERS = (
         ("/*\n  X-Frame-Options: SAMEORIGIN\n\n", "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
         ("/*\n  X-Frame-Options: SAMEORIGIN", "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
         ("/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS, "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
+        ("/*\n  X-Custom: X\n", "/*\n  X-Custom: X\n\n" + HEADERS),
+        ("/*\n  X-Custom: a \n", "/*\n  X-Custom: a \n\n" + HEADERS),
     ],
 )
 def test_headers_protect_the_prefix_after_the_sites_own_rules(existing, expected):
@@ -319,20 +324,37 @@ def test_the_preview_lists_every_link_by_client_name():
         preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")]),
     ]
     html = serve_index(pages, "/portal/")
-    items = re.findall(r"<li>(.*?)</li>", html)
-    assert items == [
-        '<strong>Harbor Books</strong> <small>(unlisted)</small><br><a href="/portal/p/u/">Ruth</a>',
+    assert html.endswith(
+        "<ul><li>"
+        '<strong>Harbor Books</strong> <small>(unlisted)</small><br><a href="/portal/p/u/">Ruth</a>'
+        "</li>\n<li>"
         "<strong>zed &amp; &lt;Co&gt;</strong> <small>(link)</small>"
         '<br><a href="/portal/p/t/#k1">Anna &lt;A&gt;</a><br><a href="/portal/p/t/#k2">Tom</a>'
-        "<br><small>LIN_PASSWORD not set</small>",
-    ]
-    assert '<meta name="robots" content="noindex">' in html and "never published" in html
+        "<br><small>LIN_PASSWORD not set</small>"
+        "</li></ul></body></html>"
+    )
+    assert html.startswith("<!doctype html>")
+    head = html.split("<head>", 1)[1].split("</head>", 1)[0]
+    assert '<meta name="robots" content="noindex">' in head and '<meta name="referrer" content="no-referrer">' in head
+    assert head.endswith("<title>Client pages (local preview)</title>")
+    assert re.search(
+        r'</head><body style="[^"]*"><h1>Client pages</h1>'
+        r"<p>Local preview only: this list is never published\.</p><ul>",
+        html,
+    )
 
 
-@pytest.mark.parametrize(("site_path", "root"), [("/", "/"), ("", "/"), ("portal", "/portal/"), ("/a/b/", "/a/b/")])
+@pytest.mark.parametrize(
+    ("site_path", "root"), [("/", "/"), ("", "/"), ("X", "/X/"), ("/TeX/", "/TeX/"), ("/a/b/", "/a/b/")]
+)
 def test_the_preview_links_start_where_the_site_is_served(site_path, root):
     html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])], site_path)
     assert f'<a href="{root}p/u/">Ruth</a>' in html
+
+
+def test_the_preview_is_served_at_the_root_unless_told():
+    html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])])
+    assert '<a href="/p/u/">Ruth</a>' in html
 
 
 def test_the_preview_sorts_names_without_regard_to_case():
@@ -419,7 +441,7 @@ def test_a_readable_page_is_one_file_however_many_files_its_record_attaches(tmp_
     assert [file.path for file in page.files] == [client_folder("clients/p", KEY, acme) + "index.html"]
     assert "Acme Bakery" in page.html and f'src="{LOGO}"' in page.html and PAYLOAD not in page.html
     assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
-    assert (page.client, page.notice) == (acme, None)
+    assert (page.client, page.folder, page.notice) == (acme, client_folder("clients/p", KEY, acme), None)
     assert not any(path.suffix == ".bin" for path in tmp_path.rglob("*"))  # nothing was even encrypted
 
 
