@@ -18,6 +18,8 @@ from textwrap import dedent
 
 import pytest
 
+from client_portal.audit import audit as audit_module
+from client_portal.audit import site_files as site_files_module
 from client_portal.audit.audit import NO_PAGES, PAYLOAD, audit_site, fingerprints
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import find_attachments, seal_attachments
@@ -40,6 +42,15 @@ PASSWORD = "lotus password for the tests"
 ENVIRON = {"LOTUS_PASSWORD": PASSWORD}
 NOTE = "Bring the proofs of the winter menu to the shop on Thursday so Anna can check prices with the bakers."
 MENU = bytes(range(256)) * 2  # varied bytes: the audit samples them
+
+
+def zipped(members: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
 
 RECORDS = {
     "acme-bakery": f"""\
@@ -82,11 +93,18 @@ RECORDS = {
           - name: Ingrid Halvorsen
         access:
           version: 2
+        deliverables:
+          - title: Photo shoot
+            status: planned
+            files:
+              - photos.zip
         preferences:
           - Winter service weekends in the Bergen workshop
         """,
 }
-CIPHERTEXT = '{"data":"' + "Qk9PS1MgSGFyYm9yLUJvb2tzIEFjbWUtQmFrZXJ5" * 3 + '"}'  # base64 of names, by chance
+# Ciphertext is random letters, in which a short name turns up by chance: here, on purpose.
+CIPHERTEXT = '{"data":"' + "Qk9PS1Mg" * 4 + "-Acme-Bakery-" + "x" * 32 + '"}'
+PHOTOS = zipped({"photos/notes.txt": b"photo notes " * 300})  # an archive attached as it is
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +112,7 @@ def records(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("portal") / "clients"
     (folder / "files" / "acme-bakery").mkdir(parents=True)
     (folder / "files" / "acme-bakery" / "menu.bin").write_bytes(MENU)
+    (folder / "photos.zip").write_bytes(PHOTOS)  # beside the records, in no folder of its own
     for client_id, text in RECORDS.items():
         (folder / f"{client_id}.yml").write_text(dedent(text), encoding="utf-8")
     return folder
@@ -104,8 +123,8 @@ def clients(records) -> list[Client]:
     return load_clients(records, today=TODAY)
 
 
-def folder(clients: list[Client], client_id: str) -> str:
-    return client_folder("p", KEY, by_id(clients, client_id))
+def folder(clients: list[Client], client_id: str, prefix: str = "p") -> str:
+    return client_folder(prefix, KEY, by_id(clients, client_id))
 
 
 def by_id(clients: list[Client], client_id: str) -> Client:
@@ -125,26 +144,29 @@ def sealed_page() -> str:
     return f"<html><body>{PAYLOAD}{CIPHERTEXT}</script><script src='../../portal.js'></script></body></html>"
 
 
-@pytest.fixture
-def site(clients, records, tmp_path) -> Path:
-    """A clean site: each client's page, the neutral pages, the encrypted attachment and a public page."""
-    site = tmp_path / "site"
+def clean_site(clients: list[Client], records: Path, site: Path, prefix: str = "p") -> Path:
+    """Each client's page, the neutral pages, the encrypted attachments and a public page."""
     write(site, "index.html", "<html><body><h1>Mei Chen, design</h1><p>Fjord Cycles is a client.</p></body></html>")
-    write(site, "p/index.html", f"<section {PREFIX_INDEX_MARKER}>Private pages</section>")
+    write(site, f"{prefix}/index.html", f"<section {PREFIX_INDEX_MARKER}>Private pages</section>")
     for client in clients:
         page = f"<h1>{client.record.name}</h1>" if client.record.access.mode == "unlisted" else sealed_page()
-        write(site, folder(clients, client.id) + "index.html", page)
-        for old in replaced_folders("p", KEY, client):
+        home = folder(clients, client.id, prefix)
+        write(site, home + "index.html", page)
+        for old in replaced_folders(prefix, KEY, client):
             write(site, old + "index.html", f"<section {REPLACED_MARKER}>This link was replaced</section>")
-    acme = by_id(clients, "acme-bakery")
-    token = folder(clients, "acme-bakery").split("/")[1]
-    for sealed in seal_attachments(find_attachments(acme, records), KEY, acme, token, tmp_path / "cache"):
-        write(site, folder(clients, "acme-bakery") + sealed.url, sealed.sealed.read_bytes())
+        token = home.rstrip("/").rsplit("/", 1)[1]
+        for sealed in seal_attachments(find_attachments(client, records), KEY, client, token, site.parent / "cache"):
+            write(site, home + sealed.url, sealed.sealed.read_bytes())
     return site
 
 
-def audit(site: Path, clients: list[Client], environ: dict[str, str] = ENVIRON) -> list[str]:
-    return [str(finding) for finding in audit_site(site, clients, KEY, "p", environ)]
+@pytest.fixture
+def site(clients, records, tmp_path) -> Path:
+    return clean_site(clients, records, tmp_path / "site")
+
+
+def audit(site: Path, clients: list[Client], environ: dict[str, str] = ENVIRON, prefix: str = "p") -> list[str]:
+    return [str(finding) for finding in audit_site(site, clients, KEY, prefix, environ)]
 
 
 def changed(clients: list[Client], client_id: str, **fields: object) -> list[Client]:
@@ -363,11 +385,13 @@ def test_readable_text_of_an_encrypted_page_in_that_page_is_a_finding(site, clie
 
 
 def test_names_that_turn_up_inside_ciphertext_are_no_finding(site, clients):
-    assert "Harbor-Books" in crypto.from_b64url(CIPHERTEXT[9:49]).decode()  # the page holds such a string
+    # every sealed page of the site holds CIPHERTEXT, and the clean site has no finding
     write(site, "other.html", f"<html><body>{PAYLOAD}{CIPHERTEXT}</script></body></html>")
     assert audit(site, clients) == []
-    write(site, "plain.html", "<p>" + CIPHERTEXT.replace("Qk9PS1Mg", "") + "</p>")  # outside a payload: read
-    assert audit(site, clients) == []  # base64 is not the name as a reader sees it
+    write(site, "plain.html", f"<p>{CIPHERTEXT}</p>")  # the same letters outside a payload element are read
+    assert audit(site, clients) == [
+        "plain.html: text of client 'acme-bakery' appears outside its folder: 'Acme Bakery'"
+    ]
 
 
 def test_another_clients_text_in_a_readable_page_is_a_leak(site, clients):
@@ -470,14 +494,6 @@ def test_fingerprints_are_the_records_texts_its_names_and_its_id(clients):
     assert "ab c" in found and "abc" not in found  # run together it is too short to prove anything
 
 
-def zipped(members: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_a_leak_in_an_archive_names_the_member(site, clients):
     write(site, "a.zip", zipped({"notes/Acme Bakery.txt": "Acme Bakery"}))
     write(site, "b.txt.gz", gzip.compress(b"Anna Weber"))
@@ -498,3 +514,199 @@ def test_the_same_site_copied_elsewhere_gives_the_same_findings(site, clients, t
     write(site, "a.html", "<p>Acme Bakery</p>")
     moved = shutil.copytree(site, tmp_path / "elsewhere")
     assert audit(Path(moved), clients) == audit(site, clients) != []
+
+
+# --- where words start and end ---------------------------------------------------------------------
+
+
+def test_a_name_counts_only_as_words_of_its_own(site, clients):
+    write(site, "a.html", "<p>Bigacme Bakery and Acme Bakerys are other shops</p>")
+    write(site, "Acme Bakery.txt", "x")  # the name at the very start of what is read
+    write(site, "b.html", "<p>欢迎Acme Bakery的朋友</p>")  # Latin between Chinese characters
+    write(site, "c.html", "<p>welcome莲语茶舍shop</p>")  # Chinese between Latin letters
+    assert audit(site, clients) == [
+        "Acme Bakery.txt: the file name carries text of client 'acme-bakery': 'Acme Bakery'",
+        "b.html: text of client 'acme-bakery' appears outside its folder: 'Acme Bakery'",
+        "c.html: text of client 'lotus-tea' appears outside its folder: '莲语茶舍'",
+    ]
+
+
+def test_a_name_ending_in_a_chinese_character_ends_there(site, clients):
+    mixed = changed(clients, "lotus-tea", name="Lotus茶")
+    write(site, "a.html", "<p>Lotus茶shop</p>")
+    assert audit(site, mixed) == ["a.html: text of client 'lotus-tea' appears outside its folder: 'Lotus茶'"]
+
+
+def test_a_client_id_apart_from_its_name_is_a_fingerprint_quoted_as_written(site, clients):
+    write(site, "a.html", "<p>see lotus-tea</p>")
+    assert audit(site, clients) == ["a.html: text of client 'lotus-tea' appears outside its folder: 'lotus-tea'"]
+
+
+def test_a_public_name_run_together_is_public_too(site, clients):
+    write(site, "work.html", "<p>FjordCycles.com</p>")
+    assert audit(site, clients) == []
+
+
+# --- files read in pieces, archives attached as they are ------------------------------------------
+
+
+def test_a_big_sealed_page_read_in_pieces_is_still_sealed(site, clients, monkeypatch):
+    monkeypatch.setattr(site_files_module, "CHUNK", 4096)
+    monkeypatch.setattr(site_files_module, "OVERLAP", 256)
+    page = folder(clients, "acme-bakery") + "index.html"
+    write(site, page, sealed_page().replace("</body>", "<p>" + "padding " * 3000 + "</p></body>"))
+    assert audit(site, clients) == []
+
+
+def test_an_archive_attached_as_it_is_is_found_as_it_is(site, clients):
+    write(site, "downloads/copy.zip", PHOTOS)
+    assert audit(site, clients) == [
+        "downloads/copy.zip: the content of photos.zip, attached for 'fjord-cycles', is readable in this file"
+    ]
+
+
+def test_attached_files_of_one_record_that_cannot_be_checked_leave_the_others_checked(site, clients):
+    acme = by_id(clients, "acme-bakery")
+    lost = acme.record.deliverables[0].model_copy(update={"files": ["files/acme-bakery/lost.bin"]})
+    broken = changed(clients, "acme-bakery", deliverables=[lost])
+    write(site, "downloads/copy.zip", PHOTOS)
+    found = audit(site, broken)
+    assert [finding.split(": ")[0] for finding in found] == [
+        "downloads/copy.zip",  # fjord-cycles' content is still looked for
+        folder(clients, "acme-bakery"),  # acme-bakery's files cannot be checked
+        attachment_name(clients),  # so its encrypted file is a stray one
+    ]  # and fjord-cycles' encrypted file still belongs in its folder
+
+
+def test_a_copy_of_a_page_folder_outside_the_prefix_is_no_page_folder(site, clients):
+    home = folder(clients, "harbor-books")
+    token = home.split("/")[1]
+    write(site, f"{token}/index.html", "<h1>Harbor Books</h1>")
+    assert audit(site, clients) == [
+        f"{token}/index.html: text of client 'harbor-books' appears outside its folder: 'Harbor Books'",
+        f"{token}/index.html: the page address of 'harbor-books' appears outside its folder",
+    ]
+
+
+def test_only_the_index_of_a_replaced_folder_may_carry_the_neutral_page(site, clients):
+    (old,) = replaced_folders("p", KEY, by_id(clients, "acme-bakery"))
+    write(site, old + "copy.html", f"<section {REPLACED_MARKER}>This link was replaced</section>")
+    assert audit(site, clients) == [
+        f"{old}copy.html: only an index.html with {REPLACED_MARKER} belongs in a replaced page's folder"
+    ]
+
+
+def test_the_local_secret_is_found_at_any_depth(site, clients):
+    write(site, "a/b/.portal-secret", "x")
+    assert audit(site, clients) == ["a/b/.portal-secret: the local secret file is published"]
+
+
+# --- a prefix of two folders -----------------------------------------------------------------------
+
+
+def test_a_prefix_of_two_folders_is_audited_the_same(clients, records, tmp_path):
+    site = clean_site(clients, records, tmp_path / "site", "clients/p")
+    assert audit(site, clients, prefix="clients/p") == []
+    token = folder(clients, "acme-bakery", "clients/p").split("/")[2]
+    write(site, "index.html", f"<p>Old link: {token}</p>")
+    assert audit(site, clients, prefix="clients/p") == [
+        "index.html: the page address of 'acme-bakery' appears outside its folder"
+    ]
+
+
+def test_a_bare_page_address_anywhere_is_a_finding(site, clients):
+    token = folder(clients, "lotus-tea").split("/")[1]
+    write(site, "notes.txt", f"token {token}")
+    assert audit(site, clients) == ["notes.txt: the page address of 'lotus-tea' appears outside its folder"]
+
+
+# --- secrets at the edge of "distinctive" ---------------------------------------------------------
+
+
+def test_a_password_of_eight_letters_is_found_however_its_case_is_written(site, clients):
+    write(site, "a.txt", "Pass: ABCD1234")
+    assert audit(site, clients, {"LOTUS_PASSWORD": "abcd1234"}) == [
+        "a.txt: the password in LOTUS_PASSWORD appears in this file"
+    ]
+
+
+# --- what identifies a client, at the edges -------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_fields():
+    """The text fields of each record type are computed once per process: here, from this test's own call."""
+    audit_module._text_fields.cache_clear()
+    yield
+    audit_module._text_fields.cache_clear()
+
+
+def pieces(clients: list[Client], text: str) -> set[str]:
+    """The fingerprints a record gets for one preference ``text``, beyond those of its other fields."""
+    harbor = by_id(clients, "harbor-books")
+    bare = dataclasses.replace(harbor, record=harbor.record.model_copy(update={"preferences": []}))
+    with_text = dataclasses.replace(harbor, record=harbor.record.model_copy(update={"preferences": [text]}))
+    return set(fingerprints(with_text)) - set(fingerprints(bare))
+
+
+def test_labels_are_no_fingerprints_and_every_text_field_is(clients, fresh_fields):
+    found = fingerprints(by_id(clients, "acme-bakery"))
+    assert "in review" not in found  # a status: one of a fixed set of words
+    assert "winter menu" in found and "anna acme example" in found  # a title and an e-mail
+    assert any(piece.startswith("bring the proofs") for piece in found)  # notes: Markdown or nothing
+    assert found["winter menu"] == "Winter menu"
+
+
+def test_a_text_of_nine_words_is_found_in_windows_of_eight(clients):
+    assert pieces(clients, "one two three four five six seven eight nine") == {
+        "one two three four five six seven eight",
+        "two three four five six seven eight nine",
+    }
+    assert pieces(clients, "one two three four five six seven eight") == {"one two three four five six seven eight"}
+
+
+def test_a_long_text_is_found_in_overlapping_windows(clients):
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike"
+    assert pieces(clients, words) == {
+        "alpha bravo charlie delta echo foxtrot golf hotel",
+        "foxtrot golf hotel india juliet kilo lima mike",
+    }
+    words += " november oscar papa"
+    assert pieces(clients, words) == {
+        "alpha bravo charlie delta echo foxtrot golf hotel",
+        "foxtrot golf hotel india juliet kilo lima mike",
+        "india juliet kilo lima mike november oscar papa",
+    }
+
+
+def test_chinese_is_found_in_windows_of_twelve_characters(clients):
+    text = "很多老客人每个月都会来买同一款茶"  # 16 characters
+    assert pieces(clients, text) == {text[:12], text[-12:]}
+
+
+def test_a_short_text_counts_from_eight_bytes(clients):
+    assert pieces(clients, "café la") == {"café la"}  # 8 bytes in UTF-8
+    assert pieces(clients, "café l") == set()
+
+
+def test_a_name_run_together_counts_from_eight_bytes(clients):
+    def forms(name: str) -> set[str]:
+        harbor = by_id(clients, "harbor-books")
+        named = dataclasses.replace(harbor, record=harbor.record.model_copy(update={"name": name}))
+        return {text for text, shown in fingerprints(named).items() if shown == name}
+
+    assert forms("Tea Leafs") == {"tea leafs", "tealeafs"}
+    assert forms("Bo Kos") == {"bo kos"}  # "bokos" is too short to prove anything
+    assert "abcd efg" in fingerprints(dataclasses.replace(by_id(clients, "harbor-books"), id="abcd-efg"))
+
+
+def test_a_finding_quotes_three_texts_and_counts_the_rest(site, clients):
+    def quoting(count: int) -> str:
+        names = ["Anna Weber", "Tomasz Nowak", "Winter menu", "anna@acme.example", "tomasz@acme.example"][:count]
+        write(site, "a.html", "<p>" + " | ".join(names) + "</p>")
+        (finding,) = audit(site, clients)
+        return finding.split(": ", 2)[2]
+
+    assert quoting(3) == "'Anna Weber', 'Tomasz Nowak', 'Winter menu'"
+    assert quoting(4) == "'Anna Weber', 'Tomasz Nowak', 'Winter menu' and 1 more"
+    assert quoting(5) == "'Anna Weber', 'Tomasz Nowak', 'Winter menu' and 2 more"
