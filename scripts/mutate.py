@@ -54,6 +54,10 @@ MODULES = {
         "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
         "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
         "tests/test_digest.py::test_what_comes_next_counts_days_in_the_clients_time_zone",
+        "tests/test_digest.py::test_a_pause_a_resumption_and_a_close_are_news",
+        "tests/test_digest.py::test_status_changes_are_news",
+        "tests/test_digest.py::test_only_a_change_is_news_of_a_cancellation_or_a_payment",
+        "tests/test_digest.py::test_nothing_comes_next_on_a_closed_project",
     ],
     "insights": [
         "tests/test_insights.py",

@@ -473,6 +473,31 @@ def test_status_changes_are_news():
     assert "Online ordering page · In review · by" in _letter_text(review, ACME_BEFORE)
 
 
+def test_only_a_change_is_news_of_a_cancellation_or_a_payment():
+    paid = "invoices:\n  - {number: INV-1, date: 2026-11-01, amount: 100, currency: EUR, status: paid}\n"
+    before = ACME_BEFORE + paid
+    # INV-2 is recorded already paid, the flyer already cancelled, INV-1 and the menu stay as they were
+    after = (
+        before.replace("deliverables:\n", "deliverables:\n  - id: flyer\n    title: Flyer\n    status: cancelled\n")
+        + "  - {number: INV-2, date: 2026-11-20, amount: 50, currency: EUR, status: paid}\n"
+    )
+    changes, _ = _changed(before, after)
+    assert (changes.cancelled, changes.paid) == ([], [])
+    record, _ = parse_record(after, Path("acme.yml"), today=TODAY)
+    new = record_changes(None, record, TODAY)  # a new record: nothing was paid or cancelled since
+    assert (new.cancelled, new.paid, new.stage) == ([], [], None)
+    unpaid = before.replace(", status: paid}", "}")
+    changes, _ = _changed(unpaid, unpaid.replace("status: in_review", "status: cancelled"))
+    assert [d.title for d in changes.cancelled] == ["Winter menu"] and changes.paid == []
+
+
+def test_nothing_comes_next_on_a_closed_project():
+    active, _ = parse_record(ACME_BEFORE, Path("acme.yml"), today=TODAY)
+    assert coming_up(active, TODAY, ZoneInfo("UTC"))  # an open deliverable is due after today
+    closed = active.model_copy(update={"stage": "past"})
+    assert coming_up(closed, TODAY, ZoneInfo("UTC")) == []
+
+
 @pytest.mark.parametrize(
     ("language", "salutation", "greeting"),
     [
