@@ -475,8 +475,9 @@ def test_status_changes_are_news():
 
 def test_only_a_change_is_news_of_a_cancellation_or_a_payment():
     paid = "invoices:\n  - {number: INV-1, date: 2026-11-01, amount: 100, currency: EUR, status: paid}\n"
-    before = ACME_BEFORE + paid
-    # INV-2 is recorded already paid, the flyer already cancelled, INV-1 and the menu stay as they were
+    dropped = "deliverables:\n  - id: poster\n    title: Poster\n    status: cancelled\n"
+    before = ACME_BEFORE.replace("deliverables:\n", dropped) + paid
+    # INV-2 is recorded already paid, the flyer already cancelled; INV-1 and the poster stay as they were
     after = (
         before.replace("deliverables:\n", "deliverables:\n  - id: flyer\n    title: Flyer\n    status: cancelled\n")
         + "  - {number: INV-2, date: 2026-11-20, amount: 50, currency: EUR, status: paid}\n"
@@ -492,8 +493,9 @@ def test_only_a_change_is_news_of_a_cancellation_or_a_payment():
 
 
 def test_nothing_comes_next_on_a_closed_project():
-    active, _ = parse_record(ACME_BEFORE, Path("acme.yml"), today=TODAY)
-    assert coming_up(active, TODAY, ZoneInfo("UTC"))  # an open deliverable is due after today
+    planned = ACME_BEFORE + "schedule:\n  - date: 2026-12-01\n    title: Launch call\n"
+    active, _ = parse_record(planned, Path("acme.yml"), today=TODAY)
+    assert "Launch call" in [u.title for u in coming_up(active, TODAY, ZoneInfo("UTC"))]
     closed = active.model_copy(update={"stage": "past"})
     assert coming_up(closed, TODAY, ZoneInfo("UTC")) == []
 
