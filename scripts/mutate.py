@@ -46,7 +46,11 @@ MODULES = {
         "tests/test_audit.py::test_site_texts_gives_path_and_text_pairs",
         "tests/test_audit.py::test_every_kind_of_finding_has_a_test",
     ],
-    "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
+    "markdown_text": [
+        "tests/test_markdown_text.py",
+        "tests/test_hostile_input.py",
+        "tests/test_markdown_differential.py",
+    ],
     "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
     "digest": [
         "tests/test_digest.py::test_record_changes_table",
