@@ -335,8 +335,10 @@ def test_the_preview_lists_every_link_by_client_name():
     )
     assert html.startswith("<!doctype html>")
     head = html.split("<head>", 1)[1].split("</head>", 1)[0]
-    assert '<meta name="robots" content="noindex">' in head and '<meta name="referrer" content="no-referrer">' in head
-    assert head.endswith("<title>Client pages (local preview)</title>")
+    assert head == (  # nothing else: a stray text in a head would show on the page
+        '<meta charset="utf-8"><meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">'
+        "<title>Client pages (local preview)</title>"
+    )
     assert re.search(
         r'</head><body style="[^"]*"><h1>Client pages</h1>'
         r"<p>Local preview only: this list is never published\.</p><ul>",
