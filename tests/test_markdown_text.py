@@ -144,3 +144,23 @@ def test_markers_nested_deeper_than_three_are_shown_as_the_text_they_are(markdow
 )
 def test_links_are_set_right_before_the_sanitiser_sees_them(html, rendered):
     assert str(render_markdown(html)) == rendered
+
+
+@pytest.mark.parametrize(
+    ("markdown_source", "rendered"),
+    [
+        ("Hello *world*", "Hello <em>world</em>"),  # one paragraph: its text, to sit inside a line
+        ("Hello [you](https://ok.example/)", f'Hello <a href="https://ok.example/" {REL}>you</a>'),
+        ("One\n\nTwo", "<p>One</p>\n<p>Two</p>"),  # more than one: the paragraphs stay
+        ("# Title", "<h3>Title</h3>"),
+        ("- a", "<ul>\n<li>a</li>\n</ul>"),
+    ],
+)
+def test_inline_text_loses_the_paragraph_around_it_and_nothing_else(markdown_source, rendered):
+    assert str(render_markdown(markdown_source, inline=True)) == rendered
+
+
+def test_a_line_break_between_chinese_characters_joins_the_lines():
+    assert str(render_markdown("很多老客人\n每个月都会来")) == "<p>很多老客人每个月都会来</p>"
+    assert str(render_markdown("很多**老客人**\n每个月")) == "<p>很多<strong>老客人</strong>每个月</p>"
+    assert str(render_markdown("Tea\nhouse")) == "<p>Tea\nhouse</p>"  # other scripts keep it
