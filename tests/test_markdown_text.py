@@ -164,3 +164,8 @@ def test_a_line_break_between_chinese_characters_joins_the_lines():
     assert str(render_markdown("很多老客人\n每个月都会来")) == "<p>很多老客人每个月都会来</p>"
     assert str(render_markdown("很多**老客人**\n每个月")) == "<p>很多<strong>老客人</strong>每个月</p>"
     assert str(render_markdown("Tea\nhouse")) == "<p>Tea\nhouse</p>"  # other scripts keep it
+
+
+def test_html_comments_in_a_record_never_reach_the_page():
+    assert str(render_markdown("<!-- note to self -->Visible")) == "\n<p>Visible</p>"
+    assert "note to self" not in str(render_markdown("Text\n\n<!-- note to self -->"))
