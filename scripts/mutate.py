@@ -28,15 +28,40 @@ COPIED = ["tests", "pyproject.toml", "mkdocs.yml", "content", "clients", "babel.
 # module -> the fast unit tests that check it (`-m "not browser"` is added to every run)
 MODULES = {
     "crypto": ["tests/test_crypto.py", "tests/test_publish.py", "tests/test_attachments.py"],
-    "publish": ["tests/test_publish.py", "tests/test_audit.py::test_a_stale_page_under_the_prefix_is_a_finding"],
-    "audit": ["tests/test_audit.py"],
-    "markdown_text": ["tests/test_hostile_input.py", "tests/test_markdown_differential.py"],
+    "publish": ["tests/test_publish.py", "tests/test_publish_site.py"],
+    # the audit of a small site written by the test; the rest of test_audit.py builds the example portal
+    "audit": [
+        "tests/test_audit_small_site.py",
+        "tests/test_audit.py::test_reader_text_reads_as_a_reader_does",
+        "tests/test_audit.py::test_markdown_reads_as_its_rendered_text",
+        "tests/test_audit.py::test_any_run_of_twelve_words_holds_a_fingerprint",
+        "tests/test_audit.py::test_any_run_of_nineteen_chinese_characters_holds_a_fingerprint",
+        "tests/test_audit.py::test_every_free_text_field_is_fingerprinted",
+        "tests/test_audit.py::test_short_generic_texts_are_no_fingerprints",
+        "tests/test_audit.py::test_fingerprints_of_every_sample_text_are_found_in_its_rendered_html",
+        "tests/test_audit.py::test_archives_are_opened_by_their_content",
+        "tests/test_audit.py::test_a_decompression_bomb_is_reported_not_read_to_the_end",
+        "tests/test_audit.py::test_an_archive_that_cannot_be_unpacked_is_reported",
+        "tests/test_audit.py::test_big_files_are_read_in_overlapping_pieces",
+        "tests/test_audit.py::test_site_texts_gives_path_and_text_pairs",
+        "tests/test_audit.py::test_every_kind_of_finding_has_a_test",
+    ],
+    "markdown_text": [
+        "tests/test_markdown_text.py",
+        "tests/test_hostile_input.py",
+        "tests/test_markdown_differential.py",
+    ],
     "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
     "digest": [
         "tests/test_digest.py::test_record_changes_table",
         "tests/test_digest.py::test_a_closed_deliverable_never_moves",
         "tests/test_digest.py::test_the_letter_lists_news_in_order_and_a_paused_project_has_no_due_dates",
         "tests/test_digest.py::test_what_comes_next_is_in_date_order_from_today_and_open_work_only",
+        "tests/test_digest.py::test_what_comes_next_counts_days_in_the_clients_time_zone",
+        "tests/test_digest.py::test_a_pause_a_resumption_and_a_close_are_news",
+        "tests/test_digest.py::test_status_changes_are_news",
+        "tests/test_digest.py::test_only_a_change_is_news_of_a_cancellation_or_a_payment",
+        "tests/test_digest.py::test_nothing_comes_next_on_a_closed_project",
     ],
     "insights": [
         "tests/test_insights.py",

@@ -473,6 +473,33 @@ def test_status_changes_are_news():
     assert "Online ordering page · In review · by" in _letter_text(review, ACME_BEFORE)
 
 
+def test_only_a_change_is_news_of_a_cancellation_or_a_payment():
+    paid = "invoices:\n  - {number: INV-1, date: 2026-11-01, amount: 100, currency: EUR, status: paid}\n"
+    dropped = "deliverables:\n  - id: poster\n    title: Poster\n    status: cancelled\n"
+    before = ACME_BEFORE.replace("deliverables:\n", dropped) + paid
+    # INV-2 is recorded already paid, the flyer already cancelled; INV-1 and the poster stay as they were
+    after = (
+        before.replace("deliverables:\n", "deliverables:\n  - id: flyer\n    title: Flyer\n    status: cancelled\n")
+        + "  - {number: INV-2, date: 2026-11-20, amount: 50, currency: EUR, status: paid}\n"
+    )
+    changes, _ = _changed(before, after)
+    assert (changes.cancelled, changes.paid) == ([], [])
+    record, _ = parse_record(after, Path("acme.yml"), today=TODAY)
+    new = record_changes(None, record, TODAY)  # a new record: nothing was paid or cancelled since
+    assert (new.cancelled, new.paid, new.stage) == ([], [], None)
+    unpaid = before.replace(", status: paid}", "}")
+    changes, _ = _changed(unpaid, unpaid.replace("status: in_review", "status: cancelled"))
+    assert [d.title for d in changes.cancelled] == ["Winter menu"] and changes.paid == []
+
+
+def test_nothing_comes_next_on_a_closed_project():
+    planned = ACME_BEFORE + "schedule:\n  - date: 2026-12-01\n    title: Launch call\n"
+    active, _ = parse_record(planned, Path("acme.yml"), today=TODAY)
+    assert "Launch call" in [u.title for u in coming_up(active, TODAY, ZoneInfo("UTC"))]
+    closed = active.model_copy(update={"stage": "past"})
+    assert coming_up(closed, TODAY, ZoneInfo("UTC")) == []
+
+
 @pytest.mark.parametrize(
     ("language", "salutation", "greeting"),
     [
@@ -547,3 +574,42 @@ def test_what_comes_next_is_in_date_order_from_today_and_open_work_only():
         insights.local_date(u.when, ZoneInfo("UTC")) for u in found
     )
     assert titles[0] == "Zz due today"  # today comes first, whatever its name
+
+
+NEAR_MIDNIGHT = dedent(
+    """\
+    name: Kiwi Coffee
+    timezone: Pacific/Auckland
+    contacts:
+      - name: Aroha
+        email: aroha@kiwi.example
+    deliverables:
+      - title: Beta menu boards
+        status: in_progress
+        due: 2026-11-25
+    schedule:
+      - date: 2026-11-22T20:00:00Z
+        title: Call before opening
+        kind: meeting
+      - date: 2026-11-24T19:30:00Z
+        title: Zulu tasting
+        kind: meeting
+    """
+)
+
+
+def test_what_comes_next_counts_days_in_the_clients_time_zone():
+    # 20:00 UTC on the 22nd is 09:00 on the 23rd in Auckland: today there, yesterday in UTC
+    # (and in the zone of a build machine set to UTC or anywhere west of it)
+    record, _ = parse_record(NEAR_MIDNIGHT, Path("kiwi.yml"), today=TODAY)
+    auckland = ZoneInfo("Pacific/Auckland")
+    found = [(insights.local_date(u.when, auckland), u.title) for u in coming_up(record, TODAY, auckland)]
+    assert found == [
+        (date(2026, 11, 23), "Call before opening"),
+        (date(2026, 11, 25), "Beta menu boards"),  # same day in Auckland as the tasting: by title
+        (date(2026, 11, 25), "Zulu tasting"),
+    ]
+    in_utc = [u.title for u in coming_up(record, TODAY, ZoneInfo("UTC"))]
+    assert in_utc == ["Zulu tasting", "Beta menu boards"]  # there the call was yesterday, the tasting the 24th
+    changes = record_changes(record, record, TODAY, zone=auckland)
+    assert [u.title for u in changes.next] == [title for _, title in found]

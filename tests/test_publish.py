@@ -84,6 +84,20 @@ def test_a_missing_password_locally_leaves_it_out_and_says_so():
     assert notice is not None and "LIN_PASSWORD" in notice and "lin-own-password" not in notice
 
 
+def test_every_missing_password_is_named():
+    _, _, notice = _recipients(client(), SECRET.encode(), {})
+    assert notice is not None and notice.startswith("lotus-tea: LIN_PASSWORD, TEAM_PASSWORD not set,")
+    with pytest.raises(PublishError, match="variable LIN_PASSWORD, TEAM_PASSWORD is not set"):
+        _recipients(client(), SECRET.encode(), {"CI": "true"})
+
+
+def test_a_password_of_exactly_the_minimum_length_is_enough():
+    ten = "x" * publish.MIN_PASSWORD
+    environ = {"LIN_PASSWORD": ten, "TEAM_PASSWORD": ten}
+    recipients, _, notice = _recipients(client(), SECRET.encode(), environ, lambda password, salt: bytes(32))
+    assert len(recipients) == 2 and notice is None
+
+
 def test_a_missing_password_in_ci_fails_the_build():
     with pytest.raises(PublishError, match="LIN_PASSWORD is not set"):
         _recipients(client(), SECRET.encode(), {"CI": "true", "TEAM_PASSWORD": ENV["TEAM_PASSWORD"]})

@@ -1,0 +1,517 @@
+"""What a build puts around the client pages, checked without building: addresses, links, neutral pages, rules."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from client_portal.audit.audit import PAYLOAD
+from client_portal.page.render import Renderer
+from client_portal.publishing import crypto
+from client_portal.publishing.attachments import find_attachments
+from client_portal.publishing.portal_build import page_assets
+from client_portal.publishing.publish import (
+    PREFIX_INDEX_MARKER,
+    REPLACED_MARKER,
+    Link,
+    PageInputs,
+    PasswordKeys,
+    PortalPage,
+    PublishError,
+    Sealing,
+    SiteFile,
+    _recipients,
+    client_folder,
+    client_links,
+    client_logo,
+    client_page,
+    headers_rules,
+    link_keys,
+    neutral_pages,
+    password_labels,
+    portal_pages,
+    replaced_folders,
+    robots_rules,
+    sealed_json,
+    sealings,
+    serve_index,
+)
+from client_portal.records.loader import load_clients
+from client_portal.records.model import Client
+
+from .build import SECRET
+from .conftest import ROOT, TODAY
+from .pages import MATERIAL_TEMPLATES, SETTINGS
+from .test_publish import client as lotus_like
+
+KEY = SECRET.encode()
+RENDERER = Renderer([MATERIAL_TEMPLATES])  # one per build, as the plugin has it
+CLIENTS = {client.id: client for client in load_clients(ROOT / "clients", today=TODAY)}
+
+
+def with_access(client: Client, **access: object) -> Client:
+    """The client as if its record's ``access`` said so."""
+    record = client.record.model_copy(update={"access": client.record.access.model_copy(update=access)})
+    return dataclasses.replace(client, record=record)
+
+
+# --- addresses -------------------------------------------------------------------------------------
+
+
+def test_a_client_folder_is_the_prefix_and_a_token():
+    folder = client_folder("clients/p", KEY, CLIENTS["acme-bakery"])
+    assert folder == f"clients/p/{crypto.url_token(KEY, 'acme-bakery', 1)}/"
+    assert re.fullmatch(r"clients/p/[a-z2-7]{26}/", folder)
+
+
+def test_a_folder_changes_with_the_access_version_and_with_readability():
+    acme = CLIENTS["acme-bakery"]
+    folders = {
+        client_folder("p", KEY, acme),
+        client_folder("p", KEY, with_access(acme, version=2)),
+        client_folder("p", KEY, with_access(acme, mode="unlisted")),
+        client_folder("p", KEY, with_access(acme, mode="password", password_env="ACME_PASSWORD")),
+    }
+    assert len(folders) == 3  # link and password mode share the encrypted address
+    assert (
+        client_folder("p", KEY, with_access(acme, mode="unlisted")) == f"p/{crypto.url_token(KEY, acme.id, 1, True)}/"
+    )
+
+
+@pytest.mark.parametrize(("version", "mode"), [(1, "link"), (1, "unlisted"), (3, "link"), (3, "unlisted")])
+def test_replaced_folders_are_every_earlier_address_and_never_the_current_one(version, mode):
+    client = with_access(CLIENTS["acme-bakery"], version=version, mode=mode)
+    every = {
+        f"p/{crypto.url_token(KEY, client.id, v, readable)}/" for v in range(1, version + 1) for readable in (0, 1)
+    }
+    found = replaced_folders("p", KEY, client)
+    assert len(found) == len(set(found)) == 2 * version - 1
+    assert set(found) == every - {client_folder("p", KEY, client)}
+
+
+# --- links -----------------------------------------------------------------------------------------
+
+
+def test_a_link_mode_client_has_one_keyed_link_per_contact():
+    acme = CLIENTS["acme-bakery"]
+    links = client_links(SETTINGS, KEY, acme)
+    folder = client_folder("p", KEY, acme)
+    assert [link.contact for link in links] == ["Anna Weber", "Tomasz Nowak"]
+    for link, contact in zip(links, acme.record.contacts, strict=True):
+        key = crypto.contact_key(KEY, acme.id, 1, contact.identity, contact.key_version)
+        assert link.path == f"{folder}#{crypto.b64url(key)}"
+    assert link_keys(KEY, acme) == [link.path.split("#")[1] for link in links]
+
+
+@pytest.mark.parametrize("client_id", ["lotus-tea", "harbor-books"])  # password and unlisted
+def test_a_page_opened_without_a_link_key_has_bare_links_and_no_keys(client_id):
+    client = CLIENTS[client_id]
+    links = client_links(SETTINGS, KEY, client)
+    assert [link.contact for link in links] == [contact.name for contact in client.record.contacts]
+    assert {link.path for link in links} == {client_folder("p", KEY, client)}
+    assert link_keys(KEY, client) == []
+
+
+def test_a_page_without_contacts_has_one_link_named_after_the_client():
+    harbor = CLIENTS["harbor-books"]
+    alone = dataclasses.replace(harbor, record=harbor.record.model_copy(update={"contacts": []}))
+    assert client_links(SETTINGS, KEY, alone) == [Link("Harbor Books", client_folder("p", KEY, harbor))]
+
+
+@pytest.mark.parametrize("base_url", ["https://mei.example/TeX", "https://mei.example/TeX/"])
+def test_a_full_link_joins_the_site_address_with_one_slash(base_url):
+    assert Link("Anna", "p/token/#key").url(base_url) == "https://mei.example/TeX/p/token/#key"
+
+
+def test_a_built_page_knows_its_address_token_and_html(tmp_path):
+    on_disk = tmp_path / "page.html"
+    on_disk.write_text("<p>from the cache</p>", encoding="utf-8")
+    acme = CLIENTS["acme-bakery"]
+    held = PortalPage(acme, "p/abc/", [], (SiteFile("p/abc/index.html", "<p>held</p>"),))
+    copied = PortalPage(acme, "a/p/xyz/", [], (SiteFile("a/p/xyz/index.html", source=on_disk),))
+    assert (held.path, held.token, held.html) == ("p/abc/index.html", "abc", "<p>held</p>")
+    assert (copied.path, copied.token, copied.html) == ("a/p/xyz/index.html", "xyz", "<p>from the cache</p>")
+
+
+# --- who can open each page ------------------------------------------------------------------------
+
+
+def test_sealings_cover_every_encrypted_page_and_no_readable_one():
+    stretched: list[tuple[str, bytes]] = []
+
+    def stretch(password: str, salt: bytes) -> bytes:
+        stretched.append((password, salt))
+        return bytes(32)
+
+    found = sealings(list(CLIENTS.values()), KEY, {"LOTUS_TEA_PORTAL_PASSWORD": "a" * 12}, stretch)
+    assert sorted(found) == ["acme-bakery", "fjord-cycles", "lotus-tea", "northwind-studio"]
+    assert stretched == [("a" * 12, crypto.password_salt(KEY, "lotus-tea", 1))]
+    recipients, kdf, notice = found["acme-bakery"]
+    assert len(recipients) == 2 and kdf is None and notice is None
+    recipients, kdf, notice = found["lotus-tea"]
+    assert len(recipients) == 1 and kdf == crypto.pbkdf2_parameters(crypto.password_salt(KEY, "lotus-tea", 1))
+
+
+def test_a_password_is_stretched_once_per_password_and_salt(monkeypatch):
+    calls: list[tuple[str, bytes]] = []
+
+    def password_key(password: str, salt: bytes) -> bytes:
+        calls.append((password, salt))
+        return f"{password}|{salt.hex()}".encode()
+
+    monkeypatch.setattr(crypto, "password_key", password_key)
+    keys = PasswordKeys()
+    assert keys("secret-one", b"salt") == keys("secret-one", b"salt") == b"secret-one|73616c74"
+    assert keys("secret-one", b"pepper") == b"secret-one|70657070" + b"6572"
+    assert keys("secret-two", b"salt") == b"secret-two|73616c74"
+    # the salt's length is part of the lookup, so moving a byte between salt and password is another entry
+    assert keys("tsecret-one", b"sal") == b"tsecret-one|73616c"
+    assert calls == [
+        ("secret-one", b"salt"),
+        ("secret-one", b"pepper"),
+        ("secret-two", b"salt"),
+        ("tsecret-one", b"sal"),
+    ]
+    assert not any(b"secret" in lookup for lookup in keys._stretched)  # never kept by the password itself
+
+
+# --- the logo --------------------------------------------------------------------------------------
+
+
+def test_a_clients_logo_is_inlined_and_no_logo_is_none():
+    logo = client_logo(CLIENTS["acme-bakery"], SETTINGS)
+    assert logo is not None and logo.startswith("data:image/svg+xml;base64,")
+    expected = (ROOT / "clients" / "logos" / "acme-bakery.svg").read_bytes()
+    assert base64.b64decode(logo.split(",", 1)[1]) == expected
+    assert CLIENTS["harbor-books"].record.brand is None and client_logo(CLIENTS["harbor-books"], SETTINGS) is None
+    assert CLIENTS["fjord-cycles"].record.brand is not None  # a colour but no logo
+    assert client_logo(CLIENTS["fjord-cycles"], SETTINGS) is None
+
+
+def test_a_logo_that_cannot_be_read_stops_the_build_naming_the_client():
+    acme = CLIENTS["acme-bakery"]
+    lost = acme.record.model_copy(update={"brand": acme.record.brand.model_copy(update={"logo": "logos/lost.svg"})})
+    with pytest.raises(PublishError, match=r"^acme-bakery: brand\.logo: logos/lost\.svg not found"):
+        client_logo(dataclasses.replace(acme, record=lost), SETTINGS)
+
+
+# --- the neutral pages -----------------------------------------------------------------------------
+
+
+def neutral(prefix: str = "p", language: str = "en", **options: bool) -> dict[str, str]:
+    settings = dataclasses.replace(SETTINGS, url_prefix=prefix, language=language)
+    clients = [*CLIENTS.values(), with_access(CLIENTS["fjord-cycles"], version=2)]
+    return neutral_pages(clients, settings, KEY, RENDERER, page_assets, **options)
+
+
+def test_the_prefix_index_and_every_replaced_folder_get_a_neutral_page():
+    pages = neutral()
+    fjord = with_access(CLIENTS["fjord-cycles"], version=2)
+    replaced = {f"{folder}index.html" for client in CLIENTS.values() for folder in replaced_folders("p", KEY, client)}
+    replaced |= {f"{folder}index.html" for folder in replaced_folders("p", KEY, fjord)}
+    assert set(pages) == {"p/index.html", *replaced}
+    index = pages.pop("p/index.html")
+    assert PREFIX_INDEX_MARKER in index and REPLACED_MARKER not in index
+    assert f'data-cp-site="{crypto.site_fingerprint(KEY)}"' in index
+    assert "Private pages" in index and 'src="../assets/client-portal/portal.js"' in index
+    for html in pages.values():
+        assert REPLACED_MARKER in html and PREFIX_INDEX_MARKER not in html and "data-cp-site" not in html
+        assert "This link was replaced" in html and "ask Mei Chen for a new link" in html
+        assert 'src="../../assets/client-portal/portal.js"' in html  # one folder deeper than the index
+    for html in [index, *pages.values()]:
+        assert not any(client.record.name in html for client in CLIENTS.values())
+
+
+def test_neutral_pages_sit_as_deep_as_the_prefix_and_speak_the_sites_language():
+    pages = neutral("clients/p", language="zh-CN", with_index=False)
+    assert pages and all(path.startswith("clients/p/") for path in pages)
+    html = next(iter(pages.values()))
+    assert '<html lang="zh-CN"' in html and "This link was replaced" not in html
+    assert 'src="../../../assets/client-portal/portal.js"' in html
+
+
+def test_the_index_can_be_left_out():
+    assert "p/index.html" not in neutral(with_index=False)
+    assert set(neutral(with_index=False)) == set(neutral()) - {"p/index.html"}
+
+
+# --- the sealed page's JSON ------------------------------------------------------------------------
+
+
+def test_the_sealed_json_cannot_end_its_script_element():
+    payload = {"v": "</script><!--&", "keys": [{"id": "a"}]}
+    text = sealed_json(payload, "link")
+    assert text == (
+        '{"keys":[{"id":"a"}],"mode":"link","v":"\\u003c/script\\u003e\\u003c!--\\u0026"}'
+    )  # compact, keys sorted, no <, > or & left
+    assert json.loads(text) == {**payload, "mode": "link"}
+
+
+# --- robots.txt and _headers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("", "User-agent: *\nDisallow: /p/\n"),
+        ("\n \n", "User-agent: *\nDisallow: /p/\n"),
+        (
+            "User-agent: *\nDisallow: /drafts/\n\n\n",
+            "User-agent: *\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /p/\n",
+        ),
+        ("User-agent: *\nDisallow: /drafts/", "User-agent: *\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /p/\n"),
+        ("User-agent: *\nDisallow: /p/\n", "User-agent: *\nDisallow: /p/\n"),  # a second build adds nothing
+        # the site's own lines stay as they are, to the last character
+        ("User-agent: *\nDisallow: /TeX\n", "User-agent: *\nDisallow: /TeX\n\nUser-agent: *\nDisallow: /p/\n"),
+        ("User-agent: *\nDisallow: /a \n", "User-agent: *\nDisallow: /a \n\nUser-agent: *\nDisallow: /p/\n"),
+    ],
+)
+def test_robots_txt_keeps_crawlers_out_of_the_prefix_and_keeps_the_sites_rules(existing, expected):
+    assert robots_rules(existing, "p") == expected
+
+
+HEADERS = (
+    "/p/*\n"
+    "  X-Robots-Tag: noindex, nofollow, noarchive\n"
+    "  Referrer-Policy: no-referrer\n"
+    "  X-Content-Type-Options: nosniff\n"
+    "  Cache-Control: no-cache\n"
+    "  Content-Security-Policy: frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'\n"
+    "  X-Frame-Options: DENY\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("", HEADERS),
+        (" \n", HEADERS),
+        ("/*\n  X-Frame-Options: SAMEORIGIN\n\n", "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
+        ("/*\n  X-Frame-Options: SAMEORIGIN", "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
+        ("/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS, "/*\n  X-Frame-Options: SAMEORIGIN\n\n" + HEADERS),
+        ("/*\n  X-Custom: X\n", "/*\n  X-Custom: X\n\n" + HEADERS),
+        ("/*\n  X-Custom: a \n", "/*\n  X-Custom: a \n\n" + HEADERS),
+    ],
+)
+def test_headers_protect_the_prefix_after_the_sites_own_rules(existing, expected):
+    assert headers_rules(existing, "p") == expected
+
+
+def test_the_rules_name_the_prefix_and_no_page():
+    assert robots_rules("", "clients/p") == "User-agent: *\nDisallow: /clients/p/\n"
+    assert headers_rules("", "clients/p").startswith("/clients/p/*\n  X-Robots-Tag")
+
+
+# --- the local preview's list of links -------------------------------------------------------------
+
+
+def preview_page(client: Client, links: list[Link], notice: str | None = None) -> PortalPage:
+    return PortalPage(client, "p/t/", links, (SiteFile("p/t/index.html", ""),), notice)
+
+
+def test_the_preview_lists_every_link_by_client_name():
+    named = dataclasses.replace(
+        CLIENTS["acme-bakery"], record=CLIENTS["acme-bakery"].record.model_copy(update={"name": "zed & <Co>"})
+    )
+    pages = [
+        preview_page(named, [Link("Anna <A>", "p/t/#k1"), Link("Tom", "p/t/#k2")], notice="LIN_PASSWORD not set"),
+        preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")]),
+    ]
+    html = serve_index(pages, "/portal/")
+    assert html.endswith(
+        "<ul><li>"
+        '<strong>Harbor Books</strong> <small>(unlisted)</small><br><a href="/portal/p/u/">Ruth</a>'
+        "</li>\n<li>"
+        "<strong>zed &amp; &lt;Co&gt;</strong> <small>(link)</small>"
+        '<br><a href="/portal/p/t/#k1">Anna &lt;A&gt;</a><br><a href="/portal/p/t/#k2">Tom</a>'
+        "<br><small>LIN_PASSWORD not set</small>"
+        "</li></ul></body></html>"
+    )
+    assert html.startswith("<!doctype html>")
+    head = html.split("<head>", 1)[1].split("</head>", 1)[0]
+    assert head == (  # nothing else: a stray text in a head would show on the page
+        '<meta charset="utf-8"><meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">'
+        "<title>Client pages (local preview)</title>"
+    )
+    assert re.search(
+        r'</head><body style="[^"]*"><h1>Client pages</h1>'
+        r"<p>Local preview only: this list is never published\.</p><ul>",
+        html,
+    )
+
+
+@pytest.mark.parametrize(
+    ("site_path", "root"), [("/", "/"), ("", "/"), ("X", "/X/"), ("/TeX/", "/TeX/"), ("/a/b/", "/a/b/")]
+)
+def test_the_preview_links_start_where_the_site_is_served(site_path, root):
+    html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])], site_path)
+    assert f'<a href="{root}p/u/">Ruth</a>' in html
+
+
+def test_the_preview_is_served_at_the_root_unless_told():
+    html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])])
+    assert '<a href="/p/u/">Ruth</a>' in html
+
+
+def test_the_preview_sorts_names_without_regard_to_case():
+    def named(name: str) -> PortalPage:
+        client = CLIENTS["harbor-books"]
+        return preview_page(dataclasses.replace(client, record=client.record.model_copy(update={"name": name})), [])
+
+    html = serve_index([named("beta"), named("Alpha"), named("Gamma")])
+    assert re.findall(r"<strong>(\w+)</strong>", html) == ["Alpha", "beta", "Gamma"]
+
+
+# --- what a build published before: links sent and logins remembered keep working ---------------
+
+
+def test_addresses_link_keys_and_password_labels_are_those_every_earlier_build_published():
+    # a client's link, a device that remembered a password, and the page's salt all depend on
+    # these values: a change here breaks every link already sent (see also tests/test_crypto.py)
+    assert [link.path for link in client_links(SETTINGS, KEY, CLIENTS["acme-bakery"])] == [
+        "p/fmc3byejw76uafsaoi4e7yocve/#1ypzd_M7jY0Vav8fgaCEi2tHTgH2WTwc4cCbnwkmT4k",
+        "p/fmc3byejw76uafsaoi4e7yocve/#ykGDu-GQ4fB1bA3DX7JQa8rfeyEvcuTh6g_rCdYRF-Q",
+    ]
+    assert client_folder("p", KEY, CLIENTS["lotus-tea"]) == "p/hagrflrvniuhtuw4eekpcrdzaa/"
+    assert password_labels(KEY, lotus_like()) == [("LIN_PASSWORD", "hUmRL76q84Z7"), ("TEAM_PASSWORD", "ZSAypeisJ5Rq")]
+    _, kdf, _ = _recipients(CLIENTS["lotus-tea"], KEY, {}, lambda password, salt: bytes(32))
+    assert kdf is not None and kdf["salt"] == "7E6LFGGkK_Da1GIN0J-woQ"
+
+
+# --- one client's page -----------------------------------------------------------------------------
+
+LOGO = "data:image/png;base64,bG9nbw=="
+PAYLOAD_JSON = re.compile(re.escape(PAYLOAD) + r"(.*?)</script>", re.DOTALL)
+
+
+def build_page(client: Client, tmp_path: Path, sealing: Sealing | None, *, live_reload: bool = False) -> PortalPage:
+    settings = dataclasses.replace(SETTINGS, url_prefix="clients/p", root=tmp_path)  # the cache of encrypted files
+    inputs = PageInputs(settings, KEY, TODAY, (MATERIAL_TEMPLATES,), page_assets(3), live_reload=live_reload)
+    return client_page(client, inputs, RENDERER, sealing, LOGO)
+
+
+def payload_of(page: PortalPage) -> dict[str, Any]:
+    found = PAYLOAD_JSON.search(page.html)
+    assert found is not None
+    return cast(dict[str, Any], json.loads(found[1]))
+
+
+def link_sealing(client: Client, notice: str | None = None) -> Sealing:
+    recipients, kdf, _ = sealings([client], KEY, {})[client.id]
+    return recipients, kdf, notice
+
+
+def test_a_sealed_page_opens_with_every_link_and_offers_its_files_encrypted(tmp_path):
+    acme = CLIENTS["acme-bakery"]
+    page = build_page(acme, tmp_path, link_sealing(acme, notice="said once in the log"))
+    folder = client_folder("clients/p", KEY, acme)
+    assert (page.client, page.folder, page.notice) == (acme, folder, "said once in the log")
+    assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
+    assert page.files[0].path == f"{folder}index.html" and "Acme Bakery" not in page.html
+    payload = payload_of(page)
+    assert payload["mode"] == "link" and "kdf" not in payload
+    attached = find_attachments(acme, ROOT / "clients")
+    names = {folder + crypto.file_name(KEY, acme.id, 1, attachment.sha256) for attachment in attached}
+    assert {file.path for file in page.files[1:]} == names and len(names) == 3
+    assert all(file.source is not None and file.source.is_file() for file in page.files[1:])
+    for link in page.links:
+        key = crypto.from_b64url(link.path.split("#")[1])
+        body = crypto.open_page(payload, page.token, crypto.Recipient.from_link(key))
+        assert "Acme Bakery" in body and f'src="{LOGO}"' in body
+        assert all(name.removeprefix(folder) in body for name in names)  # the page offers each file
+
+
+def test_a_password_page_carries_how_the_browser_stretches_the_password(tmp_path):
+    lotus = CLIENTS["lotus-tea"]
+    sealing = _recipients(lotus, KEY, {"LOTUS_TEA_PORTAL_PASSWORD": "x" * 12}, lambda password, salt: b"\x07" * 32)
+    page = build_page(lotus, tmp_path, sealing)
+    payload = payload_of(page)
+    assert payload["mode"] == "password" and payload["kdf"] == sealing[1]
+    (recipient,) = sealing[0]
+    assert "莲语茶舍" in crypto.open_page(payload, page.token, recipient)
+
+
+def test_a_readable_page_is_one_file_however_many_files_its_record_attaches(tmp_path):
+    acme = with_access(CLIENTS["acme-bakery"], mode="unlisted")
+    page = build_page(acme, tmp_path, None)
+    assert [file.path for file in page.files] == [client_folder("clients/p", KEY, acme) + "index.html"]
+    assert "Acme Bakery" in page.html and f'src="{LOGO}"' in page.html and PAYLOAD not in page.html
+    assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
+    assert (page.client, page.folder, page.notice) == (acme, client_folder("clients/p", KEY, acme), None)
+    assert not any(path.suffix == ".bin" for path in tmp_path.rglob("*"))  # nothing was even encrypted
+
+
+def seen_name(html: str) -> str:
+    found = re.search(r'data-cp-seen="([0-9a-f]+)"', html)
+    assert found is not None
+    return found[1]
+
+
+def test_each_page_and_access_version_keeps_its_what_is_new_state_apart(tmp_path):
+    harbor = CLIENTS["harbor-books"]
+    names = {
+        seen_name(build_page(client, tmp_path, None).html)
+        for client in (harbor, with_access(harbor, version=2), with_access(CLIENTS["acme-bakery"], mode="unlisted"))
+    }
+    assert len(names) == 3
+
+
+def decoys(page: PortalPage, sealing: Sealing) -> set[str]:
+    return {entry["id"] for entry in payload_of(page)["keys"]} - {recipient.id for recipient in sealing[0]}
+
+
+def test_decoys_stay_from_build_to_build_and_differ_between_pages(tmp_path):
+    # if decoys changed with each build, comparing two builds would tell them from real copies
+    fjord, northwind = CLIENTS["fjord-cycles"], CLIENTS["northwind-studio"]
+    bumped = with_access(fjord, version=2)
+    found = [
+        decoys(build_page(c, tmp_path, link_sealing(c)), link_sealing(c)) for c in (fjord, fjord, northwind, bumped)
+    ]
+    assert len(found[0]) == crypto.KEYS_MULTIPLE - 1
+    assert found[0] == found[1]
+    assert not found[0] & found[2] and not found[0] & found[3]
+
+
+def test_the_local_preview_lets_mkdocs_reload_script_run_and_a_build_does_not(tmp_path):
+    harbor = CLIENTS["harbor-books"]
+    acme = CLIENTS["acme-bakery"]
+    for page in (build_page(harbor, tmp_path, None), build_page(acme, tmp_path, link_sealing(acme))):
+        assert "script-src 'self';" in page.html
+    for page in (
+        build_page(harbor, tmp_path, None, live_reload=True),
+        build_page(acme, tmp_path, link_sealing(acme), live_reload=True),
+    ):
+        assert "script-src 'self' 'unsafe-inline'" in page.html
+
+
+def test_an_attached_file_that_cannot_be_published_stops_the_build_at_its_line():
+    acme = CLIENTS["acme-bakery"]
+    first, *rest = acme.record.deliverables
+    lost = first.model_copy(update={"files": ["files/acme-bakery/lost.pdf"]})
+    broken = dataclasses.replace(acme, record=acme.record.model_copy(update={"deliverables": [lost, *rest]}))
+    # the record's path as `check` shows it, relative to the portal (nothing is encrypted, so nothing is cached)
+    with pytest.raises(PublishError, match=r"^attached files cannot be published:\nclients/acme-bakery\.yml:43:9: "):
+        build_page(broken, ROOT, link_sealing(acme))
+
+
+def test_every_client_gets_its_page_sealed_as_its_record_says(tmp_path):
+    settings = dataclasses.replace(SETTINGS, root=tmp_path)
+    inputs = PageInputs(settings, KEY, TODAY, (MATERIAL_TEMPLATES,), page_assets(2))
+    clients = [CLIENTS["acme-bakery"], CLIENTS["harbor-books"], CLIENTS["lotus-tea"]]
+    password = "only-in-the-given-environment"
+    pages = portal_pages(clients, inputs, RENDERER, {"LOTUS_TEA_PORTAL_PASSWORD": password})
+    acme, harbor, lotus = pages
+    assert [page.client.id for page in pages] == ["acme-bakery", "harbor-books", "lotus-tea"]
+    assert PAYLOAD not in harbor.html and PAYLOAD in acme.html
+    key = crypto.from_b64url(acme.links[0].path.split("#")[1])
+    assert client_logo(CLIENTS["acme-bakery"], settings) in crypto.open_page(
+        payload_of(acme), acme.token, crypto.Recipient.from_link(key)
+    )
+    assert lotus.notice is None  # the password came from the environment given, not the process's
+    assert "莲语茶舍" in crypto.open_with_password(payload_of(lotus), lotus.token, password)
