@@ -114,11 +114,20 @@ class Portal:
         except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
             raise BuildError(str(error)) from None
         self._discard_staged()
-        if len(paths) >= PARALLEL_FROM and not self.builder.remember and self.builder.workers > 1:
+        many = len(paths) >= PARALLEL_FROM and self.builder.workers > 1
+        if many and not self.builder.remember:
             return self._read_and_build(paths, environ)
+        # A preview keeps its pages between rebuilds, so it reads first and builds what changed;
+        # its first read of many records is spread over the workers, later ones re-read only edits.
+        mapper = self.builder.map if many and not self._known else None
         try:
             self.clients = load_clients(
-                settings.clients_dir, today=self.today, relative_to=settings.root, known=self._known, located=False
+                settings.clients_dir,
+                today=self.today,
+                relative_to=settings.root,
+                known=self._known,
+                located=False,
+                mapper=mapper,
             )
         except RecordError as error:
             raise BuildError(f"invalid client records:\n{error}") from None
