@@ -613,3 +613,12 @@ def test_what_comes_next_counts_days_in_the_clients_time_zone():
     assert in_utc == ["Zulu tasting", "Beta menu boards"]  # there the call was yesterday, the tasting the 24th
     changes = record_changes(record, record, TODAY, zone=auckland)
     assert [u.title for u in changes.next] == [title for _, title in found]
+
+
+def test_bidi_controls_in_a_record_never_reach_a_letter(portal):
+    text = (portal / "clients" / "acme.yml").read_text(encoding="utf-8")
+    write(portal, "acme.yml", text.replace("Winter menu delivered & printed.", "Winter menu \u202edelivered\u202c."))
+    result = run("--since", "2026-11-15", "acme")
+    assert result.exit_code == 0, result.output
+    assert "Winter menu delivered." in result.stdout
+    assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in result.stdout)

@@ -325,3 +325,46 @@ def test_record_headings_start_below_their_place_and_never_skip_a_level(markdown
     html = str(render_markdown(markdown, top=top))
     assert [int(level) for level in re.findall(r"<h(\d)>", html)] == levels
     assert re.findall(r"</h(\d)>", html) == [str(level) for level in levels]
+
+
+# --- Bidi controls ---------------------------------------------------------------------------
+
+# An override written into a title reverses what follows it ("Trojan Source"); isolates and
+# embeddings leak past the field as well. The marks LRM and RLM change no order and stay.
+REVERSED = dedent(
+    """\
+    name: Acme Bakery
+    contacts:
+      - name: Jane Doe
+        email: jane@acme.example
+    deliverables:
+      - title: "Invoice \\u202Eat 0.5% fee\\u202C ok"
+        status: waiting_on_client
+        due: 2026-12-01
+        notes: "Pay \\u2067here\\u2069 \\u202Bnow\\u202C \\u202Ahere\\u202C \\
+          \\u202Dtoo\\u202C \\u2066x\\u2069\\u2068y\\u2069 \\u200Fmark"
+    """
+)
+
+
+def test_bidi_controls_in_record_text_never_reach_the_page_or_a_reply():
+    record, _ = parse_record(REVERSED, Path("acme.yml"), today=TODAY)
+    assert record.deliverables[0].title == "Invoice at 0.5% fee ok"
+    assert record.deliverables[0].notes == "Pay here now here too xy \u200fmark"
+    client = Client("acme", Path("acme.yml"), record)
+    body = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
+    assert "Invoice at 0.5% fee ok" in body
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", unquote(body))
+
+
+def test_check_says_where_a_bidi_control_is(empty_portal):
+    (empty_portal / "clients" / "acme.yml").write_text(
+        VALID.replace("title: Spring menu", "title: Spring \u202emenu"), encoding="utf-8"
+    )
+    code, output = check()
+    assert code == 0  # removed by the build, so a warning
+    assert (
+        "clients/acme.yml:6:19: warning: U+202E, a bidi control character, reorders the text after it and can "
+        "disguise what a client reads; the page and the letters leave it out, so delete it here" in output
+    )
+    assert "1 record checked: 0 errors, 1 warning" in output

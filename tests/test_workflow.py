@@ -51,6 +51,19 @@ def new_portal(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def workflows(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """The workflow `init` writes for each generator and host: each must carry the public-repository guard."""
+    found = {}
+    for generator in ("mkdocs", "zensical"):
+        for host, name in (("github", ".github/workflows/publish.yml"), ("gitlab", ".gitlab-ci.yml")):
+            folder = tmp_path_factory.mktemp(f"{generator}-{host}") / "portal"
+            done = run("client-portal", "init", str(folder), "--generator", generator, "--host", host, cwd=ROOT)
+            assert done.returncode == 0, done.stderr
+            found[generator, host] = folder / name
+    return found
+
+
 def git(folder: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -196,8 +209,9 @@ def test_github_workflow_is_valid_and_publishes_safely(new_portal):
         ("", "", "fail", False),  # the API cannot tell: fail closed
     ],
 )
-def test_github_workflow_refuses_a_public_repository(new_portal, tmp_path, private, allowed, api, publishes):
-    workflow = yaml.safe_load((new_portal / ".github" / "workflows" / "publish.yml").read_text())
+@pytest.mark.parametrize("generator", ["mkdocs", "zensical"])
+def test_github_workflow_refuses_a_public_repository(workflows, tmp_path, generator, private, allowed, api, publishes):
+    workflow = yaml.safe_load(workflows[generator, "github"].read_text())
     steps = workflow["jobs"]["build"]["steps"]
     guard = steps[0]
     assert guard["env"]["REPOSITORY_PRIVATE"] == "${{ github.event.repository.private }}"
@@ -223,10 +237,9 @@ def test_github_workflow_refuses_a_public_repository(new_portal, tmp_path, priva
     ("visibility", "allowed", "publishes"),
     [("private", "", True), ("public", "", False), ("internal", "", False), ("public", "true", True)],
 )
-def test_gitlab_pipeline_refuses_a_public_project(tmp_path, visibility, allowed, publishes):
-    result = run("client-portal", "init", str(tmp_path / "gl"), "--host", "gitlab", cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    guard = yaml.safe_load((tmp_path / "gl" / ".gitlab-ci.yml").read_text())["pages"]["script"][0]
+@pytest.mark.parametrize("generator", ["mkdocs", "zensical"])
+def test_gitlab_pipeline_refuses_a_public_project(workflows, generator, visibility, allowed, publishes):
+    guard = yaml.safe_load(workflows[generator, "gitlab"].read_text())["pages"]["script"][0]
     env = {"PATH": "/usr/bin:/bin", "CI_PROJECT_VISIBILITY": visibility, "PORTAL_ALLOW_PUBLIC_REPO": allowed}
     done = subprocess.run(["sh", "-e", "-c", guard], env=env, capture_output=True, text=True, check=False)
     assert (done.returncode == 0) is publishes, done.stdout
@@ -348,3 +361,12 @@ def test_properdocs_builds_the_same_portal(tmp_path):
         for tool in ("mkdocs", "properdocs")
     }
     assert pages["mkdocs"] == pages["properdocs"] and len(pages["mkdocs"]) == 10  # 5 clients, 5 replaced links
+
+
+@pytest.mark.parametrize("host", ["github", "gitlab"])
+def test_the_written_workflow_warns_that_an_organisation_variable_turns_the_guard_off(workflows, host):
+    comment = "".join(line for line in workflows["mkdocs", host].read_text().splitlines(True) if line.startswith("#"))
+    place = "organisation variable" if host == "github" else "group variable"
+    assert "PORTAL_ALLOW_PUBLIC_REPO" in comment and place in comment and "alone" in comment
+    readme = (workflows["mkdocs", host].parents[2 if host == "github" else 0] / "README.md").read_text()
+    assert "organisation or group variable" in readme

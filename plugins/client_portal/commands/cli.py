@@ -583,9 +583,19 @@ GENERATOR_FILES = {
     "mkdocs": {"mkdocs.yml": "mkdocs.yml", "requirements.txt": "requirements.txt"},
     "zensical": {"zensical.toml": "zensical.toml", "requirements.txt": "requirements-zensical.txt"},
 }
-ZENSICAL_HOST_FILES = {
-    "github": (".github/workflows/publish.yml", "github-workflow-zensical.yml"),
-    "gitlab": (".gitlab-ci.yml", "gitlab-ci-zensical.yml"),
+# A Zensical workflow is the MkDocs one with other build steps, so the rest (the guard that
+# refuses to publish from a public repository above all) is written once.
+ZENSICAL_STEPS = {
+    "github": (
+        "      - run: mkdocs build --strict\n",
+        "      - run: zensical build --clean\n"
+        "      - run: client-portal build site   # the client pages Zensical does not build\n",
+    ),
+    "gitlab": (
+        "    - mkdocs build --strict --site-dir public\n    - client-portal audit public\n",
+        "    - zensical build --clean\n    - client-portal build site\n    - client-portal audit site\n"
+        "    - mv site public\n",
+    ),
 }
 PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-portal serve"}
 
@@ -618,9 +628,13 @@ def init(
     address = (site_url.rstrip("/") + "/") if site_url else f"https://{PLACEHOLDER_HOST}/portal/"
     branch = _git_repository(directory)
     scaffold = files("client_portal.commands").joinpath("scaffold")
-    workflow = (HOST_FILES if generator == "mkdocs" else ZENSICAL_HOST_FILES)[host]
+    workflow = HOST_FILES[host]
     targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
     contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
+    if generator == "zensical":
+        mkdocs_steps, zensical_steps = ZENSICAL_STEPS[host]
+        assert mkdocs_steps in contents[workflow[0]], f"{workflow[1]} lost its build steps"
+        contents[workflow[0]] = contents[workflow[0]].replace(mkdocs_steps, zensical_steps)
     contents["clients/.gitkeep"] = ""
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if generator != "mkdocs":

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from client_portal.i18n import catalog_warning
 from client_portal.publishing.attachments import attachment_problems
 from client_portal.records.insights import CLOSED_STATUSES, overdue
+from client_portal.records.loader import BIDI_CONTROLS, LINE_BREAK
 from client_portal.records.model import Client
 from client_portal.records.money import is_past_due
 from client_portal.records.problems import Problem
@@ -29,7 +30,9 @@ def record_problems(
         return Problem(shown, line, column, message, "warning")
 
     record = client.record
-    problems = logo_problems(client, shown) + attachment_problems(client, clients_dir, shown)
+    problems = (
+        logo_problems(client, shown) + attachment_problems(client, clients_dir, shown) + bidi_problems(client, shown)
+    )
     for index, contact in enumerate(record.contacts):
         if contact.name == TEMPLATE_CONTACT:
             line, column = client.locate("contacts", index, "name")
@@ -77,6 +80,24 @@ def _has_text_in(phrase: Phrase, language: str, default: str) -> bool:
     base = language.replace("_", "-").split("-")[0].lower()
     keys = [default] if isinstance(phrase, str) else list(phrase)
     return any(key.replace("_", "-").split("-")[0].lower() == base for key in keys)
+
+
+def bidi_problems(client: Client, shown: Path) -> list[Problem]:
+    """Each line of the record file holding a bidi control character, which the build removes."""
+    try:
+        text = client.source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # the loader read it a moment ago; nothing to add
+        return []
+    problems = []
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
+        if found := BIDI_CONTROLS.search(line):
+            code = f"U+{ord(found.group()):04X}"
+            message = (
+                f"{code}, a bidi control character, reorders the text after it and can disguise what a client "
+                "reads; the page and the letters leave it out, so delete it here"
+            )
+            problems.append(Problem(shown, number, found.start() + 1, message, "warning"))
+    return problems
 
 
 def logo_problems(client: Client, shown: Path) -> list[Problem]:

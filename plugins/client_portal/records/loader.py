@@ -32,11 +32,16 @@ ALIAS_EXPANSION_LIMIT = 10_000
 # nested some ten thousand levels deep overflows the stack and kills the process.
 MAX_DEPTH = 50
 # What YAML counts as a line break, so a located character gets the line YAML gives it.
-_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 # Keys that read well unquoted in a message; any other key is quoted, so it cannot break the line.
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 # No record holds a number this large, and Python cannot turn much larger ones into text.
 MAX_INTEGER_BITS = 256
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder the text
+# after them, beyond the field they are written in: a title could make the next line of a
+# letter read backwards ("Trojan Source"). Record text has no need of them, so they are
+# removed; the marks LRM, RLM and ALM reorder nothing beyond their own character and stay.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _scalars = yaml.constructor.SafeConstructor()
@@ -127,7 +132,7 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
         tag = node.tag.rsplit(":", 1)[-1]
         if tag in ("str", "timestamp"):  # dates stay text: the model parses them strictly
-            return node.value
+            return BIDI_CONTROLS.sub("", node.value)
         if tag == "null":
             if node.value == "":
                 self.empty.append(loc)
@@ -298,7 +303,7 @@ def _reader_problem(error: yaml.reader.ReaderError, path: Path, text: str) -> Pr
     offset = error.position
     if _Loader is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text, not characters
         offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
-    breaks = list(_LINE_BREAK.finditer(text, 0, offset))
+    breaks = list(LINE_BREAK.finditer(text, 0, offset))
     line = len(breaks) + 1
     column = offset - (breaks[-1].end() if breaks else 0) + 1
     code = ord(error.character) if isinstance(error.character, str) else error.character
