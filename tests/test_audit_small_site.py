@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
+import lzma
 import re
 import shutil
 import zipfile
@@ -19,6 +20,7 @@ from textwrap import dedent
 import pytest
 
 from client_portal.audit import audit as audit_module
+from client_portal.audit import documents
 from client_portal.audit import site_files as site_files_module
 from client_portal.audit.audit import NO_PAGES, PAYLOAD, audit_site, fingerprints
 from client_portal.publishing import crypto
@@ -600,6 +602,195 @@ def test_only_the_index_of_a_replaced_folder_may_carry_the_neutral_page(site, cl
 def test_the_local_secret_is_found_at_any_depth(site, clients):
     write(site, "a/b/.portal-secret", "x")
     assert audit(site, clients) == ["a/b/.portal-secret: the local secret file is published"]
+
+
+ACME = "text of client 'acme-bakery' appears outside its folder: 'Acme Bakery'"
+LOTUS = "text of client 'lotus-tea' appears outside its folder: '莲语茶舍'"
+FRENCH = "Pâtisserie Éclair"  # acme-bakery's name in the tests that need a letter beyond ASCII
+
+
+@pytest.fixture
+def french(clients):
+    return changed(clients, "acme-bakery", name=FRENCH)
+
+
+def found_french(path: str) -> str:
+    return f"{path}: text of client 'acme-bakery' appears outside its folder: '{FRENCH}'"
+
+
+# --- exports: text without a byte-order mark ------------------------------------------------------
+
+
+def test_a_csv_saved_by_excel_on_western_windows_is_read_in_its_code_page(site, french):
+    write(site, "exports/clients.csv", f"Name;City\r\n{FRENCH};Lyon\r\n".encode("cp1252"))
+    assert audit(site, french) == [found_french("exports/clients.csv")]
+
+
+def test_a_csv_saved_by_excel_on_chinese_windows_is_read_as_gbk(site, clients):
+    write(site, "exports/clients.csv", "客户,城市\r\n莲语茶舍,杭州\r\n".encode("gbk"))
+    assert audit(site, clients) == [f"exports/clients.csv: {LOTUS}"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_without_a_byte_order_mark_is_read(site, clients, codec):
+    write(site, "exports/clients.txt", "Client\tCity\r\nAcme Bakery\tBerlin\r\n".encode(codec))
+    assert audit(site, clients) == [f"exports/clients.txt: {ACME}"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_each_utf16_byte_order_mark_decodes_its_text(site, clients, codec):
+    # Chinese in UTF-16 has no zero bytes: only the mark tells how to read it
+    data = "莲语茶舍".encode(codec)
+    assert b"\0" not in data
+    write(site, "exports/name.txt", (b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff") + data)
+    assert audit(site, clients) == [f"exports/name.txt: {LOTUS}"]
+
+
+def test_ordinary_files_in_other_encodings_are_no_finding(site, clients):
+    write(site, "exports/cities.csv", "Stadt;Café\r\nZürich;Crème brûlée\r\n".encode("cp1252"))
+    write(site, "exports/wide.txt", "Nothing to see here".encode("utf-16-le"))
+    write(site, "img/icon.bin", bytes(i * 7 % 256 for i in range(4096)))  # binary: zero bytes everywhere
+    write(site, "notes.txt", b"]\x00\x00\x80\x00 not an lzma file")
+    assert audit(site, clients) == []
+
+
+# --- exports: words split across runs -------------------------------------------------------------
+
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def test_a_docx_whose_name_is_split_across_runs_is_read_joined(site, clients):
+    # Word splits a run where an edit or a spelling mark started: "Acme Bak" + "ery"
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{WORD}"><w:body>'
+        '<w:p><w:r><w:t xml:space="preserve">Invoice for Acme Bak</w:t></w:r><w:proofErr w:type="spellEnd"/>'
+        '<w:r w:rsidR="00A1"><w:rPr><w:b/></w:rPr><w:t>ery</w:t></w:r></w:p>'
+        "<w:p><w:r><w:t>Thank you</w:t></w:r></w:p></w:body></w:document>"
+    )
+    write(site, "files/invoice.docx", zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}))
+    assert audit(site, clients) == [f"files/invoice.docx!/word/document.xml: {ACME}"]
+
+
+def test_an_odt_whose_name_is_split_across_spans_is_read_joined(site, clients):
+    content = (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+        '<text:p text:style-name="P1">Invoice for Acme Bak<text:span text:style-name="T1">ery</text:span></text:p>'
+        "</office:text></office:body></office:document-content>"
+    )
+    odt = zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": content})
+    write(site, "files/invoice.odt", odt)
+    assert audit(site, clients) == [f"files/invoice.odt!/content.xml: {ACME}"]
+
+
+def test_an_svg_logo_whose_name_is_split_over_tspans_is_read_joined(site, clients):
+    logo = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 40"><text x="10" y="30">'
+        '<tspan fill="#c60">Acme Ba</tspan><tspan font-weight="bold">kery</tspan></text></svg>'
+    )
+    write(site, "img/logo.svg", logo)
+    assert audit(site, clients) == [f"img/logo.svg: {ACME}"]
+
+
+def test_runs_of_separate_paragraphs_stay_apart():
+    text = "<w:p><w:r><w:t>Acme</w:t></w:r></w:p><w:p><w:r><w:t>Bakery</w:t></w:r><w:r><w:tab/><w:t>x</w:t></w:r></w:p>"
+    assert documents.runs_joined(text).split() == ["Acme", "Bakery", "x"]
+
+
+# --- exports: contacts, RTF, LZMA -----------------------------------------------------------------
+
+
+def test_a_vcard_21_with_a_quoted_printable_name_is_decoded(site, clients):
+    # as Android exports a contact: UTF-8 bytes escaped, the long line broken by soft line breaks
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        b"N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E8=8E=B2=E8=AF=AD;=E8=8C=B6=E8=88=8D\r\n"
+        b"FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E8=8E=B2=E8=AF=AD=E8=8C=\r\n=B6=E8=88=8D\r\n"
+        b"TEL;CELL:+86 571 0000 0000\r\nEND:VCARD\r\n"
+    )
+    assert "莲语茶舍".encode() == b"\xe8\x8e\xb2\xe8\xaf\xad\xe8\x8c\xb6\xe8\x88\x8d"
+    write(site, "contacts/lotus.vcf", card)
+    assert audit(site, clients) == [f"contacts/lotus.vcf: {LOTUS}"]
+
+
+def test_a_quoted_printable_value_without_a_charset_is_read_as_outlook_writes_it():
+    card = b"BEGIN:VCARD\r\nVERSION:2.1\r\nORG;ENCODING=QUOTED-PRINTABLE:P=E2tisserie =C9clair\r\nEND:VCARD\r\n"
+    assert documents.quoted_printable_values(card) == FRENCH
+
+
+def test_rtf_escapes_are_decoded_as_textedit_and_word_write_them(site, french):
+    # TextEdit writes \'xx in the document's code page and \uN for the rest (with \uc0: no stand-in);
+    # Word writes \uN followed by a stand-in character for readers without Unicode
+    rtf = (
+        rb"{\rtf1\ansi\ansicpg1252\cocoartf2761" + b"\n"
+        rb"{\fonttbl\f0\fswiss\fcharset0 Helvetica;}{\colortbl;\red255\green255\blue255;}{\*\expandedcolortbl;;}"
+        + b"\n"
+        rb"\pard\tx566\pardirnatural\partightenfactor0\f0\fs24 \cf0 Notes for P\'e2tisserie \'c9clair\par" + b"\n"
+        rb"\uc0\u33714 \u35821 \u33590 \u33293 \par" + b"\n"
+        rb"\uc1 Tea house \u33714?\u35821?\u-31946?\u-32243?}"
+    )
+    write(site, "notes/clients.rtf", rtf)
+    assert audit(site, french) == [found_french("notes/clients.rtf"), f"notes/clients.rtf: {LOTUS}"]
+
+
+def test_rtf_bytes_follow_the_documents_code_page():
+    assert documents.rtf_text(rb"{\rtf1\ansi\ansicpg936 \'c1\'ab\'d3\'ef\'b2\'e8\'c9\'e1}") == "莲语茶舍"
+    assert documents.rtf_text(rb"{\rtf1\ansi \u-10179?\u-8694?}") == "\U0001f60a"  # a surrogate pair
+
+
+def test_an_lzma_alone_file_is_unpacked(site, clients):
+    write(site, "backup/notes.txt.lzma", lzma.compress(b"Call Acme Bakery on Monday", format=lzma.FORMAT_ALONE))
+    assert audit(site, clients) == [f"backup/notes.txt.lzma: {ACME}"]
+
+
+def test_an_lzma_alone_bomb_is_reported_not_read_to_the_end(site, clients, monkeypatch):
+    monkeypatch.setattr(site_files_module, "MEMBER_LIMIT", 2**20)
+    monkeypatch.setattr(site_files_module, "ARCHIVE_LIMIT", 2**20)
+    write(site, "backup/zeros.lzma", lzma.compress(b"\0" * (2**20 + 1), format=lzma.FORMAT_ALONE))
+    assert audit(site, clients) == [
+        "backup/zeros.lzma: unpacks to more than 1 MiB; the rest was not read (a decompression bomb?)"
+    ]
+
+
+# --- links, followed as uploaders follow them -----------------------------------------------------
+
+
+def test_a_link_that_leaves_the_site_is_a_finding_naming_where_it_points(site, clients, records):
+    (site / "records").symlink_to(records, target_is_directory=True)
+    (site / "secret.txt").symlink_to(records / "acme-bakery.yml")
+    assert audit(site, clients) == [
+        f"records: is a link to {records.resolve()}, outside the site: uploaders that follow links (GitHub Pages, "
+        "rsync -L) publish what it points to; remove it or copy in only what is public",
+        f"secret.txt: is a link to {(records / 'acme-bakery.yml').resolve()}, outside the site: uploaders that "
+        "follow links (GitHub Pages, rsync -L) publish what it points to; remove it or copy in only what is public",
+    ]
+
+
+def test_a_link_within_the_site_is_followed_and_read_where_it_is_published(site, clients):
+    write(site, "drafts/status.html", "<p>Anna Weber</p>")
+    (site / "latest.html").symlink_to("drafts/status.html")
+    (site / "mirror").symlink_to("drafts", target_is_directory=True)
+    (site / "home.html").symlink_to("index.html")  # an ordinary page: the link itself is no finding
+    outside = "text of client 'acme-bakery' appears outside its folder: 'Anna Weber'"
+    assert audit(site, clients) == [
+        f"drafts/status.html: {outside}",
+        f"latest.html: {outside}",
+        f"mirror/status.html: {outside}",
+    ]
+
+
+def test_links_that_loop_or_lead_nowhere_end_the_walk_and_are_findings(site, clients):
+    (site / "a").mkdir()
+    (site / "a" / "up").symlink_to("..", target_is_directory=True)
+    (site / "x").symlink_to("y")
+    (site / "y").symlink_to("x")
+    (site / "gone.html").symlink_to("missing.html")
+    assert audit(site, clients) == [
+        f"a/up: is a link to {site.resolve()}, a folder that holds it: uploaders would loop; remove it",
+        "gone.html: is a link to missing.html, which leads to no file (it is broken or loops): remove it",
+        "x: is a link to y, which leads to no file (it is broken or loops): remove it",
+        "y: is a link to x, which leads to no file (it is broken or loops): remove it",
+    ]
 
 
 # --- a prefix of two folders -----------------------------------------------------------------------

@@ -6,17 +6,23 @@ or a MIME message whose body is base64. Each reader here gives what a person ope
 the file would read: PDF page text and metadata (pypdf), PNG text chunks (tEXt, zTXt,
 iTXt), JPEG comments and APP1 metadata (XMP, Exif), MIME parts and headers decoded
 (RFC 2045-2047, Python's ``email``), calendars unfolded (RFC 5545), text decoded by its
-byte-order mark, and ``data:`` URLs decoded wherever they appear. Every reader is
-bounded: what it unpacks never exceeds the limit it is given.
+byte-order mark, and ``data:`` URLs decoded wherever they appear. Text exports are also
+read as the programs that wrote them meant: without a byte-order mark (UTF-16 told by
+its zero bytes, Windows code pages when the bytes are no UTF-8), word-processor and SVG
+text whose words are split across runs joined again, vCard quoted-printable values and
+RTF escapes decoded. Every reader is bounded: what it unpacks never exceeds the limit
+it is given.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import email
 import email.policy
 import logging
+import quopri
 import re
 import zlib
 from collections.abc import Iterator
@@ -24,7 +30,7 @@ from email.message import EmailMessage
 from typing import IO, Literal
 from urllib.parse import unquote_to_bytes
 
-Kind = Literal["pdf", "png", "jpeg", "mime"]
+Kind = Literal["pdf", "png", "jpeg", "mime", "rtf"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _MIME_NAMES = (".eml", ".mht", ".mhtml", ".mim", ".mime")
@@ -46,6 +52,39 @@ _DATA_URL = re.compile(
     re.IGNORECASE,
 )
 _JPEG_TEXT = {0xFE: "comment", 0xE1: "APP1 metadata"}  # COM; APP1 holds Exif and XMP
+# Text without a byte-order mark that is no UTF-8 was written in a Windows code page:
+# Western (Excel's CSV on most European systems) or Chinese (GBK, read as its superset).
+LEGACY_CODECS = ("cp1252", "gb18030")
+_SAMPLE = 64 * 2**10  # how much of a text is looked at to tell UTF-16 by its zero bytes
+# Elements that join the text around them in word-processor and SVG files: a word edited
+# in Word is split across runs (<w:r><w:t>), in LibreOffice across <text:span>s, in an SVG
+# across <tspan>s. Per prefix, the elements that separate instead (paragraphs, breaks, cells).
+_RUN_SEPARATORS = {
+    "w": frozenset({"p", "br", "cr", "tab", "tc", "footnote", "endnote", "comment", "txbxContent"}),
+    "a": frozenset({"p", "br"}),
+    "text": frozenset({"p", "h", "s", "tab", "line-break", "note", "note-body", "list-item", "index-title"}),
+}
+_RUN_JOINERS = frozenset({"tspan", "textPath"})
+_RUN_MARKS = ("<w:t", "<a:t", "<text:", "<tspan")
+_XML_TAG = re.compile(r"<(?:/?([A-Za-z][\w.-]*)(?::([\w.-]+))?[^>]*|!--.*?--)>", re.DOTALL)
+# vCard 2.1 (Android and Outlook exports): a property whose value is quoted-printable,
+# its soft line breaks ("=" at the end of a line) joining the lines that follow.
+_QUOTED_PRINTABLE = re.compile(
+    rb"^[^:\r\n]*;(?:ENCODING=)?QUOTED-PRINTABLE[^:\r\n]*:(?:[^\r\n]*=\r?\n)*[^\r\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CHARSET = re.compile(rb";CHARSET=([\w.:-]+)", re.IGNORECASE)
+_RTF_TOKEN = re.compile(
+    r"\\([a-z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|([^\\{}\r\n]+)|[\r\n]+", re.DOTALL
+)
+# RTF groups a reader never sees as text: tables of fonts, colours, styles, pictures.
+_RTF_HIDDEN = frozenset({
+    "fonttbl", "colortbl", "stylesheet", "listtable", "listoverridetable", "rsidtbl", "pict", "themedata",
+    "colorschememapping", "datastore", "latentstyles", "generator", "xmlnstbl", "fldinst", "objdata",
+})  # fmt: skip
+_RTF_BREAKS = frozenset({"par", "line", "tab", "sect", "page", "cell", "row", "emspace", "enspace"})
+_RTF_SYMBOLS = {"~": " ", "-": "", "_": "-", "\\": "\\", "{": "{", "}": "}", "\n": "\n", "\r": "\n"}
+_RTF_CODE_PAGES = {"mac": "mac_roman", "pc": "cp437", "pca": "cp850", "ansi": "cp1252"}
 
 
 class DocumentError(Exception):
@@ -62,6 +101,8 @@ def document_kind(head: bytes, path: str) -> Kind | None:
         return "jpeg"
     if path.lower().endswith(_MIME_NAMES) or (_MIME_HEAD.match(head) and b"mime-version:" in head.lower()):
         return "mime"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
     return None
 
 
@@ -71,6 +112,171 @@ def text_encoding(head: bytes) -> tuple[str, int]:
         if head.startswith(mark):
             return codec, len(mark)
     return "utf-8", 0
+
+
+def other_readings(data: bytes, text: str, *, marked: bool, calendar: bool) -> Iterator[str]:
+    """The other ways a program may show a text file's ``data``, beyond ``text`` (UTF-8, or decoded by its mark).
+
+    Text without a byte-order mark is also read as UTF-16 when every other byte is
+    zero, or in the Windows code pages when it is no UTF-8; word-processor and SVG runs
+    are joined; a vCard's quoted-printable values are decoded.
+    """
+    if not marked:
+        for codec in _unmarked_codecs(data, text):
+            yield data.decode(codec, errors="replace")
+    if any(mark in text for mark in _RUN_MARKS):
+        yield runs_joined(text)
+    if calendar and b"quoted-printable" in data.lower():
+        yield quoted_printable_values(data)
+
+
+def _unmarked_codecs(data: bytes, text: str) -> tuple[str, ...]:
+    """The codecs a file without a byte-order mark may be in, besides UTF-8."""
+    if b"\0" in data:
+        sample = data[:_SAMPLE]
+        pairs = len(sample) // 2
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        # ASCII in UTF-16: a zero in every other byte, and almost never in the others
+        if odd >= pairs // 4 and even * 8 <= odd:
+            return ("utf-16-le",)
+        if even >= pairs // 4 and odd * 8 <= even:
+            return ("utf-16-be",)
+        return ()  # binary: images, fonts, archives already read
+    if "\ufffd" in text and not _is_utf8(data):
+        return LEGACY_CODECS
+    return ()
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, allowing for a character cut at its end (a file read in pieces)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(data) - 3 and error.reason == "unexpected end of data"
+    return True
+
+
+def runs_joined(text: str) -> str:
+    """Word, OpenDocument and SVG XML as a reader sees it: runs of one paragraph joined, tags out."""
+
+    def replace(match: re.Match[str]) -> str:
+        prefix, local = match[1], match[2]
+        if local is None:
+            return "" if prefix in _RUN_JOINERS else " "
+        separators = _RUN_SEPARATORS.get(prefix)
+        return "" if separators is not None and local not in separators else " "
+
+    return _XML_TAG.sub(replace, text)
+
+
+def quoted_printable_values(data: bytes) -> str:
+    """The quoted-printable values of a vCard 2.1 (or vCalendar 1.0), decoded in their charset, one a line."""
+    values = []
+    for match in _QUOTED_PRINTABLE.finditer(data):
+        line = match[0]
+        name, _, value = line.partition(b":")
+        charset = _CHARSET.search(name)
+        decoded = quopri.decodestring(value.replace(b"\r\n", b"\n"))
+        # no charset: UTF-8 when it is that, else Windows-1252, as Outlook writes
+        codec = charset[1].decode("ascii") if charset else "utf-8" if _is_utf8(decoded) else "cp1252"
+        values.append(_decoded(decoded, codec))
+    return "\n".join(values)
+
+
+def _decoded(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec, errors="replace")
+    except LookupError:  # a charset Python does not know: UTF-8 is the likeliest
+        return data.decode("utf-8", errors="replace")
+
+
+def rtf_text(data: bytes) -> str:
+    """The text of an RTF document as a word processor shows it: escapes decoded, control words and tables out.
+
+    ``\\'xx`` is a byte in the document's code page (``\\ansicpgN``, Windows-1252 by default);
+    ``\\uN`` a UTF-16 unit, signed, followed by ``\\ucN`` characters for readers without
+    Unicode, which are skipped.
+    """
+    out: list[str] = []
+    pending = bytearray()  # bytes of the code page, decoded together: a GBK character is two \\'xx
+    code_page = "cp1252"
+    units: list[int] = []  # UTF-16 units of \\u, joined so surrogate pairs make one character
+    hidden, skip, fallback = False, 0, 1
+    stack: list[tuple[bool, int]] = []
+    first_in_group = False
+
+    def flush() -> None:
+        if pending:
+            out.append(_decoded(bytes(pending), code_page))
+            pending.clear()
+        if units:
+            out.append(b"".join(unit.to_bytes(2, "little") for unit in units).decode("utf-16-le", "replace"))
+            units.clear()
+
+    for match in _RTF_TOKEN.finditer(data.decode("latin-1")):
+        word, number, byte, symbol, brace, literal = match.groups()
+        starts_group, first_in_group = first_in_group, False
+        if brace == "{":
+            stack.append((hidden, fallback))
+            first_in_group = True
+            continue
+        if brace == "}":
+            skip = 0
+            if stack:
+                hidden, fallback = stack.pop()
+            continue
+        if skip and (byte is not None or symbol is not None or literal):
+            if literal and len(literal) > skip:
+                literal, skip = literal[skip:], 0
+            else:
+                skip -= len(literal) if literal else 1
+                continue
+        if hidden:
+            continue
+        if word is not None:
+            if starts_group and word in _RTF_HIDDEN:
+                hidden = True
+            elif word == "ansicpg" and number:
+                code_page = _code_page(number)
+            elif word in _RTF_CODE_PAGES:  # the character set; \\ansicpg, after it, names the code page
+                code_page = _RTF_CODE_PAGES[word]
+            elif word == "uc" and number:
+                fallback = int(number)
+            elif word == "u" and number:
+                if pending:
+                    flush()
+                units.append(int(number) % 0x10000)
+                skip = fallback
+                continue
+            elif word == "bin" and number:
+                skip = int(number)
+            elif word in _RTF_BREAKS:
+                flush()
+                out.append("\n")
+            continue
+        if symbol == "*" and starts_group:
+            hidden = True
+            continue
+        if units:
+            flush()
+        if byte is not None:
+            pending.append(int(byte, 16))
+        elif symbol is not None:
+            flush()
+            out.append(_RTF_SYMBOLS.get(symbol, ""))
+        elif literal:
+            pending += literal.encode("latin-1")
+    flush()
+    return "".join(out)
+
+
+def _code_page(number: str) -> str:
+    name = "utf-8" if number == "65001" else f"cp{number}"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "cp1252"
+    return name
 
 
 def is_calendar(head: bytes, path: str) -> bool:

@@ -14,11 +14,13 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -30,8 +32,10 @@ from client_portal.audit.documents import (
     is_calendar,
     jpeg_texts,
     mime_parts,
+    other_readings,
     pdf_texts,
     png_texts,
+    rtf_text,
     text_encoding,
     unfold,
 )
@@ -69,11 +73,51 @@ def site_files(site: Path, skip: frozenset[str] = frozenset(), *, archive_bytes:
     With ``archive_bytes``, an archive also comes as it is, in pieces that carry only bytes
     (after its members), so an archive that was attached to a deliverable is found as such.
     """
-    for file in sorted(p for p in site.rglob("*") if p.is_file()):
-        path = file.relative_to(site).as_posix()
-        if path not in skip:
+    for path, file, problem in sorted(_walk(site, site.resolve(), "", frozenset())):
+        if problem is not None:
+            yield SiteFile(path, "", problem)
+        elif path not in skip:
             with file.open("rb") as stream:
                 yield from _contents(path, stream, None, 0, archive_bytes)
+
+
+def _walk(folder: Path, site: Path, shown: str, within: frozenset[Path]) -> Iterator[tuple[str, Path, str | None]]:
+    """(path as published, file, problem) of every file under ``folder``, links followed as uploaders follow them.
+
+    GitHub Pages' upload (tar --dereference), rsync -L and most uploaders publish what a
+    link points to, under the link's name: a link inside the site is read there, one that
+    leaves the site (or leads nowhere, or back into a folder that holds it) is a problem.
+    ``within`` holds the real folders the walk is in, so a loop ends.
+    """
+    real = folder.resolve()
+    within |= {real}
+    for entry in sorted(folder.iterdir()):
+        path = shown + entry.name
+        if entry.is_symlink():
+            problem = _link_problem(entry, site, within)
+            if problem is not None:
+                yield path, entry, problem
+                continue
+        if entry.is_dir():
+            yield from _walk(entry, site, path + "/", within)
+        elif entry.is_file():
+            yield path, entry, None
+
+
+def _link_problem(link: Path, site: Path, within: frozenset[Path]) -> str | None:
+    """Why an uploader following ``link`` would publish what is not the site, or loop; None when it leads into it."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # broken, or a loop of links
+        return f"is a link to {os.readlink(link)}, which leads to no file (it is broken or loops): remove it"
+    if not target.is_relative_to(site):
+        return (
+            f"is a link to {target}, outside the site: uploaders that follow links (GitHub Pages, rsync -L) "
+            "publish what it points to; remove it or copy in only what is public"
+        )
+    if target.is_dir() and any(inside.is_relative_to(target) for inside in within):
+        return f"is a link to {target}, a folder that holds it: uploaders would loop; remove it"
+    return None
 
 
 class _Budget:
@@ -142,6 +186,12 @@ def _document(path: str, kind: Kind, stream: IO[bytes], budget: _Budget | None, 
             yield from (SiteFile(path, text) for text in png_texts(stream, limit))
         elif kind == "jpeg":
             yield from (SiteFile(path, text) for text in jpeg_texts(stream, limit))
+        elif kind == "rtf":
+            data = _read(stream, limit + 1)  # read whole, as a word processor does: only up to the limit
+            if len(data) > limit:
+                yield SiteFile(path, "", f"is an RTF document over {limit // 2**20} MiB; its text was not decoded")
+                return
+            yield SiteFile(path, rtf_text(data))
         else:
             data = _read(stream, limit + 1)  # a message is parsed whole: only up to the limit
             if len(data) > limit:
@@ -171,11 +221,12 @@ def _pieces(
 
     The text is decoded by its byte-order mark (UTF-8 without one), a calendar's folded
     lines are joined, and the ``data:`` URLs in it are read as files of their own, after it.
+    Each piece may come again read as another program would show it (``other_readings``).
     With ``decode`` false, the pieces carry only their bytes (an archive, read as it is).
     """
     limit = budget.limit() if budget is not None else None
     data, done, first = head, len(head), True
-    codec, calendar = "utf-8", False
+    codec, marked, calendar = "utf-8", False, False
     inline: list[tuple[str, bytes]] = []
     inline_left = MEMBER_LIMIT
     while True:
@@ -186,11 +237,16 @@ def _pieces(
         if over and limit is not None:
             data = data[: len(data) - (done - limit)]
         if first:
-            codec, calendar = text_encoding(data)[0], is_calendar(data[:_HEAD], path)
+            (codec, mark), calendar = text_encoding(data), is_calendar(data[:_HEAD], path)
+            marked = mark > 0
         if more or first:
             # even an empty file is listed: its name is audited too
-            text = (unfold(data) if calendar else data).decode(codec, errors="replace") if decode else ""
+            content = unfold(data) if calendar else data
+            text = content.decode(codec, errors="replace") if decode else ""
             yield SiteFile(path, text, raw=data)
+            if decode:
+                for other in other_readings(content, text, marked=marked, calendar=calendar):
+                    yield SiteFile(path, other)
             if "data:" in text:
                 found = list(data_urls(text, inline_left))
                 inline_left -= sum(len(content) for _, content in found)
@@ -228,7 +284,24 @@ def _archive_kind(head: bytes) -> str | None:
         return "xz"
     if head[257:262] == b"ustar":
         return "tar"
+    if _is_lzma_alone(head):
+        return "lzma"
     return None
+
+
+def _is_lzma_alone(head: bytes) -> bool:
+    """Whether ``head`` starts an ``.lzma`` file (LZMA-alone), which has no magic number, only a header.
+
+    The header is what every encoder writes: the default properties (lc=3, lp=0, pb=2), a
+    dictionary size of 2^n or 3 * 2^(n-1) bytes, and the unpacked size or "unknown".
+    """
+    if len(head) < 13 or head[0] != 0x5D:
+        return False
+    dictionary = int.from_bytes(head[1:5], "little")
+    if not any(dictionary in (1 << n, 3 << (n - 1)) for n in range(12, 31)):
+        return False
+    size = int.from_bytes(head[5:13], "little")
+    return size == 2**64 - 1 or size < 2**40
 
 
 def _zip(path: str, stream: IO[bytes], budget: _Budget, depth: int) -> Iterator[SiteFile]:
@@ -263,4 +336,5 @@ _UNPACKERS: dict[str, Unpacker] = {
     "gzip": _compressed(lambda stream: gzip.GzipFile(fileobj=stream)),
     "bzip2": _compressed(bz2.BZ2File),
     "xz": _compressed(lzma.LZMAFile),
+    "lzma": _compressed(partial(lzma.LZMAFile, format=lzma.FORMAT_ALONE)),
 }

@@ -13,7 +13,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files
+from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_links_to_private
 from client_portal.publishing.publish import headers_rules, robots_rules, serve_index
 from client_portal.publishing.secret import SecretError, site_secret
 
@@ -69,6 +69,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # every build so `mkdocs serve` picks up edits.
         assert self.portal is not None
         try:
+            # MkDocs copies what a link in docs_dir points to, as an uploader does
+            refuse_links_to_private(Path(config.docs_dir), self.portal.settings)
             self.portal.read()
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None

@@ -276,14 +276,48 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
 
 
 def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
-    """A site folder that holds the records, the secret or the cache would publish them with the pages."""
+    """A site folder that holds the records, the secret or the cache would publish them with the pages.
+
+    So would a link in it that leads to them (or to a folder holding them): uploaders such
+    as GitHub Pages' (tar --dereference) and rsync -L publish what a link points to.
+    """
     site = site_dir.resolve()
-    for private in (settings.clients_dir, settings.root / SECRET_FILE, settings.root / CACHE_DIR):
+    for private in _private_paths(settings):
         if private.resolve().is_relative_to(site):
             raise BuildError(
                 f"{site_dir} holds {private.relative_to(settings.root).as_posix()}, which must never be published; "
                 "build into the folder the generator writes the site to (such as site)"
             )
+    refuse_links_to_private(site_dir, settings)
+
+
+def refuse_links_to_private(folder: Path, settings: PortalSettings) -> None:
+    """Refuse a link under ``folder`` (the site, or the pages MkDocs copies) to the records, the secret or the cache."""
+    privates = [(private, Path(os.path.realpath(private))) for private in _private_paths(settings)]
+    for link in _links(folder):
+        # realpath, not resolve: a loop of links is no error here (the audit reports it)
+        target = Path(os.path.realpath(link))
+        for private, real in privates:
+            if target.is_relative_to(real) or real.is_relative_to(target):
+                where = "is" if target == real else "is inside" if target.is_relative_to(real) else "holds"
+                raise BuildError(
+                    f"{link} is a link to {target}, which {where} {private.relative_to(settings.root).as_posix()}: "
+                    "uploaders and generators that follow links would publish it; remove the link"
+                )
+
+
+def _private_paths(settings: PortalSettings) -> list[Path]:
+    return [settings.clients_dir, settings.root / SECRET_FILE, settings.root / CACHE_DIR]
+
+
+def _links(folder: Path) -> list[Path]:
+    """Every symbolic link under ``folder``, not followed."""
+    return [
+        Path(parent, name)
+        for parent, folders, files in os.walk(folder)
+        for name in (*folders, *files)
+        if os.path.islink(os.path.join(parent, name))
+    ]
 
 
 def _write(site_dir: Path, path: str, text: str) -> None:
