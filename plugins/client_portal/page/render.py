@@ -22,7 +22,18 @@ ASSETS_DIR = Path(__file__).parent / "assets"
 # Material Design Icons (Pictogrammers; Apache-2.0, see LICENSE there), shipped so pages need no theme.
 ICONS_DIR = Path(__file__).parent / "icons"
 # All an encrypted page's shell is given: the gate needs no more, and the record must stay out.
-SHELL_NAMES = ("lang", "mode", "freelancer", "payload", "assets", "stylesheet", "csp", "accent_css", "body")
+SHELL_NAMES = (
+    "lang",
+    "mode",
+    "freelancer",
+    "payload",
+    "assets",
+    "stylesheet",
+    "csp",
+    "accent_css",
+    "body",
+    "live_reload",
+)
 
 
 class ShellError(Exception):
@@ -144,6 +155,7 @@ class Renderer:
             "assets": assets,
             "stylesheet": Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
             "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
+            "live_reload": live_reload,
             "csp": Markup(  # noqa: S704 - no user text
                 content_security_policy(
                     [assets.stylesheet, accent_css] if accent_css else [assets.stylesheet], live_reload=live_reload
