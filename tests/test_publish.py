@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from client_portal.audit.audit import PAYLOAD
 from client_portal.page.render import Assets, Renderer
+from client_portal.page.view import page_context
 from client_portal.publishing import crypto, publish
 from client_portal.publishing.publish import (
     PageInputs,
@@ -155,6 +157,45 @@ def test_the_page_is_sealed_or_readable_as_its_mode_says():
     readable = page_text(sample_page("harbor-books", None))
     assert "Acme Bakery" not in sealed and PAYLOAD in sealed
     assert "Harbor Books" in readable and PAYLOAD not in readable
+
+
+# --- An encrypted page's shell: nothing of the record, whatever the templates ask ---------------
+
+SHELL = {"lang", "mode", "freelancer", "payload", "assets", "stylesheet", "csp", "accent_css", "body", "live_reload"}
+LOTUS_ENV = {"LOTUS_TEA_PORTAL_PASSWORD": "green-tea-please"}
+
+
+def overridden(folder: Path, name: str, template: str) -> Renderer:
+    """A renderer whose theme ``custom_dir`` (``folder``) replaces ``client-portal/<name>``."""
+    path = folder / "client-portal" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(template, encoding="utf-8")
+    return Renderer([folder, MATERIAL_TEMPLATES])
+
+
+@pytest.mark.parametrize(("client_id", "name"), [("acme-bakery", "Acme Bakery"), ("lotus-tea", "Lotus Tea")])
+def test_an_encrypted_pages_shell_is_given_only_what_its_gate_shows(tmp_path, client_id, name):
+    client = sample(client_id)
+    every = SHELL | set(page_context(client, SETTINGS, TODAY, whatsnew_key=b"k" * 32))
+    template = "".join(f"{{% if {n} is defined %}}[given:{n}]{{% endif %}}" for n in sorted(every))
+    renderer = overridden(tmp_path, "page.html", template + "{{ payload }}")
+    page = client_page(client, INPUTS, renderer, _recipients(client, SECRET.encode(), LOTUS_ENV), None)
+    html = page_text(page)
+    assert set(re.findall(r"\[given:(\w+)\]", html)) == SHELL
+    assert '"keys":' in html and name not in html
+
+
+def test_a_template_asking_an_encrypted_pages_shell_for_the_record_stops_the_build(tmp_path):
+    client = sample("acme-bakery")
+    renderer = overridden(tmp_path, "gate.html", "<p>{{ record.name }}</p>")
+    with pytest.raises(PublishError, match=r"^acme-bakery: .*'record' is undefined.*body\.html") as error:
+        client_page(client, INPUTS, renderer, _recipients(client, SECRET.encode(), {}), None)
+    assert "Acme Bakery" not in str(error.value)
+
+
+def test_a_readable_page_is_still_given_its_record(tmp_path):
+    renderer = overridden(tmp_path, "page.html", "<p>{{ record.name }}</p>")
+    assert "<p>Harbor Books</p>" in page_text(client_page(sample("harbor-books"), INPUTS, renderer, None, None))
 
 
 # --- Keys ------------------------------------------------------------------------------------

@@ -483,11 +483,14 @@ def test_the_local_preview_lets_mkdocs_reload_script_run_and_a_build_does_not(tm
     acme = CLIENTS["acme-bakery"]
     for page in (build_page(harbor, tmp_path, None), build_page(acme, tmp_path, link_sealing(acme))):
         assert "script-src 'self';" in page.html
+        assert "data-cp-preview" not in page.html  # a published link page drops its key from the address bar
     for page in (
         build_page(harbor, tmp_path, None, live_reload=True),
         build_page(acme, tmp_path, link_sealing(acme), live_reload=True),
     ):
         assert "script-src 'self' 'unsafe-inline'" in page.html
+    # the preview keeps the key in the address bar, so the reload after an edit opens the page
+    assert 'id="cp-payload" data-cp-preview>' in page.html
 
 
 def test_an_attached_file_that_cannot_be_published_stops_the_build_at_its_line():

@@ -97,7 +97,7 @@ def test_password_page_wrong_then_right_password(site, watched):
     page.click("#cp-password-form button")
     expect(page.locator("h1.cp-title")).to_have_text("莲语茶舍")
     assert no_keys_in_local_storage(page)
-    assert kept_keys(page) == []  # this tab's sessionStorage only, unless asked
+    assert kept_keys(page) == []  # this page's memory only, unless asked
     assert_clean(watched)
 
 

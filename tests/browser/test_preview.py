@@ -60,7 +60,7 @@ def test_preview_under_a_site_path_opens_and_live_reloads(tmp_path, watched: Wat
         record = portal / "clients" / "acme-bakery.yml"
         record.write_text(record.read_text().replace("name: Acme Bakery", "name: Acme Bakery & Café"))
         # MkDocs' reload script, allowed by the page's policy while serving, reloads the tab,
-        # and the tab's key opens the rebuilt page
+        # and the key, left in the address bar while previewing, opens the rebuilt page
         expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery & Café", timeout=60_000)
         assert watched.csp_violations() == []
         assert watched.errors == [], watched.errors

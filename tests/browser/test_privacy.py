@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .conftest import PASSWORD, Site, Watched, copy_portal, kept_keys, same_origin_attack, serve_portal, web_storage
+from .conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Site,
+    Watched,
+    copy_portal,
+    kept_keys,
+    same_origin_attack,
+    serve_portal,
+    web_storage,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -190,34 +206,42 @@ def test_forget_this_device_asks_for_the_password_again(personal, browser):
     assert not returns(watched, url)
 
 
-def test_a_password_not_remembered_survives_a_reload_but_not_the_tab(personal, browser):
+def test_a_password_not_remembered_is_asked_again_after_a_reload_and_in_another_tab(personal, browser):
     url = personal.url(personal.links("lotus-tea")[0])
     watched = log_in(browser, url, ZHOU)
     assert is_open(watched)
     expect(watched.page.locator("#cp-forget")).to_be_visible()
-    expect(watched.page.locator("[data-device=tab]")).to_have_text("关闭此标签页后，此设备即会忘记此页面。")
+    expect(watched.page.locator("[data-device=tab]")).to_have_text(
+        "此页面不会在此设备上保存任何密钥：重新加载或关闭此标签页后，将再次要求您输入密码。"
+    )
+    assert "client-portal" not in web_storage(watched.page)  # the key lives in the page's memory only
     watched.page.reload()
-    expect(watched.page.locator("#cp-content")).to_be_visible()
-    assert kept_keys(watched.page) == []  # the key lives in this tab only
-    assert not returns(watched, url)  # another tab asks
+    expect(watched.page.locator("#cp-password")).to_be_visible()
+    assert watched.page.locator("#cp-content").inner_html() == ""
+    assert kept_keys(watched.page) == []
+    assert not returns(watched, url)  # another tab asks too
 
 
-def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_still_opens(site, context):
+def test_after_unlocking_the_key_leaves_the_address_bar_and_a_reload_asks_for_the_link(site, context):
     link = site.links("acme-bakery")[0]
     key = link.path.split("#", 1)[1]
     watched = Watched(context.new_page())
     page = watched.page
     page.goto(site.url(link))
     expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    expect(page.locator("[data-device=tab]")).to_contain_text("open your link again")
     assert page.evaluate("location.hash") == ""
     assert "#" not in page.url and key not in page.url
-    page.reload()
-    expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
-    assert kept_keys(page) == []  # only this tab's sessionStorage holds the key
+    assert key not in web_storage(page) and kept_keys(page) == []  # the key lives in the page's memory only
+    page.reload()  # so a reload has nothing to open the page with, and says so
+    gate = page.locator("#cp-gate")
+    expect(gate).to_have_attribute("data-state", "forgotten")
+    expect(gate).to_contain_text("Open the link you were sent")
+    assert page.locator("#cp-content").inner_html() == ""
     assert watched.errors == [] and watched.csp_violations() == []
     page.go_back()  # the entry was replaced: no history entry holds the key
     assert page.url == "about:blank"
-    # a new tab without the key asks for the link, and the first tab's key is cleared
+    # a new tab opened without the key calls the link incomplete
     other = context.new_page()
     other.goto(site.url(link).split("#")[0])
     expect(other.locator("#cp-gate")).to_have_attribute("data-state", "missing")
@@ -296,10 +320,8 @@ def test_closed_tabs_leave_no_usable_key_or_readable_fingerprint(site, browser):
         password_tab.fill("#cp-password", PASSWORD)
         password_tab.click("#cp-password-form button")
         expect(password_tab.locator("h1.cp-title")).to_have_text("莲语茶舍")
-        for tab in (link_tab, password_tab):  # a reload of an open tab still shows its page
-            tab.reload()
-            expect(tab.locator("h1.cp-title")).to_be_visible()
-            assert kept_keys(tab) == []
+        for tab in (link_tab, password_tab):  # an open tab keeps its key in memory only
+            assert kept_keys(tab) == [] and "client-portal" not in web_storage(tab)
         link_tab.close()
         password_tab.close()
 
@@ -330,6 +352,7 @@ def test_closed_tabs_leave_no_usable_key_or_readable_fingerprint(site, browser):
 
 PLANT_OLD_STATE_JS = """() => new Promise((resolve) => {
   localStorage.setItem("client-portal:seen:sometoken", '{"items":{"abc":"def"}}');
+  sessionStorage.setItem("client-portal:tab:sometoken", '{"id":"x","key":"AAAA"}');
   const opening = indexedDB.open("client-portal", 1);
   opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
   opening.onsuccess = async () => {
@@ -351,7 +374,7 @@ def test_what_earlier_versions_left_is_removed_on_load(site, browser):
         page.goto(site.url(site.links("acme-bakery")[0]))
         expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
         assert kept_keys(page) == []
-        assert "client-portal:seen" not in web_storage(page)
+        assert "client-portal:" not in web_storage(page)
     finally:
         context.close()
 
@@ -375,9 +398,10 @@ def test_forget_this_device_in_every_mode(personal, browser, mode):
         page = context.new_page()
         unlock(personal, page, mode)
         expect(page.locator("#cp-content .cp-page")).to_be_visible()
-        page.reload()
-        expect(page.locator("#cp-content .cp-page")).to_be_visible()
-        assert same_origin_attack(page)["stored"] != []  # the key and the what's-new state
+        if mode == "remembered":
+            page.reload()
+            expect(page.locator("#cp-content .cp-page")).to_be_visible()
+        assert same_origin_attack(page)["stored"] != []  # the what's-new state, and a remembered key
         page.click("#cp-forget")
         expect(page.locator("#cp-gate")).to_have_attribute("data-state", "forgotten" if mode == "link" else "password")
         assert page.locator("#cp-content").inner_html() == ""
@@ -385,7 +409,7 @@ def test_forget_this_device_in_every_mode(personal, browser, mode):
         assert page.title() == "私密页面" if mode != "link" else page.title() == "Private page"
         assert same_origin_attack(page)["stored"] == []  # no key, no what's-new state, anywhere
         page.reload()
-        expect(page.locator("#cp-gate")).to_have_attribute("data-state", "missing" if mode == "link" else "password")
+        expect(page.locator("#cp-gate")).to_have_attribute("data-state", "forgotten" if mode == "link" else "password")
     finally:
         context.close()
 
@@ -427,8 +451,8 @@ def test_adding_a_contact_ends_remembered_shared_logins(personal, browser):
     assert is_open(log_in(browser, url, SHARED))
 
 
-def test_an_open_tab_keeps_its_key_in_its_own_session_storage_only(site, browser):
-    """What the README says of sessionStorage: this tab's pages of the origin see it, other tabs never."""
+def test_an_open_tab_leaves_its_key_to_no_page_of_the_origin(site, browser):
+    """What the README says: a key not remembered is in no storage, not even the tab's own sessionStorage."""
     link = site.links("acme-bakery")[0]
     key = link.path.split("#", 1)[1]
     context = browser.new_context()
@@ -436,10 +460,85 @@ def test_an_open_tab_keeps_its_key_in_its_own_session_storage_only(site, browser
         tab = context.new_page()
         tab.goto(site.url(link))
         expect(tab.locator("h1.cp-title")).to_have_text("Acme Bakery")
-        other = context.new_page()
-        other.goto(site.base)
-        assert key not in web_storage(other)
         tab.goto(site.base)  # the same tab, on a public page of the origin
-        assert key in web_storage(tab)
+        found = same_origin_attack(tab)
+        assert found["keys"] == 0 and all(key not in entry for entry in found["stored"])
+    finally:
+        context.close()
+
+
+def wrapping_keys(payload: dict[str, Any], password: str) -> list[str]:
+    """What a password makes of each copy of the page key, as portal.js derives it (base64url)."""
+    kdf = payload["kdf"]
+    salt = base64.urlsafe_b64decode(kdf["salt"] + "=" * (-len(kdf["salt"]) % 4))
+    stretched = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, kdf["iterations"])
+    found = []
+    for entry in payload["keys"]:
+        info = f"client-portal/1/wrap/{entry['id']}".encode()
+        raw = HKDF(hashes.SHA256(), 32, salt=b"", info=info).derive(stretched)
+        found.append(base64.urlsafe_b64encode(raw).rstrip(b"=").decode())
+    return found
+
+
+def launch(browser: Browser, profile: Path) -> BrowserContext:
+    """Chromium with a profile on disk that restores its last session, as a person's browser may."""
+    return browser.browser_type.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--restore-last-session"]
+    )
+
+
+def test_quitting_with_a_password_page_open_leaves_nothing_that_reopens_it(site, browser, tmp_path):
+    """Chromium writes sessionStorage to disk for session restore: no key may be there."""
+    profile = tmp_path / "profile"
+    url = site.url(site.links("lotus-tea")[0])
+    context = launch(browser, profile)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    payload = json.loads(page.locator("#cp-payload").text_content() or "")
+    page.fill("#cp-password", PASSWORD)
+    page.click("#cp-password-form button")
+    expect(page.locator("h1.cp-title")).to_have_text("莲语茶舍")
+    keys = wrapping_keys(payload, PASSWORD)
+    stored = web_storage(page)
+    assert all(key not in stored for key in keys) and "client-portal" not in stored
+    context.close()  # the browser quits with the tab open
+
+    written = [
+        path.relative_to(profile)
+        for path in profile.rglob("*")
+        if path.is_file()
+        for key in keys
+        if key.encode() in (data := path.read_bytes()) or key.encode("utf-16-le") in data
+    ]
+    assert written == []
+
+    context = launch(browser, profile)  # and comes back with its last session
+    try:
+        restored = [tab for tab in context.pages if tab.url.startswith(site.base)]
+        assert [tab.url for tab in restored] == [url]  # the tab was restored ...
+        expect(restored[0].locator("#cp-password")).to_be_visible()  # ... and asks again
+        assert restored[0].locator("#cp-content").inner_html() == ""
+    finally:
+        context.close()
+
+
+def test_quitting_with_a_link_page_open_leaves_nothing_that_reopens_it(site, browser, tmp_path):
+    profile = tmp_path / "profile"
+    link = site.url(site.links("acme-bakery")[0])
+    context = launch(browser, profile)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(link)
+    expect(page.locator("h1.cp-title")).to_have_text("Acme Bakery")
+    assert "client-portal" not in web_storage(page)
+    context.close()
+
+    context = launch(browser, profile)
+    try:
+        restored = [tab for tab in context.pages if tab.url.startswith(site.base)]
+        assert [tab.url for tab in restored] == [link.split("#")[0]]  # restored without its key ...
+        gate = restored[0].locator("#cp-gate")
+        expect(gate).to_have_attribute("data-state", "forgotten")  # ... so it asks for the link again
+        expect(gate).to_contain_text("Open the link you were sent")
+        assert restored[0].locator("#cp-content").inner_html() == ""
     finally:
         context.close()

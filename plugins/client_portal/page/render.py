@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -21,6 +21,23 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
 # Material Design Icons (Pictogrammers; Apache-2.0, see LICENSE there), shipped so pages need no theme.
 ICONS_DIR = Path(__file__).parent / "icons"
+# All an encrypted page's shell is given: the gate needs no more, and the record must stay out.
+SHELL_NAMES = (
+    "lang",
+    "mode",
+    "freelancer",
+    "payload",
+    "assets",
+    "stylesheet",
+    "csp",
+    "accent_css",
+    "body",
+    "live_reload",
+)
+
+
+class ShellError(Exception):
+    """A template asks an encrypted page's shell for something it is not given (the record, say)."""
 
 
 @dataclass(frozen=True)
@@ -115,27 +132,47 @@ class Renderer:
         payload: str | None = None,
         live_reload: bool = False,
     ) -> str:
-        """A whole HTML document: the readable body (unlisted) or the encrypted payload and its gate."""
+        """A whole HTML document: the readable body (unlisted) or the encrypted payload and its gate.
+
+        An encrypted page's shell is given only what its gate shows, never the record, so no
+        template (a user's own included) can publish the record beside its ciphertext.
+        """
         env = self.environment(str(context["locale"]))
         accent = context["accent"]
         # The accent is inlined only on readable pages; encrypted ones get it after decryption.
         accent_css = (
             f":root{{--cp-accent:{accent.light};--cp-accent-dark:{accent.dark}}}" if accent and not payload else ""
         )
+        shown = (
+            {"lang": context["lang"], "mode": context["record"].access.mode, "freelancer": context["freelancer"]}
+            if payload
+            else context
+        )
         page_context = {
-            **context,
+            **shown,
             "body": body,
             "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
             "assets": assets,
             "stylesheet": Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
             "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
+            "live_reload": live_reload,
             "csp": Markup(  # noqa: S704 - no user text
                 content_security_policy(
                     [assets.stylesheet, accent_css] if accent_css else [assets.stylesheet], live_reload=live_reload
                 )
             ),
         }
-        return env.get_template("client-portal/page.html").render(page_context)
+        try:
+            return env.get_template("client-portal/page.html").render(page_context)
+        except UndefinedError as error:
+            if not payload:
+                raise
+            raise ShellError(
+                f"a template of the encrypted page (client-portal/page.html or what it includes) uses"
+                f" something it is not given: {error.message}. The page outside its encryption is given"
+                f" only {', '.join(SHELL_NAMES)}; move anything about the client into"
+                f" client-portal/body.html or its partials, which are encrypted"
+            ) from None
 
     def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets, site: str = "") -> str:
         """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder).

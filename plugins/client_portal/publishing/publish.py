@@ -15,7 +15,7 @@ from pathlib import Path
 
 from client_portal.i18n import html_lang, page_locale
 from client_portal.page.logo import LogoError, logo_data_uri
-from client_portal.page.render import Assets, Renderer
+from client_portal.page.render import Assets, Renderer, ShellError
 from client_portal.page.view import page_context
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import (
@@ -272,7 +272,10 @@ def client_page(
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
     payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), mode)
-    html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
+    try:
+        html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
+    except ShellError as error:
+        raise PublishError(f"{client.id}: {error}; nothing was published") from None
     # the encrypted files are copied from the cache folder, never held in memory
     # a file attached twice is one file in the site (MkDocs refuses two files at one address)
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}

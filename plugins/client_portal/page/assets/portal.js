@@ -253,8 +253,9 @@
   }
 
   /* ---- decryption ----
-     Keys are CryptoKeys that scripts cannot read: the page key is unwrapped straight
-     into one, and what a device keeps (IndexedDB) is a non-extractable wrapping key. */
+     The page key is unwrapped straight into a CryptoKey that scripts cannot read. The
+     wrapping key's bytes pass through this script once (from the link or the password)
+     and are dropped; what a device remembers (IndexedDB) is a non-extractable CryptoKey. */
   function fromB64url(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
     while (b64.length % 4) b64 += "=";
@@ -328,7 +329,7 @@
   /* A link's key: its copy is found by id, no trial needed. */
   function linkKey(raw) {
     return Promise.all([keyId(raw), wrappingKey(raw)]).then(function (both) {
-      return { id: both[0], key: both[1], raw: raw };
+      return { id: both[0], key: both[1] };
     });
   }
 
@@ -349,10 +350,9 @@
               { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(LABELS + "/wrap/" + entry.id) },
               stretched, 256
             ).then(function (bits) {
-              var raw = new Uint8Array(bits);
-              return wrappingKey(raw).then(function (key) {
+              return wrappingKey(new Uint8Array(bits)).then(function (key) {
                 return openPage(payload, key, entry.id).then(function (html) {
-                  return { html: html, key: key, id: entry.id, raw: raw };
+                  return { html: html, key: key, id: entry.id };
                 });
               });
             });
@@ -362,14 +362,14 @@
   }
 
   /* ---- what this device keeps ----
-     A key that is not remembered lives only as long as its tab: in memory, and in the
-     tab's sessionStorage (which no other tab reads) so that a reload opens the page
-     again. Only "Remember me" keeps a key beyond the tab: a non-extractable CryptoKey
+     A key that is not remembered lives only in this page's memory: a reload, a closed
+     tab or a restarted browser asks for the link or the password again. Nothing of it
+     goes to sessionStorage, which Chromium writes to disk and brings back with a restored
+     session. Only "Remember me" keeps a key beyond the page: a non-extractable CryptoKey
      in IndexedDB, which scripts of this origin can use but never read. */
   var DB_NAME = "client-portal";
   var STORE = "keys";
-  var TAB_PREFIX = "client-portal:tab:";
-  var OLD_PREFIX = "client-portal:"; // what earlier versions kept in localStorage
+  var OLD_PREFIX = "client-portal:"; // what earlier versions kept: fingerprints, and a tab's raw key
 
   function database(mode, action) {
     return new Promise(function (resolve, reject) {
@@ -387,26 +387,17 @@
     });
   }
 
-  /* This tab's key for a page: read with one argument, written with an entry, removed with null. */
-  function tabKey(token, entry) {
-    try {
-      if (entry === undefined) {
-        var kept = JSON.parse(sessionStorage.getItem(TAB_PREFIX + token) || "null");
-        return kept && typeof kept.id === "string" && typeof kept.key === "string" ? kept : null;
-      }
-      if (entry) sessionStorage.setItem(TAB_PREFIX + token, JSON.stringify(entry));
-      else sessionStorage.removeItem(TAB_PREFIX + token);
-    } catch (e) { /* storage blocked: the page asks again after a reload */ }
-    return null;
-  }
-
-  /* Removes what earlier versions left for every page: keys of closed tabs, plain fingerprints. */
+  /* Removes what earlier versions left for every page: keys of closed tabs, a tab's raw key
+     bytes (sessionStorage), plain fingerprints (localStorage). */
   function sweep() {
-    try {
-      Object.keys(localStorage).forEach(function (name) {
-        if (name.indexOf(OLD_PREFIX) === 0) localStorage.removeItem(name);
-      });
-    } catch (e) { /* blocked */ }
+    [function () { return localStorage; }, function () { return sessionStorage; }].forEach(function (storage) {
+      try {
+        var kept = storage();
+        Object.keys(kept).forEach(function (name) {
+          if (name.indexOf(OLD_PREFIX) === 0) kept.removeItem(name);
+        });
+      } catch (e) { /* blocked */ }
+    });
     return database("readwrite", function (store) {
       var walk = store.openCursor();
       walk.onsuccess = function () {
@@ -419,17 +410,11 @@
     }).catch(function () {});
   }
 
-  function keep(token, opened, rememberDevice) {
-    if (!rememberDevice) {
-      tabKey(token, { id: opened.id, key: toB64url(opened.raw) });
-      return Promise.resolve();
-    }
-    tabKey(token, null);
+  function remember(token, opened) {
     var entry = { id: opened.id, key: opened.key, remember: true };
     return database("readwrite", function (store) { return store.put(entry, token); }).catch(function () {});
   }
   function forgetKey(token) {
-    tabKey(token, null);
     return database("readwrite", function (store) { return store.delete(token); }).catch(function () {});
   }
   function forgetDevice(token, whatsNew) {
@@ -442,25 +427,16 @@
     return database("readonly", function (store) { return store.get(token); }).catch(function () { return null; });
   }
 
-  /* Resolves to true when this tab's key, or a key this device remembers, opened the page. */
-  function openKept(payload, token) {
-    var inTab = tabKey(token);
-    var fromTab = !inTab ? Promise.resolve(false) : Promise.resolve().then(function () {
-      return wrappingKey(fromB64url(inTab.key));
-    }).then(function (key) {
-      return openPage(payload, key, inTab.id).then(function (html) { reveal(html, false); return true; });
-    }).catch(function () { tabKey(token, null); return false; });
-    return fromTab.then(function (opened) {
-      if (opened) return true;
-      return remembered(token).then(function (entry) {
-        if (!entry || entry.remember !== true) return false;
-        return openPage(payload, entry.key, entry.id).then(function (html) {
-          reveal(html, true);
-          return true;
-        }, function () {
-          // a version bump or a removed password: this device must ask again
-          return forgetKey(token).then(function () { return false; });
-        });
+  /* Resolves to true when a key this device remembers opened the page. */
+  function openRemembered(payload, token) {
+    return remembered(token).then(function (entry) {
+      if (!entry || entry.remember !== true) return false;
+      return openPage(payload, entry.key, entry.id).then(function (html) {
+        reveal(html, true);
+        return true;
+      }, function () {
+        // a version bump or a removed password: this device must ask again
+        return forgetKey(token).then(function () { return false; });
       });
     });
   }
@@ -509,15 +485,19 @@
     show(mode === "password" ? "password" : "forgotten");
   }
 
-  /* The key leaves the address bar and the tab's back entry as soon as it has worked.
-     The browser's own history still keeps the visited link: no page can remove it. */
+  /* The key leaves the address bar and the tab's back entry as soon as it has worked, so a
+     reload or a restored session asks for the link again. The browser's own history still
+     keeps the visited link: no page can remove it. A preview (`mkdocs serve`, on the
+     freelancer's own machine, whose index lists every link anyway) keeps it, so the reload
+     that follows each edit of a record opens the page again. */
   function dropFragment() {
+    if (document.getElementById("cp-payload").hasAttribute("data-cp-preview")) return;
     if (window.history && history.replaceState) {
       history.replaceState(history.state, "", location.pathname + location.search);
     }
   }
 
-  function unlockWithLink(payload, token, fragment) {
+  function unlockWithLink(payload, fragment) {
     var raw;
     try { raw = fromB64url(fragment); } catch (e) { return show("invalid"); }
     if (raw.length !== 32) return show("invalid");
@@ -525,7 +505,6 @@
       return openPage(payload, opened.key, opened.id).then(function (html) {
         dropFragment();
         reveal(html, false);
-        return keep(token, opened, false);
       });
     }).catch(function () { show("invalid"); });
   }
@@ -539,10 +518,9 @@
       show("working");
       openWithPassword(payload, input.value).then(function (opened) {
         input.value = "";
+        if (!rememberBox.checked) return reveal(opened.html, false);
         // kept before it shows: a tab closed or reloaded at once still finds a remembered key
-        return keep(token, opened, rememberBox.checked).then(function () {
-          reveal(opened.html, rememberBox.checked);
-        });
+        return remember(token, opened).then(function () { reveal(opened.html, true); });
       }).catch(function () {
         show("wrong-password");
         input.select();
@@ -572,13 +550,19 @@
     var swept = sweep();
     if (payload.mode === "password") {
       listenForPassword(payload, token);
-      return swept.then(function () { return openKept(payload, token); })
+      return swept.then(function () { return openRemembered(payload, token); })
         .then(function (opened) { if (!opened) show("password"); });
     }
     window.addEventListener("hashchange", function () { location.reload(); });
-    if (fragment) return unlockWithLink(payload, token, fragment);
-    swept.then(function () { return openKept(payload, token); })
-      .then(function (opened) { if (!opened) show("missing"); });
+    if (fragment) return unlockWithLink(payload, fragment);
+    // a link page kept no key: after a reload it says so, rather than call the link incomplete
+    show(returned() ? "forgotten" : "missing");
+  }
+
+  /* Whether this page was reloaded, or reached again through the tab's history. */
+  function returned() {
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
+    return entries.length > 0 && (entries[0].type === "reload" || entries[0].type === "back_forward");
   }
 
   window.clientPortal = { enhance: enhance };
