@@ -170,7 +170,7 @@ def portal(tmp_path) -> Path:
 def test_build_refuses_a_folder_with_pages_of_another_secret(portal):
     assert cli("build", "out", cwd=portal).returncode == 0
     before = files_under(portal / "out")
-    result = cli("build", "out", cwd=portal, env={"PORTAL_SECRET": "another-secret-0123456789abcdef-0123456789"})
+    result = cli("build", "out", cwd=portal, env={"PORTAL_SECRET": "aN3xV8qL5rT1mK7wC4yP9hJ2dF6gB0sZ-eU_oI3tQ8v"})
     assert result.returncode == 1
     assert "out/p holds client pages built with another site secret" in result.stderr
     assert "Traceback" not in result.stderr
