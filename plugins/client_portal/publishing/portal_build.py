@@ -8,11 +8,13 @@ generator (or nobody) has already written.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import posixpath
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -242,12 +244,14 @@ def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage
     return dataclasses.replace(page, files=tuple(files))
 
 
-def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
+def claim_prefix(site_dir: Path, prefix: str, secret: bytes, written: Collection[str] = ()) -> None:
     """Empty the prefix folder of a site for new client pages, or refuse when it is not ours to empty.
 
     Ours: its index carries this secret's fingerprint (an earlier `client-portal build`
-    or plugin build). Not ours: pages built with another secret, or the generator's own
-    public pages, which would be published among the client pages.
+    or plugin build) and every other file in it is one an earlier build wrote there
+    (``written``, from the cache). Not ours: pages built with another secret, or the
+    generator's own public pages, which would be published among the client pages, and
+    which are never deleted (a copied index carries the fingerprint too).
     """
     folder = site_dir / prefix
     if not folder.is_dir() or not any(folder.iterdir()):
@@ -261,18 +265,61 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
             "built them; build the site again from scratch (or empty that folder)"
         )
     if mark is None:
-        found = sorted(p.relative_to(site_dir).as_posix() for p in folder.rglob("*") if p.is_file())
-        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         raise BuildError(
-            f"{site_dir / prefix} already holds {shown}, which client-portal did not build; the folder of client "
-            "pages must be the portal's own: move those pages or change url_prefix, and build the site again"
+            f"{site_dir / prefix} already holds {_shown_files(_files_under(site_dir, prefix))}, which client-portal "
+            "did not build; the folder of client pages must be the portal's own: move those pages or change "
+            "url_prefix, and build the site again"
         )
     if mark.group(1) != crypto.site_fingerprint(secret):
         raise BuildError(
             f"{site_dir / prefix} holds client pages built with another site secret; build the site again "
             "from scratch (or empty that folder) so no page with old links stays published"
         )
+    foreign = [
+        path for path in _files_under(site_dir, prefix) if path not in written and path != f"{prefix}/index.html"
+    ]
+    if foreign:
+        raise BuildError(
+            f"{site_dir / prefix} holds {_shown_files(foreign)}, which no client-portal build is known to have "
+            f"written there (their list is kept in {CACHE_DIR}); nothing was deleted. The folder of client pages "
+            "must be the portal's own: move pages the generator wrote there or change url_prefix; if they are "
+            "old client pages, empty that folder; then build the site again"
+        )
     shutil.rmtree(folder)
+
+
+def _files_under(site_dir: Path, prefix: str) -> list[str]:
+    """Every file (or link) under the prefix folder, as site paths."""
+    return sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / prefix).rglob("*") if not p.is_dir())
+
+
+def _shown_files(found: list[str]) -> str:
+    return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _written_list(site_dir: Path, settings: PortalSettings) -> Path:
+    """Where the cache keeps the files the last build wrote under this site folder's prefix.
+
+    Kept out of the site: it names every client folder, and the published index must not.
+    """
+    key = hashlib.sha256(os.fsencode(site_dir.resolve())).hexdigest()[:32]
+    return settings.root / CACHE_DIR / "written" / f"{key}.json"
+
+
+def _written_before(listing: Path) -> frozenset[str]:
+    try:
+        found = json.loads(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()  # no list, or a damaged one: nothing is known to be ours
+    return frozenset(path for path in found if isinstance(path, str)) if isinstance(found, list) else frozenset()
+
+
+def _remember_written(listing: Path, site_dir: Path, prefix: str) -> None:
+    """Keep the files now under the prefix folder: this build emptied it first, so each is one it wrote."""
+    listing.parent.mkdir(parents=True, exist_ok=True)
+    partial = listing.with_name(f"{listing.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(_files_under(site_dir, prefix)), encoding="utf-8")
+    partial.replace(listing)
 
 
 def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
@@ -307,10 +354,11 @@ def build_into(
 ) -> list[PortalPage]:
     """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
     _refuse_publishing_records(site_dir, settings)
+    listing = _written_list(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
         portal.read(environ)  # every record checked before the site is touched
-        claim_prefix(site_dir, settings.url_prefix, secret)
+        claim_prefix(site_dir, settings.url_prefix, secret, _written_before(listing))
         pages = portal.pages(site_dir, environ)
         written = {**asset_files(), **portal.neutral()}
     finally:
@@ -326,4 +374,5 @@ def build_into(
     _write(site_dir, "robots.txt", robots_rules(_extended(site_dir, "robots.txt"), settings.url_prefix))
     if settings.headers_file:
         _write(site_dir, "_headers", headers_rules(_extended(site_dir, "_headers"), settings.url_prefix))
+    _remember_written(listing, site_dir, settings.url_prefix)
     return pages
