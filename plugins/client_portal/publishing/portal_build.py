@@ -44,6 +44,8 @@ from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
+# The private folders in the cache where a one-pass build's workers write pages: pages-<pid>-<random>
+STAGING = "pages-"
 # What every client page loads; it needs no theme. The stylesheets, in this order, are inlined.
 STYLESHEETS = ("base.css", "portal.css")
 SCRIPT = "portal.js"
@@ -116,6 +118,7 @@ class Portal:
         except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
             raise BuildError(str(error)) from None
         self._discard_staged()
+        _sweep_staging(settings.root / CACHE_DIR)
         many = len(paths) >= PARALLEL_FROM and self.builder.workers > 1
         if many and not self.builder.remember:
             return self._read_and_build(paths, environ)
@@ -143,7 +146,7 @@ class Portal:
     def _read_and_build(self, paths: list[Path], environ: Mapping[str, str]) -> list[Client]:
         cache = self.settings.root / CACHE_DIR
         cache.mkdir(parents=True, exist_ok=True)
-        self._staging = Path(tempfile.mkdtemp(prefix="pages-", dir=cache))
+        self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
         try:
             pages, records, attached = self.builder.read_and_build(
                 paths, self._inputs(), self.custom_dir, environ, self._staging
@@ -211,6 +214,29 @@ class Portal:
         """Stop the worker processes and remove what was kept for serving (or built and not placed)."""
         self._discard_staged()
         self.builder.close()
+
+
+def _sweep_staging(cache: Path) -> None:
+    """Remove the private folders of builds that were killed: they can hold readable (unlisted) pages.
+
+    Each is named for the process that built into it; one whose process is gone is stale.
+    """
+    for folder in cache.glob(f"{STAGING}*"):
+        pid = folder.name.removeprefix(STAGING).split("-", 1)[0]
+        if not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another portal of this process (a preview's) may be building into it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: there, and not ours to judge
+    return True
 
 
 def _attachment_message(problems: list[Problem]) -> str:
