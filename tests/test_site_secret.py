@@ -81,7 +81,7 @@ def test_the_plugin_build_in_ci_refuses_a_weak_secret(tmp_path):
     result = mkdocs("build", "-d", str(site), cwd=tmp_path / "portal", env=CI_ENV | {"PORTAL_SECRET": WEAK})
     assert result.returncode == 1
     assert "the site secret in PORTAL_SECRET is too weak" in result.stderr
-    assert "store what `client-portal secret` prints as PORTAL_SECRET" in result.stderr
+    assert "run `client-portal secret` and store what it prints as the PORTAL_SECRET secret in CI" in result.stderr
     assert WEAK not in result.stderr and "Traceback" not in result.stderr
     assert not site.exists()
     # a generated secret is accepted
@@ -104,7 +104,7 @@ def test_client_portal_build_in_ci_refuses_a_weak_secret(tmp_path):
     result = cli("build", "out", cwd=portal, env=CI_ENV | {"PORTAL_SECRET": WEAK})
     assert result.returncode == 2
     assert "error: the site secret in PORTAL_SECRET is too weak" in result.stderr
-    assert "store what `client-portal secret` prints as PORTAL_SECRET" in result.stderr
+    assert "run `client-portal secret` and store what it prints as the PORTAL_SECRET secret in CI" in result.stderr
     assert WEAK not in result.stderr and "Traceback" not in result.stderr
     assert not (portal / "out").exists()
     local = cli("build", "out", cwd=portal, env={"PORTAL_SECRET": WEAK})

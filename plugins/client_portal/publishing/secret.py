@@ -139,7 +139,9 @@ def site_secret(root: Path, env_name: str, environ: Mapping[str, str] = os.envir
                 f"{env_name} is too short ({len(value)} characters); use at least {MIN_LENGTH}, "
                 "for example the output of `client-portal secret`"
             )
-        weakness = weak_secret(value, env_name, f"store what `client-portal secret` prints as {env_name} instead")
+        weakness = weak_secret(
+            value, env_name, f"run `client-portal secret` and store what it prints as the {env_name} secret in CI"
+        )
         if weakness and in_ci:
             raise SecretError(weakness)
         return SiteSecret(value.encode("utf-8"), f"environment variable {env_name}", weakness=weakness)
@@ -155,7 +157,7 @@ def site_secret(root: Path, env_name: str, environ: Mapping[str, str] = os.envir
         weakness = weak_secret(
             text,
             str(path),
-            f"run `client-portal secret --replace` and store what it prints as {env_name} in CI",
+            f"run `client-portal secret --replace` and store what it prints as the {env_name} secret in CI",
         )
         return SiteSecret(text.encode("utf-8"), str(path), kept=kept, weakness=weakness)
     generated = new_secret()
