@@ -8,7 +8,7 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-SECRET = "test-site-secret-0123456789abcdef-0123456789"
+SECRET = "tS7kQ2vX9mB4nW8cR3yL6pJ1hF5dG0zA-uE_oK2wN7b"  # as random as `client-portal secret` makes one
 
 
 def build_site(config_file: Path, site_dir: Path, *, serving: bool = False, **overrides) -> None:

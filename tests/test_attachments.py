@@ -16,7 +16,13 @@ from click.testing import CliRunner
 
 from client_portal.commands.cli import main
 from client_portal.publishing import attachments, crypto
-from client_portal.publishing.attachments import AttachmentError, content_samples, find_attachments, seal_attachments
+from client_portal.publishing.attachments import (
+    AttachmentError,
+    content_samples,
+    find_attachments,
+    opens,
+    seal_attachments,
+)
 from client_portal.publishing.publish import client_folder
 from client_portal.records.loader import load_client, load_clients
 
@@ -272,6 +278,20 @@ def test_sealed_files_are_cached_and_stale_ones_removed(tmp_path):
     again = seal_attachments(found[:2], SECRET.encode(), client, "tok", cache)
     assert [f.sealed.stat().st_mtime_ns for f in again] == stamps[:2]  # reused, not encrypted again
     assert sorted(p.name for p in (cache / "tok").iterdir()) == sorted(f.url for f in again)
+
+
+def test_a_sealed_file_altered_in_the_cache_is_sealed_again(tmp_path):
+    client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    found = find_attachments(client, ROOT / "clients")[:1]
+    cache = tmp_path / "cache"
+    [first] = seal_attachments(found, SECRET.encode(), client, "tok", cache)
+    sealed = first.sealed.read_bytes()
+    altered = bytearray(sealed)
+    altered[len(altered) // 2] ^= 1  # same size, one bit changed
+    first.sealed.write_bytes(bytes(altered))
+    [again] = seal_attachments(found, SECRET.encode(), client, "tok", cache)
+    assert again.sealed.read_bytes() == sealed  # written again, not reused on its size
+    assert opens(again.sealed, found[0], SECRET.encode(), client, "tok")
 
 
 def test_content_samples_are_varied_windows_of_the_file(tmp_path):

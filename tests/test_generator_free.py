@@ -170,7 +170,7 @@ def portal(tmp_path) -> Path:
 def test_build_refuses_a_folder_with_pages_of_another_secret(portal):
     assert cli("build", "out", cwd=portal).returncode == 0
     before = files_under(portal / "out")
-    result = cli("build", "out", cwd=portal, env={"PORTAL_SECRET": "another-secret-0123456789abcdef-0123456789"})
+    result = cli("build", "out", cwd=portal, env={"PORTAL_SECRET": "aN3xV8qL5rT1mK7wC4yP9hJ2dF6gB0sZ-eU_oI3tQ8v"})
     assert result.returncode == 1
     assert "out/p holds client pages built with another site secret" in result.stderr
     assert "Traceback" not in result.stderr
@@ -206,6 +206,23 @@ def test_build_again_replaces_its_own_pages(portal):
     assert "4 client pages written to out" in result.stdout
     assert not (portal / "out" / folder_of(gone)).exists()  # a removed client's page is not left behind
     assert cli("audit", "out", cwd=portal).returncode == 0
+
+
+def test_build_never_deletes_a_page_it_did_not_write_under_the_prefix(portal):
+    assert cli("build", "out", cwd=portal).returncode == 0
+    # a generator's page beside the client pages, and a copy of the prefix index (with this secret's mark)
+    # beside a generator's page in another site folder
+    (portal / "out" / "p" / "portfolio.html").write_text("<h1>Portfolio</h1>", encoding="utf-8")
+    (portal / "copied" / "p" / "work").mkdir(parents=True)
+    shutil.copy(portal / "out" / "p" / "index.html", portal / "copied" / "p" / "index.html")
+    (portal / "copied" / "p" / "work" / "index.html").write_text("<h1>Work</h1>", encoding="utf-8")
+    for site, page in (("out", "p/portfolio.html"), ("copied", "p/work/index.html")):
+        before = files_under(portal / site)
+        result = cli("build", site, cwd=portal)
+        assert result.returncode == 1
+        assert f"{site}/p holds {page}, which no client-portal build is known to have written there" in result.stderr
+        assert "nothing was deleted" in result.stderr and "Traceback" not in result.stderr
+        assert files_under(portal / site) == before
 
 
 def test_build_extends_robots_and_headers_files_the_generator_wrote(portal):

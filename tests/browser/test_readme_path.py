@@ -155,7 +155,7 @@ def test_the_link_the_readme_path_prints_opens_the_page(followed, watched):
 
 def test_a_link_made_with_another_secret_does_not_open(followed, watched):
     """The control: the test above fails when `links` uses a secret other than the published one."""
-    other = followed["env"] | {"PORTAL_SECRET": "another-secret-0123456789abcdefghijklmnopqrstuvw"}
+    other = followed["env"] | {"PORTAL_SECRET": "aN3xV8qL5rT1mK7wC4yP9hJ2dF6gB0sZ-eU_oI3tQ8v"}
     result = run(["client-portal", "links"], followed["portal"], other)
     url = links_printed(result.stdout)["Anna Weber"]
     response = watched.page.goto(url.replace(followed["site_url"].rstrip("/").rsplit("/", 1)[0], followed["local"], 1))

@@ -159,6 +159,8 @@ def new(client_id: str, contact: str | None, email: str | None, config_file: Pat
 
 def _secret(settings: PortalSettings, *, say_generated: bool = False) -> bytes:
     found = _site_secret(settings)
+    if found.weakness:
+        click.echo(f"warning: {found.weakness} (in CI the build stops here)", err=True)
     if found.generated and say_generated:
         click.echo(
             f"note: no {settings.secret_env} set: generated a local site secret in {found.source} (git-ignored); "
@@ -497,7 +499,11 @@ def secret(replace: bool, config_file: Path | None) -> None:
         )
         sys.exit(1)
     value = new_secret()
-    keep_secret(path, value)
+    try:
+        keep_secret(path, value)
+    except SecretError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
     click.echo(value)
     click.echo(
         f"Kept in {_shown(path)} (git-ignored). Store the same value as the repository secret "

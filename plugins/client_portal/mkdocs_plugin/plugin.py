@@ -56,6 +56,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 secret.source,
                 settings.secret_env,
             )
+        if secret.weakness:
+            log.warning("%s (in CI the build stops here).", secret.weakness)
         custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
         kept = (settings, secret.value, custom_dir)
         if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:

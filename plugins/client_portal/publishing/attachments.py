@@ -175,7 +175,7 @@ def seal_attachments(
         key = crypto.file_key(secret, client.id, version, attachment.sha256)
         target = folder / name
         size = crypto.sealed_file_size(attachment.size)
-        if not (target.is_file() and target.stat().st_size == size):
+        if not _sealed_before(target, size, key, attachment, token):
             folder.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f"{name}.{os.getpid()}.partial")
             with attachment.source.open("rb") as source, partial.open("wb") as out:
@@ -189,6 +189,25 @@ def seal_attachments(
             if stale.name not in keep and stale.is_file():
                 stale.unlink()
     return sealed
+
+
+def _sealed_before(target: Path, size: int, key: bytes, attachment: Attachment, token: str) -> bool:
+    """Whether an earlier build left at ``target`` exactly this file sealed for this page.
+
+    The size alone would reuse a file altered in the cache. Sealing is deterministic and
+    authenticated, so a file of the right size that opens with this file's key and page
+    holds the very bytes sealing it again would write.
+    """
+    from client_portal.publishing import crypto
+
+    if not (target.is_file() and target.stat().st_size == size):
+        return False
+    try:
+        with target.open("rb") as source:
+            crypto.open_file(key, source, attachment.size, attachment.sha256, token, None)
+    except (crypto.FileMismatch, OSError):
+        return False
+    return True
 
 
 def opens(sealed: Path, attachment: Attachment, secret: bytes, client: Client, token: str) -> bool:

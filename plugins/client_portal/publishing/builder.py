@@ -16,6 +16,8 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+import time
 import types
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -152,7 +154,9 @@ class PageBuilder:
             # Workers start from a server that imported the renderer once; forking the build
             # process itself could copy a lock held by one of `mkdocs serve`'s threads.
             context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
+            )
             with _bare_main():
                 for _ in range(self.workers):  # each call starts one worker
                     self._pool.submit(int)
@@ -283,6 +287,32 @@ class PageBuilder:
             results = [_build_chunk(inputs, templates, chunk) for chunk in chunks]
         for built in results:
             yield from built
+
+
+# How often a worker looks whether the build that started it is still there.
+BUILD_CHECK_SECONDS = 0.5
+
+
+def _exit_with_build(build: int) -> None:
+    """Make this worker exit once the build process ``build`` is gone.
+
+    A killed build would leave its workers waiting, or writing pages into its private
+    folder, for ever: they and the forkserver that started them keep one another
+    alive, so watching their own parent would not do.
+    """
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(build, 0)  # signal 0: only asks whether the process is there
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                break  # its number now belongs to another user's process
+            time.sleep(BUILD_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="client-portal-build-watch", daemon=True).start()
 
 
 @contextmanager

@@ -8,11 +8,13 @@ generator (or nobody) has already written.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import posixpath
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -42,6 +44,8 @@ from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 PORTAL_ASSETS = "assets/client-portal"
+# The private folders in the cache where a one-pass build's workers write pages: pages-<pid>-<random>
+STAGING = "pages-"
 # What every client page loads; it needs no theme. The stylesheets, in this order, are inlined.
 STYLESHEETS = ("base.css", "portal.css")
 SCRIPT = "portal.js"
@@ -114,6 +118,7 @@ class Portal:
         except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
             raise BuildError(str(error)) from None
         self._discard_staged()
+        _sweep_staging(settings.root / CACHE_DIR)
         many = len(paths) >= PARALLEL_FROM and self.builder.workers > 1
         if many and not self.builder.remember:
             return self._read_and_build(paths, environ)
@@ -141,7 +146,7 @@ class Portal:
     def _read_and_build(self, paths: list[Path], environ: Mapping[str, str]) -> list[Client]:
         cache = self.settings.root / CACHE_DIR
         cache.mkdir(parents=True, exist_ok=True)
-        self._staging = Path(tempfile.mkdtemp(prefix="pages-", dir=cache))
+        self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
         try:
             pages, records, attached = self.builder.read_and_build(
                 paths, self._inputs(), self.custom_dir, environ, self._staging
@@ -211,6 +216,29 @@ class Portal:
         self.builder.close()
 
 
+def _sweep_staging(cache: Path) -> None:
+    """Remove the private folders of builds that were killed: they can hold readable (unlisted) pages.
+
+    Each is named for the process that built into it; one whose process is gone is stale.
+    """
+    for folder in cache.glob(f"{STAGING}*"):
+        pid = folder.name.removeprefix(STAGING).split("-", 1)[0]
+        if not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another portal of this process (a preview's) may be building into it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: there, and not ours to judge
+    return True
+
+
 def _attachment_message(problems: list[Problem]) -> str:
     return "attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems))
 
@@ -242,12 +270,14 @@ def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage
     return dataclasses.replace(page, files=tuple(files))
 
 
-def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
+def claim_prefix(site_dir: Path, prefix: str, secret: bytes, written: Collection[str] = ()) -> None:
     """Empty the prefix folder of a site for new client pages, or refuse when it is not ours to empty.
 
     Ours: its index carries this secret's fingerprint (an earlier `client-portal build`
-    or plugin build). Not ours: pages built with another secret, or the generator's own
-    public pages, which would be published among the client pages.
+    or plugin build) and every other file in it is one an earlier build wrote there
+    (``written``, from the cache). Not ours: pages built with another secret, or the
+    generator's own public pages, which would be published among the client pages, and
+    which are never deleted (a copied index carries the fingerprint too).
     """
     folder = site_dir / prefix
     if not folder.is_dir() or not any(folder.iterdir()):
@@ -261,18 +291,61 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
             "built them; build the site again from scratch (or empty that folder)"
         )
     if mark is None:
-        found = sorted(p.relative_to(site_dir).as_posix() for p in folder.rglob("*") if p.is_file())
-        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         raise BuildError(
-            f"{site_dir / prefix} already holds {shown}, which client-portal did not build; the folder of client "
-            "pages must be the portal's own: move those pages or change url_prefix, and build the site again"
+            f"{site_dir / prefix} already holds {_shown_files(_files_under(site_dir, prefix))}, which client-portal "
+            "did not build; the folder of client pages must be the portal's own: move those pages or change "
+            "url_prefix, and build the site again"
         )
     if mark.group(1) != crypto.site_fingerprint(secret):
         raise BuildError(
             f"{site_dir / prefix} holds client pages built with another site secret; build the site again "
             "from scratch (or empty that folder) so no page with old links stays published"
         )
+    foreign = [
+        path for path in _files_under(site_dir, prefix) if path not in written and path != f"{prefix}/index.html"
+    ]
+    if foreign:
+        raise BuildError(
+            f"{site_dir / prefix} holds {_shown_files(foreign)}, which no client-portal build is known to have "
+            f"written there (their list is kept in {CACHE_DIR}); nothing was deleted. The folder of client pages "
+            "must be the portal's own: move pages the generator wrote there or change url_prefix; if they are "
+            "old client pages, empty that folder; then build the site again"
+        )
     shutil.rmtree(folder)
+
+
+def _files_under(site_dir: Path, prefix: str) -> list[str]:
+    """Every file (or link) under the prefix folder, as site paths."""
+    return sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / prefix).rglob("*") if not p.is_dir())
+
+
+def _shown_files(found: list[str]) -> str:
+    return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _written_list(site_dir: Path, settings: PortalSettings) -> Path:
+    """Where the cache keeps the files the last build wrote under this site folder's prefix.
+
+    Kept out of the site: it names every client folder, and the published index must not.
+    """
+    key = hashlib.sha256(os.fsencode(site_dir.resolve())).hexdigest()[:32]
+    return settings.root / CACHE_DIR / "written" / f"{key}.json"
+
+
+def _written_before(listing: Path) -> frozenset[str]:
+    try:
+        found = json.loads(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()  # no list, or a damaged one: nothing is known to be ours
+    return frozenset(path for path in found if isinstance(path, str)) if isinstance(found, list) else frozenset()
+
+
+def _remember_written(listing: Path, site_dir: Path, prefix: str) -> None:
+    """Keep the files now under the prefix folder: this build emptied it first, so each is one it wrote."""
+    listing.parent.mkdir(parents=True, exist_ok=True)
+    partial = listing.with_name(f"{listing.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(_files_under(site_dir, prefix)), encoding="utf-8")
+    partial.replace(listing)
 
 
 def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
@@ -341,10 +414,11 @@ def build_into(
 ) -> list[PortalPage]:
     """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
     _refuse_publishing_records(site_dir, settings)
+    listing = _written_list(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
         portal.read(environ)  # every record checked before the site is touched
-        claim_prefix(site_dir, settings.url_prefix, secret)
+        claim_prefix(site_dir, settings.url_prefix, secret, _written_before(listing))
         pages = portal.pages(site_dir, environ)
         written = {**asset_files(), **portal.neutral()}
     finally:
@@ -360,4 +434,5 @@ def build_into(
     _write(site_dir, "robots.txt", robots_rules(_extended(site_dir, "robots.txt"), settings.url_prefix))
     if settings.headers_file:
         _write(site_dir, "_headers", headers_rules(_extended(site_dir, "_headers"), settings.url_prefix))
+    _remember_written(listing, site_dir, settings.url_prefix)
     return pages
