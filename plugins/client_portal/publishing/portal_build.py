@@ -275,14 +275,14 @@ def claim_prefix(site_dir: Path, prefix: str, secret: bytes) -> None:
     shutil.rmtree(folder)
 
 
-def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
-    """A site folder that holds the records, the secret or the cache would publish them with the pages."""
+def refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
+    """A site folder that holds the records, the secret or the cache would publish (or serve) them with the pages."""
     site = site_dir.resolve()
     for private in (settings.clients_dir, settings.root / SECRET_FILE, settings.root / CACHE_DIR):
         if private.resolve().is_relative_to(site):
             raise BuildError(
                 f"{site_dir} holds {private.relative_to(settings.root).as_posix()}, which must never be published; "
-                "build into the folder the generator writes the site to (such as site)"
+                "give the folder the generator writes the site to (such as site)"
             )
 
 
@@ -306,7 +306,7 @@ def build_into(
     environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
     """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
-    _refuse_publishing_records(site_dir, settings)
+    refuse_publishing_records(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
         portal.read(environ)  # every record checked before the site is touched
