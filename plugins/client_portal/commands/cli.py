@@ -274,21 +274,19 @@ def links(as_json: bool, base_url: str | None, built_site: str | None, config_fi
 
 def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
     """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
-    import urllib.request
-
+    from client_portal.commands.fetch import FetchError, read_page
     from client_portal.publishing.crypto import site_fingerprint
     from client_portal.publishing.publish import SITE_MARK
 
     where = f"{site.rstrip('/')}/{settings.url_prefix}/"
     try:
         if urlsplit(site).scheme in ("http", "https"):
-            with urllib.request.urlopen(where, timeout=20) as response:  # noqa: S310 - http(s) only, checked above
-                page = response.read(1_000_000).decode("utf-8", "replace")
+            page = read_page(where)
         else:
             where += "index.html"
             page = Path(where).read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        click.echo(f"error: cannot read {where}: {getattr(error, 'reason', None) or error}", err=True)
+    except (OSError, FetchError) as error:
+        click.echo(f"error: cannot read {where}: {error}", err=True)
         sys.exit(1)
     published = SITE_MARK.search(page)
     if published is None:
