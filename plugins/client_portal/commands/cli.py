@@ -276,21 +276,19 @@ def links(as_json: bool, base_url: str | None, built_site: str | None, config_fi
 
 def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
     """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
-    import urllib.request
-
+    from client_portal.commands.fetch import FetchError, read_page
     from client_portal.publishing.crypto import site_fingerprint
     from client_portal.publishing.publish import SITE_MARK
 
     where = f"{site.rstrip('/')}/{settings.url_prefix}/"
     try:
         if urlsplit(site).scheme in ("http", "https"):
-            with urllib.request.urlopen(where, timeout=20) as response:  # noqa: S310 - http(s) only, checked above
-                page = response.read(1_000_000).decode("utf-8", "replace")
+            page = read_page(where)
         else:
             where += "index.html"
             page = Path(where).read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        click.echo(f"error: cannot read {where}: {getattr(error, 'reason', None) or error}", err=True)
+    except (OSError, FetchError) as error:
+        click.echo(f"error: cannot read {where}: {error}", err=True)
         sys.exit(1)
     published = SITE_MARK.search(page)
     if published is None:
@@ -443,26 +441,46 @@ def build(site_dir: Path, assignments: tuple[str, ...], config_file: Path | None
 
 @main.command()
 @click.argument("site_dir", default="site", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT", help="Where to serve.")
+@click.option(
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where to serve. Any address but loopback lets the network open the index of every contact's link "
+    "and key (a warning says so); then the preview also answers to this computer's IP addresses, "
+    "never to another name than HOST.",
+)
 @_config_option
 def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
-    """Preview SITE_DIR with the client pages, rebuilt as records, files and templates change."""
+    """Preview SITE_DIR with the client pages, rebuilt as records, files and templates change.
+
+    Only the site and the client pages are served: no folder listings, no dotfiles, nothing
+    outside SITE_DIR, and only to requests that name this server (localhost, 127.0.0.1, [::1]
+    or HOST), so no web page can read the local index of links. SITE_DIR may not hold the
+    records, the secret or the cache, as for `client-portal build`.
+    """
     import threading
 
-    from client_portal.commands.preview import Preview
+    from client_portal.commands.preview import Preview, network_warning
     from client_portal.commands.preview import serve as http_server
+    from client_portal.publishing.portal_build import BuildError
 
     site = _site_config(config_file)
     host, _, port = dev_addr.rpartition(":")
     if not host or not port.isdigit():
         raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000", param_hint="--dev-addr")
     preview = Preview(config_file or _found_config(), _secret(site.settings, say_generated=True), click.echo)
-    preview.rebuild()
     try:
-        server = http_server(preview, site_dir, host, int(port))
+        server = http_server(preview, site_dir, host, int(port), site.settings)
+    except BuildError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
     except OSError as error:
         click.echo(f"error: cannot serve on {dev_addr}: {error.strerror or error}", err=True)
         sys.exit(2)
+    if warning := network_warning(str(server.server_address[0])):
+        click.echo(f"warning: {warning}", err=True)
+    preview.rebuild()
     threading.Thread(target=preview.watch, daemon=True).start()
     base = f"http://{host}:{server.server_address[1]}/"
     if not site_dir.is_dir():

@@ -3,26 +3,37 @@
 Client pages are built into a private folder (never into the site), and built again when
 a record, an attached file, a template or the configuration changes; only the pages
 whose inputs changed are built again (`PageBuilder` keeps the others).
+
+The server answers only for the site folder and the preview: no folder listings, no file or
+folder whose name starts with a dot, nothing a link resolves to outside the site folder, and
+only requests that name this server (a web page that points its own name at this computer,
+"DNS rebinding", must not read the index of every contact's link and key).
 """
 
 from __future__ import annotations
 
 import http.server
 import io
+import ipaddress
 import posixpath
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files
+from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_publishing_records
 from client_portal.publishing.publish import serve_index
-from client_portal.settings import SettingsError
+from client_portal.settings import PortalSettings, SettingsError
 from client_portal.site_config import read_site_config
 
 # How often the inputs are looked at: soon enough to feel immediate, cheap enough to forget.
 POLL_SECONDS = 0.5
+
+# The names this computer always answers to on its own; no web page can point them elsewhere.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+HOST_HEADER = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?")
 
 
 def _inputs(folders: list[Path], files: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -117,7 +128,50 @@ class Preview:
             self._portal.close()
 
 
-def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+def is_loopback(address: str) -> bool:
+    """Whether an address (or `localhost`) reaches this computer only."""
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def network_warning(address: str) -> str | None:
+    """What serving on ``address`` lets others read, when it is not this computer alone."""
+    if is_loopback(address):
+        return None
+    return (
+        f"serving on {address} makes the preview reachable from the network: anyone who can connect to it "
+        "can open the local index of client pages, with every contact's link and key. "
+        "Use --dev-addr 127.0.0.1:8000 unless that is what you want."
+    )
+
+
+def host_allowed(host: str | None, bound: str, port: int) -> bool:
+    """Whether a request's Host header names this server at ``bound:port``.
+
+    Always: localhost, 127.0.0.1, [::1] and the address it is bound to. Bound to another
+    address than loopback, also any IP address, so other devices can open it by this
+    computer's address: a page cannot rebind an address, only a name.
+    """
+    found = HOST_HEADER.fullmatch((host or "").lower())
+    if found is None or int(found.group(2) or 80) != port:
+        return False
+    name = found.group(1)
+    if name in LOOPBACK_NAMES or name == bound.lower():
+        return True
+    if is_loopback(bound):
+        return False
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _handler(preview: Preview, site_dir: Path, host: str) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(site_dir), **kwargs)
@@ -130,7 +184,16 @@ def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPReq
             super().end_headers()
 
         def send_head(self) -> Any:
-            path = posixpath.normpath(unquote(urlsplit(self.path).path)).lstrip("/")
+            assert isinstance(self.server, http.server.HTTPServer)
+            port = self.server.server_port  # the real one, when asked for port 0
+            if not host_allowed(self.headers.get("Host"), host, port):
+                self.send_error(403, "Not this server's name", "This preview answers only to the address it serves on.")
+                return None
+            asked = unquote(urlsplit(self.path).path)
+            if "\0" in asked or any(part.startswith(".") for part in asked.split("/")):
+                self.send_error(404)  # .git, .portal-secret, .cache, and any way up out of the site
+                return None
+            path = posixpath.normpath(asked).lstrip("/")
             if path in ("", "."):
                 path = ""
             candidates = [path, posixpath.join(path, "index.html")] if path else ["index.html"]
@@ -146,7 +209,14 @@ def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPReq
             if path == preview.prefix or path.startswith(preview.prefix + "/"):
                 self.send_error(404)  # never a page the generator left there
                 return None
+            if not Path(self.translate_path(self.path)).resolve().is_relative_to(site_dir.resolve()):
+                self.send_error(404)  # a link that leads out of the site folder
+                return None
             return super().send_head()
+
+        def list_directory(self, path: Any) -> None:
+            self.send_error(404)  # a static host lists no folder either
+            return None
 
         def _send(self, path: str, found: Path | bytes) -> Any:
             try:
@@ -163,6 +233,12 @@ def _handler(preview: Preview, site_dir: Path) -> type[http.server.SimpleHTTPReq
     return Handler
 
 
-def serve(preview: Preview, site_dir: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    """A server of the site and the preview's pages on ``host:port``; call ``serve_forever`` on it."""
-    return http.server.ThreadingHTTPServer((host, port), _handler(preview, site_dir))
+def serve(
+    preview: Preview, site_dir: Path, host: str, port: int, settings: PortalSettings
+) -> http.server.ThreadingHTTPServer:
+    """A server of the site and the preview's pages on ``host:port``; call ``serve_forever`` on it.
+
+    Raises `BuildError` for a site folder that holds the records, the secret or the cache, as a build does.
+    """
+    refuse_publishing_records(site_dir, settings)
+    return http.server.ThreadingHTTPServer((host, port), _handler(preview, site_dir, host))

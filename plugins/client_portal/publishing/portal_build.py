@@ -348,8 +348,8 @@ def _remember_written(listing: Path, site_dir: Path, prefix: str) -> None:
     partial.replace(listing)
 
 
-def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
-    """A site folder that holds the records, the secret or the cache would publish them with the pages.
+def refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None:
+    """A site folder that holds the records, the secret or the cache would publish (or serve) them with the pages.
 
     So would a link in it that leads to them (or to a folder holding them): uploaders such
     as GitHub Pages' (tar --dereference) and rsync -L publish what a link points to.
@@ -359,7 +359,7 @@ def _refuse_publishing_records(site_dir: Path, settings: PortalSettings) -> None
         if private.resolve().is_relative_to(site):
             raise BuildError(
                 f"{site_dir} holds {private.relative_to(settings.root).as_posix()}, which must never be published; "
-                "build into the folder the generator writes the site to (such as site)"
+                "give the folder the generator writes the site to (such as site)"
             )
     refuse_links_to_private(site_dir, settings)
 
@@ -413,7 +413,7 @@ def build_into(
     environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
     """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
-    _refuse_publishing_records(site_dir, settings)
+    refuse_publishing_records(site_dir, settings)
     listing = _written_list(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
