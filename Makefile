@@ -8,7 +8,7 @@ LOCK ?= requirements/dev.txt
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test test-fast test-lowest test-newest mutate lock lint fuzz bench debian checkers screenshots clean
+.PHONY: serve build docs test test-fast test-lowest test-newest mutate lock lint fuzz bench debian checkers screenshots clean
 
 ifeq ($(LOCK),newest)
 # Unlocked on purpose: whatever the registry serves today, within pyproject.toml's ranges.
@@ -64,8 +64,18 @@ $(NODE_STAMP): package.json package-lock.json
 
 checkers: debian $(NODE_STAMP)
 
-test: lint checkers
+test: lint checkers docs
 	$(BIN)/pytest
+
+# The documentation site, built as a portal is: with Zensical, from docs/ copied to
+# build/docs/ with the reference pages written from the code. --strict stops on any
+# warning (a broken link or anchor included); check_links.py then follows every
+# internal link and anchor of the built site.
+DOCS_URL := https://mkdocs-client-portal.github.io/mkdocs-client-portal/
+docs: $(STAMP)
+	$(BIN)/python scripts/docs_reference.py build/docs
+	$(BIN)/zensical build --strict --clean --config-file build/docs/zensical.toml
+	$(BIN)/python scripts/check_links.py build/docs/site $(DOCS_URL)
 
 # The suite against the lowest versions the runtime requirements allow, and against the
 # newest releases (unlocked). Each has its own environment beside .venv.

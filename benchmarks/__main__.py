@@ -1,4 +1,4 @@
-"""Benchmarks: `make bench`. Prints figures for the README; asserts nothing about time.
+"""Benchmarks: `make bench`. Prints the figures of docs/src/explanation/performance.md; asserts nothing about time.
 
 1. `mkdocs build` of 100, 1,000 and 10,000 synthetic link-mode clients (12 deliverables,
    10 schedule items, 4 ideas, 3 updates, 2 requests each), against plain MkDocs +

@@ -3,7 +3,7 @@
 Reads and builds the synthetic clients of `make bench` (300 by default) one after the
 other, after a few pages that compile the templates, and prints the CPU milliseconds
 per record read and per page built (rendered, encrypted and written). Run it at two
-commits to see what a change saved; the README's table was made that way.
+commits to see what a change saved; the documentation's Performance table was made that way.
 """
 
 from __future__ import annotations

@@ -89,11 +89,13 @@ class FreelancerOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = ""
-    email: str = ""
-    availability: str | dict[str, str] = ""
-    response_time: str | dict[str, str] = ""
-    booking_url: str = ""
+    name: str = Field("", description="Your name, as clients see it.")
+    email: str = Field("", description="Where clients write to you.")
+    availability: str | dict[str, str] = Field(
+        "", description="When you work, such as Mon–Fri, 09:00–17:00 (Berlin); times also show in the client's zone."
+    )
+    response_time: str | dict[str, str] = Field("", description="How soon you answer, such as within one business day.")
+    booking_url: str = Field("", description='An http(s) link; adds "Book a call" to every page.')
 
 
 class PortalOptions(BaseModel):
@@ -101,14 +103,18 @@ class PortalOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    clients_dir: str = "clients"
-    url_prefix: str = "p"
-    secret_env: str = "PORTAL_SECRET"
-    language: str = "en"
-    timezone: str = "UTC"
-    today: date | str | None = None
-    freelancer: FreelancerOptions = Field(default_factory=FreelancerOptions)
-    headers_file: bool = False
+    clients_dir: str = Field(
+        "clients", description="The records' folder, relative to the configuration; never inside docs_dir or site_dir."
+    )
+    url_prefix: str = Field("p", description="Client pages live at <site>/<url_prefix>/<token>/.")
+    secret_env: str = Field("PORTAL_SECRET", description="The environment variable holding the site secret.")
+    language: str = Field("en", description="The page language of records that name none.")
+    timezone: str = Field("UTC", description="Your own time zone, and the zone of records that name none.")
+    today: date | str | None = Field(None, description="A fixed build date; without it, SOURCE_DATE_EPOCH, else today.")
+    freelancer: FreelancerOptions = Field(default_factory=FreelancerOptions, description="You, on every page.")
+    headers_file: bool = Field(
+        False, description="Also write _headers (Netlify, Cloudflare Pages): noindex, no-referrer, no-cache."
+    )
 
 
 def settings_from_options(

@@ -139,7 +139,10 @@ def read_site_config(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise SettingsError(f"{config_file}: not valid TOML: {error}") from None
         project = document.get("project", {})
-        missing = f"no [project.plugins.{PLUGIN_NAME}] table; add it (see the README)"
+        missing = (
+            f"no [project.plugins.{PLUGIN_NAME}] table; add it "
+            "(see https://mkdocs-client-portal.github.io/mkdocs-client-portal/reference/settings/)"
+        )
     else:
         project = _yaml_config(config_file)
         missing = f"the '{PLUGIN_NAME}' plugin is not enabled under 'plugins'"

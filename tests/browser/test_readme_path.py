@@ -6,7 +6,8 @@ repository becomes a local bare one, the repository secret a file). The pushed
 repository is then built the way its workflow does (`CI=true`, the secret from the
 environment), served under the path of its `site_url`, and the link `client-portal links`
 printed is opened in Chromium: the page must decrypt. When the README's path breaks,
-this test says so.
+this test says so. The path starts the generator the README recommends (Zensical);
+the portal's configuration file says which it is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,8 @@ def followed(tmp_path_factory):
     assert "Traceback" not in done.stderr
     calls = (github / "calls").read_text()
     assert "repo create my-portal --private" in calls and "secret set PORTAL_SECRET" in calls
-    portal = next(p.parent for p in work.glob("*/mkdocs.yml"))
+    [portal] = [p for p in work.iterdir() if (p / ".git").exists()]
+    assert (portal / "zensical.toml").exists(), "the README starts a portal on the generator it recommends"
 
     # CI: a fresh clone of what was pushed, built with the workflow's own steps
     ci = home / "ci"
@@ -119,7 +122,7 @@ def followed(tmp_path_factory):
             result = run(command, ci, ci_env)
             assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
 
-    site_url = yaml.safe_load((ci / "mkdocs.yml").read_text().split("\ntheme:")[0])["site_url"]
+    site_url = tomllib.loads((ci / "zensical.toml").read_text())["project"]["site_url"]
     path = re.sub(r"^https?://[^/]+", "", site_url)
     assert path.strip("/"), "the README's site_url has a path, as GitHub project pages do"
     published = home / "host"

@@ -263,8 +263,8 @@ class Strict(BaseModel):
 class Contact(Strict):
     """A person at the client who gets their own link."""
 
-    name: Text
-    email: Email | None = None
+    name: Text = Field(description="The person's name, as the page and the e-mails greet them.")
+    email: Email | None = Field(None, description="Their e-mail address; each contact needs their own.")
     key_version: Version = Field(1, description="Bump to revoke this person's old link and remembered logins.")
     password_env: EnvName | None = Field(
         None, description="Password mode: NAME of the environment variable holding this person's own password."
@@ -284,7 +284,11 @@ class Contact(Strict):
 class Access(Strict):
     """How the page is protected."""
 
-    mode: AccessMode = "link"
+    mode: AccessMode = Field(
+        "link",
+        description="link: each contact's own link carries the key; password: a password opens the page; "
+        "unlisted: plain HTML at an unguessable address, readable by anyone who has it.",
+    )
     password_env: EnvName | None = Field(
         None, description="Password mode: NAME of the environment variable holding a password shared by all contacts."
     )
@@ -314,18 +318,20 @@ class Deliverable(Strict):
     id: Annotated[str, Field(pattern=CLIENT_ID.pattern, max_length=80)] | None = Field(
         None, description="Unique within the record; defaults to a slug of the title."
     )
-    title: Text
-    status: DeliverableStatus = "planned"
-    due: IsoDate | None = None
-    delivered: IsoDate | None = None
-    progress: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
-    link: HttpUrl | None = None
+    title: Text = Field(description="What the client sees as the deliverable's name.")
+    status: DeliverableStatus = Field(
+        "planned", description="in_review adds Approve and Request changes buttons; waiting_on_client adds Reply."
+    )
+    due: IsoDate | None = Field(None, description="Required unless planned or cancelled.")
+    delivered: IsoDate | None = Field(None, description="Required once delivered or approved; never in the future.")
+    progress: Annotated[int, Field(strict=True, ge=0, le=100)] | None = Field(None, description="Percent done.")
+    link: HttpUrl | None = Field(None, description="A preview, a folder or the delivered work.")
     files: Annotated[list[AttachedPath], Field(max_length=MAX_FILES)] = Field(
         [],
         description="Delivered files, relative to the clients folder; published encrypted "
         "(link and password pages only).",
     )
-    notes: Markdown | None = None
+    notes: Markdown | None = Field(None, description="Shown under the deliverable.")
 
     @model_validator(mode="after")
     def _dates_match_status(self, info: ValidationInfo) -> Deliverable:
@@ -359,35 +365,35 @@ class Deliverable(Strict):
 class ScheduleItem(Strict):
     """A milestone, meeting, deadline or time off."""
 
-    date: DateOrDateTime
-    title: Text
-    kind: ScheduleKind = "milestone"
-    notes: Markdown | None = None
+    date: DateOrDateTime = Field(description="A date, or a date and time with its offset (shown in the client's zone).")
+    title: Text = Field(description="What happens.")
+    kind: ScheduleKind = Field("milestone", description="Shown as a label beside the item.")
+    notes: Markdown | None = Field(None, description="Shown under the item.")
 
 
 class Request(Strict):
     """Something the freelancer needs from the client."""
 
-    title: Text
-    due: IsoDate | None = None
-    done: bool = False
+    title: Text = Field(description="What you need from the client.")
+    due: IsoDate | None = Field(None, description="When you need it.")
+    done: bool = Field(False, description="true once the client has done it; it then leaves the open list.")
 
 
 class Suggestion(Strict):
     """A proactive idea for the client's business."""
 
-    title: Text
-    date: IsoDate | None = None
-    impact: Impact = "medium"
-    status: SuggestionStatus = "proposed"
-    body: Markdown | None = None
+    title: Text = Field(description="The idea in a few words.")
+    date: IsoDate | None = Field(None, description="When you offered it.")
+    impact: Impact = Field("medium", description="What you expect it to do for the client's business.")
+    status: SuggestionStatus = Field("proposed", description="proposed ideas ask the client for an answer.")
+    body: Markdown | None = Field(None, description="The idea in full.")
 
 
 class Update(Strict):
     """One dated entry of the update log."""
 
-    date: IsoDate
-    text: Markdown
+    date: IsoDate = Field(description="When it happened; the newest is shown first.")
+    text: Markdown = Field(description="What happened.")
 
 
 def _cents_violation(field: str, amount: Decimal, currency: str) -> tuple[str, str] | None:
@@ -428,12 +434,14 @@ class Budget(Strict):
 class Invoice(Strict):
     """An invoice sent to the client."""
 
-    number: Annotated[str, Field(min_length=1, max_length=80)]
-    date: IsoDate
-    due: IsoDate | None = None
-    amount: Quantity
-    currency: Currency
-    status: InvoiceStatus = "open"
+    number: Annotated[str, Field(min_length=1, max_length=80)] = Field(description="Unique within the record.")
+    date: IsoDate = Field(description="The invoice date.")
+    due: IsoDate | None = Field(None, description="When payment is due; not before the invoice date.")
+    amount: Quantity = Field(description="Exact decimals, no more than the currency has.")
+    currency: Currency = Field(description="ISO 4217 code such as EUR.")
+    status: InvoiceStatus = Field(
+        "open", description="An open invoice past its due date joins Needs your attention; void ones count nowhere."
+    )
     link: HttpUrl | None = Field(None, description="A payment page or the PDF.")
 
     @model_validator(mode="after")
@@ -456,25 +464,45 @@ class Record(Strict):
         json_schema_extra={"description": "One client of mkdocs-client-portal: clients/<id>.yml"},
     )
 
-    name: Text
-    stage: Stage = "active"
+    name: Text = Field(description="The client's name, as their page shows it.")
+    stage: Stage = Field(
+        "active",
+        description="prospect: a proposal; paused and past: nothing is late, overdue or due; "
+        "past shows what was delivered.",
+    )
     public_name: bool = Field(
         False, description="The client agreed to be named in public; the audit then allows the name outside its page."
     )
     language: LanguageTag | None = Field(None, description="BCP 47 tag; default: the plugin's language.")
     timezone: TimeZone | None = Field(None, description="IANA zone; default: the plugin's timezone.")
-    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = []
-    access: Access = Access()
-    brand: Brand | None = None
-    greeting: Markdown | None = None
-    preferences: Annotated[list[Markdown], Field(max_length=MAX_ITEMS["preferences"])] = []
-    deliverables: Annotated[list[Deliverable], Field(max_length=MAX_ITEMS["deliverables"])] = []
-    schedule: Annotated[list[ScheduleItem], Field(max_length=MAX_ITEMS["schedule"])] = []
-    requests: Annotated[list[Request], Field(max_length=MAX_ITEMS["requests"])] = []
-    suggestions: Annotated[list[Suggestion], Field(max_length=MAX_ITEMS["suggestions"])] = []
-    updates: Annotated[list[Update], Field(max_length=MAX_ITEMS["updates"])] = []
-    budget: Budget | None = None
-    invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = []
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = Field(
+        [], description="The people at the client; each gets their own link (or password)."
+    )
+    access: Access = Field(Access(), description="How the page is protected.")
+    brand: Brand | None = Field(None, description="The client's accent colour and logo.")
+    greeting: Markdown | None = Field(None, description="A few words at the top of the page.")
+    preferences: Annotated[list[Markdown], Field(max_length=MAX_ITEMS["preferences"])] = Field(
+        [], description="What you learned about how they like to work."
+    )
+    deliverables: Annotated[list[Deliverable], Field(max_length=MAX_ITEMS["deliverables"])] = Field(
+        [], description="The work, with its status and dates."
+    )
+    schedule: Annotated[list[ScheduleItem], Field(max_length=MAX_ITEMS["schedule"])] = Field(
+        [], description="Milestones, meetings, deadlines and time off."
+    )
+    requests: Annotated[list[Request], Field(max_length=MAX_ITEMS["requests"])] = Field(
+        [], description="What you need from the client."
+    )
+    suggestions: Annotated[list[Suggestion], Field(max_length=MAX_ITEMS["suggestions"])] = Field(
+        [], description="Your ideas for their business."
+    )
+    updates: Annotated[list[Update], Field(max_length=MAX_ITEMS["updates"])] = Field(
+        [], description="The update log; the newest is shown first."
+    )
+    budget: Budget | None = Field(None, description="A retainer or a fixed budget.")
+    invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = Field(
+        [], description="Invoices sent; the newest is shown first."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -609,9 +637,9 @@ def json_schema() -> dict[str, Any]:
         field = schema["properties"][name]
         schema["properties"][name] = {
             "anyOf": [
-                {key: value for key, value in field.items() if key not in ("default", "title")},
+                {key: value for key, value in field.items() if key not in ("default", "title", "description")},
                 {"type": "null"},
             ],
-            **{key: value for key, value in field.items() if key in ("default", "title")},
+            **{key: value for key, value in field.items() if key in ("default", "title", "description")},
         }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
