@@ -2,13 +2,15 @@
 # versions with hashes), so a fresh clone tests the same thing on any day.
 # `make test-lowest` and `make test-newest` run the same suite in their own
 # environments: the lowest versions pyproject.toml allows, and the newest releases.
+# `make bench` and `make mutate` add their tools in environments of their own too
+# (.venv-bench, .venv-mutate), so .venv holds exactly requirements/dev.txt.
 PYTHON ?= python3
 VENV ?= .venv
 LOCK ?= requirements/dev.txt
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build docs test test-fast test-lowest test-newest mutate lock lint fuzz bench debian checkers screenshots clean
+.PHONY: serve build docs dist test test-fast test-lowest test-newest mutate run-mutate lock lint fuzz bench run-bench debian checkers screenshots clean
 
 ifeq ($(LOCK),newest)
 # Unlocked on purpose: whatever the registry serves today, within pyproject.toml's ranges.
@@ -31,6 +33,13 @@ serve: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+# The sdist and the wheel a release publishes, built with the locked hatchling (no
+# isolated build environment to download), and checked as PyPI will read them.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist
+	$(BIN)/twine check --strict dist/*
 
 lint: $(STAMP)
 	$(BIN)/ruff check plugins tests benchmarks scripts
@@ -87,32 +96,41 @@ test-newest:
 
 # Move the locks to the newest releases on purpose, then `make test` and commit them
 # (CONTRIBUTING). minimums.txt pins each runtime requirement at its lower bound; the
-# lowest lock resolves the development tools around those pins.
+# lowest lock resolves the development tools around those pins. The mutation and
+# benchmark locks are the dev lock plus their own tools, every shared pin held to it.
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal \
 	--python-version 3.11 --generate-hashes --upgrade --quiet --custom-compile-command "make lock"
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --resolution lowest-direct \
 	  --upgrade --no-annotate --quiet --custom-compile-command "make lock" -o requirements/minimums.txt
-	$(UV_COMPILE) --extra mutate --extra bench -o requirements/dev.txt
+	$(UV_COMPILE) -o requirements/dev.txt
+	$(UV_COMPILE) --extra mutate -c requirements/dev.txt -o requirements/mutate.txt
+	$(UV_COMPILE) --extra bench -c requirements/dev.txt -o requirements/bench.txt
 	$(UV_COMPILE) -c requirements/minimums.txt -c requirements/lowest-tools.txt -o requirements/lowest.txt
 
 # The fuzz tests with many more examples than `make test` runs (tests/fuzz_profiles.py).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/test_fuzz.py -q
 
-bench: $(STAMP)
+bench:
+	$(MAKE) run-bench VENV=.venv-bench LOCK=requirements/bench.txt
+
+run-bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf .venv .venv-lowest .venv-newest node_modules site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-lowest .venv-newest .venv-bench .venv-mutate node_modules site dist .pytest_cache .mypy_cache .ruff_cache
 
 # Mutation testing (mutmut) of the modules that carry security and promises, with their
 # fast unit tests; slow (about an hour on two cores), so not part of `make test`.
 # One module: make mutate MODULES=crypto. Kill rates: CONTRIBUTING.md.
 MODULES ?=
-mutate: $(STAMP)
+mutate:
+	$(MAKE) run-mutate VENV=.venv-mutate LOCK=requirements/mutate.txt MODULES="$(MODULES)"
+
+run-mutate: $(STAMP)
 	$(BIN)/python scripts/mutate.py $(MODULES)
 
-# The fast tier: every test that needs no browser, Java or Node (nor builds the sdist).
+# The fast tier: every test that needs no browser, Java or Node (nor builds the distributions).
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not browser and not sdist"

@@ -51,6 +51,11 @@ MODULES = {
         "tests/test_hostile_input.py",
         "tests/test_markdown_differential.py",
     ],
+    "markdown_linear": [
+        "tests/test_markdown_text.py",
+        "tests/test_hostile_input.py",
+        "tests/test_markdown_differential.py",
+    ],
     "whatsnew": ["tests/test_whatsnew.py", "tests/test_render.py"],
     "digest": [
         "tests/test_digest.py::test_record_changes_table",
@@ -76,6 +81,7 @@ PATHS = {
     "publish": "publishing/publish",
     "audit": "audit/audit",
     "markdown_text": "page/markdown_text",
+    "markdown_linear": "page/markdown_linear",
     "whatsnew": "page/whatsnew",
     "digest": "mail/digest",
     "insights": "records/insights",

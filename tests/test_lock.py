@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import tomllib
 from pathlib import Path
@@ -24,13 +26,18 @@ def runtime() -> list[Requirement]:
     return [Requirement(line) for line in pyproject()["project"]["dependencies"]]
 
 
+LOCKS = ["dev.txt", "lowest.txt", "mutate.txt", "bench.txt"]
+# The locks of `make mutate` and `make bench`: the dev lock plus one extra each.
+TOOL_LOCKS = {"mutate.txt": "mutate", "bench.txt": "bench"}
+
+
 def wanted(lock: str) -> list[Requirement]:
-    """What `make` installs: runtime and dev requirements, the build backend (mutmut and the bench peer on the lock)."""
+    """What `make` installs: runtime and dev requirements, the build backend, and the lock's own extra."""
     data = pyproject()
     extras = data["project"]["optional-dependencies"]
     lines = [*data["project"]["dependencies"], *extras["dev"], *data["build-system"]["requires"]]
-    if lock == "dev.txt":
-        lines += [*extras["mutate"], *extras["bench"]]
+    if lock in TOOL_LOCKS:
+        lines += extras[TOOL_LOCKS[lock]]
     return [Requirement(line) for line in lines]
 
 
@@ -43,7 +50,7 @@ def pins(lock: Path) -> dict[str, list[Version]]:
     return found
 
 
-@pytest.mark.parametrize("lock", ["dev.txt", "lowest.txt"])
+@pytest.mark.parametrize("lock", LOCKS)
 def test_every_requirement_is_locked_within_its_range(lock):
     locked = pins(ROOT / "requirements" / lock)
     for requirement in wanted(lock):
@@ -52,7 +59,7 @@ def test_every_requirement_is_locked_within_its_range(lock):
         assert all(requirement.specifier.contains(v, prereleases=True) for v in versions), (requirement, versions)
 
 
-@pytest.mark.parametrize("lock", ["dev.txt", "lowest.txt"])
+@pytest.mark.parametrize("lock", LOCKS)
 def test_every_pin_carries_hashes(lock):
     text = (ROOT / "requirements" / lock).read_text(encoding="utf-8")
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
@@ -76,3 +83,36 @@ def test_runtime_requirements_stay_ranges():
     for requirement in runtime():
         operators = {s.operator for s in requirement.specifier}
         assert operators <= {">=", "<"}, requirement
+
+
+def test_the_dev_lock_holds_no_tool_of_another_lock():
+    """A contributor installs what `make test` needs: mutmut and the benchmark peer live in their own locks."""
+    extras = pyproject()["project"]["optional-dependencies"]
+    locked = pins(ROOT / "requirements" / "dev.txt")
+    for extra in TOOL_LOCKS.values():
+        for line in extras[extra]:
+            name = canonicalize_name(Requirement(line).name)
+            assert name not in locked, f"{line} belongs in requirements/{extra}.txt"
+
+
+@pytest.mark.parametrize("lock", TOOL_LOCKS)
+def test_a_tool_lock_is_the_dev_lock_plus_its_tool(lock):
+    """`make mutate` and `make bench` test the same versions `make test` does, with one tool more."""
+    dev, tool = pins(ROOT / "requirements" / "dev.txt"), pins(ROOT / "requirements" / lock)
+    assert {name: tool[name] for name in dev if name in tool} == dev
+    assert set(dev) <= set(tool)
+
+
+def test_the_package_requires_only_what_it_imports():
+    """Each runtime requirement is imported by the package (tzdata is read by zoneinfo, never imported)."""
+    imported: set[str] = set()
+    for path in (ROOT / "plugins" / "client_portal").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    providers = importlib.metadata.packages_distributions()
+    imported_from = {canonicalize_name(dist) for module in imported for dist in providers.get(module, [])}
+    unused = {canonicalize_name(r.name) for r in runtime()} - imported_from - {"tzdata"}
+    assert not unused, f"required but never imported: {sorted(unused)}"

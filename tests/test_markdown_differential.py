@@ -4,7 +4,8 @@ markdown_text.py swaps some of Python-Markdown's processors for linear-time ones
 subclasses private methods to do it. This test pins the promise that makes that safe:
 on the Markdown people write (paragraphs, emphasis, links with titles, lists, headings,
 tables, quotes), the HTML is exactly what stock Python-Markdown gives. A new Markdown
-release that changes those internals fails here first.
+release that changes those internals fails here first (users then get stock Markdown's
+processors, see `_linear_fits`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import markdown
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from client_portal.page.markdown_text import _converter
+from client_portal.page.markdown_text import _converter, _linear_fits
 
 from .fuzz_profiles import examples
 
@@ -91,6 +92,11 @@ def stock(text: str) -> str:
     STOCK.reset()
     html: str = STOCK.convert(text)
     return html
+
+
+def test_the_installed_markdown_takes_the_linear_processors():
+    # otherwise the comparisons below would compare stock Markdown with itself
+    assert _linear_fits()
 
 
 @settings(max_examples=examples(3), deadline=None)

@@ -6,6 +6,9 @@ they check includes how the converter is put together (which processors, where).
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import markdown
 import pytest
 from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, HRProcessor, SetextHeaderProcessor
@@ -19,30 +22,32 @@ from markdown.inlinepatterns import (
     ShortReferenceInlineProcessor,
 )
 
-from client_portal.page import markdown_text
+from client_portal.page import markdown_linear, markdown_text
 from client_portal.page.markdown_text import render_markdown
 
 REL = 'rel="noopener noreferrer nofollow"'
 LINEAR = {
-    TableProcessor: markdown_text._Table,
-    HashHeaderProcessor: markdown_text._HashHeading,
-    SetextHeaderProcessor: markdown_text._SetextHeading,
-    HRProcessor: markdown_text._HorizontalRule,
-    BlockQuoteProcessor: markdown_text._BlockQuote,
-    ReferenceInlineProcessor: markdown_text._Reference,
-    LinkInlineProcessor: markdown_text._Link,
-    ImageInlineProcessor: markdown_text._Image,
-    ImageReferenceInlineProcessor: markdown_text._ImageReference,
-    ShortReferenceInlineProcessor: markdown_text._ShortReference,
-    ShortImageReferenceInlineProcessor: markdown_text._ShortImageReference,
+    TableProcessor: markdown_linear._Table,
+    HashHeaderProcessor: markdown_linear._HashHeading,
+    SetextHeaderProcessor: markdown_linear._SetextHeading,
+    HRProcessor: markdown_linear._HorizontalRule,
+    BlockQuoteProcessor: markdown_linear._BlockQuote,
+    ReferenceInlineProcessor: markdown_linear._Reference,
+    LinkInlineProcessor: markdown_linear._Link,
+    ImageInlineProcessor: markdown_linear._Image,
+    ImageReferenceInlineProcessor: markdown_linear._ImageReference,
+    ShortReferenceInlineProcessor: markdown_linear._ShortReference,
+    ShortImageReferenceInlineProcessor: markdown_linear._ShortImageReference,
 }
 
 
 @pytest.fixture(autouse=True)
 def fresh_converter():
     markdown_text._converter.cache_clear()
+    markdown_text._linear_fits.cache_clear()
     yield
     markdown_text._converter.cache_clear()
+    markdown_text._linear_fits.cache_clear()
 
 
 def test_the_linear_processors_take_the_places_of_markdowns_own():
@@ -169,3 +174,48 @@ def test_a_line_break_between_chinese_characters_joins_the_lines():
 def test_html_comments_in_a_record_never_reach_the_page():
     assert str(render_markdown("<!-- note to self -->Visible")) == "\n<p>Visible</p>"
     assert "note to self" not in str(render_markdown("Text\n\n<!-- note to self -->"))
+
+
+def _missing_module(monkeypatch):
+    # what a Markdown release without one of the classes markdown_linear subclasses does
+    monkeypatch.setitem(sys.modules, "client_portal.page.markdown_linear", None)
+
+
+def _private_method_gone(monkeypatch):
+    def gone(self, data, index):
+        raise AttributeError("'LinkInlineProcessor' object has no attribute 'getText'")
+
+    monkeypatch.setattr(markdown_linear._LinearLinks, "getText", gone)
+
+
+def _different_html(monkeypatch):
+    # a private part that changed meaning: the processor runs, but no longer gives stock's HTML
+    monkeypatch.setattr(markdown_linear._SetextHeading, "run", lambda self, parent, blocks: blocks.pop(0))
+
+
+HOSTILE = '<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror="alert(2)"> **kept**'
+
+
+@pytest.mark.parametrize("incompatible", [_missing_module, _private_method_gone, _different_html])
+def test_a_markdown_whose_internals_changed_renders_with_its_own_processors_still_sanitised(
+    incompatible, monkeypatch, caplog
+):
+    incompatible(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="client_portal.page.markdown_text"):
+        assert str(render_markdown(EVERY_KIND)) == EXPECTED  # the page is the same, only slower on odd text
+        markdown_text._converter.cache_clear()  # what a text that broke the converter does
+        hostile = str(render_markdown(HOSTILE))
+    assert "<script" not in hostile and "javascript" not in hostile and "onerror" not in hostile
+    assert "<strong>kept</strong>" in hostile
+    ours = markdown_text._converter()
+    assert not any(type(p).__module__.endswith("markdown_linear") for p in ours.inlinePatterns)
+    assert not any(type(p).__module__.endswith("markdown_linear") for p in ours.parser.blockprocessors)
+    [warning] = caplog.records  # once per process, however often the converter is rebuilt
+    assert f"Markdown {markdown.__version__} changed the parts client-portal speeds up" in warning.getMessage()
+    assert "Update mkdocs-client-portal" in warning.getMessage()
+
+
+def test_the_installed_markdown_fits_the_linear_processors_without_a_warning(caplog):
+    with caplog.at_level(logging.WARNING):
+        assert markdown_text._linear_fits()
+    assert not caplog.records

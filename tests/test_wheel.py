@@ -1,0 +1,106 @@
+"""The wheel a release publishes, installed into a clean virtual environment and used as the README says.
+
+The environment sees nothing of this checkout: no PYTHONPATH, no editable install,
+only the wheel, its requirements and then the portal's own requirements.txt (what the
+portal's workflow installs). The release workflow points PORTAL_WHEEL at the wheel
+`make dist` built, so the file tested is the file published.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client_portal import __version__
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.sdist
+
+BIN = Path(sys.executable).parent
+
+
+def installed(fresh: Path, *requirements: str) -> None:
+    """``requirements`` installed into ``fresh`` as pip would, at the versions requirements/dev.txt locks.
+
+    uv rather than the new environment's pip: it resolves and installs in seconds, from its
+    cache once warm. The lock as constraints means the versions `make test` tested, on any
+    day; the wheel still brings its own requirements, so a runtime requirement missing
+    from pyproject.toml fails here.
+    """
+    command = [str(BIN / "uv"), "pip", "install", "--quiet", "--python", str(fresh / "bin" / "python")]
+    done = subprocess.run(
+        [*command, *requirements, "-c", str(ROOT / "requirements" / "dev.txt")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    """A new virtual environment with the wheel installed, and nothing else of this checkout."""
+    home = tmp_path_factory.mktemp("wheel")
+    wheel = os.environ.get("PORTAL_WHEEL")
+    if not wheel:
+        subprocess.run(
+            [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(home / "dist")],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        [built] = (home / "dist").glob("mkdocs_client_portal-*.whl")
+        wheel = str(built)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home / "venv")], check=True)
+    installed(home / "venv", wheel)
+    return home / "venv"
+
+
+def typed(fresh: Path, command: str, *args: str, cwd: Path) -> str:
+    """A command of the clean environment, as the freelancer types it: no traceback, exit 0."""
+    environ = {
+        "PATH": f"{fresh / 'bin'}:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "LANG": "C.UTF-8",
+        "NO_MKDOCS_2_WARNING": "1",
+        "GIT_AUTHOR_NAME": "Mei Chen",
+        "GIT_AUTHOR_EMAIL": "mei@example.com",
+        "GIT_COMMITTER_NAME": "Mei Chen",
+        "GIT_COMMITTER_EMAIL": "mei@example.com",
+    }
+    done = subprocess.run(
+        [str(fresh / "bin" / command), *args], cwd=cwd, env=environ, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, f"{command} {args}: {done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def test_the_wheel_installs_with_only_what_the_package_imports(fresh, tmp_path):
+    assert typed(fresh, "client-portal", "--version", cwd=tmp_path).split()[-1] == __version__
+    where = typed(fresh, "python", "-c", "import client_portal; print(client_portal.__file__)", cwd=tmp_path)
+    assert Path(where.strip()).is_relative_to(fresh)
+    # the theme is the portal's choice, in its requirements.txt, not the package's
+    assert not list((fresh / "lib").glob("python3*/site-packages/material"))
+
+
+def test_the_readme_setup_runs_on_the_installed_wheel(fresh, tmp_path):
+    typed(fresh, "client-portal", "init", "my-portal", "--name", "Mei Chen", "--email", "mei@example.com",
+          "--site-url", "https://portal.mei.example/", cwd=tmp_path)  # fmt: skip
+    portal = tmp_path / "my-portal"
+    typed(fresh, "client-portal", "new", "acme-bakery", "--contact", "Anna Weber",
+          "--email", "anna@acme-bakery.example", cwd=portal)  # fmt: skip
+    typed(fresh, "client-portal", "check", cwd=portal)
+    secret = typed(fresh, "client-portal", "secret", cwd=portal).strip()
+    assert len(secret) >= 32 and secret in (portal / ".portal-secret").read_text(encoding="utf-8")
+    # what the portal's workflow installs before it builds
+    installed(fresh, "-r", str(portal / "requirements.txt"))
+    typed(fresh, "mkdocs", "build", "--strict", cwd=portal)
+    assert (portal / "site" / "index.html").exists()
+    assert typed(fresh, "client-portal", "audit", "site", cwd=portal).startswith("audit: 0 findings in ")
+    links = typed(fresh, "client-portal", "links", cwd=portal)
+    assert "Anna Weber: https://portal.mei.example/p/" in links, links
