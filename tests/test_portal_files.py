@@ -131,12 +131,12 @@ def test_a_second_init_reports_what_the_kept_configuration_says(tmp_path):
     assert "Kept your existing" in again.output and "mkdocs.yml" in again.output
 
 
-def test_a_second_init_in_a_zensical_portal_keeps_zensical(tmp_path):
+def test_a_second_init_in_a_zensical_gitlab_portal_keeps_zensical_and_gitlab(tmp_path):
     folder = tmp_path / "portal"
-    init(folder, "--generator", "zensical")
+    init(folder, "--generator", "zensical", "--host", "gitlab")
     again = run("init", str(folder), "--timezone", "UTC")
     assert again.exit_code == 0, again.output
-    assert not (folder / "mkdocs.yml").exists()
+    assert not (folder / "mkdocs.yml").exists() and not (folder / ".github").exists()
     assert "time zone Europe/Berlin" in again.output
 
 

@@ -593,7 +593,12 @@ def status(as_json: bool, config_file: Path | None) -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
-@click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
+@click.option(
+    "--host",
+    type=click.Choice(["github", "gitlab"]),
+    default=None,
+    help="Where the portal is published  [default: the one an existing portal's workflow is for, else github]",
+)
 @click.option(
     "--generator",
     type=click.Choice(["mkdocs", "zensical"]),
@@ -611,7 +616,7 @@ def init(
     directory: Path,
     name: str,
     email: str,
-    host: str,
+    host: str | None,
     generator: str | None,
     site_url: str | None,
     time_zone: str | None,
@@ -620,6 +625,9 @@ def init(
     if generator is None:  # a second init keeps the generator the portal has
         kept = [gen for gen, config in CONFIG_OF.items() if (directory / config).is_file()]
         generator = kept[0] if len(kept) == 1 else "mkdocs"
+    if host is None:  # and the host its workflow is for
+        kept = [name for name, (workflow, _) in HOST_FILES.items() if (directory / workflow).is_file()]
+        host = kept[0] if len(kept) == 1 else "github"
     zone = _init_zone(time_zone)
     if site_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http(s) address", param_hint="--site-url")

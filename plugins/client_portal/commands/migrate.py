@@ -88,7 +88,9 @@ def migrate(root: Path, target: str) -> Migration:
     others = _other_plugins(project.get("plugins"))
     if left_out or others:
         what = ", ".join([*left_out, *(f"the {name} plugin" for name in others)])
-        done.next_steps.append(f"carry over by hand what {target_file.name} does not hold yet: {what}")
+        done.next_steps.append(
+            f"not carried over from {source_file.name}: {what}; add to {target_file.name} what {target} supports"
+        )
     if source_file.suffix == ".yml" and "!ENV" in source_file.read_text(encoding="utf-8", errors="replace"):
         done.next_steps.append(f"{source_file.name} reads settings with !ENV; {target_file.name} holds their values")
     _swap_requirements(root, source, target, done)
