@@ -89,7 +89,7 @@ def test_a_missing_password_locally_leaves_it_out_and_says_so():
 def test_every_missing_password_is_named():
     _, _, notice = _recipients(client(), SECRET.encode(), {})
     assert notice is not None and notice.startswith("lotus-tea: LIN_PASSWORD, TEAM_PASSWORD not set,")
-    with pytest.raises(PublishError, match="variable LIN_PASSWORD, TEAM_PASSWORD is not set"):
+    with pytest.raises(PublishError, match="LIN_PASSWORD and TEAM_PASSWORD are not set: add the lines "):
         _recipients(client(), SECRET.encode(), {"CI": "true"})
 
 

@@ -75,6 +75,7 @@ def test_init_writes_a_complete_portal(new_portal):
         if p.is_file() and ".git" not in p.relative_to(new_portal).parts
     )
     assert written == [
+        ".github/dependabot.yml",  # a pull request when a new release ships
         ".github/workflows/publish.yml",
         ".gitignore",
         "README.md",

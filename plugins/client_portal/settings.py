@@ -74,6 +74,7 @@ class PortalSettings:
     # what the generator publishes: nothing private may be placed inside either
     docs_dir: Path | None = None
     site_dir: Path | None = None
+    config_name: str = "mkdocs.yml"  # the file the settings came from, as messages name it
 
     def published_by(self, path: Path) -> str | None:
         """The setting (``docs_dir`` or ``site_dir``) whose folder holds ``path``, which would publish it."""
@@ -168,6 +169,7 @@ def settings_from_options(
         headers_file=given.headers_file,
         docs_dir=published.get("docs_dir"),
         site_dir=published.get("site_dir"),
+        config_name=config_name,
     )
 
 

@@ -117,6 +117,26 @@ def given_options(assignments: Iterable[str]) -> dict[str, Any]:
     return options
 
 
+def config_document(config_file: Path) -> dict[str, Any]:
+    """The site's settings as written: all of ``mkdocs.yml`` (with ``INHERIT``), or ``[project]`` of a TOML file."""
+    if config_file.suffix == ".toml":
+        try:
+            document = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SettingsError(f"{config_file}: not valid TOML: {error}") from None
+        project = document.get("project", {})
+    else:
+        project = _yaml_config(config_file)
+    if not isinstance(project, dict):
+        raise SettingsError(f"{config_file}: expected a mapping of settings")
+    return project
+
+
+def plugin_options(project: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The client-portal options as written in a site's settings; None when the plugin is not named."""
+    return _plugin_options(project.get("plugins"))
+
+
 def read_site_config(
     config_file: Path | None, overrides: Mapping[str, Any] | None = None, *, root: Path | None = None
 ) -> SiteConfig:
@@ -133,21 +153,14 @@ def read_site_config(
         return SiteConfig(settings, site_dir=folder / "site", docs_dir=folder / "docs", custom_dir=None)
     if not config_file.is_file():
         raise SettingsError(f"{config_file}: no such file; run inside a portal or pass --config")
+    project = config_document(config_file)
     if config_file.suffix == ".toml":
-        try:
-            document = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise SettingsError(f"{config_file}: not valid TOML: {error}") from None
-        project = document.get("project", {})
         missing = (
             f"no [project.plugins.{PLUGIN_NAME}] table; add it "
             "(see https://mkdocs-client-portal.github.io/mkdocs-client-portal/reference/settings/)"
         )
     else:
-        project = _yaml_config(config_file)
         missing = f"the '{PLUGIN_NAME}' plugin is not enabled under 'plugins'"
-    if not isinstance(project, dict):
-        raise SettingsError(f"{config_file}: expected a mapping of settings")
     written = _plugin_options(project.get("plugins"))
     if written is None:
         raise SettingsError(f"{config_file}: {missing}")
@@ -156,14 +169,18 @@ def read_site_config(
     root = config_file.resolve().parent
     site_dir = root / str(project.get("site_dir") or "site")
     docs_dir = root / str(project.get("docs_dir") or "docs")
-    settings = settings_from_options(
-        options,
-        root,
-        site_url if isinstance(site_url, str) else None,
-        docs_dir=docs_dir,
-        site_dir=site_dir,
-        config_name=config_file.name,
-    )
+    try:
+        settings = settings_from_options(
+            options,
+            root,
+            site_url if isinstance(site_url, str) else None,
+            docs_dir=docs_dir,
+            site_dir=site_dir,
+            config_name=config_file.name,
+        )
+    except SettingsError as error:  # say which file holds the wrong option
+        message = str(error)
+        raise SettingsError(message if message.startswith(config_file.name) else f"{config_file}: {message}") from None
     theme = project.get("theme")
     custom_dir = theme.get("custom_dir") if isinstance(theme, Mapping) else None
     return SiteConfig(

@@ -26,6 +26,7 @@ from client_portal.audit.reader_text import is_unspaced, markdown_reader_text, r
 from client_portal.audit.site_files import SiteFile, site_files
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
+from client_portal.publishing.passwords import password
 from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
     REPLACED_MARKER,
@@ -327,8 +328,8 @@ def _needles(
         for number, key in enumerate(link_keys(secret, client), start=1):
             secrets[f"the link key of contact #{number} of '{client.id}'"] = key
         for variable in (client.record.access.password_env, *(c.password_env for c in client.record.contacts)):
-            if variable and environ.get(variable):
-                secrets[f"the password in {variable}"] = environ[variable]
+            if variable and (given := password(variable, environ)):
+                secrets[f"the password in {variable}"] = given
     weak = []
     for what, value in secrets.items():
         folded = reader_text(value)

@@ -20,6 +20,17 @@ from urllib.parse import urlsplit
 import click
 
 from client_portal import __version__
+from client_portal.commands.portal_checks import pin_problems, secrets_report
+from client_portal.commands.portal_files import (
+    CONFIG_OF,
+    GENERATOR_FILES,
+    HOST_FILES,
+    INIT_FILES,
+    PREVIEW,
+    UPDATE_FILES,
+    scaffold_text,
+    workflow_text,
+)
 from client_portal.publishing.secret import SiteSecret
 from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
 from client_portal.records.insights import status_items, urgency_key
@@ -94,6 +105,10 @@ def check(config_file: Path | None) -> None:
     for client in clients:
         problems += record_problems(client, settings.clients_dir, today, _shown(client.source), settings)
     problems += site_url_problems(config_file, settings.site_url, _shown(config_file))
+    requirements = config_file.parent / "requirements.txt"
+    problems += pin_problems(requirements, _shown(requirements))
+    needed, secrets_summary = secrets_report(settings, clients, _shown)
+    problems += needed
     count = len(record_files(settings.clients_dir))
     for problem in sorted(problems):
         click.echo(str(problem))
@@ -103,6 +118,8 @@ def check(config_file: Path | None) -> None:
         f"{count} record{'s' * (count != 1)} checked: "
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
+    for line in secrets_summary:  # beside the notes: what CI must hold, after what the records hold
+        click.echo(line, err=True)
     if site.built_without_pages():
         shown = _shown(site.site_dir)
         click.echo(
@@ -210,12 +227,12 @@ def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, s
         sys.exit(1)
     base = base_url or settings.site_url
     if not base:
-        click.echo("error: links need an address: set site_url in mkdocs.yml or pass --base-url", err=True)
+        click.echo(f"error: links need an address: set site_url in {settings.config_name} or pass --base-url", err=True)
         sys.exit(1)
     if urlsplit(base).hostname == PLACEHOLDER_HOST:
         click.echo(
             f"error: site_url is still the placeholder {base}; put the address the site is published at "
-            "in site_url in mkdocs.yml (GitHub: Settings → Pages), or pass --base-url",
+            f"in site_url in {settings.config_name} (GitHub: Settings → Pages), or pass --base-url",
             err=True,
         )
         sys.exit(1)
@@ -234,7 +251,7 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
+@click.option("--base-url", help="Where the site is published (default: the configuration's site_url).")
 @click.option(
     "--check",
     "built_site",
@@ -310,7 +327,7 @@ def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> 
 @click.argument("client_ids", metavar="[ID]...", nargs=-1)
 @click.option("--since", metavar="REF|DATE", help="A git revision, or a date such as 2026-11-16 (default: 7 days ago).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write one .eml draft per contact here.")
-@click.option("--base-url", help="Where the site is published (default: site_url in mkdocs.yml).")
+@click.option("--base-url", help="Where the site is published (default: the configuration's site_url).")
 @_config_option
 def digest(
     client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path | None
@@ -377,6 +394,7 @@ def _warn_if_plain_http(base_url: str) -> None:
 def audit(site_dir: Path, config_file: Path | None) -> None:
     """Check a built site for anything that leaks a client; exit 1 on any finding."""
     from client_portal.audit.audit import audit_site
+    from client_portal.publishing.passwords import PasswordsError
 
     settings = _settings(config_file)
     if not site_dir.is_dir():
@@ -384,7 +402,11 @@ def audit(site_dir: Path, config_file: Path | None) -> None:
         sys.exit(2)
     secret = _secret(settings)
     clients = _valid_clients(settings)
-    findings = audit_site(site_dir, clients, secret, settings.url_prefix, os.environ)
+    try:
+        findings = audit_site(site_dir, clients, secret, settings.url_prefix, os.environ)
+    except PasswordsError as error:  # the passwords the audit looks for cannot all be read
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     for finding in findings:
         click.echo(f"{site_dir.as_posix().rstrip('/')}/{finding}")
     files = sum(1 for p in site_dir.rglob("*") if p.is_file())
@@ -591,50 +613,22 @@ def status(as_json: bool, config_file: Path | None) -> None:
     click.echo(f"{len(rows)} items across {len({c.id for c, _ in rows})} clients, as of {today.isoformat()}")
 
 
-INIT_FILES = {
-    "content/index.md": "index.md",
-    "content/stylesheets/site.css": "site.css",
-    ".gitignore": "gitignore",
-    "README.md": "README.md",
-}
-HOST_FILES = {
-    "github": (".github/workflows/publish.yml", "github-workflow.yml"),
-    "gitlab": (".gitlab-ci.yml", "gitlab-ci.yml"),
-}
-# What differs with the generator that builds the public site: its configuration,
-# requirements and workflows (Zensical builds the site, then `client-portal build` adds the pages).
-GENERATOR_FILES = {
-    "mkdocs": {"mkdocs.yml": "mkdocs.yml", "requirements.txt": "requirements.txt"},
-    "zensical": {"zensical.toml": "zensical.toml", "requirements.txt": "requirements-zensical.txt"},
-}
-# A Zensical workflow is the MkDocs one with other build steps, so the rest (the guard that
-# refuses to publish from a public repository above all) is written once.
-ZENSICAL_STEPS = {
-    "github": (
-        "      - run: mkdocs build --strict\n",
-        "      - run: zensical build --clean\n"
-        "      - run: client-portal build site   # the client pages Zensical does not build\n",
-    ),
-    "gitlab": (
-        "    - mkdocs build --strict --site-dir public\n    - client-portal audit public\n",
-        "    - zensical build --clean\n    - client-portal build site\n    - client-portal audit site\n"
-        "    - mv site public\n",
-    ),
-}
-PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-portal serve"}
-
-
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default="Your Name", show_default=True, help="Your name, as clients see it.")
 @click.option("--email", default="you@example.com", show_default=True, help="Where clients write to you.")
-@click.option("--host", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
+@click.option(
+    "--host",
+    type=click.Choice(["github", "gitlab"]),
+    default=None,
+    help="Where the portal is published  [default: the one an existing portal's workflow is for, else github]",
+)
 @click.option(
     "--generator",
     type=click.Choice(["mkdocs", "zensical"]),
-    default="mkdocs",
-    show_default=True,
-    help="What builds the public site (Zensical: client-portal build adds the client pages).",
+    default=None,
+    help="What builds the public site (Zensical: client-portal build adds the client pages)  "
+    "[default: the one an existing portal uses, else mkdocs]",
 )
 @click.option(
     "--site-url", metavar="URL", help="Where the site will be published, such as https://you.github.io/portal/."
@@ -643,22 +637,30 @@ PREVIEW = {"mkdocs": "mkdocs serve", "zensical": "zensical build && client-porta
     "--timezone", "time_zone", metavar="ZONE", help="Your time zone, such as Europe/Berlin (default: this computer's)."
 )
 def init(
-    directory: Path, name: str, email: str, host: str, generator: str, site_url: str | None, time_zone: str | None
+    directory: Path,
+    name: str,
+    email: str,
+    host: str | None,
+    generator: str | None,
+    site_url: str | None,
+    time_zone: str | None,
 ) -> None:
     """Create a new portal repository in DIRECTORY (or add one to an existing repository), ready to push."""
+    if generator is None:  # a second init keeps the generator the portal has
+        kept = [gen for gen, config in CONFIG_OF.items() if (directory / config).is_file()]
+        generator = kept[0] if len(kept) == 1 else "mkdocs"
+    if host is None:  # and the host its workflow is for
+        kept = [name for name, (workflow, _) in HOST_FILES.items() if (directory / workflow).is_file()]
+        host = kept[0] if len(kept) == 1 else "github"
     zone = _init_zone(time_zone)
     if site_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http(s) address", param_hint="--site-url")
     address = (site_url.rstrip("/") + "/") if site_url else f"https://{PLACEHOLDER_HOST}/portal/"
     branch = _git_repository(directory)
-    scaffold = files("client_portal.commands").joinpath("scaffold")
-    workflow = HOST_FILES[host]
-    targets = {**INIT_FILES, **GENERATOR_FILES[generator], workflow[0]: workflow[1]}
-    contents = {path: scaffold.joinpath(source).read_text(encoding="utf-8") for path, source in targets.items()}
-    if generator == "zensical":
-        mkdocs_steps, zensical_steps = ZENSICAL_STEPS[host]
-        assert mkdocs_steps in contents[workflow[0]], f"{workflow[1]} lost its build steps"
-        contents[workflow[0]] = contents[workflow[0]].replace(mkdocs_steps, zensical_steps)
+    workflow = HOST_FILES[host][0]
+    targets = {**INIT_FILES, **GENERATOR_FILES[generator], UPDATE_FILES[host][0]: UPDATE_FILES[host][1]}
+    contents = {path: scaffold_text(source) for path, source in targets.items()}
+    contents[workflow] = workflow_text(host, generator)
     contents["clients/.gitkeep"] = ""
     contents["client-record.schema.json"] = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if generator != "mkdocs":
@@ -670,7 +672,6 @@ def init(
         text = (
             text.replace("<NAME>", name)
             .replace("<EMAIL>", email)
-            .replace("<VERSION>", __version__)
             .replace("<TIMEZONE>", zone)
             .replace("<BRANCH>", branch)
             .replace("<SITE_URL>", address)
@@ -683,6 +684,11 @@ def init(
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    config = directory / CONFIG_OF[generator]
+    if CONFIG_OF[generator] in skipped:  # say what the kept configuration says, not what init would have written
+        zone = _kept_zone(config) or zone
+    if workflow in skipped and host == "github":
+        branch = _kept_branch(directory / workflow) or branch
     click.echo(f"Created a portal in {directory} (git branch {branch}, time zone {zone}).")
     if skipped:
         click.echo(
@@ -692,6 +698,46 @@ def init(
     click.echo("  client-portal new CLIENT-ID --contact NAME --email EMAIL   # one record per client")
     click.echo(f"  {PREVIEW[generator]:<31}  # preview")
     click.echo("  client-portal secret             # keep it here, and store it as the PORTAL_SECRET repository secret")
+    if host == "github":
+        click.echo("Dependabot (.github/dependabot.yml) proposes each new release as a pull request.")
+    else:
+        click.echo("renovate.json: Renovate proposes each new release once the Renovate app watches this project.")
+
+
+@main.command()
+@click.option("--to", "target", type=click.Choice(["mkdocs", "zensical"]), required=True, help="The generator.")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def migrate(target: str, directory: Path) -> None:
+    """Move the portal in DIRECTORY to another generator: its configuration, build steps and requirements."""
+    from client_portal.commands.migrate import MigrationError
+    from client_portal.commands.migrate import migrate as move
+
+    try:
+        done = move(directory, target)
+    except MigrationError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for path in done.written:
+        click.echo(f"wrote {_shown(directory / path)}")
+    for path in done.edited:
+        click.echo(f"changed {_shown(directory / path)} to build with {target}")
+    click.echo("Next:")
+    for step in done.next_steps:
+        click.echo(f"  {step}")
+
+
+def _kept_zone(config: Path) -> str | None:
+    """The time zone a kept configuration sets; None when it cannot be read (`check` will say why)."""
+    try:
+        return read_site_config(config).settings.timezone
+    except SettingsError:
+        return None
+
+
+def _kept_branch(workflow: Path) -> str | None:
+    """The branch a kept GitHub workflow publishes from (its ``push: branches: [...]``)."""
+    found = re.search(r"^\s+branches:\s*\[\s*([^\],\s]+)", workflow.read_text(encoding="utf-8", errors="replace"), re.M)
+    return found.group(1).strip("\"'") if found else None
 
 
 def _init_zone(chosen: str | None) -> str:

@@ -31,6 +31,7 @@ from typing import TypeVar
 from client_portal import __version__
 from client_portal.page.render import Renderer
 from client_portal.publishing.attachments import attachment_errors
+from client_portal.publishing.passwords import PASSWORDS_ENV
 from client_portal.publishing.publish import (
     Link,
     PageInputs,
@@ -89,7 +90,10 @@ def page_key(
     """What ``client``'s page is made from, as one hash; None when the record's bytes are unknown."""
     if not client.digest:
         return None
+    # PORTAL_PASSWORDS whole: a page changes when any password in it does (its parse errors come later)
     passwords = [environ.get(name, "") for name, _ in password_labels(inputs.secret, client)]
+    if passwords:
+        passwords.append(environ.get(PASSWORDS_ENV, ""))
     parts = [
         __version__,
         client.id,

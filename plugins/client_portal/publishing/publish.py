@@ -24,6 +24,7 @@ from client_portal.publishing.attachments import (
     find_attachments,
     seal_attachments,
 )
+from client_portal.publishing.passwords import PasswordsError, portal_passwords, where_to_set
 from client_portal.records.loader import shown_path
 from client_portal.records.model import Client, Contact
 from client_portal.settings import CACHE_DIR, PortalSettings
@@ -159,20 +160,26 @@ def _recipients(
     if record.access.mode == "link":
         return [crypto.Recipient.from_link(_contact_key(secret, client, c)) for c in record.contacts], None, None
     salt = crypto.password_salt(secret, client.id, record.access.version)
+    try:
+        listed = portal_passwords(environ)
+    except PasswordsError as error:
+        raise PublishError(f"{client.id}: {error}") from None
     recipients, missing = [], []
     for name, label in password_labels(secret, client):
-        password = environ.get(name, "")
-        if not password:
+        given = environ.get(name, "") or listed.get(name, "")
+        if not given:
             missing.append(name)
-        elif len(password) < MIN_PASSWORD:
+        elif len(given) < MIN_PASSWORD:
             raise PublishError(
                 f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters"
             )
         else:
-            recipients.append(crypto.Recipient.from_password(stretch(password, salt), label))
+            recipients.append(crypto.Recipient.from_password(stretch(given, salt), label))
     notice = None
     if missing and environ.get("CI"):
-        raise PublishError(f"{client.id}: the password variable {', '.join(missing)} is not set; add it as a CI secret")
+        unset = " and ".join(missing)
+        verb = "is" if len(missing) == 1 else "are"
+        raise PublishError(f"{client.id}: {unset} {verb} not set: {where_to_set(missing, environ)}")
     if missing:
         # Locally the page still builds; nobody can open it with the missing passwords.
         notice = (

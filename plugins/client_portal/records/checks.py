@@ -65,9 +65,9 @@ def record_problems(
             phrase = getattr(settings.freelancer, name)
             if phrase and not _has_text_in(phrase, language, settings.language):
                 message = (
-                    f"freelancer.{name} in mkdocs.yml has no text in {language!r}, this client's language, so their "
-                    f"page shows it in another language mid-sentence; give it one text per language, with a "
-                    f"'{language}:' entry"
+                    f"freelancer.{name} in {settings.config_name} has no text in {language!r}, this client's "
+                    "language, so their page shows it in another language mid-sentence; give it one text per "
+                    f"language, with a '{language}:' entry"
                 )
                 problems.append(
                     warning(message, "language") if record.language else Problem(shown, 1, 1, message, "warning")
