@@ -8,14 +8,13 @@ left as it is and said in the next steps.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 import yaml
 
 from client_portal.commands.portal_files import CONFIG_OF, GENERATOR_FILES, HOST_FILES, build_steps, scaffold_text
@@ -182,57 +181,13 @@ def _zensical_toml(project: Mapping[str, Any]) -> str:
         "# The site's configuration, read by Zensical (`zensical build`) and by client-portal",
         "# (`client-portal build site`, which adds the client pages Zensical does not build).",
     ]
-    _toml_table("project", site, lines)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps({"project": _without_nulls(site)})
 
 
-def _toml_table(name: str, table: Mapping[str, Any], lines: list[str]) -> None:
-    """``[name]`` with its plain values first, then its tables and arrays of tables, as TOML wants them."""
-    lines += ["", f"[{name}]"]
-    later: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        if value is None:  # YAML's empty value, or a Python tag MkDocs would resolve: nothing to carry
-            continue
-        if isinstance(value, Mapping) or _array_of_tables(value):
-            later.append((key, value))
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in later:
-        if isinstance(value, Mapping):
-            _toml_table(f"{name}.{_toml_key(key)}", value, lines)
-            continue
-        for item in value:
-            lines.append("")
-            table_lines: list[str] = []
-            _toml_table(f"{name}.{_toml_key(key)}", item, table_lines)
-            table_lines[1] = f"[{table_lines[1]}]"  # an element of the array, not a table
-            lines += table_lines[1:]
-
-
-def _array_of_tables(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) and item for item in value)
-
-
-def _toml_key(key: Any) -> str:
-    text = str(key)
-    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _toml_string(text)
-
-
-def _toml_string(text: str) -> str:
-    # JSON's escapes are TOML's, but for DEL, which TOML wants escaped too
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
+def _without_nulls(value: Any) -> Any:
+    """``value`` without None anywhere: TOML has no null (YAML's empty value, or a tag MkDocs resolves)."""
     if isinstance(value, Mapping):
-        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None)
-        return "{ " + pairs + " }" if pairs else "{}"
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value if item is not None) + "]"
-    return _toml_string(str(value))
+        return [_without_nulls(item) for item in value if item is not None]
+    return value
