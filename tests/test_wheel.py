@@ -1,64 +1,26 @@
-"""The wheel a release publishes, installed into a clean virtual environment and used as the README says.
+"""The wheel a release publishes, used as the README says in a clean virtual environment (tests/wheel.py).
 
-The environment sees nothing of this checkout: no PYTHONPATH, no editable install,
-only the wheel, its requirements and then the portal's own requirements.txt (what the
-portal's workflow installs). The release workflow points PORTAL_WHEEL at the wheel
-`make dist` built, so the file tested is the file published.
+The README's own set-up block runs on the wheel in tests/browser/test_readme_path.py,
+which opens the link it prints in Chromium; here, the wheel's contents and the MkDocs path.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from client_portal import __version__
 
-from .conftest import ROOT
+from .wheel import installed, wheel_environment
 
 pytestmark = pytest.mark.sdist
-
-BIN = Path(sys.executable).parent
-
-
-def installed(fresh: Path, *requirements: str) -> None:
-    """``requirements`` installed into ``fresh`` as pip would, at the versions requirements/dev.txt locks.
-
-    uv rather than the new environment's pip: it resolves and installs in seconds, from its
-    cache once warm. The lock as constraints means the versions `make test` tested, on any
-    day; the wheel still brings its own requirements, so a runtime requirement missing
-    from pyproject.toml fails here.
-    """
-    command = [str(BIN / "uv"), "pip", "install", "--quiet", "--python", str(fresh / "bin" / "python")]
-    done = subprocess.run(
-        [*command, *requirements, "-c", str(ROOT / "requirements" / "dev.txt")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory) -> Path:
-    """A new virtual environment with the wheel installed, and nothing else of this checkout."""
-    home = tmp_path_factory.mktemp("wheel")
-    wheel = os.environ.get("PORTAL_WHEEL")
-    if not wheel:
-        subprocess.run(
-            [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(home / "dist")],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        [built] = (home / "dist").glob("mkdocs_client_portal-*.whl")
-        wheel = str(built)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home / "venv")], check=True)
-    installed(home / "venv", wheel)
-    return home / "venv"
+    return wheel_environment(tmp_path_factory.mktemp("wheel"))
 
 
 def typed(fresh: Path, command: str, *args: str, cwd: Path) -> str:
@@ -88,7 +50,7 @@ def test_the_wheel_installs_with_only_what_the_package_imports(fresh, tmp_path):
     assert not list((fresh / "lib").glob("python3*/site-packages/material"))
 
 
-def test_the_readme_setup_runs_on_the_installed_wheel(fresh, tmp_path):
+def test_a_mkdocs_portal_runs_on_the_installed_wheel(fresh, tmp_path):
     typed(fresh, "client-portal", "init", "my-portal", "--name", "Mei Chen", "--email", "mei@example.com",
           "--site-url", "https://portal.mei.example/", cwd=tmp_path)  # fmt: skip
     portal = tmp_path / "my-portal"

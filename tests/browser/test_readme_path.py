@@ -5,9 +5,11 @@ in order in an empty folder (with stand-ins for `pip` and GitHub's `gh`: the
 repository becomes a local bare one, the repository secret a file). The pushed
 repository is then built the way its workflow does (`CI=true`, the secret from the
 environment), served under the path of its `site_url`, and the link `client-portal links`
-printed is opened in Chromium: the page must decrypt. When the README's path breaks,
-this test says so. The path starts the generator the README recommends (Zensical);
-the portal's configuration file says which it is.
+printed is opened in Chromium: the page must decrypt. Every command comes from the
+wheel a release publishes, installed into a clean virtual environment (tests/wheel.py),
+as the README's `pip install` does. When the README's path breaks, this test says so.
+The path starts the generator the README recommends (Zensical); the portal's
+configuration file says which it is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import http.server
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import tomllib
 from pathlib import Path
@@ -27,13 +28,13 @@ import yaml
 from playwright.sync_api import expect
 
 from ..conftest import ROOT
+from ..wheel import installed, wheel_environment
 from .conftest import Watched, _QuietHandler
 
 pytestmark = pytest.mark.browser
 
-BIN = Path(sys.executable).parent
 FAKE_PIP = """#!/bin/sh
-# the package is already installed in this environment
+# the wheel is already installed in this environment
 [ "$*" = "install mkdocs-client-portal" ] || { echo "unexpected: pip $*" >&2; exit 1; }
 """
 FAKE_GH = """#!/bin/sh
@@ -81,6 +82,7 @@ def serve(folder: Path) -> http.server.ThreadingHTTPServer:
 def followed(tmp_path_factory):
     """The README's set-up run in an empty folder; then CI's build of what was pushed, served."""
     home = tmp_path_factory.mktemp("readme")
+    fresh = wheel_environment(home)
     fake = home / "fake-bin"
     fake.mkdir()
     tool(fake, "pip", FAKE_PIP)
@@ -88,7 +90,7 @@ def followed(tmp_path_factory):
     github = home / "github"
     github.mkdir()
     env = {
-        "PATH": f"{fake}:{BIN}:/usr/bin:/bin",
+        "PATH": f"{fake}:{fresh / 'bin'}:/usr/bin:/bin",
         "HOME": str(home),
         "FAKE_GITHUB": str(github),
         "GIT_AUTHOR_NAME": "Mei Chen",
@@ -118,7 +120,9 @@ def followed(tmp_path_factory):
     ci_env = env | {"CI": "true", "PORTAL_SECRET": secret, "REPOSITORY_PRIVATE": "true", "ALLOW_PUBLIC": ""}
     for step in workflow["jobs"]["build"]["steps"]:
         command = step.get("run")
-        if command and not command.startswith("pip install"):
+        if command == "pip install -r requirements.txt":  # the portal's pin is met by the wheel
+            installed(fresh, "-r", str(ci / "requirements.txt"))
+        elif command:
             result = run(command, ci, ci_env)
             assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
 
