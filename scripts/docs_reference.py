@@ -11,6 +11,7 @@ OUT_DIR/zensical.toml next.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -72,7 +73,7 @@ def schema_type(schema: dict[str, Any]) -> str:
     """A schema as a reader would say it: "text, 1 to 300 characters", "one of `a`, `b`"."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
-        return f"[{name}](#{name.lower()})"
+        return f"[{readable(name)}](#{readable(name).lower().replace(' ', '-')})"
     options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
     if options:
         kinds = {option.get("type") for option in options}
@@ -157,8 +158,13 @@ def records_page() -> str:
     ]
     for name in PARTS:
         part = parts[name]
-        lines += ["", f"## {name}", "", part["description"], "", *field_rows(part, parts)]
+        lines += ["", f"## {readable(name)}", "", part["description"], "", *field_rows(part, parts)]
     return "\n".join(lines) + "\n"
+
+
+def readable(name: str) -> str:
+    """A part's heading in the user's words: ``ScheduleItem`` is "Schedule item"."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
 
 
 def option_type(field: Any) -> str:
