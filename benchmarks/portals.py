@@ -239,7 +239,7 @@ def worst_record(pattern: str) -> dict[str, Any]:
         {"title": f"{title} {i}", "due": "2026-12-01", "done": False} for i in range(MAX_ITEMS["requests"])
     ]
     record["suggestions"] = [
-        {"title": f"{title} {i}", "date": "2026-11-01", "impact": "high", "status": "proposed"}
+        {"id": f"s-{i}", "title": f"{title} {i}", "date": "2026-11-01", "impact": "high", "status": "proposed"}
         for i in range(MAX_ITEMS["suggestions"])
     ]
     record["updates"] = [{"date": "2026-11-01", "text": update} for _ in range(updates)]
@@ -254,6 +254,16 @@ def worst_record(pattern: str) -> dict[str, Any]:
             "status": "open",
         }
         for i in range(MAX_ITEMS["invoices"])
+    ]
+    record["decisions"] = [
+        {
+            "item": f"deliverable/d-{i % MAX_ITEMS['deliverables']}",
+            "decision": "changes",
+            "by": "Person 0",
+            "at": "2026-11-20T10:00:00+00:00",
+            "seen": "A" * 43,
+        }
+        for i in range(MAX_ITEMS["decisions"])
     ]
     return record
 

@@ -59,11 +59,12 @@ def test_each_list_has_a_length_limit(field):
         "suggestions": {"title": "t", "date": "2026-11-01"},
         "updates": {"date": "2026-11-01", "text": "x"},
         "invoices": {"number": "n", "date": "2026-11-01", "amount": 1, "currency": "EUR", "status": "paid"},
+        "decisions": {"item": "proposal", "decision": "accept", "by": "J", "at": "2026-11-20T10:00Z", "seen": "A" * 43},
     }[field]
     record = {"name": "Acme", "contacts": [{"name": "J", "email": "j@acme.example"}]}
     items = [item] * (MAX_ITEMS[field] + 1)
-    if field in ("deliverables", "invoices"):  # ids and numbers must differ
-        key = "title" if field == "deliverables" else "number"
+    if field in ("deliverables", "suggestions", "invoices"):  # ids and numbers must differ
+        key = "number" if field == "invoices" else "title"
         items = [{**item, key: f"{item[key]}{i}"} for i in range(len(items))]
     problems = problems_of(yaml.safe_dump({**record, field: items}))
     assert any(

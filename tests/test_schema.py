@@ -99,4 +99,5 @@ def test_every_record_field_is_described_in_the_schema():
         "updates",
         "budget",
         "invoices",
+        "decisions",
     }

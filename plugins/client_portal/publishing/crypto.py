@@ -108,6 +108,28 @@ def wrapping_key(stretched: bytes, label: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(stretched)
 
 
+def decision_key_for_link(link_key: bytes) -> bytes:
+    """The key a link's holder signs decisions with (HKDF of the link's key, as the browser derives it)."""
+    info = f"{LABELS}/decide".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(link_key)
+
+
+def decision_key_for_password(stretched: bytes, label: str) -> bytes:
+    """The key a password's holder signs decisions with: HKDF of the stretched password, per copy as for wrapping."""
+    info = f"{LABELS}/decide/{label}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(stretched)
+
+
+def decision_key_for_page(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """The key an unlisted page's decisions are signed with at build time (the page is readable: no key to hold)."""
+    return derive(secret, "decide", client_id, access_version)
+
+
+def decision_mac(key: bytes, message: bytes) -> str:
+    """A decision's MAC: HMAC-SHA-256, its first 128 bits in base64url (22 characters)."""
+    return b64url(hmac.new(key, message, hashlib.sha256).digest()[:16])
+
+
 def key_id(key: bytes) -> str:
     """A short public id for a key, so the browser finds its wrapped copy without trying all."""
     return b64url(hashlib.sha256(KEY_ID_LABEL + key).digest()[:LABEL_BYTES])

@@ -77,6 +77,7 @@ MAX_ITEMS = {
     "suggestions": 100,
     "updates": 500,
     "invoices": 300,
+    "decisions": 1000,
 }
 
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
@@ -382,11 +383,58 @@ class Request(Strict):
 class Suggestion(Strict):
     """A proactive idea for the client's business."""
 
+    id: Annotated[str, Field(pattern=CLIENT_ID.pattern, max_length=80)] | None = Field(
+        None, description="Unique within the record; defaults to a slug of the title. A decision names the idea by it."
+    )
     title: Text = Field(description="The idea in a few words.")
     date: IsoDate | None = Field(None, description="When you offered it.")
     impact: Impact = Field("medium", description="What you expect it to do for the client's business.")
     status: SuggestionStatus = Field("proposed", description="proposed ideas ask the client for an answer.")
     body: Markdown | None = Field(None, description="The idea in full.")
+
+    @property
+    def key(self) -> str:
+        """The id, filled in from the title when the record gives none."""
+        return self.id or slug(self.title)
+
+
+# What a client can decide, by the kind of item: a proposal is accepted or declined, a
+# deliverable in review approved or sent back for changes, an idea taken up or declined.
+DECISIONS = {"proposal": ("accept", "decline"), "deliverable": ("approve", "changes"), "idea": ("accept", "decline")}
+DecisionKind = Literal["accept", "decline", "approve", "changes"]
+# proposal, deliverable/<id> or idea/<id>
+ITEM_REFERENCE = re.compile(r"^(?:proposal|(?:deliverable|idea)/[a-z0-9]+(?:-[a-z0-9]+)*)$")
+SEEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # a SHA-256 in base64url
+
+
+class Decision(Strict):
+    """A client's decision on the page, as it came back by e-mail (written by `client-portal inbox`)."""
+
+    item: Annotated[str, Field(pattern=ITEM_REFERENCE.pattern, max_length=100)] = Field(
+        description="What was decided on: proposal, deliverable/<id> or idea/<id>."
+    )
+    decision: DecisionKind = Field(
+        description="proposal and idea: accept or decline; deliverable: approve or changes (changes requested)."
+    )
+    by: Text = Field(description="Who decided, as the record names the contact.")
+    at: IsoDateTime = Field(description="When: the reply's date, with its offset.")
+    seen: Annotated[str, Field(pattern=SEEN.pattern)] = Field(
+        description="SHA-256 (base64url) of the item as the client saw it when deciding."
+    )
+    message_id: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        None, description="The reply's Message-ID: the same reply is recorded once."
+    )
+    earlier_version: bool = Field(
+        False, description="true when the item had changed between what the client saw and the recording."
+    )
+
+    @model_validator(mode="after")
+    def _decision_fits_item(self) -> Decision:
+        kind = self.item.split("/", 1)[0]
+        if self.decision not in DECISIONS[kind]:
+            allowed = " or ".join(DECISIONS[kind])
+            raise rule_error([("decision", f"a {kind} is decided with {allowed}, not {self.decision}")])
+        return self
 
 
 class Update(Strict):
@@ -503,6 +551,9 @@ class Record(Strict):
     invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = Field(
         [], description="Invoices sent; the newest is shown first."
     )
+    decisions: Annotated[list[Decision], Field(max_length=MAX_ITEMS["decisions"])] = Field(
+        [], description="The client's decisions, as `client-portal inbox` recorded them; the page shows them."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -537,6 +588,17 @@ class Record(Strict):
                     )
                 )
             seen.setdefault(deliverable.key, index)
+        ideas: dict[str, int] = {}
+        for index, suggestion in enumerate(self.suggestions):
+            if suggestion.key in ideas:
+                violations.append(
+                    (
+                        f"suggestions.{index}.id",
+                        f"idea id '{suggestion.key}' is already used by suggestion #{ideas[suggestion.key] + 1}; "
+                        "give each suggestion its own 'id'",
+                    )
+                )
+            ideas.setdefault(suggestion.key, index)
         numbers: dict[str, int] = {}
         for index, invoice in enumerate(self.invoices):
             if invoice.number in numbers:
@@ -627,7 +689,17 @@ class Client:
         return (1, 1)
 
 
-LIST_FIELDS = ("contacts", "preferences", "deliverables", "schedule", "requests", "suggestions", "updates", "invoices")
+LIST_FIELDS = (
+    "contacts",
+    "preferences",
+    "deliverables",
+    "schedule",
+    "requests",
+    "suggestions",
+    "updates",
+    "invoices",
+    "decisions",
+)
 
 
 def json_schema() -> dict[str, Any]:
