@@ -14,7 +14,11 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from client_portal.page.markdown_text import render_markdown
 from client_portal.records.model import Record
@@ -50,26 +54,37 @@ def _shown(record: Record, item: str, file_digests: Mapping[str, str]) -> dict[s
         found = next((d for d in record.deliverables if d.key == key), None)
         if found is None:
             return None
-        shown = _rendered(found.model_dump(mode="json", exclude={"id"}))
+        shown = _rendered(_plain(found), exclude="id")
         shown["files"] = [[path, file_digests.get(path, "")] for path in found.files]
         return {"deliverable": shown}
     if kind == "idea":
         idea = next((s for s in record.suggestions if s.key == key), None)
-        return None if idea is None else {"idea": _rendered(idea.model_dump(mode="json", exclude={"id"}))}
+        return None if idea is None else {"idea": _rendered(_plain(idea), exclude="id")}
     if kind == "proposal" and not key and record.stage == "prospect":
         proposal = getattr(record, "proposal", None)
         return {
             "name": record.name,
-            "proposal": _rendered(proposal.model_dump(mode="json")) if proposal is not None else None,
-            "budget": record.budget.model_dump(mode="json") if record.budget is not None else None,
+            "proposal": _rendered(_plain(proposal)) if proposal is not None else None,
+            "budget": _plain(record.budget),
         }
     return None
 
 
-def _rendered(value: Any, name: str = "") -> Any:
+def _plain(value: Any) -> Any:
+    """A model's fields as plain values: dates, times and amounts as their ISO text."""
+    if isinstance(value, BaseModel):
+        return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, (date, Decimal)):  # datetimes too
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
+
+
+def _rendered(value: Any, name: str = "", exclude: str = "") -> Any:
     """``value`` with each Markdown field as the page renders it."""
     if isinstance(value, dict):
-        return {key: _rendered(item, key) for key, item in value.items()}
+        return {key: _rendered(item, key) for key, item in value.items() if key != exclude}
     if isinstance(value, list):
         return [_rendered(item, name) for item in value]
     if isinstance(value, str) and name in _MARKDOWN:
