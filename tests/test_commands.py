@@ -168,6 +168,8 @@ def test_status_json(portal):
         "title": "Confirm the delivery zones and the minimum order for delivery",
         "due": "2026-11-19",
         "days_left": -4,
+        "by": None,  # who decided: for what a client's decision asks of you
+        "at": None,
     }
     assert {item["urgency"] for item in items} == {
         "overdue", "invoice_past_due", "due_soon", "waiting_on_client", "open_request", "budget",

@@ -203,6 +203,24 @@ PLACEHOLDER_HOST = "example.github.io"
 
 def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, str]:
     """The secret and address the site is published with; exit 1 when links would not open there."""
+    secret = _published_secret(settings)
+    base = base_url or settings.site_url
+    if not base:
+        click.echo(f"error: links need an address: set site_url in {settings.config_name} or pass --base-url", err=True)
+        sys.exit(1)
+    if urlsplit(base).hostname == PLACEHOLDER_HOST:
+        click.echo(
+            f"error: site_url is still the placeholder {base}; put the address the site is published at "
+            f"in site_url in {settings.config_name} (GitHub: Settings → Pages), or pass --base-url",
+            err=True,
+        )
+        sys.exit(1)
+    _warn_if_plain_http(base)
+    return secret, base
+
+
+def _published_secret(settings: PortalSettings) -> bytes:
+    """The secret the site is published with; exit 1 when only a locally generated one is at hand."""
     from client_portal.publishing.secret import SECRET_FILE
 
     kept_here = settings.root / SECRET_FILE
@@ -225,19 +243,7 @@ def _published(settings: PortalSettings, base_url: str | None) -> tuple[bytes, s
             err=True,
         )
         sys.exit(1)
-    base = base_url or settings.site_url
-    if not base:
-        click.echo(f"error: links need an address: set site_url in {settings.config_name} or pass --base-url", err=True)
-        sys.exit(1)
-    if urlsplit(base).hostname == PLACEHOLDER_HOST:
-        click.echo(
-            f"error: site_url is still the placeholder {base}; put the address the site is published at "
-            f"in site_url in {settings.config_name} (GitHub: Settings → Pages), or pass --base-url",
-            err=True,
-        )
-        sys.exit(1)
-    _warn_if_plain_http(base)
-    return found.value, base
+    return found.value
 
 
 def _valid_clients(settings: PortalSettings) -> list[Client]:
@@ -553,9 +559,122 @@ def secret(replace: bool, config_file: Path | None) -> None:
     )
 
 
+@main.command()
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Print each record's change as a diff; write nothing, mark nothing.")
+@click.option("--mark-read", is_flag=True, help="Mark the messages whose decisions were recorded as read.")
+@_config_option
+def inbox(source: str, dry_run: bool, mark_read: bool, config_file: Path | None) -> None:
+    """Record the clients' decisions from their replies in SOURCE into the records.
+
+    SOURCE is an mbox file, a Maildir folder, a folder of .eml files, or
+    imaps://USER@HOST[:PORT]/FOLDER with the password in PORTAL_IMAP_PASSWORD (the
+    server's certificate is checked against the system's trust store, or SSL_CERT_FILE);
+    plain imap:// only to 127.0.0.1 or localhost. Mail is read without changing it.
+    A line whose MAC does not verify, an unknown client or item, a revoked contact or a
+    record that does not load is refused, and nothing is written for it. Exit 0 when
+    nothing was refused, 1 when something was, 2 when SOURCE cannot be read.
+    """
+    from client_portal.decisions.inbox import read_reply, record_replies
+    from client_portal.decisions.mailboxes import SourceError, open_source
+    from client_portal.records.writer import RecordWriteError
+
+    settings = _settings(config_file)
+    secret = _published_secret(settings)
+    try:
+        mail_source = open_source(source)
+        try:
+            mails = list(mail_source.messages())
+            replies = [read_reply(mail) for mail in mails]
+            run = record_replies(
+                replies,
+                clients_dir=settings.clients_dir,
+                secret=secret,
+                today=_today(settings),
+                environ=os.environ,
+                relative_to=Path.cwd(),
+            )
+            for outcome in run.outcomes:
+                click.echo(outcome.text)
+            failed = []
+            for record in run.changed:
+                if dry_run:
+                    click.echo(record.diff(), nl=False)
+                    continue
+                try:
+                    record.write()
+                except RecordWriteError as error:
+                    failed.append(str(error))
+            for message in failed:
+                click.echo(f"error: {message}", err=True)
+            refused = {id(o.reply) for o in run.outcomes if o.kind == "refused"}
+            done = {o.reply.mail.handle: None for o in run.outcomes if id(o.reply) not in refused}
+            if mark_read and not dry_run and not failed and done:
+                click.echo(mail_source.mark_read(list(done)))
+        finally:
+            mail_source.close()
+    except SourceError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    without = sum(not reply.lines for reply in replies)
+    click.echo(
+        f"{run.count('recorded')} recorded, {run.count('earlier_version')} on an earlier version, "
+        f"{run.count('refused')} refused, {run.count('already_recorded')} already recorded "
+        f"({len(replies)} message{'s' * (len(replies) != 1)} read, {without} without a decision line)"
+        + ("; dry run: nothing written" if dry_run else "")
+    )
+    sys.exit(1 if run.count("refused") or failed else 0)
+
+
+@main.command()
+@click.argument("client_id", metavar="ID")
+@click.option("--force", is_flag=True, help="Activate without an accept decision in the record.")
+@_config_option
+def activate(client_id: str, force: bool, config_file: Path | None) -> None:
+    """Turn an accepted proposal into an active project, keeping the proposal and its decisions."""
+    from client_portal.records.insights import latest_decisions
+    from client_portal.records.writer import RecordText, RecordWriteError
+
+    settings = _settings(config_file)
+    path = settings.clients_dir / f"{client_id}.yml"
+    if not CLIENT_ID.match(client_id) or not path.is_file():
+        click.echo(f"error: no client {client_id} in {_shown(settings.clients_dir)}", err=True)
+        sys.exit(2)
+    try:
+        record = RecordText.read(path, today=_today(settings), shown=_shown(path))
+        if record.record.stage != "prospect":
+            click.echo(
+                f"error: {_shown(path)} is {record.record.stage}, not a prospect: there is no proposal to activate",
+                err=True,
+            )
+            sys.exit(1)
+        accepted = latest_decisions(record.record).get("proposal")
+        if not force and (accepted is None or accepted.decision != "accept" or accepted.earlier_version):
+            why = (
+                "no accept decision on the proposal"
+                if accepted is None or accepted.decision != "accept"
+                else "the proposal was accepted in an earlier version"
+            )
+            click.echo(
+                f"error: {_shown(path)} has {why}; run client-portal inbox to record the client's reply, "
+                "or activate anyway with --force",
+                err=True,
+            )
+            sys.exit(1)
+        record.set_stage("active")
+        record.write()
+    except RecordWriteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"{_shown(path)}: stage prospect → active; the proposal and its decisions stay in the record")
+
+
 STATUS_COLOURS = {
     "overdue": "red",
     "invoice_past_due": "red",
+    "changes_requested": "red",
+    "proposal_accepted": "green",
+    "earlier_version": "yellow",
     "due_soon": "yellow",
     "waiting_on_client": "magenta",
     "open_request": "cyan",
@@ -566,6 +685,9 @@ STATUS_COLOURS = {
 STATUS_LABELS = {
     "overdue": "overdue",
     "invoice_past_due": "unpaid",
+    "changes_requested": "changes requested",
+    "proposal_accepted": "accepted",
+    "earlier_version": "earlier version",
     "due_soon": "due soon",
     "waiting_on_client": "waiting on client",
     "open_request": "open request",
@@ -579,7 +701,7 @@ STATUS_LABELS = {
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_config_option
 def status(as_json: bool, config_file: Path | None) -> None:
-    """Your overview across all clients: overdue, unpaid, due soon, waiting, requests, budgets, open ideas."""
+    """Your overview across all clients: overdue, unpaid, decisions to act on, due soon, waiting, requests, ideas."""
     settings = _settings(config_file)
     today = _today(settings)
     rows = [(client, item) for client in _valid_clients(settings) for item in status_items(client.record, today)]
@@ -594,6 +716,8 @@ def status(as_json: bool, config_file: Path | None) -> None:
                 "title": item.title,
                 "due": item.due.isoformat() if item.due else None,
                 "days_left": item.days_left,
+                "by": item.by,
+                "at": item.at.isoformat() if item.at else None,
             }
             for client, item in rows
         ]
@@ -609,6 +733,8 @@ def status(as_json: bool, config_file: Path | None) -> None:
         if item.due is not None and item.days_left is not None:
             relative = f"{-item.days_left}d late" if item.days_left < 0 else f"in {item.days_left}d"
             when = f"  due {item.due.isoformat()} ({relative})"
+        if item.by and item.at:
+            when += f"  by {item.by}, {item.at.strftime('%Y-%m-%d %H:%M')}"
         click.echo(f"{label}  {client.record.name}: {item.title} [{item.kind}]{when}")
     click.echo(f"{len(rows)} items across {len({c.id for c, _ in rows})} clients, as of {today.isoformat()}")
 

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from client_portal.records import money
-from client_portal.records.model import Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
+from client_portal.records.model import Decision, Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
 
 CLOSED_STATUSES = frozenset({"delivered", "approved", "cancelled"})
 DONE_STATUSES = frozenset({"delivered", "approved"})
@@ -328,6 +328,9 @@ def sorted_updates(record: Record) -> list[tuple[date, str]]:
 Urgency = Literal[
     "overdue",
     "invoice_past_due",
+    "changes_requested",
+    "proposal_accepted",
+    "earlier_version",
     "due_soon",
     "waiting_on_client",
     "open_request",
@@ -343,10 +346,12 @@ class StatusItem:
     """One line of the freelancer's own overview."""
 
     urgency: Urgency
-    kind: Literal["deliverable", "request", "suggestion", "invoice", "budget"]
+    kind: Literal["deliverable", "request", "suggestion", "invoice", "budget", "proposal"]
     title: str
     due: date | None
     days_left: int | None
+    by: str | None = None  # who decided, for what a client's decision asks of the freelancer
+    at: datetime | None = None
 
 
 def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusItem]:
@@ -356,8 +361,9 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
     is another matter: unpaid invoices past due and a budget 80% used show for every stage.
     """
     if record.stage in HELD_STAGES:
-        return money_items(record, today) + (paused_items(record) if record.stage == "paused" else [])
-    found = money_items(record, today)
+        held = paused_items(record) if record.stage == "paused" else []
+        return money_items(record, today) + decision_waits(record) + held
+    found = money_items(record, today) + decision_waits(record)
     for deliverable in record.deliverables:
         if deliverable.status in CLOSED_STATUSES:
             continue
@@ -380,6 +386,44 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
         found.append(StatusItem(urgency, "request", request.title, request.due, days))
     found += [StatusItem("awaiting_answer", "suggestion", s.title, None, None) for s in open_suggestions(record)]
     return sorted(found, key=urgency_key)
+
+
+def latest_decisions(record: Record) -> dict[str, Decision]:
+    """The latest decision on each item (by its date; of two at the same time, the one recorded last)."""
+    latest: dict[str, Decision] = {}
+    for decision in record.decisions:
+        if decision.item not in latest or decision.at >= latest[decision.item].at:
+            latest[decision.item] = decision
+    return latest
+
+
+def decision_waits(record: Record) -> list[StatusItem]:
+    """What the client's decisions ask of the freelancer.
+
+    Changes requested on a deliverable not yet back in review, a proposal accepted but not
+    yet activated, and a decision made on an earlier version of its item (to look at).
+    """
+    titles = {f"deliverable/{d.key}": d.title for d in record.deliverables}
+    titles |= {f"idea/{s.key}": s.title for s in record.suggestions}
+    statuses = {f"deliverable/{d.key}": d.status for d in record.deliverables}
+    found = []
+    for item, decision in latest_decisions(record).items():
+        kind: Literal["deliverable", "suggestion", "proposal"] = (
+            "proposal" if item == "proposal" else "deliverable" if item.startswith("deliverable/") else "suggestion"
+        )
+        title = "Proposal" if item == "proposal" else titles.get(item)
+        if title is None or (item == "proposal" and record.stage != "prospect"):
+            continue  # the item is gone, or the proposal is an active project now
+        urgency: Urgency | None = None
+        if decision.earlier_version:
+            urgency = "earlier_version"
+        elif decision.decision == "changes" and statuses.get(item) not in ("in_review", *CLOSED_STATUSES):
+            urgency = "changes_requested"
+        elif item == "proposal" and decision.decision == "accept":
+            urgency = "proposal_accepted"
+        if urgency:
+            found.append(StatusItem(urgency, kind, title, None, None, decision.by, decision.at))
+    return found
 
 
 def money_items(record: Record, today: date) -> list[StatusItem]:
