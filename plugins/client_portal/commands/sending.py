@@ -97,8 +97,12 @@ def send_letters(
                 log.add(letter, str(message["Message-ID"]), message["Date"].datetime, since)
                 sent += 1
                 click.echo(f"sent to {to}")
-    except (SendError, SentLogError) as error:
+    except SendError as error:
         click.echo(f"error: {error}", err=True)
+        failed = len(sendable) - sent
+    except SentLogError as error:  # that letter went out: stop before sending more the log cannot hold
+        click.echo(f"error: {error}", err=True)
+        sent += 1
         failed = len(sendable) - sent
     if sent:
         click.echo(f"{log.shown} lists the {sent} letter{'s' * (sent != 1)} sent; commit it with the records")
