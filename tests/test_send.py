@@ -356,6 +356,7 @@ def test_it_shows_what_it_will_send_and_asks_first(portal, smtp_server):
         ((), "https://mail.example.com", {}, "PORTAL_SMTP_URL must start with smtps:// (TLS, usually port 465)"),
         ((), "smtps://mei:hunter2@mail.example.com", {}, "PORTAL_SMTP_URL holds a password: remove it from the URL"),
         ((), "smtps://mei@mail.example.com:99999", {}, "PORTAL_SMTP_URL is not a URL such as"),
+        ((), "smtps://mei@mail.example.com:0", {}, "PORTAL_SMTP_URL is not a URL such as"),
         ((), "smtps://mei@mail.example.com/inbox", {}, "scheme://USER@HOST:PORT only"),
         ((), "smtps://mei@mail.example.com", {"PORTAL_SMTP_PASSWORD": ""}, "set PORTAL_SMTP_PASSWORD"),
         (("--out", "drafts"), "smtps://mei@mail.example.com", {}, "--send delivers the letters, --out writes them"),

@@ -51,6 +51,8 @@ def mail_server(url: str) -> MailServer:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
+        if port == 0:
+            raise ValueError(port)
     except ValueError:
         raise SendError(f"{URL_ENV} is not a URL such as smtps://you@smtp.example.com:465 (check the port)") from None
     scheme = parts.scheme.lower()
@@ -66,7 +68,7 @@ def mail_server(url: str) -> MailServer:
         raise SendError(f"{URL_ENV} names no server, such as smtps://you@smtp.example.com:465")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise SendError(f"{URL_ENV} is scheme://USER@HOST:PORT only, with no path, query or fragment")
-    return MailServer(scheme, parts.hostname, port or PORTS[scheme], unquote(parts.username or ""))
+    return MailServer(scheme, parts.hostname, PORTS[scheme] if port is None else port, unquote(parts.username or ""))
 
 
 @contextmanager
