@@ -333,18 +333,38 @@ def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> 
 @click.argument("client_ids", metavar="[ID]...", nargs=-1)
 @click.option("--since", metavar="REF|DATE", help="A git revision, or a date such as 2026-11-16 (default: 7 days ago).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write one .eml draft per contact here.")
+@click.option("--send", is_flag=True, help="Send the letters over SMTP (PORTAL_SMTP_URL, PORTAL_SMTP_PASSWORD).")
+@click.option("--yes", is_flag=True, help="With --send: send without asking first.")
 @click.option("--base-url", help="Where the site is published (default: the configuration's site_url).")
 @_config_option
 def digest(
-    client_ids: tuple[str, ...], since: str | None, out: Path | None, base_url: str | None, config_file: Path | None
+    client_ids: tuple[str, ...],
+    since: str | None,
+    out: Path | None,
+    send: bool,
+    yes: bool,
+    base_url: str | None,
+    config_file: Path | None,
 ) -> None:
-    """The update e-mail for each client whose record changed, one per contact."""
+    """The update e-mail for each client whose record changed, one per contact.
+
+    News a contact was already sent (the sent log, clients/sent/letters.jsonl) is left out.
+    """
     from zoneinfo import ZoneInfo
 
+    from client_portal.commands.sending import send_letters, sending_server
     from client_portal.mail.history import HistoryError, baseline
     from client_portal.mail.mail import plain_text, save_drafts, update_letters
+    from client_portal.mail.sent_log import SentLogError, read_sent_log
 
+    if send and out is not None:
+        click.echo("error: --send delivers the letters, --out writes them as drafts: give one of the two", err=True)
+        sys.exit(2)
+    if yes and not send:
+        click.echo("error: --yes answers --send's question: give it with --send", err=True)
+        sys.exit(2)
     settings = _settings(config_file)
+    server, password = sending_server(settings, os.environ) if send else (None, None)
     if out is not None and (publisher := settings.published_by(out)):
         click.echo(
             f"error: --out {out} is inside {publisher}, so the site would publish the letters and the links "
@@ -361,15 +381,21 @@ def digest(
         sys.exit(2)
     chosen = [client for client in clients if not client_ids or client.id in client_ids]
     try:
+        log = read_sent_log(settings.clients_dir, _shown(settings.clients_dir))
         start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
-        found = update_letters(chosen, start, settings, secret, base, today)
-    except HistoryError as error:
+        found = update_letters(chosen, start, settings, secret, base, today, log.told)
+    except (HistoryError, SentLogError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
     for problem in found.skipped:
         click.echo(f"error: {problem}", err=True)
+    if server is not None:
+        if not any(letter.contact.email for letter in found.letters):
+            click.echo(f"Nothing to send: no contact has news since {start.since:%Y-%m-%d} not yet sent.", err=True)
+        code = send_letters(found.letters, settings, server, password, log, start.commit, ask=not yes)
+        sys.exit(max(code, 1 if found.skipped else 0))
     printed = found.letters if out is None else []
     for letter, written in save_drafts(found.letters, settings.freelancer, out) if out else []:
         if isinstance(written, Path):

@@ -7,12 +7,25 @@ comes next describe the record as it is now, so each e-mail stands on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from client_portal.records import insights
-from client_portal.records.model import Deliverable, Invoice, Record, ScheduleKind, Stage, Suggestion, Update
+from client_portal.records.model import (
+    Decision,
+    Deliverable,
+    Invoice,
+    Record,
+    ScheduleKind,
+    Stage,
+    Suggestion,
+    Update,
+)
 
 UTC = ZoneInfo("UTC")
 # An e-mail lists the next few dates; the page holds the full schedule.
@@ -53,12 +66,14 @@ class Changes:
     stage: tuple[Stage, Stage] | None = None  # (before, now) when the project paused, resumed or closed
     cancelled: list[Deliverable] = field(default_factory=list)  # newly cancelled
     paid: list[Invoice] = field(default_factory=list)  # invoices paid since
+    decided: list[Decision] = field(default_factory=list)  # the client's decisions recorded since, oldest first
 
     @property
     def is_news(self) -> bool:
         """Whether anything happened worth an e-mail; what is merely still open is not news."""
         return bool(
             self.new_record
+            or self.decided
             or self.delivered
             or self.moved
             or self.new_ideas
@@ -95,6 +110,7 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
     needs_you = insights.attention(after, today)
     seen_needs = {(a.kind, a.title) for a in insights.attention(before, today)} if before else set()
     earlier_invoices = {i.number: i.status for i in before.invoices} if before else {}
+    seen_decisions = {_decision_key(d) for d in before.decisions} if before else set()
     return Changes(
         delivered=delivered,
         moved=moved,
@@ -113,7 +129,63 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
             if d.status == "cancelled" and (old := earlier.get(d.key)) is not None and old.status != "cancelled"
         ],
         paid=[i for i in after.invoices if i.status == "paid" and earlier_invoices.get(i.number, "paid") != "paid"],
+        decided=sorted(
+            (d for d in after.decisions if _decision_key(d) not in seen_decisions), key=lambda d: d.at.timestamp()
+        ),
     )
+
+
+def _decision_key(decision: Decision) -> tuple[str, ...]:
+    """The same reply is recorded once, by its Message-ID; one without is known by what it says."""
+    if decision.message_id:
+        return (decision.message_id,)
+    return (decision.item, decision.decision, decision.at.isoformat())
+
+
+# Each kind of news the changes list, where it is kept, and what names one piece of it.
+_NEWS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
+    ("delivered", "delivered", lambda d: [d.key, d.delivered]),
+    ("moved", "moved", lambda m: [m.title, m.old_due, m.new_due]),
+    ("idea", "new_ideas", lambda s: s.title),
+    ("update", "new_updates", lambda u: [u.date, u.text]),
+    ("needs", "new_needs", lambda a: [a.kind, a.title]),
+    ("cancelled", "cancelled", lambda d: d.key),
+    ("paid", "paid", lambda i: i.number),
+    ("decision", "decided", lambda d: list(_decision_key(d))),
+)
+
+
+def news(changes: Changes) -> list[str]:
+    """A name for each piece of news the changes tell, the same from run to run (see `without`).
+
+    Names come from what changed (an item's key, its dates, its text), never from the day
+    the digest runs, so a sent log can tell which news a contact already has.
+    """
+    names = [_name("new", None)] if changes.new_record else []
+    if changes.stage is not None:
+        names.append(_name("stage", list(changes.stage)))
+    for kind, attribute, identity in _NEWS:
+        names += [_name(kind, identity(item)) for item in getattr(changes, attribute)]
+    return names
+
+
+def without(changes: Changes, told: Set[str]) -> Changes:
+    """The changes less the news named in ``told``: what a contact has not been told yet."""
+    kept = {
+        attribute: [item for item in getattr(changes, attribute) if _name(kind, identity(item)) not in told]
+        for kind, attribute, identity in _NEWS
+    }
+    return replace(
+        changes,
+        new_record=changes.new_record and _name("new", None) not in told,
+        stage=changes.stage if changes.stage and _name("stage", list(changes.stage)) not in told else None,
+        **kept,
+    )
+
+
+def _name(kind: str, identity: object) -> str:
+    canonical = json.dumps([kind, identity], ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"{kind}:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:16]}"
 
 
 def coming_up(record: Record, today: date, zone: ZoneInfo, limit: int = NEXT_LIMIT) -> list[Upcoming]:

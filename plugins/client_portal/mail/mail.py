@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import email.policy
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import localtime
+from email.utils import localtime, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
 from client_portal.i18n import html_lang, page_locale, translations
-from client_portal.mail.digest import Changes, record_changes
+from client_portal.mail.digest import Changes, news, record_changes, without
 from client_portal.mail.history import Baseline
 from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
 from client_portal.page.markdown_text import render_markdown
@@ -24,7 +25,7 @@ from client_portal.page.view import Formatter
 from client_portal.publishing.publish import Link, client_links
 from client_portal.records import insights
 from client_portal.records.loader import parse_record
-from client_portal.records.model import Client, Contact, Record
+from client_portal.records.model import Client, Contact, Decision, Record
 from client_portal.records.money import MoneyFormat
 from client_portal.records.problems import RecordError
 from client_portal.settings import Freelancer, PortalSettings
@@ -54,11 +55,17 @@ class Letter:
     subject: str
     text: str
     html: str
+    news: tuple[str, ...] = ()  # the names of the news it tells (`digest.news`), for the sent log
 
     @property
     def file_name(self) -> str:
         """The draft's file name: the client id is already public to whoever holds the drafts."""
         return f"{self.client_id}-{self.number}.eml"
+
+    @property
+    def update(self) -> str:
+        """What update this letter is, as a SHA-256 of the news it tells: the same news, the same update."""
+        return hashlib.sha256("\n".join(sorted(self.news)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,20 @@ class Digest:
     skipped: list[str]  # a client left out because of a problem to fix
 
 
+# The news a contact of a client has already been sent (by the sent log), as `digest.news` names it.
+Told = Callable[[str, Contact], Set[str]]
+
+
 def update_letters(
-    clients: list[Client], start: Baseline, settings: PortalSettings, secret: bytes, base_url: str, today: date
+    clients: list[Client],
+    start: Baseline,
+    settings: PortalSettings,
+    secret: bytes,
+    base_url: str,
+    today: date,
+    told: Told | None = None,
 ) -> Digest:
-    """The letters for every client whose record has news since ``start``.
+    """The letters for every client whose record has news since ``start``, less what ``told`` says was sent.
 
     Raises `history.HistoryError` when git cannot give an earlier record.
     """
@@ -95,9 +112,13 @@ def update_letters(
         links = client_links(settings, secret, client)
         # A record new since then has no "since": its letter tells where the project stands.
         since = start.since if before is not None else None
-        found = client_letters(client, changes, links, base_url, settings, today, since)
-        if not found:
+        found = client_letters(client, changes, links, base_url, settings, today, since, told)
+        if not client.record.contacts:
             notes.append(f"{client.id}: changed, but the record has no contacts to write to")
+        elif told is not None and len(found) < len(client.record.contacts):
+            written = {letter.number for letter in found}
+            names = [c.name for n, c in enumerate(client.record.contacts, start=1) if n not in written]
+            notes.append(f"{client.id}: {', '.join(names)} already had this news (the sent log says so)")
         letters += found
     return Digest(letters, notes, skipped)
 
@@ -119,16 +140,24 @@ def client_letters(
     settings: PortalSettings,
     today: date,
     since: date | datetime | None,
+    told: Told | None = None,
 ) -> list[Letter]:
-    """One letter per contact; ``links`` are the contacts' own links, in the record's order."""
+    """One letter per contact; ``links`` are the contacts' own links, in the record's order.
+
+    With ``told``, each letter leaves out the news its contact was already sent; a contact
+    left with no news gets no letter.
+    """
     record = client.record
     locale = page_locale(record.language or settings.language)
     fmt = Formatter(locale, ZoneInfo(record.timezone or settings.timezone), today, translations(str(locale)))
     _ = fmt.gettext.gettext
     subject = _("Project update: %(name)s") % {"name": _one_line(record.name)}
-    sections = _sections(changes, fmt)
     letters = []
     for number, (contact, link) in enumerate(zip(record.contacts, links, strict=False), start=1):
+        own = changes if told is None else without(changes, told(client.id, contact))
+        if not own.is_news:
+            continue
+        sections = _received(own.decided, record, contact, fmt) + _sections(own, fmt)
         opening = [salutation(contact, str(locale), fmt)]
         if since is None:
             opening.append(_("Here is where your project stands."))
@@ -136,8 +165,8 @@ def client_letters(
             opening.append(
                 _("Here is what has happened on your project since %(date)s.") % {"date": fmt.full_date(since)}
             )
-        if changes.stage is not None and (news := _stage_news(changes.stage[1], fmt)):
-            opening.append(news)
+        if own.stage is not None and (stage := _stage_news(own.stage[1], fmt)):
+            opening.append(stage)
         access = _access_lines(record, link.url(base_url), fmt)
         closing = [_("Questions are welcome: just reply to this e-mail."), _("Best wishes,"), settings.freelancer.name]
         look = LetterLook(
@@ -154,6 +183,7 @@ def client_letters(
                 subject=subject,
                 text=_text(opening, sections, access, closing),
                 html=_html(html_lang(locale), subject, opening, sections, access, closing, look),
+                news=tuple(news(own)),
             )
         )
     return letters
@@ -188,6 +218,48 @@ def _stage_news(stage: str, fmt: Formatter) -> str | None:
     if stage == "active":
         return _("The project is running again.")
     return None
+
+
+def _received(
+    decided: list[Decision], record: Record, contact: Contact, fmt: Formatter
+) -> list[tuple[str, list[Item]]]:
+    """The section that confirms the decisions that came back: to the one who decided, "You approved …"."""
+    if not decided:
+        return []
+    _ = fmt.gettext.gettext
+    titles = {f"deliverable/{d.key}": d.title for d in record.deliverables}
+    titles |= {f"idea/{s.key}": s.title for s in record.suggestions}
+    yours = {
+        ("proposal", "accept"): _("You accepted the proposal on %(date)s. Thank you!"),
+        ("proposal", "decline"): _("You declined the proposal on %(date)s."),
+        ("deliverable", "approve"): _("You approved “%(title)s” on %(date)s."),
+        ("deliverable", "changes"): _("You asked for changes to “%(title)s” on %(date)s."),
+        ("idea", "accept"): _("You accepted the idea “%(title)s” on %(date)s."),
+        ("idea", "decline"): _("You declined the idea “%(title)s” on %(date)s."),
+    }
+    theirs = {
+        ("proposal", "accept"): _("%(name)s accepted the proposal on %(date)s."),
+        ("proposal", "decline"): _("%(name)s declined the proposal on %(date)s."),
+        ("deliverable", "approve"): _("%(name)s approved “%(title)s” on %(date)s."),
+        ("deliverable", "changes"): _("%(name)s asked for changes to “%(title)s” on %(date)s."),
+        ("idea", "accept"): _("%(name)s accepted the idea “%(title)s” on %(date)s."),
+        ("idea", "decline"): _("%(name)s declined the idea “%(title)s” on %(date)s."),
+    }
+    earlier = _(
+        "This was decided on an earlier version, which has changed since: "
+        "please look at the current version on your project page."
+    )
+    items = []
+    for decision in decided:
+        kind = decision.item.split("/", 1)[0]
+        own = decision.by == contact.name
+        line = (yours if own else theirs)[(kind, decision.decision)] % {
+            "name": decision.by,
+            "title": titles.get(decision.item, decision.item.partition("/")[2]),
+            "date": fmt.day(decision.at),
+        }
+        items.append(Item(line, earlier if decision.earlier_version else None))
+    return [(_("We received your decisions"), items)]
 
 
 def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
@@ -394,6 +466,23 @@ def plain_text(letter: Letter) -> str:
 
 def draft(letter: Letter, freelancer: Freelancer, now: datetime | None = None) -> EmailMessage:
     """The letter as an unsent e-mail (RFC 5322) that mail clients open ready to send."""
+    message = _message(letter, freelancer, now)
+    # Outlook and others open a message marked unsent as a draft, with a Send button.
+    message["X-Unsent"] = "1"
+    return message
+
+
+def outgoing(letter: Letter, freelancer: Freelancer, now: datetime | None = None) -> EmailMessage:
+    """The letter as the e-mail `digest --send` hands to the mail server: from the freelancer, with its Message-ID."""
+    domain = freelancer.email.rpartition("@")[2]
+    if not domain:
+        raise MailError("the letters need your address as their From: set freelancer.email in the site's configuration")
+    message = _message(letter, freelancer, now)
+    message["Message-ID"] = make_msgid(domain=domain)
+    return message
+
+
+def _message(letter: Letter, freelancer: Freelancer, now: datetime | None) -> EmailMessage:
     if not letter.contact.email:
         raise MailError(f"{letter.contact.name} has no e-mail address in the record")
     message = EmailMessage()
@@ -405,8 +494,6 @@ def draft(letter: Letter, freelancer: Freelancer, now: datetime | None = None) -
         raise MailError(f"{letter.contact.name}: the address cannot go in an e-mail header ({error})") from None
     message["Subject"] = _one_line(letter.subject)
     message["Date"] = now or localtime()
-    # Outlook and others open a message marked unsent as a draft, with a Send button.
-    message["X-Unsent"] = "1"
     message.set_content(letter.text)
     message.add_alternative(letter.html, subtype="html")
     # After the content: setting content drops every Content-* header set before it.
