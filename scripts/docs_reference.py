@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTICE = "<!-- Written by scripts/docs_reference.py from the code; edit the code, not this page. -->"
 # The parts of a record in the order the record lists them, after the record itself.
 PARTS = ["Contact", "Access", "Brand", "Deliverable", "ScheduleItem", "Request", "Suggestion", "Update", "Budget"]
-PARTS += ["Invoice"]
+PARTS += ["Invoice", "Proposal", "Estimate", "Rate", "Payment", "Deposit", "PaymentMilestone", "Phase"]
 PARTS += ["Decision"]  # written by `client-portal inbox`
 FORMATS = {
     "date": "date, `2026-11-23`",

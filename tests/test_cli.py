@@ -186,6 +186,7 @@ def test_the_templates_commented_examples_can_be_uncommented_in_place(empty_port
     record, _ = parse_record(text, path, today=date(2026, 11, 23))
     assert [d.title for d in record.deliverables] == ["Brand refresh"]
     assert record.brand is not None and record.brand.accent == "#b5651d" and len(record.invoices) == 1
+    assert record.proposal is not None and record.proposal.payment is not None
     # and as written, the empty sections are empty lists
     plain, _ = parse_record("\n".join(lines), path, today=date(2026, 11, 23))
     assert plain.deliverables == [] and plain.schedule == [] and plain.invoices == []

@@ -154,7 +154,7 @@ def test_status_sorts_by_urgency(portal):
         "unpaid             Acme Bakery: invoice INV-2026-014, €1,250.00 [invoice]  due 2026-11-15 (8d late)" in lines
     )
     assert "budget             Harbor Books: 85% used: 8.5 of 10 days for the project [budget]" in lines
-    assert lines[-1] == "19 items across 5 clients, as of 2026-11-23"
+    assert lines[-1] == "20 items across 5 clients, as of 2026-11-23"
     assert "\x1b[" not in result.output  # plain when piped
 
 

@@ -120,9 +120,9 @@ def test_prospect_gets_a_proposal():
     html = render_sample("northwind-studio")
     text = text_of(html)
     assert "Proposal for Northwind Studio" in text
-    for present in ("Proposed scope", "Proposed timeline", "Ideas for you", "Next step", "Reply to get started"):
+    for present in ("The offer", "Proposed scope", "Proposed timeline", "Ideas for you", "Your decision"):
         assert present in text
-    for absent in ("Track record", "Needs your attention", "Updates"):
+    for absent in ("Track record", "Updates"):
         assert absent not in text
 
 

@@ -99,5 +99,6 @@ def test_every_record_field_is_described_in_the_schema():
         "updates",
         "budget",
         "invoices",
+        "proposal",
         "decisions",
     }

@@ -328,6 +328,11 @@ def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
         )
         paid = _("If it has already been paid, thank you, and please ignore this.")
         return Item(line, paid, (_("View invoice"), invoice.link) if invoice.link else None)
+    if item.kind == "proposal":  # the letter names the decision, not the client's own name
+        parts = [_("Your answer to this proposal")]
+        if item.due is not None:
+            parts.append(_("The offer stands until %(date)s") % {"date": fmt.full_date(item.due)})
+        return Item(" · ".join(parts), None)
     parts = [item.title]
     if item.kind == "overdue" and item.due is not None:
         parts.append(_("Running late, due %(date)s") % {"date": fmt.full_date(item.due)})

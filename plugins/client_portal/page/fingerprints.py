@@ -60,8 +60,9 @@ def _shown(record: Record, item: str, file_digests: Mapping[str, str]) -> dict[s
     if kind == "idea":
         idea = next((s for s in record.suggestions if s.key == key), None)
         return None if idea is None else {"idea": _rendered(_plain(idea), exclude="id")}
-    if kind == "proposal" and not key and record.stage == "prospect":
-        proposal = getattr(record, "proposal", None)
+    # An accepted proposal stays in the record after `activate`: its page still shows it.
+    if kind == "proposal" and not key and (record.stage == "prospect" or record.proposal is not None):
+        proposal = record.proposal
         return {
             "name": record.name,
             "proposal": _rendered(_plain(proposal)) if proposal is not None else None,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_timedelta, get_timezone_name
+from babel.dates import format_date, format_interval, format_skeleton, format_timedelta, get_timezone_name
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 from babel.units import format_unit
@@ -21,10 +21,11 @@ from markupsafe import Markup
 from client_portal.i18n import html_lang, page_locale, translations
 from client_portal.page.calendar import calendar_ics
 from client_portal.page.colour import accent_shades
+from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.whatsnew import Seen
 from client_portal.records import insights, money
-from client_portal.records.model import Client
+from client_portal.records.model import Client, Record
 from client_portal.settings import PortalSettings, phrase_in
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ class Formatter:
         local = insights.local_date(day, self.zone)
         skeleton = "MMMEd" if local.year == self.today.year else "yMMMEd"
         return _date_in(skeleton, local, self.locale)
+
+    def span(self, start: date, end: date) -> str:
+        """Two days as one range, such as "Wed, Dec 2 – Fri, Dec 11" or "12月2日周三至11日周五"."""
+        skeleton = "MMMEd" if start.year == end.year == self.today.year else "yMMMEd"
+        return str(format_interval(start, end, skeleton, locale=self.locale))
 
     def short(self, day: date) -> str:
         """Day and month only, such as "Dec 7" or "12月7日", for tight spaces."""
@@ -161,6 +167,24 @@ def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
     return grouped
 
 
+def file_digests(record: Record, files: Sequence[SealedFile]) -> dict[str, str]:
+    """Each attached file's path, as the record lists it, and its SHA-256, as the page shows it."""
+    grouped = _by_deliverable(files)
+    digests = {}
+    for deliverable in record.deliverables:
+        # attachments are found in the order the record lists them
+        for path, sealed in zip(deliverable.files, grouped.get(deliverable.key, []), strict=False):
+            digests[path] = sealed.attachment.sha256
+    return digests
+
+
+def decision_logs(record: Record, files: Sequence[SealedFile]) -> dict[str, insights.DecisionLog]:
+    """The decision log of every decided item, with whether each item changed since."""
+    digests = file_digests(record, files)
+    items = {decision.item for decision in record.decisions}
+    return insights.decision_logs(record, {item: item_fingerprint(record, item, digests) for item in items})
+
+
 def page_context(
     client: Client,
     settings: PortalSettings,
@@ -179,6 +203,8 @@ def page_context(
     zone = ZoneInfo(record.timezone or settings.timezone)
     fmt = Formatter(locale, zone, today, translations(str(locale)))
     upcoming, past = insights.split_schedule(record, today, zone)
+    decisions = decision_logs(record, files)
+    decided = insights.decided_items(decisions)
     lang = html_lang(locale)
     availability = phrase_in(settings.freelancer.availability, lang)
     contact = {
@@ -200,8 +226,12 @@ def page_context(
         "md": render_markdown,
         "seen": Seen(whatsnew_key),
         "mailto": mailto,
-        "headline": insights.headline(record, today, zone),
-        "attention": insights.attention(record, today),
+        "headline": insights.headline(record, today, zone, decided),
+        "attention": insights.attention(record, today, decided),
+        "decisions": decisions,
+        "decided": decided,
+        "proposal_state": insights.proposal_state(record, today, decided),
+        "price": money.proposal_price(record),
         "groups": insights.deliverable_groups(record),
         "days_early": insights.days_early,
         "is_overdue": partial(insights.is_late, record),

@@ -12,7 +12,7 @@ from client_portal.publishing.attachments import attachment_problems
 from client_portal.records.insights import CLOSED_STATUSES, overdue
 from client_portal.records.loader import BIDI_CONTROLS, LINE_BREAK
 from client_portal.records.model import Client
-from client_portal.records.money import is_past_due
+from client_portal.records.money import is_past_due, proposal_price
 from client_portal.records.problems import Problem
 from client_portal.settings import Phrase, PortalSettings
 
@@ -57,6 +57,8 @@ def record_problems(
                 f"invoice '{invoice.number}' was due {invoice.due.isoformat()} ({days} days ago) and is still open"
             )
             problems.append(warning(message, "invoices", index, "due"))
+    problems += [warning(message, *keys) for message, keys in proposal_warnings(client)]
+    problems += [warning(message, *keys) for message, keys in decision_warnings(client)]
     if record.language and (fallback := catalog_warning(record.language)):
         problems.append(warning(fallback, "language"))
     elif settings is not None:
@@ -73,6 +75,61 @@ def record_problems(
                     warning(message, "language") if record.language else Problem(shown, 1, 1, message, "warning")
                 )
     return problems
+
+
+Keys = tuple[str | int, ...]
+
+
+def proposal_warnings(client: Client) -> list[tuple[str, Keys]]:
+    """What a prospect's record holds that its proposal page leaves out, each with where it is."""
+    record = client.record
+    if record.stage != "prospect":
+        return []
+    found: list[tuple[str, Keys]] = []
+    once_active = "; it shows once the project is active (stage: active)"
+    if proposal_price(record) is None:
+        message = (
+            "the proposal shows no price: add a budget with unit money and period project (a fixed price), "
+            "or proposal.estimate or proposal.rate with proposal.currency"
+        )
+        found.append((message, ("stage",)))
+    if record.budget is not None and record.budget.unit != "money":
+        message = f"the proposal page does not show a budget in {record.budget.unit}" + once_active
+        found.append((message, ("budget", "unit")))
+    for index, deliverable in enumerate(record.deliverables):
+        if deliverable.status != "planned" or deliverable.progress is not None:
+            message = (
+                f"deliverable '{deliverable.title}' is {deliverable.status}"
+                + (f" at {deliverable.progress}%" if deliverable.progress is not None else "")
+                + ", but the proposal page shows it as proposed scope without status or progress; "
+                "set it to planned, or make the stage active"
+            )
+            found.append((message, ("deliverables", index, "status")))
+    if record.updates:
+        found.append(("the proposal page does not show the update log" + once_active, ("updates",)))
+    for index, invoice in enumerate(record.invoices):
+        message = f"the proposal page does not show invoice '{invoice.number}'" + once_active
+        found.append((message, ("invoices", index, "number")))
+    return found
+
+
+def decision_warnings(client: Client) -> list[tuple[str, Keys]]:
+    """Each recorded decision on an item the record no longer has (a renamed id, a removed idea)."""
+    record = client.record
+    items = {f"deliverable/{d.key}" for d in record.deliverables} | {f"idea/{s.key}" for s in record.suggestions}
+    if record.stage == "prospect" or record.proposal is not None:
+        items.add("proposal")
+    found: list[tuple[str, Keys]] = []
+    for index, decision in enumerate(record.decisions):
+        if decision.item not in items:
+            kind, _, key = decision.item.partition("/")
+            what = f"no {'idea' if kind == 'idea' else kind} with the id '{key}'" if key else "no proposal"
+            message = (
+                f"decision on {decision.item}: the record has {what}, so the page cannot show this decision; "
+                "if the item was renamed, give it back its id (or correct the decision's item)"
+            )
+            found.append((message, ("decisions", index, "item")))
+    return found
 
 
 def _has_text_in(phrase: Phrase, language: str, default: str) -> bool:

@@ -6,8 +6,9 @@ client, how punctual the freelancer has been, what comes next.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -96,7 +97,7 @@ def track_record(record: Record) -> TrackRecord | None:
     )
 
 
-AttentionKind = Literal["overdue", "request", "waiting", "review", "invoice"]
+AttentionKind = Literal["overdue", "request", "waiting", "review", "invoice", "proposal"]
 
 
 @dataclass(frozen=True)
@@ -111,21 +112,43 @@ class Attention:
     invoice: Invoice | None = None  # kind "invoice": the open invoice past its due date
 
 
-def attention(record: Record, today: date) -> list[Attention]:
+ProposalState = Literal["open", "expired", "decided"]
+
+
+def proposal_state(record: Record, today: date, decided: Collection[str] = frozenset()) -> ProposalState | None:
+    """Whether a prospect's proposal waits for an answer, has expired, or was decided; None when not a prospect.
+
+    ``decided`` holds the items with a decision on their current version (see `decision_logs`).
+    """
+    if record.stage != "prospect":
+        return None
+    if "proposal" in decided:
+        return "decided"
+    valid_until = record.proposal.valid_until if record.proposal else None
+    return "expired" if valid_until is not None and valid_until < today else "open"
+
+
+def attention(record: Record, today: date, decided: Collection[str] = frozenset()) -> list[Attention]:
     """Open requests, work waiting on or in review by the client, overdue work, most urgent first; then invoices.
 
     A paused project has nothing overdue: what is open stays listed, nothing is late.
     A closed (past) project asks nothing more of the client. An unpaid invoice past its
-    due date is listed at every stage (see `money`).
+    due date is listed at every stage but prospect (see `money`). A prospect is asked for
+    its answer to the proposal while the offer stands, and for its open requests; its
+    deliverables are the proposed scope, so none waits or runs late. ``decided`` holds the
+    items the client has decided on as they are now: they ask nothing more.
     """
     found: list[Attention] = []
+    if proposal_state(record, today, decided) == "open":
+        until = record.proposal.valid_until if record.proposal else None
+        found.append(Attention("proposal", record.name, until, _days_left(until, today), None))
     for request in record.requests if record.stage != "past" else []:
         if not request.done:
             found.append(Attention("request", request.title, request.due, _days_left(request.due, today), None))
-    for deliverable in record.deliverables if record.stage != "past" else []:
+    for deliverable in record.deliverables if record.stage not in ("past", "prospect") else []:
         if deliverable.status == "waiting_on_client":
             kind: AttentionKind = "waiting"
-        elif deliverable.status == "in_review":
+        elif deliverable.status == "in_review" and f"deliverable/{deliverable.key}" not in decided:
             kind = "review"
         elif is_late(record, deliverable, today):
             kind = "overdue"
@@ -133,13 +156,52 @@ def attention(record: Record, today: date) -> list[Attention]:
             continue
         days = _days_left(deliverable.due, today)
         found.append(Attention(kind, deliverable.title, deliverable.due, days, deliverable.notes))
-    for invoice in money.past_due(record, today):
+    for invoice in money.past_due(record, today) if record.stage != "prospect" else []:
         found.append(Attention("invoice", invoice.number, invoice.due, _days_left(invoice.due, today), None, invoice))
     # The work comes first, most urgent first; a payment reminder follows it, so the page
     # never opens with money.
     return sorted(
         found, key=lambda a: (a.kind == "invoice", a.days_left is None, a.days_left if a.days_left is not None else 0)
     )
+
+
+@dataclass(frozen=True)
+class DecisionLog:
+    """The client's decisions on one item: the latest, the earlier ones, and whether the item changed since."""
+
+    item: str
+    latest: Decision
+    earlier: list[Decision]  # newest first
+    changed: bool  # the item is no longer what the client saw when making the latest decision
+
+
+def decision_logs(record: Record, current: Mapping[str, str | None]) -> dict[str, DecisionLog]:
+    """Each decided item's log, keyed by item (``proposal``, ``deliverable/<id>``, ``idea/<id>``).
+
+    ``current`` maps an item to its fingerprint as the page shows it now; a decision whose
+    ``seen`` differs (or one recorded as made on an earlier version) no longer stands for it.
+    """
+    by_item: dict[str, list[Decision]] = {}
+    for decision in record.decisions:
+        by_item.setdefault(decision.item, []).append(decision)
+    logs = {}
+    for item, decisions in by_item.items():
+        # the record's order breaks ties: a later line was recorded later
+        ordered = [d for _, d in sorted(enumerate(decisions), key=lambda p: (_instant(p[1].at), p[0]), reverse=True)]
+        latest = ordered[0]
+        changed = latest.earlier_version or current.get(item) != latest.seen
+        logs[item] = DecisionLog(item, latest, ordered[1:], changed)
+    return logs
+
+
+def _instant(moment: datetime) -> datetime:
+    """``moment`` comparable with any other: a time without an offset is taken as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def decided_items(logs: Mapping[str, DecisionLog]) -> frozenset[str]:
+    """The items whose latest decision was made on them as they are now."""
+    return frozenset(item for item, log in logs.items() if not log.changed)
 
 
 def _days_left(due: date | None, today: date) -> int | None:
@@ -258,7 +320,7 @@ class Headline:
     next_date: date | datetime | None
 
 
-def headline(record: Record, today: date, zone: ZoneInfo) -> Headline:
+def headline(record: Record, today: date, zone: ZoneInfo, decided: Collection[str] = frozenset()) -> Headline:
     """Is the work on track, how much is moving, what needs the client, what is next."""
     # work waiting on the client is not the freelancer running late
     late = [
@@ -266,7 +328,7 @@ def headline(record: Record, today: date, zone: ZoneInfo) -> Headline:
         for o in overdue(record, today)
         if o.kind == "deliverables" and record.deliverables[o.index].status != "waiting_on_client"
     ]
-    needs = [a for a in attention(record, today) if a.kind != "overdue"]
+    needs = [a for a in attention(record, today, decided) if a.kind != "overdue"]
     in_motion = sum(d.status in ("in_progress", "in_review") for d in record.deliverables)
     upcoming, _ = split_schedule(record, today, zone)
     if record.stage == "past":  # closed: nothing in motion, nothing next

@@ -504,6 +504,171 @@ class Invoice(Strict):
         return self
 
 
+RateUnit = Literal["hours", "days"]
+
+
+class Estimate(Strict):
+    """A price range: the work will cost between two amounts."""
+
+    low: Quantity = Field(alias="from", description="The least the work will cost; more than 0.")
+    high: Quantity = Field(alias="to", description="The most the work will cost; more than 'from'.")
+
+
+class Rate(Strict):
+    """A rate times the time the work is estimated to take."""
+
+    amount: Quantity = Field(description="The price of one hour (or day); more than 0.")
+    unit: RateUnit = Field("hours", description="What the rate is for: hours or days.")
+    estimated: Quantity = Field(description="How many hours (or days) you estimate the work takes; more than 0.")
+
+
+class Deposit(Strict):
+    """What the client pays on accepting: a percentage of the price, or an amount."""
+
+    percent: Annotated[int, Field(strict=True, ge=1, le=100)] | None = Field(
+        None, description="A share of the price, such as 30; give this or 'amount'."
+    )
+    amount: Quantity | None = Field(None, description="An amount in the proposal's currency; give this or 'percent'.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Deposit:
+        if (self.percent is None) == (self.amount is None):
+            raise rule_error([("percent", "give the deposit as 'percent' or as 'amount', one of the two")])
+        return self
+
+
+class PaymentMilestone(Strict):
+    """A part of the price due at a point of the project."""
+
+    title: Text = Field(description="When this part is due, such as 'Visual identity approved'.")
+    share: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(description="The percentage of the price due.")
+
+
+class Payment(Strict):
+    """How and when the client pays."""
+
+    deposit: Deposit | None = Field(None, description="What is paid on accepting the proposal.")
+    milestones: Annotated[list[PaymentMilestone], Field(max_length=20)] = Field(
+        [],
+        description="The price in parts; their shares, with a deposit given as a percentage, add up to 100 "
+        "(with a deposit given as an amount, they split the rest).",
+    )
+    terms: Markdown | None = Field(None, description="Anything else: payment within 14 days, late fees, and so on.")
+
+
+class Phase(Strict):
+    """A stretch of the project with its dates."""
+
+    title: Text = Field(description="What happens in this phase.")
+    start: IsoDate = Field(description="The first day of the phase.")
+    end: IsoDate = Field(description="The last day of the phase; not before 'start'.")
+    notes: Markdown | None = Field(None, description="Shown under the phase.")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Phase:
+        if self.end < self.start:
+            raise rule_error([("end", f"{self.end.isoformat()} is before the start {self.start.isoformat()}")])
+        return self
+
+
+class Proposal(Strict):
+    """What a prospect decides on: the price, what it covers, the terms and the plan."""
+
+    currency: Currency | None = Field(
+        None, description="ISO 4217 code such as EUR; required with 'estimate' or 'rate' (a budget has its own)."
+    )
+    estimate: Estimate | None = Field(
+        None, description="The price as a range; or give 'rate', or a budget with unit money as a fixed price."
+    )
+    rate: Rate | None = Field(
+        None, description="The price as a rate times estimated hours or days; or give 'estimate', or a budget."
+    )
+    includes: Annotated[list[Markdown], Field(max_length=50)] = Field([], description="What the price includes.")
+    excludes: Annotated[list[Markdown], Field(max_length=50)] = Field(
+        [], description="What it does not include, so nobody is surprised."
+    )
+    payment: Payment | None = Field(None, description="Deposit, milestones and payment terms.")
+    valid_until: IsoDate | None = Field(
+        None, description="The last day the offer stands; after it the page offers no Accept."
+    )
+    phases: Annotated[list[Phase], Field(max_length=30)] = Field([], description="The plan, phase by phase.")
+
+    def price_forms(self, budget: Budget | None) -> list[str]:
+        """The price forms given: ``budget`` (with unit money), ``estimate``, ``rate``."""
+        forms = ["budget"] if budget is not None and budget.unit == "money" else []
+        return forms + [name for name in ("estimate", "rate") if getattr(self, name) is not None]
+
+    def violations(self, budget: Budget | None, prospect: bool) -> list[tuple[str, str]]:
+        """What is wrong with the price, its currency and the payment terms, as (field, message) pairs.
+
+        A prospect's proposal has exactly one price. Once the project is active, the budget
+        tracks the work and may differ from the price the client accepted.
+        """
+        if not prospect and (self.estimate is not None or self.rate is not None):
+            budget = None
+        forms = self.price_forms(budget)
+        if not forms and not prospect:
+            return [("proposal.currency", "only used with proposal.estimate or proposal.rate")] if self.currency else []
+        if len(forms) != 1:
+            given = " and ".join(forms) or "none"
+            return [
+                (
+                    "proposal",
+                    f"give the price in exactly one form (given: {given}): a budget with unit money and period "
+                    "project (a fixed price), proposal.estimate (from/to) or proposal.rate (amount × estimated)",
+                )
+            ]
+        found: list[tuple[str, str]] = []
+        if forms == ["budget"]:
+            if self.currency is not None:
+                found.append(("proposal.currency", "the budget gives the price and its currency; remove this one"))
+            assert budget is not None and budget.currency is not None
+            currency = budget.currency
+        elif self.currency is None:
+            return [("proposal.currency", f"required with proposal.{forms[0]}, such as EUR")]
+        else:
+            currency = self.currency
+        amounts: list[tuple[str, Decimal]] = []
+        if self.estimate is not None:
+            amounts += [("proposal.estimate.from", self.estimate.low), ("proposal.estimate.to", self.estimate.high)]
+            if self.estimate.low <= 0:
+                found.append(("proposal.estimate.from", f"must be more than 0, got {self.estimate.low}"))
+            if self.estimate.high <= self.estimate.low:
+                found.append(("proposal.estimate.to", f"must be more than 'from' ({self.estimate.low})"))
+        if self.rate is not None:
+            amounts.append(("proposal.rate.amount", self.rate.amount))
+            for name in ("amount", "estimated"):
+                if getattr(self.rate, name) <= 0:
+                    found.append((f"proposal.rate.{name}", f"must be more than 0, got {getattr(self.rate, name)}"))
+        deposit = self.payment.deposit if self.payment else None
+        if deposit is not None and deposit.amount is not None:
+            amounts.append(("proposal.payment.deposit.amount", deposit.amount))
+            lowest = self.lowest_price(budget)
+            if lowest is not None and deposit.amount >= lowest:
+                found.append(("proposal.payment.deposit.amount", f"must be less than the price ({lowest})"))
+        found += [v for field, amount in amounts if (v := _cents_violation(field, amount, currency))]
+        if self.payment and self.payment.milestones:
+            shares = sum(m.share for m in self.payment.milestones)
+            percent = deposit.percent if deposit is not None and deposit.percent is not None else 0
+            if shares + percent != 100:
+                with_deposit = f" and the deposit's {percent}%" if percent else ""
+                found.append(
+                    (
+                        "proposal.payment.milestones",
+                        f"the shares{with_deposit} add up to {shares + percent}%, not 100%",
+                    )
+                )
+        return found
+
+    def lowest_price(self, budget: Budget | None) -> Decimal | None:
+        """The least the work costs: the fixed price, the range's 'from', or rate × estimate."""
+        if self.estimate is not None:
+            return self.estimate.low
+        if self.rate is not None:
+            return self.rate.amount * self.rate.estimated
+        return budget.included if budget is not None and budget.unit == "money" else None
+
+
 class Record(Strict):
     """Everything the freelancer keeps about one client."""
 
@@ -551,6 +716,11 @@ class Record(Strict):
     invoices: Annotated[list[Invoice], Field(max_length=MAX_ITEMS["invoices"])] = Field(
         [], description="Invoices sent; the newest is shown first."
     )
+    proposal: Proposal | None = Field(
+        None,
+        description="A prospect's proposal: price, inclusions, payment terms, validity and phases. "
+        "It stays in the record once the project is active.",
+    )
     decisions: Annotated[list[Decision], Field(max_length=MAX_ITEMS["decisions"])] = Field(
         [], description="The client's decisions, as `client-portal inbox` recorded them; the page shows them."
     )
@@ -567,6 +737,8 @@ class Record(Strict):
     @model_validator(mode="after")
     def _record_rules(self) -> Record:
         violations: list[tuple[str, str]] = self._budget_violations()
+        if self.proposal is not None:
+            violations += self.proposal.violations(self.budget, self.stage == "prospect")
         if self.access.mode in ("link", "password") and not self.contacts:
             violations.append(("contacts", f"{self.access.mode} access needs at least one person under 'contacts'"))
         violations += self._password_violations()
@@ -617,6 +789,11 @@ class Record(Strict):
         fields += [(f"schedule.{i}.notes", item.notes) for i, item in enumerate(self.schedule)]
         fields += [(f"suggestions.{i}.body", s.body) for i, s in enumerate(self.suggestions)]
         fields += [(f"updates.{i}.text", u.text) for i, u in enumerate(self.updates)]
+        if (proposal := self.proposal) is not None:
+            fields += [(f"proposal.includes.{i}", text) for i, text in enumerate(proposal.includes)]
+            fields += [(f"proposal.excludes.{i}", text) for i, text in enumerate(proposal.excludes)]
+            fields.append(("proposal.payment.terms", proposal.payment.terms if proposal.payment else None))
+            fields += [(f"proposal.phases.{i}.notes", phase.notes) for i, phase in enumerate(proposal.phases)]
         return ((where, text) for where, text in fields if text)
 
     def _budget_violations(self) -> list[tuple[str, str]]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
-from client_portal.records.model import Budget, BudgetUnit, Invoice, Record
+from client_portal.records.model import Budget, BudgetUnit, Invoice, Rate, Record
 
 # At this share of the budget used, the freelancer's status overview mentions it.
 ALERT_SHARE = Decimal("0.8")
@@ -127,6 +128,34 @@ class MoneyFormat:
         if budget.unit == "money":
             return self.quantity(value, "money", budget.currency)
         return self.number(value)
+
+
+PriceForm = Literal["project", "month", "quarter", "estimate", "rate"]
+
+
+@dataclass(frozen=True)
+class Price:
+    """What a proposal costs, in the form the record gives it."""
+
+    form: PriceForm  # project, month, quarter: a fixed price from the budget
+    currency: str
+    amount: Decimal  # the fixed price, the range's low end, or rate × estimate
+    high: Decimal | None = None  # estimate: the range's high end
+    rate: Rate | None = None
+
+
+def proposal_price(record: Record) -> Price | None:
+    """A prospect's price: a budget in money, or the proposal's estimate or rate; None when it has none."""
+    proposal, budget = record.proposal, record.budget
+    if proposal is not None and proposal.currency is not None:
+        if proposal.estimate is not None:
+            return Price("estimate", proposal.currency, proposal.estimate.low, proposal.estimate.high)
+        if proposal.rate is not None:
+            total = proposal.rate.amount * proposal.rate.estimated
+            return Price("rate", proposal.currency, total, rate=proposal.rate)
+    if budget is not None and budget.unit == "money" and budget.currency is not None:
+        return Price(budget.period, budget.currency, budget.included)
+    return None
 
 
 ENGLISH = MoneyFormat(Locale("en"))
