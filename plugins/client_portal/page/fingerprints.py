@@ -46,22 +46,25 @@ def item_fingerprint(record: Record, item: str, file_digests: Mapping[str, str] 
 
 def _shown(record: Record, item: str, file_digests: Mapping[str, str]) -> dict[str, Any] | None:
     kind, _, key = item.partition("/")
+    # warnings=False: pydantic wrongly warns about `date | None` fields with a PlainValidator; their JSON is right
     if kind == "deliverable":
         found = next((d for d in record.deliverables if d.key == key), None)
         if found is None:
             return None
-        shown = _rendered(found.model_dump(mode="json", exclude={"id"}))
+        shown = _rendered(found.model_dump(mode="json", exclude={"id"}, warnings=False))
         shown["files"] = [[path, file_digests.get(path, "")] for path in found.files]
         return {"deliverable": shown}
     if kind == "idea":
         idea = next((s for s in record.suggestions if s.key == key), None)
-        return None if idea is None else {"idea": _rendered(idea.model_dump(mode="json", exclude={"id"}))}
+        return (
+            None if idea is None else {"idea": _rendered(idea.model_dump(mode="json", exclude={"id"}, warnings=False))}
+        )
     if kind == "proposal" and not key and record.stage == "prospect":
         proposal = getattr(record, "proposal", None)
         return {
             "name": record.name,
-            "proposal": _rendered(proposal.model_dump(mode="json")) if proposal is not None else None,
-            "budget": record.budget.model_dump(mode="json") if record.budget is not None else None,
+            "proposal": _rendered(proposal.model_dump(mode="json", warnings=False)) if proposal is not None else None,
+            "budget": record.budget.model_dump(mode="json", warnings=False) if record.budget is not None else None,
         }
     return None
 
