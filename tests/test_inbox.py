@@ -214,7 +214,7 @@ def _revoked():
         (_altered, "the MAC does not verify"),
         (_unknown_client, "no client globex in clients"),
         (_unknown_item, "clients/acme.yml has no deliverable/ghost"),
-        (_revoked, "Anna Weber no longer has access: their link was replaced (key_version)"),
+        (_revoked, "revoked: Anna Weber's link was replaced (key_version 2)"),
     ],
 )
 def test_bad_lines_are_refused_and_nothing_is_written(portal, make, reason):

@@ -268,7 +268,7 @@ def test_an_open_offer_says_until_when_and_offers_accept_lets_talk_and_decline()
         "Let's talk",
         "Decline",
     ]
-    assert 'class="md-button md-button--primary cp-action"' in html.split("Let's talk")[0]
+    assert 'class="md-button md-button--primary cp-action cp-decide"' in html.split("Let's talk")[0]
     assert "subject=Let%27s%20talk%3A%20Linden%20%26%20Hart%20Solicitors" in html
 
 

@@ -6,15 +6,19 @@ import base64
 import dataclasses
 import json
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from client_portal.audit.audit import PAYLOAD
+from client_portal.decisions.line import PAGE, find_lines
+from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.render import Renderer
 from client_portal.publishing import crypto
-from client_portal.publishing.attachments import find_attachments
+from client_portal.publishing.attachments import file_digests, find_attachments
 from client_portal.publishing.portal_build import page_assets
 from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
@@ -518,3 +522,58 @@ def test_every_client_gets_its_page_sealed_as_its_record_says(tmp_path):
     )
     assert lotus.notice is None  # the password came from the environment given, not the process's
     assert "莲语茶舍" in crypto.open_with_password(payload_of(lotus), lotus.token, password)
+
+
+# --- decision lines -------------------------------------------------------------------------------
+
+DECISION_CONTROL = re.compile(r'<a class="md-button[^"]*cp-decide" href="(mailto:[^"]+)"([^>]*)>')
+
+
+def decision_controls(html: str) -> list[tuple[dict[str, str], str]]:
+    """(data-cp-* attributes, the reply's body) of every decision control in ``html``."""
+    found = []
+    for href, attributes in DECISION_CONTROL.findall(html):
+        query = parse_qs(urlsplit(unescape(href)).query)
+        found.append((dict(re.findall(r'data-cp-(\w+)="([^"]*)"', attributes)), query["body"][0]))
+    return found
+
+
+def test_a_readable_pages_decision_lines_come_signed_by_the_build(tmp_path):
+    harbor = CLIENTS["harbor-books"]
+    controls = decision_controls(build_page(harbor, tmp_path, None).html)
+    assert {data["decision"] for data, _ in controls} == {"approve", "changes", "accept", "decline"}
+    page_key = crypto.decision_key_for_page(KEY, "harbor-books", 1)
+    for data, body in controls:
+        (line,) = find_lines(body)
+        assert (line.client, line.item, line.decision, line.seen, line.by) == (
+            "harbor-books",
+            data["decide"],
+            data["decision"],
+            item_fingerprint(harbor.record, data["decide"]),
+            PAGE,
+        )
+        assert line.verifies(page_key)
+        assert not dataclasses.replace(line, decision="decline" if line.decision == "accept" else "accept").verifies(
+            page_key
+        )
+        assert not line.verifies(crypto.decision_key_for_page(KEY, "harbor-books", 2))  # another address's key
+
+
+def test_a_sealed_pages_decision_lines_cover_the_attached_files_and_wait_for_the_browser_to_sign(tmp_path):
+    acme = CLIENTS["acme-bakery"]
+    reviewed = [
+        d.model_copy(update={"files": ["files/acme-bakery/christmas-market-flyer-a5.pdf"]})
+        if d.key == "gift-box-labels"
+        else d
+        for d in acme.record.deliverables
+    ]
+    acme = dataclasses.replace(acme, record=acme.record.model_copy(update={"deliverables": reviewed}))
+    page = build_page(acme, tmp_path, link_sealing(acme))
+    link_key = crypto.from_b64url(page.links[0].path.split("#")[1])
+    body = crypto.open_page(payload_of(page), page.token, crypto.Recipient.from_link(link_key))
+    data, text = next((d, t) for d, t in decision_controls(body) if d["decide"] == "deliverable/gift-box-labels")
+    digests = file_digests(find_attachments(acme, ROOT / "clients"))
+    assert data["seen"] == item_fingerprint(acme.record, "deliverable/gift-box-labels", digests)
+    assert data["seen"] != item_fingerprint(acme.record, "deliverable/gift-box-labels")  # the file's SHA-256 counts
+    assert text.endswith(f"[cp1 c=acme-bakery i=deliverable/gift-box-labels d=approve s={data['seen']} b= m=]")
+    assert find_lines(text) == []  # not a line the inbox takes until the browser signs it

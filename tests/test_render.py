@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from jinja2 import Environment
 
+from client_portal.decisions.line import DecisionLine, find_lines
 from client_portal.page import render as render_module
+from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.render import ICONS_DIR, Renderer
-from client_portal.page.view import page_context
+from client_portal.page.view import page_context, unsigned_lines
 from client_portal.records.loader import load_client, parse_record
 from client_portal.records.model import Client
 
@@ -247,11 +250,29 @@ def reply_subjects(html: str, element_id: str) -> dict[str, str]:
     match = re.search(rf'<article[^>]*id="{element_id}".*?</article>', html, re.S)
     assert match, element_id
     return {
-        text_of(label): unquote(href.split("subject=", 1)[1])
+        text_of(label): reply_of(href)["subject"]
         for href, label in re.findall(
-            r'<a class="md-button[^"]*" href="(mailto:[^"]+)">(.*?)</a>', match.group(0), re.S
+            r'<a class="md-button[^"]*" href="(mailto:[^"]+)"[^>]*>(.*?)</a>', match.group(0), re.S
         )
     }
+
+
+def reply_of(href: str) -> dict[str, str]:
+    """The subject and body a mailto: link (as written in HTML) prefills."""
+    return {name: values[0] for name, values in parse_qs(urlsplit(html_unescape(href)).query).items()}
+
+
+def decision_replies(html: str, element_id: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """{button text: (its data-cp-* attributes, the reply it opens)} of one element's decision controls."""
+    match = re.search(rf'<(article|section)[^>]*id="{element_id}".*?</\1>', html, re.S)
+    assert match, element_id
+    found = {}
+    for href, attributes, label in re.findall(
+        r'<a class="md-button[^"]*cp-decide" href="(mailto:[^"]+)"([^>]*)>(.*?)</a>', match.group(0), re.S
+    ):
+        data = dict(re.findall(r'data-cp-(\w+)="([^"]*)"', attributes))
+        found[text_of(label)] = (data, reply_of(href))
+    return found
 
 
 def test_work_in_review_offers_approve_and_request_changes(acme_html):
@@ -259,6 +280,49 @@ def test_work_in_review_offers_approve_and_request_changes(acme_html):
         "Approve": "Approved: Christmas gift box labels",
         "Request changes": "Changes requested: Christmas gift box labels",
     }
+
+
+def test_each_decision_reply_says_the_decision_and_ends_with_its_line(acme_html):
+    acme = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY).record
+    replies = decision_replies(acme_html, "deliverable-gift-box-labels")
+    assert list(replies) == ["Approve", "Request changes"]
+    seen = item_fingerprint(acme, "deliverable/gift-box-labels")
+    for label, decision, summary in (
+        ("Approve", "approve", "I approve “Christmas gift box labels” as shown on my project page."),
+        ("Request changes", "changes", "Please change “Christmas gift box labels”:"),
+    ):
+        data, reply = replies[label]
+        assert data == {
+            "decide": "deliverable/gift-box-labels",
+            "decision": decision,
+            "seen": seen,
+            "client": "acme-bakery",
+        }
+        lines = reply["body"].split("\r\n")
+        assert lines[0] == summary and lines[1:4] == ["", "", ""]  # room for the client's own words
+        # the line alone at the end, complete but for what the browser signs: b and m
+        assert lines[-1] == str(DecisionLine("acme-bakery", "deliverable/gift-box-labels", decision, seen, ""))
+        assert lines[-1].endswith(" b= m=]") and find_lines(reply["body"]) == []
+
+
+def test_a_proposed_idea_can_be_taken_up_or_declined_and_talked_about(acme_html):
+    acme = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY).record
+    replies = decision_replies(acme_html, "ideas")
+    idea = f"idea/{next(s.key for s in acme.suggestions if s.status == 'proposed')}"
+    assert [(label, data["decide"], data["decision"]) for label, (data, _) in replies.items()] == [
+        ("Yes, let's do it", idea, "accept"),
+        ("No, thanks", idea, "decline"),
+    ]
+    assert replies["No, thanks"][1]["subject"] == "No, thanks: A short monthly newsletter"
+    assert replies["No, thanks"][1]["body"].startswith(
+        "No, thank you: I decline the idea “A short monthly newsletter”."
+    )
+    assert "Let's talk" in text_of(section(acme_html, "ideas"))  # a plain reply, with no decision line
+
+
+def test_the_page_writes_unsigned_lines_as_the_decision_line_does():
+    unsigned = unsigned_lines("acme-bakery")("idea/x", "decline", "s" * 43)
+    assert unsigned == str(DecisionLine("acme-bakery", "idea/x", "decline", "s" * 43, ""))
 
 
 def test_work_waiting_on_the_client_offers_a_reply(acme_html):
@@ -272,6 +336,9 @@ def test_replies_are_in_the_clients_language():
     )
     assert review and "需要修改" in review.group(0)
     assert "Approve" not in lotus
+    replies = decision_replies(lotus, review.group(0).split('id="', 1)[1].split('"', 1)[0])
+    assert replies["确认通过"][1]["body"].startswith("我确认通过“")
+    assert "请保持下一行原样" in replies["需要修改"][1]["body"]
 
 
 def test_the_contact_card_offers_a_booking_link_when_set(acme):

@@ -25,9 +25,9 @@ from pydantic import ValidationError
 
 from client_portal.decisions.line import DecisionLine, find_lines
 from client_portal.decisions.mailboxes import Mail
-from client_portal.decisions.signers import Refusal, signer_for
+from client_portal.decisions.signers import DecisionKeys, Refusal
 from client_portal.page.fingerprints import item_fingerprint
-from client_portal.publishing.attachments import file_sha256
+from client_portal.publishing.attachments import AttachmentError, file_digests, find_attachments
 from client_portal.records.loader import read_clients, shown_path
 from client_portal.records.model import Client, Decision, Record
 from client_portal.records.problems import Problem
@@ -129,18 +129,11 @@ def _text(part: MIMEPart) -> str:
         return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
 
 
-def file_digests(record: Record, item: str, clients_dir: Path) -> dict[str, str]:
-    """The SHA-256 of each file attached to ``item``, as the page shows them ("" for a missing file)."""
-    kind, _, key = item.partition("/")
-    deliverable = next((d for d in record.deliverables if d.key == key), None) if kind == "deliverable" else None
-    digests = {}
-    for path in deliverable.files if deliverable else []:
-        source = clients_dir / path
-        try:
-            digests[path] = file_sha256(source) if source.is_file() else ""
-        except OSError:
-            digests[path] = ""
-    return digests
+def shown_digests(client: Client, clients_dir: Path) -> dict[str, str]:
+    """The SHA-256 of each attached file as the client's page shows it: an unlisted page publishes none."""
+    if client.record.access.mode == "unlisted":
+        return {}
+    return file_digests(find_attachments(client, clients_dir))
 
 
 def record_replies(
@@ -176,9 +169,8 @@ class _Inbox:
         self.clients_dir = clients_dir
         self.clients = clients
         self.problems = problems
-        self.secret = secret
+        self.keys = DecisionKeys(secret, environ)  # each password stretched once a run
         self.today = today
-        self.environ = environ
         self.relative_to = relative_to
         self.run = InboxRun()
 
@@ -191,7 +183,7 @@ class _Inbox:
         client = self.clients.get(line.client)
         if client is None:
             return refused(self._no_client(line.client))
-        signer = signer_for(client, self.secret, line, self.environ)
+        signer = self.keys.signer(client, line)
         if isinstance(signer, Refusal):
             return refused(signer.reason)
         if not line.verifies(signer.key):
@@ -200,7 +192,11 @@ class _Inbox:
             text = self._text(client)
         except RecordWriteError as error:
             return refused(str(error))
-        current = item_fingerprint(text.record, line.item, file_digests(text.record, line.item, self.clients_dir))
+        try:
+            digests = shown_digests(Client(client.id, client.source, text.record), self.clients_dir)
+        except AttachmentError as error:
+            return refused(f"its record's attached files cannot be read ({error.problems[0].message})")
+        current = item_fingerprint(text.record, line.item, digests)
         if current is None:
             return refused(f"{self._shown(client)} has no {line.item}")
         if reply.date is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
@@ -160,6 +160,41 @@ def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date
     return None if shown == original else "–".join(shown)
 
 
+# The decision line a reply ends with, for (item, decision, seen): see decisions/line.py.
+DecisionLines = Callable[[str, str, str], str]
+
+
+def unsigned_lines(client_id: str) -> DecisionLines:
+    """Decision lines without ``b`` and ``m``: the page's script adds them with the key that opened the page."""
+    return lambda item, decision, seen: f"[cp1 c={client_id} i={item} d={decision} s={seen} b= m=]"
+
+
+@dataclass(frozen=True)
+class DecisionReply:
+    """What one decision control offers: the item's title, the fingerprint of what the client sees, and the line."""
+
+    client: str
+    item: str  # proposal, deliverable/<id> or idea/<id>
+    decision: str
+    title: str
+    seen: str
+    line: str
+
+
+def decision_reply(
+    record: Record, client_id: str, digests: dict[str, str], lines: DecisionLines, item: str, decision: str
+) -> DecisionReply | None:
+    """The reply for deciding ``decision`` on ``item``; None when the record has no such item."""
+    seen = item_fingerprint(record, item, digests)
+    if seen is None:
+        return None
+    kind, _, key = item.partition("/")
+    titles = [d.title for d in record.deliverables if d.key == key] if kind == "deliverable" else []
+    titles += [s.title for s in record.suggestions if s.key == key] if kind == "idea" else []
+    title = titles[0] if titles else record.name  # a proposal is named for the client
+    return DecisionReply(client_id, item, decision, title, seen, lines(item, decision, seen))
+
+
 def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
     grouped: dict[str, list[SealedFile]] = {}
     for file in files:
@@ -167,20 +202,8 @@ def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
     return grouped
 
 
-def file_digests(record: Record, files: Sequence[SealedFile]) -> dict[str, str]:
-    """Each attached file's path, as the record lists it, and its SHA-256, as the page shows it."""
-    grouped = _by_deliverable(files)
-    digests = {}
-    for deliverable in record.deliverables:
-        # attachments are found in the order the record lists them
-        for path, sealed in zip(deliverable.files, grouped.get(deliverable.key, []), strict=False):
-            digests[path] = sealed.attachment.sha256
-    return digests
-
-
-def decision_logs(record: Record, files: Sequence[SealedFile]) -> dict[str, insights.DecisionLog]:
-    """The decision log of every decided item, with whether each item changed since."""
-    digests = file_digests(record, files)
+def decision_logs(record: Record, digests: Mapping[str, str]) -> dict[str, insights.DecisionLog]:
+    """The decision log of every decided item, with whether each item changed since (``digests``: its files)."""
     items = {decision.item for decision in record.decisions}
     return insights.decision_logs(record, {item: item_fingerprint(record, item, digests) for item in items})
 
@@ -193,17 +216,22 @@ def page_context(
     whatsnew_key: bytes,
     logo_src: str | None = None,
     files: Sequence[SealedFile] = (),
+    decision_lines: DecisionLines | None = None,
 ) -> dict[str, Any]:
     """The template context of one client page; ``files`` are the encrypted attachments it offers.
 
-    ``whatsnew_key`` keys the what's-new fingerprints (see `whatsnew`).
+    ``whatsnew_key`` keys the what's-new fingerprints (see `whatsnew`). ``decision_lines``
+    makes the line each decision reply ends with: signed by the build for a readable page,
+    which holds no key; by default without its MAC, which the browser adds.
     """
     record = client.record
+    digests = {file.attachment.listed: file.attachment.sha256 for file in files}
+    lines = decision_lines or unsigned_lines(client.id)
     locale = page_locale(record.language or settings.language)
     zone = ZoneInfo(record.timezone or settings.timezone)
     fmt = Formatter(locale, zone, today, translations(str(locale)))
     upcoming, past = insights.split_schedule(record, today, zone)
-    decisions = decision_logs(record, files)
+    decisions = decision_logs(record, digests)
     decided = insights.decided_items(decisions)
     lang = html_lang(locale)
     availability = phrase_in(settings.freelancer.availability, lang)
@@ -226,6 +254,7 @@ def page_context(
         "md": render_markdown,
         "seen": Seen(whatsnew_key),
         "mailto": mailto,
+        "decision_reply": partial(decision_reply, record, client.id, digests, lines),
         "headline": insights.headline(record, today, zone, decided),
         "attention": insights.attention(record, today, decided),
         "decisions": decisions,

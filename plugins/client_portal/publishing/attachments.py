@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,7 @@ class Attachment:
     source: Path
     size: int
     sha256: str
+    listed: str  # the path as the record lists it, relative to the clients folder
 
     @property
     def name(self) -> str:
@@ -149,8 +151,16 @@ def _scan(client: Client, clients_dir: Path, shown: Path, *, hashed: bool) -> tu
                 problems.append(_located(client, shown, loc, message))
                 continue
             if hashed:
-                attachments.append(Attachment(deliverable.key, path.absolute(), size, file_sha256(resolved)))
+                attachments.append(Attachment(deliverable.key, path.absolute(), size, file_sha256(resolved), relative))
     return attachments, problems
+
+
+def file_digests(attachments: Iterable[Attachment]) -> dict[str, str]:
+    """The SHA-256 of each attached file by the path its record lists it under (what a decision's fingerprint covers).
+
+    An unlisted page publishes no files, so it shows none: give it no attachments.
+    """
+    return {attachment.listed: attachment.sha256 for attachment in attachments}
 
 
 def file_sha256(path: Path) -> str:

@@ -13,10 +13,11 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
+from client_portal.decisions.line import PAGE, DecisionLine
 from client_portal.i18n import html_lang, page_locale
 from client_portal.page.logo import LogoError, logo_data_uri
 from client_portal.page.render import Assets, Renderer, ShellError
-from client_portal.page.view import page_context
+from client_portal.page.view import DecisionLines, page_context
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import (
     AttachmentError,
@@ -271,7 +272,10 @@ def client_page(
     # A readable (unlisted) page publishes no files: anyone with its address could fetch them.
     attached = [] if readable else _attachments(client, settings, inputs.secret, token)
     seen_key = crypto.whatsnew_key(inputs.secret, client.id, client.record.access.version)
-    context = page_context(client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached)
+    lines = decision_lines(inputs.secret, client)
+    context = page_context(
+        client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached, decision_lines=lines
+    )
     body = renderer.body(context)
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
@@ -288,6 +292,18 @@ def client_page(
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
     files = (SiteFile(folder + "index.html", html), *sealed.values())
     return PortalPage(client, folder, links, files, notice)
+
+
+def decision_lines(secret: bytes, client: Client) -> DecisionLines:
+    """The decision lines of a client's page: signed here for a readable page, which holds no key to sign with.
+
+    An encrypted page's lines leave the build without ``b`` and ``m``: its script signs them
+    with the key that opened it, so a line says which contact's link or password decided.
+    """
+    if client.record.access.mode != "unlisted":
+        return lambda item, decision, seen: str(DecisionLine(client.id, item, decision, seen, ""))
+    key = crypto.decision_key_for_page(secret, client.id, client.record.access.version)
+    return lambda item, decision, seen: str(DecisionLine(client.id, item, decision, seen, PAGE).with_mac(key))
 
 
 def _attachments(client: Client, settings: PortalSettings, secret: bytes, token: str) -> list[SealedFile]:

@@ -6,6 +6,7 @@
   var FORMAT = "client-portal/2"; /* the sealed page's format: deflated, then padded */
   var LABELS = "client-portal/1"; /* keys, wrapped copies and files keep the labels of /1 */
   var KEY_ID_LABEL = "client-portal key id";
+  var DECIDE = LABELS + "/decide"; /* the HKDF info of the key decisions are signed with */
 
   /* ---- colour scheme ---- */
   var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
@@ -103,6 +104,53 @@
     markWhatsNew(root);
     root.querySelectorAll("[data-cp-file]").forEach(function (button) {
       button.addEventListener("click", function () { downloadFile(button); });
+    });
+    signDecisions(root);
+  }
+
+  /* ---- decisions ----
+     A decision control's reply ends with a line (see decisions/line.py) that the freelancer's
+     `client-portal inbox` verifies: `b` names the key copy that opened this page, and `m` is
+     an HMAC under a key derived from what opened it (the link's key, or the typed password),
+     so only someone who could open the page can make it. The build leaves `b` and `m` empty
+     on an encrypted page; an unlisted page, which holds no key, comes signed by the build. */
+  var signer = null; /* { key: an HMAC CryptoKey that can only sign, by: the opened copy's id } */
+
+  function decisionKey(material, info) {
+    return subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(info) }, material, 256
+    ).then(function (bits) {
+      return subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    });
+  }
+
+  /* c, i, d and s of a control's line, as the build gave them. */
+  function decisionFields(control) {
+    return ["client", "decide", "decision", "seen"].map(function (name) {
+      return control.getAttribute("data-cp-" + name) || "";
+    });
+  }
+
+  function decisionLine(fields, by, mac) {
+    return "[cp1 c=" + fields[0] + " i=" + fields[1] + " d=" + fields[2] + " s=" + fields[3] +
+      " b=" + by + " m=" + mac + "]";
+  }
+
+  /* The reply's body ends with the unsigned line, as the build wrote it: it becomes the signed one. */
+  function signDecisions(root) {
+    if (!signer) return;
+    var by = signer.by;
+    var key = signer.key;
+    root.querySelectorAll("a[data-cp-decide]").forEach(function (control) {
+      var fields = decisionFields(control);
+      var href = control.getAttribute("href") || "";
+      var unsigned = encodeURIComponent(decisionLine(fields, "", ""));
+      if (href.slice(-unsigned.length) !== unsigned) return;
+      var signed = ["cp1"].concat(fields, [by]).join("\n"); /* DecisionLine.signed */
+      subtle.sign("HMAC", key, encoder.encode(signed)).then(function (mac) {
+        var line = decisionLine(fields, by, toB64url(new Uint8Array(mac).slice(0, 16)));
+        control.setAttribute("href", href.slice(0, -unsigned.length) + encodeURIComponent(line));
+      });
     });
   }
 
@@ -352,7 +400,9 @@
             ).then(function (bits) {
               return wrappingKey(new Uint8Array(bits)).then(function (key) {
                 return openPage(payload, key, entry.id).then(function (html) {
-                  return { html: html, key: key, id: entry.id };
+                  return decisionKey(stretched, DECIDE + "/" + entry.id).then(function (decide) {
+                    return { html: html, key: key, id: entry.id, decide: decide };
+                  });
                 });
               });
             });
@@ -411,7 +461,7 @@
   }
 
   function remember(token, opened) {
-    var entry = { id: opened.id, key: opened.key, remember: true };
+    var entry = { id: opened.id, key: opened.key, decide: opened.decide, remember: true };
     return database("readwrite", function (store) { return store.put(entry, token); }).catch(function () {});
   }
   function forgetKey(token) {
@@ -431,7 +481,10 @@
   function openRemembered(payload, token) {
     return remembered(token).then(function (entry) {
       if (!entry || entry.remember !== true) return false;
+      // a device remembered before decisions were signed has no key to sign them: ask once more
+      if (!(entry.decide instanceof CryptoKey)) return forgetKey(token).then(function () { return false; });
       return openPage(payload, entry.key, entry.id).then(function (html) {
+        signer = { key: entry.decide, by: entry.id };
         reveal(html, true);
         return true;
       }, function () {
@@ -476,6 +529,7 @@
 
   /* "Forget this device": the key and the what's-new state go; the page closes again. */
   function closePage(mode) {
+    signer = null;
     content.innerHTML = "";
     content.hidden = true;
     document.title = gateTitle;
@@ -503,8 +557,13 @@
     if (raw.length !== 32) return show("invalid");
     linkKey(raw).then(function (opened) {
       return openPage(payload, opened.key, opened.id).then(function (html) {
-        dropFragment();
-        reveal(html, false);
+        return subtle.importKey("raw", raw, "HKDF", false, ["deriveBits"]).then(function (material) {
+          return decisionKey(material, DECIDE);
+        }).then(function (decide) {
+          signer = { key: decide, by: opened.id };
+          dropFragment();
+          reveal(html, false);
+        });
       });
     }).catch(function () { show("invalid"); });
   }
@@ -518,6 +577,7 @@
       show("working");
       openWithPassword(payload, input.value).then(function (opened) {
         input.value = "";
+        signer = { key: opened.decide, by: opened.id };
         if (!rememberBox.checked) return reveal(opened.html, false);
         // kept before it shows: a tab closed or reloaded at once still finds a remembered key
         return remember(token, opened).then(function () { reveal(opened.html, true); });
