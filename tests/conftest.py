@@ -8,6 +8,8 @@ from textwrap import dedent
 
 import pytest
 
+from .imap_server import imap_port  # noqa: F401  (a fixture: a real IMAP server on loopback)
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
 

@@ -3,120 +3,27 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import mailbox
-import shutil
 import socket
 import ssl
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from imapclient import IMAPClient
 
 from client_portal.commands.cli import main
 from client_portal.records.loader import parse_record
 
 from .build import SECRET
+from .imap_server import PASSWORD, USER, certificates, deliver
 from .inbox_mail import ACME, message, quoted, signed
-
-USER, PASSWORD = "jo", "imap-test-password"
-PYMAP = shutil.which("pymap", path=str(Path(sys.executable).parent))
 
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[0].decode(errors="replace")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"pymap did not listen on {port}")
-
-
-@pytest.fixture
-def imap_port() -> Iterator[int]:
-    """A pymap server with an empty in-memory INBOX for USER, on a free loopback port."""
-    assert PYMAP, "pymap is a test dependency (requirements/dev.txt)"
-    port = _free_port()
-    command = [PYMAP, "--host", "127.0.0.1", "--port", str(port), "--no-tls"]
-    command += ["dict", "--demo-user", USER, "--demo-password", PASSWORD]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(port, process)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-
-
-def _certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """A test CA, and a certificate it signed for 127.0.0.1 and localhost."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "inbox test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return paths
 
 
 @pytest.fixture
@@ -125,7 +32,7 @@ def imaps(imap_port, tmp_path_factory) -> Iterator[tuple[int, Path]]:
 
     pymap offers STARTTLS only, so a small TLS terminator forwards each connection to it.
     """
-    ca, certificate, key = _certificates(tmp_path_factory.mktemp("tls"))
+    ca, certificate, key = certificates(tmp_path_factory.mktemp("tls"))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate, key)
     listener = socket.create_server(("127.0.0.1", 0))
@@ -177,15 +84,6 @@ def portal(empty_portal, monkeypatch):
     monkeypatch.setenv("PORTAL_IMAP_PASSWORD", PASSWORD)
     (empty_portal / "clients" / "acme.yml").write_text(ACME, encoding="utf-8")
     return empty_portal
-
-
-def deliver(port: int, *messages: bytes) -> None:
-    """Messages put into the INBOX as a mail server delivers them (unread)."""
-    client = IMAPClient("127.0.0.1", port=port, ssl=False)
-    client.login(USER, PASSWORD)
-    for raw in messages:
-        client.append("INBOX", raw)
-    client.logout()
 
 
 def flags(port: int) -> list[bool]:
