@@ -237,3 +237,69 @@ def test_the_template_offers_a_salutation_that_loads(empty_portal):
     )
     record, _ = parse_record(text, path, today=date(2026, 11, 23))
     assert record.contacts[0].salutation == "Dear Ms Doe,"
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "warning"),
+    [
+        (
+            "en",
+            "J. Doe",
+            "clients/acme.yml:3:11: warning: contacts[0].name: 'J. Doe' gives no first name to greet them by, "
+            "so the letters greet them 'Hello,'; set contacts[0].salutation to the line they should read, "
+            "such as salutation: 'Dear Ms Weber,'",
+        ),
+        (
+            "de",
+            "王先生",
+            "clients/acme.yml:3:11: warning: contacts[0].name: '王先生' ends in the honorific '先生', which a letter "
+            "in this language cannot use, so the letters greet them 'Guten Tag,'; set contacts[0].salutation to "
+            "the line they should read, such as salutation: 'Guten Tag Frau Weber,'",
+        ),
+        ("en", "Dr. Jane Doe", None),  # "Hi Jane,"
+        ("de", "Frau Dr. Jane Doe", None),  # "Guten Tag Frau Dr. Doe,"
+    ],
+)
+def test_check_says_which_salutation_to_set_when_a_name_cannot_be_greeted_surely(empty_portal, language, name, warning):
+    text = VALID.replace("name: Jane Doe", f"name: {name}") + f"language: {language}\n"
+    (empty_portal / "clients" / "acme.yml").write_text(text, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    if warning is None:
+        assert "0 warnings" in result.output, result.output
+    else:
+        assert warning in result.output.splitlines(), result.output
+        salutation = "    salutation: Dear Jane,\n"
+        (empty_portal / "clients" / "acme.yml").write_text(
+            text.replace("    email: jane@acme.example\n", "    email: jane@acme.example\n" + salutation),
+            encoding="utf-8",
+        )
+        assert "0 warnings" in run("check").output  # the contact's own salutation settles it
+
+
+@pytest.mark.parametrize(
+    ("accent", "warning"),
+    [
+        (
+            "#f4d35e",  # pale: darkened on white
+            "clients/acme.yml:10:11: warning: brand.accent #f4d35e has 1.5:1 contrast on the white page; the page "
+            "and the letters use #826809 instead (5.3:1), the nearest shade of its hue that text can be read in",
+        ),
+        (
+            "#1f5c4a",  # dark: lightened on the dark scheme
+            "clients/acme.yml:10:11: warning: brand.accent #1f5c4a has 2.1:1 contrast on the dark page (dark "
+            "scheme); the page's dark scheme uses #3bb08e instead (6.0:1), the nearest shade of its hue that "
+            "text can be read in",
+        ),
+        ("#b5651d", None),  # readable in both schemes; the page only nudges it to AA
+    ],
+)
+def test_check_names_the_shade_the_page_uses_for_a_brand_accent_it_changes(empty_portal, accent, warning):
+    text = VALID + f'brand:\n  accent: "{accent}"\n'
+    (empty_portal / "clients" / "acme.yml").write_text(text, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    if warning is None:
+        assert "0 warnings" in result.output, result.output
+    else:
+        assert [line for line in result.output.splitlines() if "warning:" in line] == [warning]

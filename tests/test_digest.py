@@ -11,7 +11,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from textwrap import dedent
+from textwrap import dedent, indent
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,9 @@ from click.testing import CliRunner
 
 from client_portal.commands.cli import main
 from client_portal.mail.digest import coming_up, record_changes
-from client_portal.mail.mail import client_letters
+from client_portal.mail.mail import Letter, client_letters
+from client_portal.page.colour import accent_shades
+from client_portal.page.markdown_text import render_markdown
 from client_portal.publishing.publish import client_links
 from client_portal.records import insights
 from client_portal.records.loader import load_client, parse_record
@@ -199,7 +201,7 @@ def test_plain_text_tells_each_contact_what_changed(portal):
     assert "Delivered\n- Winter menu · Delivered Nov 18, 2026 · 2 days early\n" in anna
     assert (
         "New dates\n- Online ordering page · Nov 27, 2026 → Dec 4, 2026\n"
-        "  The payment provider needs **one more week** to verify the account.\n"
+        "  The payment provider needs one more week to verify the account.\n"
     ) in anna
     assert "Needs your attention\n- Send the Christmas opening hours · by Nov 26, 2026\n" in anna
     assert "Ideas for you\n- Offer Christmas pre-orders <before 24 Dec> · High impact\n" in anna
@@ -416,6 +418,10 @@ def _changed(before_text: str, after_text: str):
 
 
 def _letter_text(after_text: str, before_text: str, language: str = "en") -> str:
+    return _letter(after_text, before_text).text
+
+
+def _letter(after_text: str, before_text: str) -> Letter:
     changes, after = _changed(before_text, after_text)
     client = Client(id="acme", source=Path("clients/acme.yml"), record=after)
     settings = PortalSettings(
@@ -423,7 +429,7 @@ def _letter_text(after_text: str, before_text: str, language: str = "en") -> str
     )
     links = client_links(settings, SECRET.encode(), client)
     [letter, *_] = client_letters(client, changes, links, "https://mei.example/", settings, TODAY, date(2026, 11, 16))
-    return letter.text
+    return letter
 
 
 @pytest.mark.parametrize(
@@ -511,12 +517,17 @@ def test_nothing_comes_next_on_a_closed_project():
         ("zh-CN", None, "Anna Weber，您好！"),
         ("ja", None, "Anna Weber様"),
         ("de", "Guten Tag Frau Weber,", "Guten Tag Frau Weber,"),
+        ("en", "{name: Dr. Anna Weber}", "Hi Anna,"),  # the first name, not the title
+        ("de", "{name: Dr. Anna Weber}", "Guten Tag Dr. Weber,"),
+        ("ja", "{name: 岡本 健}", "岡本様"),
         ("en", "Dear Ms Weber,", "Dear Ms Weber,"),
     ],
 )
 def test_each_letter_greets_naturally_or_by_the_contacts_own_salutation(language, salutation, greeting):
     after = ACME_AFTER.replace("language: en", f"language: {language}")
-    if salutation:
+    if salutation and salutation.startswith("{name: "):  # the name as the record writes it, no salutation
+        after = after.replace("  - name: Anna Weber\n", f"  - name: {salutation[7:-1]}\n")
+    elif salutation:
         after = after.replace(
             "    email: anna@acme.example\n", f"    email: anna@acme.example\n    salutation: {salutation}\n"
         )
@@ -622,3 +633,42 @@ def test_bidi_controls_in_a_record_never_reach_a_letter(portal):
     assert result.exit_code == 0, result.output
     assert "Winter menu delivered." in result.stdout
     assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in result.stdout)
+
+
+NOTES = (
+    "The provider needs **one more week** and _a signed form_.\n\n"
+    "Read [the set-up guide](https://pay.example/guide) first:\n\n"
+    "- send the **form**\n"
+    "- wait for *their* call\n"
+)
+
+
+def test_the_text_part_reads_record_markdown_as_plain_text_and_the_html_part_renders_it():
+    after = ACME_AFTER.replace(
+        "notes: The payment provider needs **one more week** to verify the account.",
+        "notes: |\n" + indent(NOTES, "      "),
+    )
+    letter = _letter(after, ACME_BEFORE)
+    assert (
+        "- Online ordering page · Nov 27, 2026 → Dec 4, 2026\n"
+        "  The provider needs one more week and a signed form.\n"
+        "\n"
+        "  Read the set-up guide (https://pay.example/guide) first:\n"
+        "\n"
+        "  - send the form\n"
+        "  - wait for their call\n"
+    ) in letter.text
+    moved = letter.text.split("New dates\n")[1].split("Needs your attention\n")[0]
+    assert not re.search(r"[*_<>\[\]]|\]\(", moved), moved
+    assert str(render_markdown(NOTES, top=3)) in letter.html  # the HTML part as before: the page's rendering
+    assert "<strong>one more week</strong>" in letter.html
+
+
+@pytest.mark.parametrize("accent", ["#f4d35e", "#1f5c4a", "#b5651d"])
+def test_the_letter_uses_the_accent_shade_the_page_uses_on_white(accent):
+    after = ACME_AFTER + f'brand:\n  accent: "{accent}"\n'
+    html = _letter(after, ACME_BEFORE).html
+    shade = accent_shades(accent).light  # what the page's light scheme sets as --cp-accent
+    assert f"border-top:4px solid {shade}" in html and f"background:{shade}" in html
+    if shade != accent:
+        assert accent not in html

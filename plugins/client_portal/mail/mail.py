@@ -20,10 +20,12 @@ from client_portal.i18n import html_lang, page_locale, translations
 from client_portal.mail.digest import Changes, news, record_changes, without
 from client_portal.mail.history import Baseline
 from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
+from client_portal.page.markdown_plain import markdown_plain
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.view import Formatter
 from client_portal.publishing.publish import Link, client_links
 from client_portal.records import insights
+from client_portal.records.addressing import greeting_line
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client, Contact, Decision, Record
 from client_portal.records.money import MoneyFormat
@@ -189,23 +191,11 @@ def client_letters(
     return letters
 
 
-# How a letter greets a person when the record gives no salutation, by language. German and
-# French letters speak formally (Sie, vous), where a first name reads wrong and "Herr"/"Frau"
-# cannot be guessed from a name: they greet without one. English, Spanish and Portuguese
-# greet by first name; Chinese and Japanese by the full name, as their own greetings do.
-GREETING_NAME = {"de": "none", "fr": "none", "zh": "full", "ja": "full"}
-
-
 def salutation(contact: Contact, locale: str, fmt: Formatter) -> str:
-    """The first line of a letter: the contact's own salutation, else a natural one for the language."""
+    """The first line of a letter: the contact's own salutation, else a natural one for the language (`addressing`)."""
     if contact.salutation:
         return contact.salutation
-    _ = fmt.gettext.gettext
-    style = GREETING_NAME.get(locale.split("_")[0], "first")
-    if style == "none":
-        return _("Hello,")
-    name = contact.name if style == "full" else contact.name.split()[0]
-    return _("Hi %(name)s,") % {"name": name}
+    return greeting_line(contact.name, locale, fmt.gettext.gettext)
 
 
 def _stage_news(stage: str, fmt: Formatter) -> str | None:
@@ -363,7 +353,7 @@ def _text(opening: list[str], sections: list[tuple[str, list[Item]]], access: li
         for item in items:
             lines.append(f"- {item.line}")
             if item.notes:
-                lines += [f"  {line}".rstrip() for line in item.notes.strip().splitlines()]
+                lines += [f"  {line}".rstrip() for line in markdown_plain(item.notes).splitlines()]
             if item.link:
                 lines.append(f"  {item.link[0]}: {item.link[1]}")
         blocks.append("\n".join(lines))

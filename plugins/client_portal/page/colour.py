@@ -12,6 +12,7 @@ import colorsys
 from dataclasses import dataclass
 
 AA = 4.5  # WCAG 2.x AA for body text
+VISIBLE = 3.0  # WCAG's minimum for large text and controls: below it a colour is replaced, not nudged
 MARGIN = 0.15  # browsers round colour mixes; stay clear of the line
 LIGHT_PAGE = "#ffffff"
 DARK_PAGE = "#1e2029"  # Material's slate background, hsl(232 15% 14%)
@@ -41,6 +42,11 @@ def contrast(first: str, second: str) -> float:
     """The WCAG contrast ratio of two ``#rrggbb`` colours, 1 to 21."""
     lighter, darker = sorted((_luminance(_rgb(first)), _luminance(_rgb(second))), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def same_colour(first: str, second: str) -> bool:
+    """Whether two hex colours are the same colour, however written (``#ABC`` and ``#aabbcc``)."""
+    return _rgb(first) == _rgb(second)
 
 
 def mix(colour: str, other: str, share: float) -> str:

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from client_portal.i18n import catalog_warning
+from client_portal.i18n import catalog_warning, page_locale, translations
 from client_portal.publishing.attachments import attachment_problems
+from client_portal.records.addressing import greeting, greeting_line, salutation_example
 from client_portal.records.insights import CLOSED_STATUSES, overdue
 from client_portal.records.loader import BIDI_CONTROLS, LINE_BREAK
 from client_portal.records.model import Client
@@ -57,6 +58,9 @@ def record_problems(
                 f"invoice '{invoice.number}' was due {invoice.due.isoformat()} ({days} days ago) and is still open"
             )
             problems.append(warning(message, "invoices", index, "due"))
+    language = record.language or (settings.language if settings is not None else "en")
+    problems += [warning(message, *keys) for message, keys in greeting_warnings(client, language)]
+    problems += [warning(message, *keys) for message, keys in accent_warnings(client)]
     problems += [warning(message, *keys) for message, keys in proposal_warnings(client)]
     problems += [warning(message, *keys) for message, keys in decision_warnings(client)]
     if record.language and (fallback := catalog_warning(record.language)):
@@ -78,6 +82,50 @@ def record_problems(
 
 
 Keys = tuple[str | int, ...]
+
+
+def greeting_warnings(client: Client, language: str) -> list[tuple[str, Keys]]:
+    """Each contact whose name the letters cannot be sure how to greet, with the line they would write."""
+    locale = str(page_locale(language))
+    found: list[tuple[str, Keys]] = []
+    for index, contact in enumerate(client.record.contacts):
+        doubt = None if contact.salutation else greeting(contact.name, locale).doubt
+        if doubt is None:
+            continue
+        line = greeting_line(contact.name, locale, translations(locale).gettext)
+        message = (
+            f"contacts[{index}].name: {contact.name!r} {doubt}, so the letters greet them {line!r}; "
+            f"set contacts[{index}].salutation to the line they should read, "
+            f"such as salutation: {salutation_example(locale)!r}"
+        )
+        found.append((message, ("contacts", index, "name")))
+    return found
+
+
+def accent_warnings(client: Client) -> list[tuple[str, Keys]]:
+    """The brand accent where the page shows a visibly different shade of it for contrast, scheme by scheme."""
+    from client_portal.page.colour import DARK_PAGE, LIGHT_PAGE, VISIBLE, accent_shades, contrast, same_colour
+
+    accent = client.record.brand.accent if client.record.brand else None
+    if not accent:
+        return []
+    shades = accent_shades(accent)
+    found: list[tuple[str, Keys]] = []
+    schemes = [
+        ("on the white page", LIGHT_PAGE, shades.light, "the page and the letters use"),
+        ("on the dark page (dark scheme)", DARK_PAGE, shades.dark, "the page's dark scheme uses"),
+    ]
+    for where, page, shade, used in schemes:
+        given = contrast(accent, page)
+        # Above WCAG's 3:1 the shade is a small step from the accent: what a brand looks like is kept.
+        if same_colour(accent, shade) or given >= VISIBLE:
+            continue
+        message = (
+            f"brand.accent {accent} has {given:.1f}:1 contrast {where}; {used} {shade} instead "
+            f"({contrast(shade, page):.1f}:1), the nearest shade of its hue that text can be read in"
+        )
+        found.append((message, ("brand", "accent")))
+    return found
 
 
 def proposal_warnings(client: Client) -> list[tuple[str, Keys]]:
