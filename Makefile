@@ -48,11 +48,16 @@ lint: $(STAMP)
 	$(BIN)/actionlint .github/workflows/*.yml plugins/client_portal/commands/scaffold/*workflow*.yml
 
 # The browser tests drive Debian's chromium, with Latin, CJK and emoji fonts so pages
-# (and the one-page print report) lay out as they will for clients. The outside
+# (and the one-page print report) lay out as they will for clients, and open the pages
+# again in the two other engines clients use: WebKitGTK through WebKitWebDriver on an
+# Xvfb display, and Firefox ESR (driven by puppeteer-core from package.json). The outside
 # checkers need Node.js (axe-core) and Java (the Nu HTML Checker).
 debian:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v WebKitWebDriver >/dev/null 2>&1 || missing="$$missing webkit2gtk-driver"; \
+	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
+	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-liberation fonts-noto-cjk"; \
 	fc-list 2>/dev/null | grep -qi "color emoji" || missing="$$missing fonts-noto-color-emoji"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
@@ -64,8 +69,9 @@ debian:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-# axe-core and vnu-jar at the versions package-lock.json pins. vnu-jar's install
-# script would download a Java runtime; Debian's is used instead.
+# axe-core, vnu-jar and puppeteer-core at the versions package-lock.json pins. vnu-jar's
+# install script would download a Java runtime; Debian's is used instead (puppeteer-core
+# downloads no browser: the tests point it at Debian's Firefox ESR).
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
