@@ -263,7 +263,7 @@ def page_context(
         "price": money.proposal_price(record),
         "groups": insights.deliverable_groups(record),
         "days_early": insights.days_early,
-        "is_overdue": partial(insights.is_late, record),
+        "running_late": partial(insights.is_running_late, record),
         "upcoming": upcoming,
         "past": past,
         "timeline": insights.timeline(record, today, zone),
