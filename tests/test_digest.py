@@ -21,6 +21,7 @@ from client_portal.commands.cli import main
 from client_portal.mail.digest import coming_up, record_changes
 from client_portal.mail.mail import Letter, client_letters
 from client_portal.page.colour import accent_shades
+from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.publishing.publish import client_links
 from client_portal.records import insights
@@ -672,3 +673,31 @@ def test_the_letter_uses_the_accent_shade_the_page_uses_on_white(accent):
     assert f"border-top:4px solid {shade}" in html and f"background:{shade}" in html
     if shade != accent:
         assert accent not in html
+
+
+def test_the_letter_asks_only_what_the_client_has_to_do_and_says_late_work_apart(portal):
+    """The letter's "Needs your attention" is the page's list: no late work of the freelancer's, nothing decided."""
+    text = ACME_AFTER.replace(
+        "schedule:\n",
+        "  - {id: logo, title: Logo, status: in_review, due: 2026-11-30}\n"
+        "  - {id: flyer, title: Flyer, status: in_progress, due: 2026-11-20}\n"
+        "schedule:\n",
+        1,
+    )
+    record, _ = parse_record(text, Path("acme.yml"), today=TODAY)
+    seen = item_fingerprint(record, "deliverable/logo")
+    text += (
+        "decisions:\n"
+        "  - {item: deliverable/logo, decision: approve, by: Anna Weber, at: 2026-11-22T10:00:00+00:00,"
+        f" seen: {seen}}}\n"
+    )
+    write(portal, "acme.yml", text)
+    result = run("acme", "--since", "HEAD")
+    assert result.exit_code == 0, result.output
+    anna = letters_in(result.stdout)["Anna Weber"]
+    needs = anna.split("Needs your attention\n")[1].split("\n\n")[0].splitlines()
+    assert needs == ["- Send the Christmas opening hours · by Nov 26, 2026"]  # Logo is approved, Flyer is mine
+    assert "Running late\n- Flyer · Was due Nov 20, 2026 · 3 days late\n" in anna
+    record, _ = parse_record(text, Path("acme.yml"), today=TODAY)
+    decided = insights.decided_items(insights.decision_logs(record, {"deliverable/logo": seen}))
+    assert len(needs) == len(insights.attention(record, TODAY, decided)) == 1

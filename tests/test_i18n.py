@@ -57,11 +57,11 @@ UPDATED = {
 }
 # The overdue deliverable, due Fri 20 Nov: its date with weekday, and "3 days ago".
 WAS_DUE = {
-    "de": "War fällig am Fr., 20. Nov. · vor 3 Tagen",
-    "fr": "Prévu pour le ven. 20 nov. · il y a 3 jours",
-    "es": "Previsto para el vie, 20 nov · hace 3 días",
-    "ja": "当初の期日：11月20日(金) · 3 日前",
-    "pt-BR": "Previsto para sex., 20 de nov. · há 3 dias",
+    "de": "War fällig am Fr., 20. Nov. · 3 Tage zu spät",
+    "fr": "Prévu pour le ven. 20 nov. · 3 jours de retard",
+    "es": "Previsto para el vie, 20 nov · 3 días de retraso",
+    "ja": "当初の期日：11月20日(金) · 3日遅れ",
+    "pt-BR": "Previsto para sex., 20 de nov. · 3 dias de atraso",
 }
 PROGRESS = {"de": "70 %", "fr": "70 %", "es": "70 %", "ja": "70%", "pt-BR": "70%"}
 RESPONSE_TIME = {
@@ -363,6 +363,16 @@ def test_the_scripts_words_come_in_the_page_language(language):
     )
     assert since % {"num": "{num}", "date": "{date}"} in html.replace("&#39;", "'")
     assert "since your visit" not in html
+    # the notice of an old page, and the days late the script counts again
+    stale = catalog.ngettext(
+        "Updated %(num)s day ago — this page may be out of date.",
+        "Updated %(num)s days ago — this page may be out of date.",
+        2,
+    )
+    assert f'data-stale-other="{stale % {"num": "{num}"}}"' in html.replace("&#39;", "'")
+    late = catalog.ngettext("%(num)d day late", "%(num)d days late", 2).replace("%(num)d", "{num}")
+    assert f'data-late-other="{late}"' in html.replace("&#39;", "'")
+    assert "out of date" not in html and "days late" not in html and "where things stand" not in html
 
 
 def test_gate_and_neutral_pages_speak_the_language(language):

@@ -92,16 +92,78 @@ def test_overdue_lists_late_work_and_requests_most_overdue_first(acme):
 
 
 def test_attention_of_the_sample_bakery(acme):
-    # the work first, most urgent first; the unpaid invoice after it, though it is older
+    # the work first, most urgent first; the unpaid invoice after it, though it is older; the
+    # freelancer's own late "Online ordering page" is not the client's to do
     found = [(a.kind, a.title, a.days_left) for a in insights.attention(acme, TODAY)]
     assert found == [
         ("request", "Confirm the delivery zones and the minimum order for delivery", -4),
-        ("overdue", "Online ordering page", -3),
         ("request", "Send two or three old photos and a few lines for the About page", 2),
         ("review", "Christmas gift box labels", 4),  # its Approve button is something the client can do
         ("waiting", "About page copy", 7),
         ("invoice", "INV-2026-014", -8),
     ]
+
+
+LATE_INVOICE = {"number": "I-1", "date": "2026-10-01", "due": "2026-11-01", "amount": 10, "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "kinds", "late"),
+    [
+        # the freelancer's own late work is running late, never something the client owes
+        ({"deliverables": [deliverable(status="in_progress", due="2026-11-20")]}, [], 1),
+        ({"deliverables": [deliverable(status="planned", due="2026-11-20")]}, [], 1),
+        ({"deliverables": [deliverable(status="in_progress", due="2026-11-30")]}, [], 0),
+        # what waits on the client is theirs, late or not
+        ({"deliverables": [deliverable(status="waiting_on_client", due="2026-11-20")]}, ["waiting"], 0),
+        ({"deliverables": [deliverable(status="in_review", due="2026-11-20")]}, ["review"], 0),
+        ({"deliverables": [deliverable(status="in_review", due="2026-11-30")]}, ["review"], 0),
+        ({"deliverables": [deliverable(status="delivered", due="2026-11-20", delivered="2026-11-19")]}, [], 0),
+        ({"requests": [{"title": "Photos", "due": "2026-11-20"}]}, ["request"], 0),
+        ({"requests": [{"title": "Photos", "done": True}]}, [], 0),
+        ({"invoices": [LATE_INVOICE]}, ["invoice"], 0),
+        ({"invoices": [{**LATE_INVOICE, "status": "paid"}]}, [], 0),
+        ({"invoices": [{**LATE_INVOICE, "due": "2026-11-30"}]}, [], 0),  # not yet due
+        # ideas are offers to take up or leave, not tasks
+        ({"suggestions": [{"title": "A newsletter"}]}, [], 0),
+        # paused: nothing runs late, what waits on the client still does
+        (
+            {
+                "stage": "paused",
+                "deliverables": [deliverable(due="2026-11-20"), deliverable("Copy", status="waiting_on_client")],
+            },
+            ["waiting"],
+            0,
+        ),
+        # closed: only money owed is left
+        ({"stage": "past", "requests": [{"title": "Photos"}], "invoices": [LATE_INVOICE]}, ["invoice"], 0),
+        (
+            {
+                "deliverables": [
+                    deliverable("Site", due="2026-11-16"),
+                    deliverable("Copy", "waiting_on_client", due="2026-11-25"),
+                    deliverable("Logo", "in_review", due="2026-11-27"),
+                ],
+                "requests": [{"title": "Photos", "due": "2026-11-24"}],
+                "invoices": [LATE_INVOICE],
+            },
+            ["request", "waiting", "review", "invoice"],
+            1,
+        ),
+    ],
+)
+def test_attention_lists_only_what_the_client_has_to_do(fields, kinds, late):
+    rec = record(**fields)
+    assert [a.kind for a in insights.attention(rec, TODAY)] == kinds
+    assert len(insights.running_late(rec, TODAY)) == late
+    line = insights.headline(rec, TODAY, BERLIN)
+    assert (line.needs_you, line.overdue) == (len(kinds), late)
+
+
+def test_a_deliverable_the_client_decided_on_asks_nothing_more():
+    rec = record(deliverables=[deliverable(status="in_review", id="logo"), deliverable(status="waiting_on_client")])
+    assert [a.kind for a in insights.attention(rec, TODAY, {"deliverable/logo"})] == ["waiting"]
+    assert insights.headline(rec, TODAY, BERLIN, {"deliverable/logo"}).needs_you == 1
 
 
 def test_attention_leaves_out_done_requests_and_sorts_undated_last():
@@ -238,7 +300,7 @@ invoices: [{{number: INV-1, date: 2026-10-01, due: 2026-10-15, amount: 100, curr
     [
         (
             "active",
-            ["overdue", "review", "request", "invoice"],  # most overdue first, money last
+            ["review", "request", "invoice"],  # most overdue first, money last; the late redesign is not theirs
             {"overdue", "invoice_past_due", "due_soon"},
         ),
         ("paused", ["review", "request", "invoice"], {"paused", "invoice_past_due"}),

@@ -131,7 +131,11 @@ def test_the_proposal_fingerprint_covers_the_proposal_block():
         (FIXED + "proposal: {valid_until: 2026-11-30}\n", "open", ["proposal"]),
         (FIXED + "proposal: {valid_until: 2026-11-23}\n", "open", ["proposal"]),  # the last day still counts
         (FIXED + "proposal: {valid_until: 2026-11-22}\n", "expired", []),
-        (FIXED + "requests: [{title: Sign the proposal, due: 2026-11-25}]\n", "open", ["request", "proposal"]),
+        (
+            FIXED + "requests: [{title: Sign the proposal, due: 2026-11-25}]\n",
+            "open",
+            ["proposal", "request"],
+        ),  # the answer first
         (FIXED + "requests: [{title: Sign, done: true}]\n", "open", ["proposal"]),
         # a prospect's scope is not late, and it owes no invoice on its proposal page
         (FIXED + "deliverables: [{title: Site, status: in_review, due: 2026-11-01}]\n", "open", ["proposal"]),
@@ -357,9 +361,13 @@ def header_count(html: str) -> int:
 
 
 def asked(html: str) -> int:
-    """What the page asks of the client: attention items (not lateness, which asks nothing) and decisions."""
-    items = re.findall(r'<li class="cp-attention__item cp-attention__item--(\w+)"', html)
-    return sum(kind != "overdue" for kind in items)
+    """What the page asks of the client: the cards under "Needs your attention", folded ones too."""
+    return len(re.findall(r'<li class="cp-attention__item cp-attention__item--\w+"', section(html, "attention")))
+
+
+def running_late(html: str) -> int:
+    found = re.search(r'class="cp-state__late">[^<\d]*(\d+)[^<]*<', html)
+    return int(found.group(1)) if found else 0
 
 
 @pytest.mark.parametrize(
@@ -378,10 +386,19 @@ def test_the_header_counts_exactly_what_the_page_asks_for(text, count):
     assert asked(html) == header_count(html) == count
 
 
-@pytest.mark.parametrize("client_id", ["northwind-studio", "acme-bakery", "fjord-cycles", "harbor-books", "lotus-tea"])
+@pytest.mark.parametrize("client_id", sorted(path.stem for path in (ROOT / "clients").glob("*.yml")))
 def test_every_sample_header_counts_what_its_page_asks_for(client_id):
     html = render_sample(client_id)
     assert asked(html) == header_count(html)
+    # the freelancer's own late work is counted apart, on its cards, and never as a task with a Reply button
+    late_cards = len(re.findall(r"<time [^>]*data-late>", section(html, "deliverables"))) if "cp-group" in html else 0
+    assert running_late(html) == late_cards
+    assert "cp-attention__item--overdue" not in html and "Running late, due" not in html
+
+
+def test_the_sample_counts_are_what_a_reader_sees():
+    counts = {c: (header_count(h := render_sample(c)), running_late(h)) for c in ("acme-bakery", "northwind-studio")}
+    assert counts == {"acme-bakery": (5, 1), "northwind-studio": (2, 0)}
 
 
 def test_the_sample_prospect_shows_its_whole_proposal():

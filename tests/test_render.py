@@ -42,19 +42,25 @@ def section(html: str, section_id: str) -> str:
 
 def test_header_states_the_situation_in_one_line(acme):
     assert "Project status for Acme Bakery" in acme
-    assert "Running late 5 need you · 2 in progress · next: Christmas gift box labels, Fri, Nov 27" in acme
+    # what the client has to do, then the freelancer's own late work, said as such
+    assert (
+        "Running late 5 need you · 1 running late · 2 in progress · next: Christmas gift box labels, Fri, Nov 27"
+        in acme
+    )
     assert "Hi Anna, hi Tomasz!" in acme
     assert "Updated Nov 23, 2026" in acme
 
 
-def test_attention_lists_requests_waiting_and_overdue_with_reply_links(acme_html):
+def test_attention_lists_what_the_client_has_to_do_with_reply_links(acme_html):
     html = section(acme_html, "attention")
     text = text_of(html)
-    assert text.count("Reply") == 6
+    assert text.count("Reply") == 5
     assert "Christmas gift box labels In review · due Fri, Nov 27 · in 4 days" in text
     assert "Confirm the delivery zones" in text and "4 days ago" in text
-    assert "Online ordering page Running late, due Fri, Nov 20 · 3 days ago" in text
-    assert "This is late, and that is on me:" in text  # the honest reason is visible
+    # the freelancer's own late work is not the client's to do: it is said on its card
+    assert "Online ordering page" not in text and "late" not in text.lower()
+    cards = text_of(section(acme_html, "deliverables"))
+    assert "Online ordering page In progress 60% 60% Was due Fri, Nov 20 · 3 days late This is late" in cards
     assert "About page copy Waiting on you · due Mon, Nov 30 · in 7 days" in text
     assert "mailto:mei@example.com?subject=About%3A%20About%20page%20copy" in html
 
@@ -73,7 +79,8 @@ def test_deliverables_show_status_timing_progress_and_links(acme_html):
     assert "Delivered Fri, Nov 13 · 2 days late" in text
     assert "Delivered Tue, Nov 17 · 3 days early" in text
     assert 'value="60"' in html and "60%" in text
-    assert "Was due Fri, Nov 20 · 3 days ago" in text
+    assert "Was due Fri, Nov 20 · 3 days late" in text
+    assert '<time datetime="2026-11-20" data-late>3 days late</time>' in html  # counted again by the browser
     assert "Due Fri, Nov 27 · in 4 days" in text
     assert re.search(r'<details class="cp-collapsed">\s*<summary>1 cancelled item</summary>', html)
     assert 'href="https://' in html and "Open the files" in text
@@ -193,9 +200,11 @@ def test_markdown_is_rendered_safely(markdown, expected):
 
 
 def test_a_long_attention_list_shows_the_most_urgent_and_folds_the_rest():
-    late = "".join(f"  - {{title: Late item {n}, status: in_progress, due: 2026-11-{n + 1:02d}}}\n" for n in range(9))
+    asks = "".join(f"  - {{title: Ask {n}, due: 2026-11-{n + 1:02d}}}\n" for n in range(9))
+    late = "".join(f"  - {{title: Late item {n}, status: in_progress, due: 2026-11-{n + 1:02d}}}\n" for n in range(3))
     waiting = "  - {title: Sign-off, status: waiting_on_client, due: 2026-11-30}\n"
-    text = f"name: Busy Co\ncontacts: [{{name: A}}]\nrequests: [{{title: Photos}}]\ndeliverables:\n{late}{waiting}"
+    asks += "  - {title: Photos}\n"
+    text = f"name: Busy Co\ncontacts: [{{name: A}}]\nrequests:\n{asks}deliverables:\n{late}{waiting}"
     record, _ = parse_record(text, Path("b.yml"), today=TODAY)
     html = str(
         Renderer([MATERIAL_TEMPLATES]).body(
@@ -205,9 +214,11 @@ def test_a_long_attention_list_shows_the_most_urgent_and_folds_the_rest():
     attention = section(html, "attention")
     shown, _, folded = attention.partition("<details")
     assert shown.count('class="cp-attention__item') == 4
-    assert [f"Late item {n}" in shown for n in range(4)] == [True] * 4  # the longest overdue first
+    assert [f"Ask {n}" in shown for n in range(4)] == [True] * 4  # the longest overdue first
     assert folded.count('class="cp-attention__item') == 7
-    assert "7 more items · 5 running late · 1 waiting on you · 1 request" in text_of(folded)
+    assert "7 more items · 1 waiting on you · 6 requests" in text_of(folded)
+    assert "Late item" not in attention  # the freelancer's own late work is said in the header and on its card
+    assert "11 need you · 3 running late" in text_of(html)
 
 
 def test_a_short_attention_list_is_shown_whole():

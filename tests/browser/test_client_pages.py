@@ -203,6 +203,8 @@ def test_calendar_replies_and_relative_dates_work_after_decryption(site, watched
 @pytest.mark.parametrize("client_id", ["acme-bakery", "lotus-tea"])
 def test_print_is_a_one_page_report_without_buttons(site, watched, client_id):
     page = watched.page
+    # printed on the day it was built: a page days older says so at the top (see test_page_age)
+    page.clock.set_fixed_time(datetime(2026, 11, 23, 12, 0))
     page.goto(site.url(site.links(client_id)[0]))
     if client_id == "lotus-tea":
         page.fill("#cp-password", PASSWORD)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Set
+from collections.abc import Callable, Collection, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -59,7 +59,7 @@ class Changes:
     moved: list[Move]
     new_ideas: list[Suggestion]
     new_updates: list[Update]  # newest first
-    needs_you: list[insights.Attention]
+    needs_you: list[insights.Attention]  # what the client has to do, as their page lists it
     new_needs: list[insights.Attention]  # the part of needs_you that is new since the earlier record
     next: list[Upcoming]
     new_record: bool = False  # the record did not exist before: the whole project is news
@@ -67,6 +67,7 @@ class Changes:
     cancelled: list[Deliverable] = field(default_factory=list)  # newly cancelled
     paid: list[Invoice] = field(default_factory=list)  # invoices paid since
     decided: list[Decision] = field(default_factory=list)  # the client's decisions recorded since, oldest first
+    running_late: list[Deliverable] = field(default_factory=list)  # the freelancer's own late work, not news
 
     @property
     def is_news(self) -> bool:
@@ -85,8 +86,23 @@ class Changes:
         )
 
 
-def record_changes(before: Record | None, after: Record, today: date, *, zone: ZoneInfo = UTC) -> Changes:
-    """The changes from ``before`` (None: a record that did not exist yet) to ``after`` on ``today``."""
+def _nothing_decided(record: Record) -> Collection[str]:
+    return frozenset()
+
+
+def record_changes(
+    before: Record | None,
+    after: Record,
+    today: date,
+    *,
+    zone: ZoneInfo = UTC,
+    decided: Callable[[Record], Collection[str]] = _nothing_decided,
+) -> Changes:
+    """The changes from ``before`` (None: a record that did not exist yet) to ``after`` on ``today``.
+
+    ``decided`` gives the items a record's client has decided on as they are now (see
+    `insights.decided_items`): they ask nothing more, in the letter as on the page.
+    """
     earlier = {d.key: d for d in before.deliverables} if before else {}
     delivered = [
         d
@@ -107,8 +123,8 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
     # Suggestions and updates have no ids: an edited one counts as new, which errs on telling.
     seen_ideas = {s.title for s in before.suggestions} if before else set()
     seen_updates = {(u.date, u.text) for u in before.updates} if before else set()
-    needs_you = insights.attention(after, today)
-    seen_needs = {(a.kind, a.title) for a in insights.attention(before, today)} if before else set()
+    needs_you = insights.attention(after, today, decided(after))
+    seen_needs = {(a.kind, a.title) for a in insights.attention(before, today, decided(before))} if before else set()
     earlier_invoices = {i.number: i.status for i in before.invoices} if before else {}
     seen_decisions = {_decision_key(d) for d in before.decisions} if before else set()
     return Changes(
@@ -132,6 +148,7 @@ def record_changes(before: Record | None, after: Record, today: date, *, zone: Z
         decided=sorted(
             (d for d in after.decisions if _decision_key(d) not in seen_decisions), key=lambda d: d.at.timestamp()
         ),
+        running_late=insights.running_late(after, today),
     )
 
 

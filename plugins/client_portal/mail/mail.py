@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from client_portal.decisions.inbox import shown_digests
 from client_portal.i18n import html_lang, page_locale, translations
 from client_portal.mail.digest import Changes, news, record_changes, without
 from client_portal.mail.history import Baseline
 from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
 from client_portal.page.markdown_plain import markdown_plain
 from client_portal.page.markdown_text import render_markdown
-from client_portal.page.view import Formatter
+from client_portal.page.view import Formatter, decision_logs
+from client_portal.publishing.attachments import AttachmentError
 from client_portal.publishing.publish import Link, client_links
 from client_portal.records import insights
 from client_portal.records.addressing import greeting_line
@@ -108,7 +110,7 @@ def update_letters(
             at = (start.commit or "")[:12]
             skipped.append(f"{client.id}: skipped: the record at {at} does not pass today's checks ({first})")
             continue
-        changes = record_changes(before, client.record, today, zone=zone)
+        changes = record_changes(before, client.record, today, zone=zone, decided=_decided(client, settings))
         if not changes.is_news:
             continue
         links = client_links(settings, secret, client)
@@ -123,6 +125,16 @@ def update_letters(
             notes.append(f"{client.id}: {', '.join(names)} already had this news (the sent log says so)")
         letters += found
     return Digest(letters, notes, skipped)
+
+
+def _decided(client: Client, settings: PortalSettings) -> Callable[[Record], frozenset[str]]:
+    """What a version of the client's record has the client's decision on, as their page counts it."""
+    try:
+        digests = shown_digests(client, settings.clients_dir)
+    except AttachmentError:
+        # a file the build would refuse anyway: its deliverable's decision asks again, erring on asking
+        digests = {}
+    return lambda record: insights.decided_items(decision_logs(record, digests))
 
 
 def _earlier_record(start: Baseline, client: Client) -> Record | None:
@@ -283,6 +295,20 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
         for move in changes.moved
     ]
     needs = [_attention_item(item, fmt) for item in changes.needs_you] or [Item(_("Nothing needs you right now."))]
+    late = [
+        Item(
+            " · ".join(
+                [
+                    d.title,
+                    _("Was due %(date)s") % {"date": fmt.full_date(d.due)},
+                    ngettext("%(num)d day late", "%(num)d days late", days) % {"num": days},
+                ]
+            ),
+            d.notes,
+        )
+        for d in changes.running_late
+        if d.due is not None and (days := (fmt.today - d.due).days) > 0
+    ]
     money = MoneyFormat(fmt.locale)
     status = [Item(f"{d.title} · {_('Cancelled')}", d.notes) for d in changes.cancelled] + [
         Item(
@@ -297,6 +323,8 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
         (_("Delivered"), delivered),
         (_("New dates"), moved),
         (_("Status changes"), status),
+        # the freelancer's own late work, said plainly and apart from what the client has to do
+        (_("Running late"), late),
         (_("Needs your attention"), needs),
         (_("Ideas for you"), ideas),
         (_("Updates"), updates),
@@ -324,15 +352,12 @@ def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
             parts.append(_("The offer stands until %(date)s") % {"date": fmt.full_date(item.due)})
         return Item(" · ".join(parts), None)
     parts = [item.title]
-    if item.kind == "overdue" and item.due is not None:
-        parts.append(_("Running late, due %(date)s") % {"date": fmt.full_date(item.due)})
-    else:
-        if item.kind == "waiting":
-            parts.append(_("Waiting on you"))
-        elif item.kind == "review":
-            parts.append(_("In review"))
-        if item.due is not None:
-            parts.append(_("by %(date)s") % {"date": fmt.full_date(item.due)})
+    if item.kind == "waiting":
+        parts.append(_("Waiting on you"))
+    elif item.kind == "review":
+        parts.append(_("In review"))
+    if item.due is not None:
+        parts.append(_("by %(date)s") % {"date": fmt.full_date(item.due)})
     return Item(" · ".join(parts), item.notes)
 
 

@@ -208,6 +208,14 @@ def decision_logs(record: Record, digests: Mapping[str, str]) -> dict[str, insig
     return insights.decision_logs(record, {item: item_fingerprint(record, item, digests) for item in items})
 
 
+def plural_labels(fmt: Formatter, singular: str, plural: str) -> dict[str, str]:
+    """A counted label for one and for more, with ``{num}`` where the browser puts the count it makes."""
+    return {
+        form: fmt.gettext.ngettext(singular, plural, count).replace("%(num)d", "{num}")
+        for form, count in (("one", 1), ("other", 2))
+    }
+
+
 def page_context(
     client: Client,
     settings: PortalSettings,
@@ -263,7 +271,8 @@ def page_context(
         "price": money.proposal_price(record),
         "groups": insights.deliverable_groups(record),
         "days_early": insights.days_early,
-        "is_overdue": partial(insights.is_late, record),
+        "running_late": partial(insights.is_running_late, record),
+        "late_labels": plural_labels(fmt, "%(num)d day late", "%(num)d days late"),
         "upcoming": upcoming,
         "past": past,
         "timeline": insights.timeline(record, today, zone),

@@ -97,12 +97,12 @@ def track_record(record: Record) -> TrackRecord | None:
     )
 
 
-AttentionKind = Literal["overdue", "request", "waiting", "review", "invoice", "proposal"]
+AttentionKind = Literal["request", "waiting", "review", "invoice", "proposal"]
 
 
 @dataclass(frozen=True)
 class Attention:
-    """Something that needs the client, or that the client should know is late."""
+    """Something the client has to do: answer, send, approve, pay."""
 
     kind: AttentionKind
     title: str
@@ -129,14 +129,16 @@ def proposal_state(record: Record, today: date, decided: Collection[str] = froze
 
 
 def attention(record: Record, today: date, decided: Collection[str] = frozenset()) -> list[Attention]:
-    """Open requests, work waiting on or in review by the client, overdue work, most urgent first; then invoices.
+    """What the client has to do, most urgent first; then invoices to pay.
 
-    A paused project has nothing overdue: what is open stays listed, nothing is late.
-    A closed (past) project asks nothing more of the client. An unpaid invoice past its
-    due date is listed at every stage but prospect (see `money`). A prospect is asked for
-    its answer to the proposal while the offer stands, and for its open requests; its
-    deliverables are the proposed scope, so none waits or runs late. ``decided`` holds the
-    items the client has decided on as they are now: they ask nothing more.
+    Only the client's own tasks: open requests, work waiting on them, work in review that
+    they have not decided on, an open invoice past its due date (at every stage but
+    prospect, see `money`), and a prospect's answer to the proposal while the offer stands.
+    The freelancer's own late work is not the client's task: see `running_late`. Ideas are
+    offers the client may take up or leave, not tasks: they stay with the ideas. A paused
+    project lists what is open, nothing late; a closed (past) one asks only for money owed.
+    A prospect's deliverables are the proposed scope: none waits on the client. ``decided``
+    holds the items the client has decided on as they are now: they ask nothing more.
     """
     found: list[Attention] = []
     if proposal_state(record, today, decided) == "open":
@@ -150,19 +152,39 @@ def attention(record: Record, today: date, decided: Collection[str] = frozenset(
             kind: AttentionKind = "waiting"
         elif deliverable.status == "in_review" and f"deliverable/{deliverable.key}" not in decided:
             kind = "review"
-        elif is_late(record, deliverable, today):
-            kind = "overdue"
         else:
             continue
         days = _days_left(deliverable.due, today)
         found.append(Attention(kind, deliverable.title, deliverable.due, days, deliverable.notes))
     for invoice in money.past_due(record, today) if record.stage != "prospect" else []:
         found.append(Attention("invoice", invoice.number, invoice.due, _days_left(invoice.due, today), None, invoice))
-    # The work comes first, most urgent first; a payment reminder follows it, so the page
-    # never opens with money.
+    # A prospect's answer to the proposal first: it is what the page asks for. Then the work,
+    # most urgent first; a payment reminder follows it, so the page never opens with money.
     return sorted(
-        found, key=lambda a: (a.kind == "invoice", a.days_left is None, a.days_left if a.days_left is not None else 0)
+        found,
+        key=lambda a: (
+            a.kind == "invoice",
+            a.kind != "proposal",
+            a.days_left is None,
+            a.days_left if a.days_left is not None else 0,
+        ),
     )
+
+
+# The freelancer's own work: late when its due date passes. Work in review or waiting on the
+# client is in the client's hands (see `attention`).
+OWN_STATUSES = frozenset({"in_progress", "planned"})
+
+
+def running_late(record: Record, today: date) -> list[Deliverable]:
+    """The freelancer's own work past its due date (none while paused or closed), most late first."""
+    late = [d for d in record.deliverables if is_running_late(record, d, today)]
+    return sorted(late, key=lambda d: d.due or today)
+
+
+def is_running_late(record: Record, deliverable: Deliverable, today: date) -> bool:
+    """Whether ``deliverable`` is the freelancer's own work, running late."""
+    return deliverable.status in OWN_STATUSES and is_late(record, deliverable, today)
 
 
 @dataclass(frozen=True)
@@ -314,21 +336,16 @@ class Headline:
 
     state: State
     in_progress: int
-    needs_you: int
-    overdue: int
+    needs_you: int  # exactly the items of `attention`
+    overdue: int  # the freelancer's own work running late (`running_late`)
     next_title: str | None
     next_date: date | datetime | None
 
 
 def headline(record: Record, today: date, zone: ZoneInfo, decided: Collection[str] = frozenset()) -> Headline:
     """Is the work on track, how much is moving, what needs the client, what is next."""
-    # work waiting on the client is not the freelancer running late
-    late = [
-        o
-        for o in overdue(record, today)
-        if o.kind == "deliverables" and record.deliverables[o.index].status != "waiting_on_client"
-    ]
-    needs = [a for a in attention(record, today, decided) if a.kind != "overdue"]
+    late = running_late(record, today)
+    needs = attention(record, today, decided)
     in_motion = sum(d.status in ("in_progress", "in_review") for d in record.deliverables)
     upcoming, _ = split_schedule(record, today, zone)
     if record.stage == "past":  # closed: nothing in motion, nothing next

@@ -28,16 +28,66 @@
     var parts = text.split("-").map(Number);
     return Date.UTC(parts[0], parts[1] - 1, parts[2]) / DAY;
   }
-  function todayNumber() {
+  /* Today in the client's zone, as the build counts it (the device's own day if the zone is unknown). */
+  function todayNumber(zone) {
     var now = new Date();
+    if (zone && window.Intl && Intl.DateTimeFormat) {
+      try {
+        var parts = {};
+        new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "numeric", day: "numeric" })
+          .formatToParts(now).forEach(function (part) { parts[part.type] = Number(part.value); });
+        if (parts.year && parts.month && parts.day) return Date.UTC(parts.year, parts.month - 1, parts.day) / DAY;
+      } catch (e) { /* an unknown zone: fall through */ }
+    }
     return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / DAY;
   }
-  function refreshRelativeDates(root) {
+  function pluralOf(count) {
+    var lang = document.documentElement.lang || "en";
+    return window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(count) : (count === 1 ? "one" : "other");
+  }
+  /* The page's counted label for ``count`` ("3 days late"), from its one and other forms. */
+  function counted(page, name, count) {
+    var label = page.getAttribute(name + (pluralOf(count) === "one" ? "-one" : "-other"));
+    return label ? fill(label, { num: String(count) }) : null;
+  }
+  function refreshRelativeDates(root, today) {
+    var page = root.querySelector(".cp-page");
+    root.querySelectorAll("time[data-late]").forEach(function (el) {
+      var late = Math.round(today - dayNumber(el.getAttribute("datetime")));
+      var label = page && late > 0 ? counted(page, "data-late", late) : null;
+      if (label) el.textContent = label;
+    });
     if (!window.Intl || !Intl.RelativeTimeFormat) return;
     var format = new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
     root.querySelectorAll("time[data-relative]").forEach(function (el) {
-      el.textContent = format.format(Math.round(dayNumber(el.getAttribute("datetime")) - todayNumber()), "day");
+      el.textContent = format.format(Math.round(dayNumber(el.getAttribute("datetime")) - today), "day");
     });
+  }
+
+  /* ---- the page's age ----
+     What depends on today is of two kinds. Counts of days ("in 2 days", "6 days ago", "3 days
+     late") are counted again above, from today in the client's zone as the build counts it.
+     Judgements ("On track", "Running late", what comes next, the timeline's today) are made
+     once, at build time, by the same rules as `check`, `status` and the e-mails; the daily
+     run keeps them true. Judging again here would be a second copy of those rules, bound to
+     drift. So a page more than two days old (its daily run failed) says how old it is, with
+     the freelancer's address, and hides what the build judged (marked data-cp-asof): never
+     "On track" beside "6 days ago". Two days leave room for the zones between the build
+     machine and the client, and for a run that is a few hours late. */
+  var STALE_AFTER_DAYS = 2;
+  function showAge(root, today) {
+    var page = root.querySelector(".cp-page");
+    var built = page && page.getAttribute("data-cp-built");
+    var notice = root.querySelector(".cp-stale");
+    if (!built || !/^\d{4}-\d{2}-\d{2}$/.test(built) || !notice) return;
+    var age = Math.round(today - dayNumber(built));
+    if (age <= STALE_AFTER_DAYS) return;
+    var line = notice.querySelector(".cp-stale__age");
+    var label = counted(notice, "data-stale", age);
+    if (!line || !label) return;
+    line.textContent = label;
+    notice.hidden = false;
+    root.querySelectorAll("[data-cp-asof]").forEach(function (el) { el.hidden = true; });
   }
 
   /* ---- what is new since this browser's last visit ----
@@ -85,7 +135,7 @@
     var line = root.querySelector(".cp-whatsnew");
     if (!count || !line || !/^\d{4}-\d{2}-\d{2}$/.test(before.visited || "")) return;
     var lang = document.documentElement.lang || "en";
-    var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(count) : (count === 1 ? "one" : "other");
+    var plural = pluralOf(count);
     var visited = new Date(before.visited + "T12:00:00");
     var day = window.Intl ? new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(visited) : before.visited;
     line.textContent = fill(page.getAttribute(plural === "one" ? "data-since-one" : "data-since-other"), {
@@ -100,7 +150,9 @@
       var shade = page && page.getAttribute(pair[0]);
       if (shade && /^#[0-9a-f]{6}$/.test(shade)) document.documentElement.style.setProperty(pair[1], shade);
     });
-    refreshRelativeDates(root);
+    var today = todayNumber(page && page.getAttribute("data-cp-zone"));
+    refreshRelativeDates(root, today);
+    showAge(root, today);
     markWhatsNew(root);
     root.querySelectorAll("[data-cp-file]").forEach(function (button) {
       button.addEventListener("click", function () { downloadFile(button); });
