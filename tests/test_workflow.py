@@ -371,3 +371,30 @@ def test_the_written_workflow_warns_that_an_organisation_variable_turns_the_guar
     assert "PORTAL_ALLOW_PUBLIC_REPO" in comment and place in comment and "alone" in comment
     readme = (workflows["mkdocs", host].parents[2 if host == "github" else 0] / "README.md").read_text()
     assert "organisation or group variable" in readme
+
+
+@pytest.mark.parametrize("generator", ["mkdocs", "zensical"])
+@pytest.mark.parametrize(("open_issue", "called"), [("", "issue create"), ("7", "issue comment 7")])
+def test_a_failed_daily_build_opens_an_issue_or_adds_to_the_open_one(
+    workflows, tmp_path, generator, open_issue, called
+):
+    workflow = yaml.safe_load(workflows[generator, "github"].read_text())
+    report = workflow["jobs"]["report"]
+    assert report["needs"] == ["build", "deploy"]
+    assert report["if"] == "failure() && github.event_name == 'schedule'"  # the daily run, not a push
+    assert report["permissions"] == {"issues": "write"}  # this job alone may write issues
+    (step,) = report["steps"]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gh").write_text(
+        f'#!/bin/sh\necho "$@" >> "{tmp_path}/calls"\n[ "$1 $2" = "issue list" ] && echo "{open_issue}"\nexit 0\n'
+    )
+    (fake / "gh").chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "RUN_URL": "https://github.com/sam/portal/actions/runs/42"}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0].startswith("issue list --state open")
+    assert calls[1].startswith(called)
+    assert "The daily portal build failed" in calls[1] or called.startswith("issue comment")
+    assert "https://github.com/sam/portal/actions/runs/42" in calls[1]

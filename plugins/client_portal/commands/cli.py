@@ -297,22 +297,27 @@ def links(as_json: bool, base_url: str | None, built_site: str | None, config_fi
             click.echo(f"  {link['contact']}: {link['url']}")
 
 
-def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
-    """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
+def _prefix_index(site: str, settings: PortalSettings) -> tuple[str, str]:
+    """(where, HTML) of the prefix index of ``site``, a built folder or the published address; exit 1 if unreadable."""
     from client_portal.commands.fetch import FetchError, read_page
-    from client_portal.publishing.crypto import site_fingerprint
-    from client_portal.publishing.publish import SITE_MARK
 
     where = f"{site.rstrip('/')}/{settings.url_prefix}/"
     try:
         if urlsplit(site).scheme in ("http", "https"):
-            page = read_page(where)
-        else:
-            where += "index.html"
-            page = Path(where).read_text(encoding="utf-8", errors="replace")
+            return where, read_page(where)
+        where += "index.html"
+        return where, Path(where).read_text(encoding="utf-8", errors="replace")
     except (OSError, FetchError) as error:
         click.echo(f"error: cannot read {where}: {error}", err=True)
         sys.exit(1)
+
+
+def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
+    """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
+    from client_portal.publishing.crypto import site_fingerprint
+    from client_portal.publishing.publish import SITE_MARK
+
+    where, page = _prefix_index(site, settings)
     published = SITE_MARK.search(page)
     if published is None:
         click.echo(
@@ -723,13 +728,46 @@ STATUS_LABELS = {
 }
 
 
+# A page older than this says it may be out of date (portal.js): the daily build has failed.
+STALE_AFTER_DAYS = 2
+
+
+def _site_age(site: str, settings: PortalSettings, today: date) -> bool:
+    """Say when ``site`` was last built; False when that is longer ago than a daily build allows."""
+    from client_portal.publishing.publish import BUILT_MARK
+
+    where, page = _prefix_index(site, settings)
+    built = BUILT_MARK.search(page)
+    if built is None:
+        click.echo(f"note: {where} does not say when it was built (an older version built it); build again", err=True)
+        return True
+    day = date.fromisoformat(built.group(1))
+    age = (today - day).days
+    if age > STALE_AFTER_DAYS:
+        click.echo(
+            f"warning: {site} was last built on {day.isoformat()}, {age} days ago: the daily build has not run "
+            "since, so clients' pages say they may be out of date; look at the workflow's latest runs",
+            err=True,
+        )
+        return False
+    click.echo(f"{site} was built on {day.isoformat()} ({age} days ago).", err=True)
+    return True
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--site",
+    metavar="SITE",
+    help="Also say when SITE (a built folder or the published address) was last built; exit 1 when that is more "
+    f"than {STALE_AFTER_DAYS} days ago, as a failed daily build leaves it.",
+)
 @_config_option
-def status(as_json: bool, config_file: Path | None) -> None:
+def status(as_json: bool, site: str | None, config_file: Path | None) -> None:
     """Your overview across all clients: overdue, unpaid, decisions to act on, due soon, waiting, requests, ideas."""
     settings = _settings(config_file)
     today = _today(settings)
+    site_code = 1 if site is not None and not _site_age(site, settings, today) else 0
     rows = [(client, item) for client in _valid_clients(settings) for item in status_items(client.record, today)]
     rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))
     if as_json:
@@ -748,10 +786,10 @@ def status(as_json: bool, config_file: Path | None) -> None:
             for client, item in rows
         ]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
+        sys.exit(site_code)
     if not rows:
         click.echo(f"Nothing needs you across {len(_valid_clients(settings))} clients. ({today.isoformat()})")
-        return
+        sys.exit(site_code)
     width = max(len(label) for label in STATUS_LABELS.values())
     for client, item in rows:
         label = click.style(STATUS_LABELS[item.urgency].ljust(width), fg=STATUS_COLOURS[item.urgency], bold=True)
@@ -763,6 +801,7 @@ def status(as_json: bool, config_file: Path | None) -> None:
             when += f"  by {item.by}, {item.at.strftime('%Y-%m-%d %H:%M')}"
         click.echo(f"{label}  {client.record.name}: {item.title} [{item.kind}]{when}")
     click.echo(f"{len(rows)} items across {len({c.id for c, _ in rows})} clients, as of {today.isoformat()}")
+    sys.exit(site_code)
 
 
 @main.command()

@@ -174,13 +174,23 @@ class Renderer:
                 f" client-portal/body.html or its partials, which are encrypted"
             ) from None
 
-    def notice(self, kind: str, locale_name: str, lang: str, freelancer: object, assets: Assets, site: str = "") -> str:
+    def notice(
+        self,
+        kind: str,
+        locale_name: str,
+        lang: str,
+        freelancer: object,
+        assets: Assets,
+        site: str = "",
+        built: str = "",
+    ) -> str:
         """A neutral page naming no client: ``replaced`` (an old address) or ``index`` (the prefix folder).
 
-        ``site`` is the site secret's public fingerprint, carried by the index.
+        ``site`` is the site secret's public fingerprint, carried by the index with ``built``,
+        the build's date: `status --site` tells from it when the daily build last ran.
         """
         env = self.environment(locale_name)
-        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets, "site": site}
+        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets, "site": site, "built": built}
         return env.get_template("client-portal/notice.html").render(
             context,
             stylesheet=Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet

@@ -207,6 +207,7 @@ class Portal:
             self.secret,
             renderer,
             page_assets,
+            built=self.today,
             with_index=with_index,
         )
 

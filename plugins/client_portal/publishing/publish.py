@@ -36,6 +36,7 @@ REPLACED_MARKER = "data-cp-replaced"
 PREFIX_INDEX_MARKER = "data-cp-prefix-index"
 # The secret's public fingerprint in the prefix index: whose pages a folder holds.
 SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
+BUILT_MARK = re.compile(r'data-cp-built="(\d{4}-\d{2}-\d{2})"')
 
 
 class PublishError(Exception):
@@ -335,9 +336,10 @@ def neutral_pages(
     renderer: Renderer,
     assets_for: Callable[[int], Assets],
     *,
+    built: date | None = None,
     with_index: bool = True,
 ) -> dict[str, str]:
-    """{path: HTML} of the pages that name no client: the prefix index and every replaced link."""
+    """{path: HTML} of the pages that name no client: the prefix index (with the build's date) and replaced links."""
     locale = page_locale(settings.language)
     lang = html_lang(locale)
 
@@ -346,7 +348,8 @@ def neutral_pages(
     site = crypto.site_fingerprint(secret)
 
     def notice(kind: str, depth: int) -> str:
-        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site)
+        day = built.isoformat() if built else ""
+        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site, day)
 
     depth = settings.url_prefix.count("/") + 1
     index = notice("index", depth)
