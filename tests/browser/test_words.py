@@ -19,6 +19,15 @@ CLIENT = "donau"
 WIDTHS = [320, 390]
 LONG_EMAIL = "mei.chen.brand.and.web.studio.rechnungen.und.anfragen@example.com"
 FILE_NAME = "Unternehmensprofilueberarbeitung-Donaudampfschifffahrtsgesellschaft-Endfassung.pdf"
+LONG_TEXTS = [
+    "Donaudampfschifffahrtsgesellschaftskapitänsmützen",
+    "Arbeidsongeschiktheidsverzekeringsmaatschappij",
+    "Unternehmensprofilüberarbeitung",
+    "RE-2026-Donaudampfschifffahrtsgesellschaftskapitänsmützen-0001",
+    "https://mei.example/vorschau/donaudampfschifffahrtsgesellschaft/unternehmensprofil",
+    LONG_EMAIL,
+    FILE_NAME,
+]
 
 # What sticks out: the page wider than the screen, or a card's text wider than its card.
 OVERFLOW_JS = """() => {
@@ -63,6 +72,9 @@ def open_page(browser, site: Site, width: int, scheme: str = "light") -> Page:
 def test_long_words_and_addresses_wrap_inside_the_screen(long_words, browser, width):
     page = open_page(browser, long_words, width)
     try:
+        text = page.inner_text("#cp-content")
+        for long in LONG_TEXTS:
+            assert long in text
         found = page.evaluate(OVERFLOW_JS)
         assert found == {"wide": 0, "cards": [], "words": []}
     finally:
