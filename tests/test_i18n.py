@@ -25,7 +25,7 @@ from client_portal.page.view import Formatter, page_context
 from client_portal.publishing.publish import client_links
 from client_portal.records.loader import load_client
 from client_portal.records.model import Client
-from client_portal.settings import Freelancer, phrase_in
+from client_portal.settings import Freelancer, phrase_choice, phrase_in
 
 from .build import SECRET
 from .conftest import ROOT, TODAY
@@ -311,6 +311,36 @@ def test_freelancer_phrases_follow_the_page_language(language, expected):
 def test_a_phrase_without_english_falls_back_to_the_first():
     assert phrase_in({"de": "Mo–Fr", "fr": "lun.–ven."}, "ja") == "Mo–Fr"
     assert phrase_in("Mon–Fri", "ja") == "Mon–Fri"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "expected"),
+    [
+        ({"en": "Mon–Fri", "de": "Mo–Fr"}, "de", ("Mo–Fr", "de")),
+        ({"en": "Mon–Fri", "pt_BR": "seg.–sex."}, "pt-PT", ("seg.–sex.", "pt-BR")),
+        ({"en": "Mon–Fri", "de": "Mo–Fr"}, "ja", ("Mon–Fri", "en")),
+        ({"de": "Mo–Fr", "fr": "lun.–ven."}, "ja", ("Mo–Fr", "de")),
+        ("Mon–Fri", "ja", ("Mon–Fri", "")),  # written once: for any page
+    ],
+)
+def test_a_phrase_says_which_language_it_is_in(phrase, language, expected):
+    assert phrase_choice(phrase, language) == expected
+
+
+def test_a_phrase_in_another_language_than_the_page_is_marked_so():
+    settings = dataclasses.replace(
+        LANGUAGE_SETTINGS,
+        freelancer=Freelancer(
+            name="Mei Chen",
+            availability={"en": "Mon–Fri, 09:00–17:00", "de": "Mo–Fr, 09:00–17:00"},
+            response_time={"en": "within one business day", "pt-BR": "em até um dia útil"},
+        ),
+    )
+    client = sample("de")
+    body = str(Renderer([MATERIAL_TEMPLATES]).body(page_context(client, settings, TODAY, whatsnew_key=SEEN_KEY)))
+    contact = body[body.index('id="contact"') :]
+    assert 'Ich antworte <span lang="en">within one business day</span>.' in contact
+    assert "Mo–Fr, 09:00–17:00" in contact and 'lang="de"' not in contact  # the page's own: inherited
 
 
 @pytest.fixture(scope="module", params=sorted(RECORDS))

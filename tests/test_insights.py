@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -214,6 +215,47 @@ def test_timeline_places_marks_in_the_window():
     assert [(m.title, m.kind, m.offset) for m in line.marks] == [("kick-off", "meeting", 0.0), ("Item", "due", 0.3333)]
     assert line.weeks[0] == (date(2026, 11, 23), 0.0)  # the 23rd is a Monday
     assert len(line.weeks) == 7
+
+
+def marks_at(*places: tuple[float, str]) -> list[insights.Mark]:
+    return [insights.Mark(date(2026, 11, 23), offset, kind, f"{kind}@{offset}") for offset, kind in places]
+
+
+@pytest.mark.parametrize(
+    ("places", "min_gap", "expected"),
+    [
+        ([], 0.1, []),
+        ([(0.3, "meeting")], 0.1, [(0.3, 1, "meeting")]),
+        # far enough apart: a marker each
+        ([(0.0, "meeting"), (0.1, "due"), (0.5, "due")], 0.1, [(0.0, 1, "meeting"), (0.1, 1, "due"), (0.5, 1, "due")]),
+        # closer than the gap: one marker at the first, with their count; kinds mixed
+        ([(0.02, "meeting"), (0.05, "due"), (0.09, "due")], 0.1, [(0.02, 3, "mixed")]),
+        ([(0.05, "due"), (0.02, "due")], 0.1, [(0.02, 2, "due")]),  # in any order
+        # measured from a group's first mark: a run a few days apart does not become one group
+        (
+            [(0.0, "due"), (0.06, "due"), (0.12, "due"), (0.18, "due"), (0.24, "due")],
+            0.1,
+            [(0.0, 2, "due"), (0.12, 2, "due"), (0.24, 1, "due")],
+        ),
+        # the same day is one marker even with no gap asked for
+        ([(0.4, "meeting"), (0.4, "milestone"), (0.41, "due")], 0.0, [(0.4, 2, "mixed"), (0.41, 1, "due")]),
+    ],
+)
+def test_group_marks(places, min_gap, expected):
+    groups = insights.group_marks(marks_at(*places), min_gap)
+    assert [(g.offset, len(g.marks), g.kind) for g in groups] == expected
+    assert all(b.offset - a.offset >= min_gap for a, b in itertools.pairwise(groups))
+    assert [m for g in groups for m in g.marks] == sorted(marks_at(*places), key=lambda m: m.offset)  # each once
+
+
+def test_timeline_groups_marks_close_in_time():
+    rec = record(
+        deliverables=[deliverable(title="a", due="2026-11-25"), deliverable(title="b", due="2026-12-21")],
+        schedule=[{"date": "2026-11-24", "title": "call", "kind": "meeting"}],
+    )
+    line = insights.timeline(rec, TODAY, BERLIN, weeks=6, min_gap=0.1)
+    assert line is not None
+    assert [[m.title for m in g.marks] for g in line.groups] == [["call", "a"], ["b"]]
 
 
 def test_timeline_is_none_when_nothing_is_coming():

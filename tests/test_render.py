@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from babel import Locale
 from jinja2 import Environment
 
 from client_portal.decisions.line import DecisionLine, find_lines
@@ -97,6 +98,39 @@ def test_schedule_upcoming_first_in_the_clients_zone_with_calendar(acme_html):
     calendar = unquote(re.search(r'href="data:text/calendar;charset=utf-8,([^"]+)"', html).group(1))
     assert calendar.startswith("BEGIN:VCALENDAR") and calendar.count("BEGIN:VEVENT") == 6
     assert "DTSTART:20261203T140000Z" in calendar  # 15:00 in Berlin
+
+
+def strip_places(html: str) -> list[tuple[str, str]]:
+    """The schedule strip's today label and markers: (what, where)."""
+    strip = section(html, "schedule").split("</svg>")[0]
+    today = re.search(
+        r'<text class="cp-timeline__label cp-timeline__label--today" x="([^"]+)" y="\d+" text-anchor="(\w+)"', strip
+    )
+    assert today, strip
+    marks = re.findall(r'<circle class="cp-timeline__mark [^"]+" cx="([^"]+)"', strip)
+    return [("today", today.group(1)), ("anchor", today.group(2)), *(("mark", x) for x in marks)]
+
+
+def test_schedule_strip_groups_items_close_in_time(acme_html):
+    strip = section(acme_html, "schedule").split("</svg>")[0]
+    # Nov 27 and 30 (due), Dec 1 and 3 (deadline, meeting), Dec 8, Dec 21, Dec 22
+    groups = re.findall(r'<g class="cp-timeline__group">\s*<title>([^<]*)</title>', strip)
+    assert [len(title.split("&#10;")) for title in groups] == [2, 2, 1, 1]  # one item a line
+    assert groups[0] == "Fri, Nov 27: Christmas gift box labels&#10;Mon, Nov 30: About page copy"
+    assert re.findall(r'<text class="cp-timeline__count"[^>]*>(\d+)</text>', strip) == ["2", "2"]
+    assert 'role="img" aria-labelledby="timeline-title"' in strip and "Timeline of the next weeks" in strip
+
+
+def test_schedule_strip_runs_right_to_left_on_a_right_to_left_page():
+    client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    context = page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+    left_to_right = strip_places(str(Renderer([MATERIAL_TEMPLATES]).body(context)))
+    context["locale"] = Locale.parse("ar")
+    right_to_left = strip_places(str(Renderer([MATERIAL_TEMPLATES]).body(context)))
+    assert left_to_right[:2] == [("today", "0.00%"), ("anchor", "start")]
+    assert right_to_left[:2] == [("today", "100.00%"), ("anchor", "end")]
+    mirrored = [(what, f"{100 - float(x.rstrip('%')):.2f}%") for what, x in left_to_right[2:]]
+    assert right_to_left[2:] == mirrored and len(mirrored) == 4
 
 
 def test_ideas_offer_one_click_replies_for_open_suggestions(acme_html):

@@ -42,19 +42,27 @@ class Freelancer:
 
 def phrase_in(phrase: Phrase, language: str) -> str:
     """The phrase for a page language: pt-PT, then pt, then another pt (pt-BR), then en, then any."""
+    return phrase_choice(phrase, language)[0]
+
+
+def phrase_choice(phrase: Phrase, language: str) -> tuple[str, str]:
+    """The phrase for a page language (as `phrase_in`) and the language tag it is written under.
+
+    The tag is "" for a phrase written once, which is taken to suit any page.
+    """
     if isinstance(phrase, str):
-        return phrase
+        return phrase, ""
     # Keys are written as the freelancer likes them: "pt-BR", "pt_BR" and "pt-br" are one key.
-    by_tag = {key.replace("_", "-").lower(): text for key, text in phrase.items()}
+    by_tag = {key.replace("_", "-").lower(): (text, key.replace("_", "-")) for key, text in phrase.items()}
     wanted = language.replace("_", "-").lower()
     base = wanted.split("-")[0]
     for key in (wanted, base):
         if key in by_tag:
             return by_tag[key]
-    for key, text in by_tag.items():
+    for key, chosen in by_tag.items():
         if key.split("-")[0] == base:
-            return text
-    return by_tag.get("en", next(iter(phrase.values()), ""))
+            return chosen
+    return by_tag.get("en") or next(iter(by_tag.values()), ("", ""))
 
 
 @dataclass(frozen=True)

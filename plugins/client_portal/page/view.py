@@ -26,10 +26,14 @@ from client_portal.page.markdown_text import render_markdown
 from client_portal.page.whatsnew import Seen
 from client_portal.records import insights, money
 from client_portal.records.model import Client, Record
-from client_portal.settings import PortalSettings, phrase_in
+from client_portal.settings import PortalSettings, phrase_choice
 
 if TYPE_CHECKING:
     from client_portal.publishing.attachments import SealedFile
+
+# On a 320 px phone the timeline strip is 256 px wide and a group's marker 22 px across
+# with its outline: marks nearer than 24 px there become one marker with a count.
+TIMELINE_MIN_GAP = 24 / 256
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,13 @@ def decision_reply(
     return DecisionReply(client_id, item, decision, title, seen, lines(item, decision, seen))
 
 
+def _other_language(tag: str, page_lang: str) -> str:
+    """``tag`` when it names another language than the page's (pt beside pt-BR is the same one), else ""."""
+    if not tag or tag.lower().split("-")[0] == page_lang.lower().split("-")[0]:
+        return ""
+    return tag
+
+
 def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
     grouped: dict[str, list[SealedFile]] = {}
     for file in files:
@@ -242,10 +253,14 @@ def page_context(
     decisions = decision_logs(record, digests)
     decided = insights.decided_items(decisions)
     lang = html_lang(locale)
-    availability = phrase_in(settings.freelancer.availability, lang)
+    availability, availability_lang = phrase_choice(settings.freelancer.availability, lang)
+    response_time, response_time_lang = phrase_choice(settings.freelancer.response_time, lang)
     contact = {
         "availability": availability,
-        "response_time": phrase_in(settings.freelancer.response_time, lang),
+        "response_time": response_time,
+        # the language of a phrase that has none in the page's, so it is read (and hyphenated) as such
+        "availability_lang": _other_language(availability_lang, lang),
+        "response_time_lang": _other_language(response_time_lang, lang),
         "local_hours": local_hours(availability, ZoneInfo(settings.timezone), zone, today),
     }
     return {
@@ -275,7 +290,7 @@ def page_context(
         "late_labels": plural_labels(fmt, "%(num)d day late", "%(num)d days late"),
         "upcoming": upcoming,
         "past": past,
-        "timeline": insights.timeline(record, today, zone),
+        "timeline": insights.timeline(record, today, zone, min_gap=TIMELINE_MIN_GAP),
         "suggestions": insights.sorted_suggestions(record),
         "updates": insights.sorted_updates(record),
         "track_record": insights.track_record(record),

@@ -6,7 +6,7 @@ client, how punctual the freelancer has been, what comes next.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
@@ -280,6 +280,20 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class MarkGroup:
+    """Marks too close in time to tell apart on the strip, shown as one marker with a count."""
+
+    offset: float  # where the group's first mark sits
+    marks: tuple[Mark, ...]
+
+    @property
+    def kind(self) -> str:
+        """The marks' kind when they share one, else "mixed"."""
+        kinds = {mark.kind for mark in self.marks}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The next weeks at a glance: marks placed across a window starting today."""
 
@@ -287,11 +301,29 @@ class Timeline:
     end: date
     weeks: list[tuple[date, float]]  # each Monday in the window and its offset
     marks: list[Mark]
+    groups: list[MarkGroup]
 
 
-def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Timeline | None:
+def group_marks(marks: Sequence[Mark], min_gap: float) -> list[MarkGroup]:
+    """Marks in order of offset; one on or less than ``min_gap`` after a group's first mark joins it.
+
+    Measuring from the group's first mark, not from its last, keeps a run of marks a few
+    days apart from becoming one group across the whole strip, and keeps groups at least
+    ``min_gap`` apart.
+    """
+    groups: list[MarkGroup] = []
+    for mark in sorted(marks, key=lambda m: (m.offset, m.day, m.title)):
+        if groups and (mark.offset == groups[-1].offset or mark.offset - groups[-1].offset < min_gap):
+            groups[-1] = MarkGroup(groups[-1].offset, (*groups[-1].marks, mark))
+        else:
+            groups.append(MarkGroup(mark.offset, (mark,)))
+    return groups
+
+
+def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6, min_gap: float = 0.0) -> Timeline | None:
     """Schedule items and open due dates in the next ``weeks`` weeks; None when there are none.
 
+    Marks closer than ``min_gap`` (a share of the window) are grouped; see `group_marks`.
     A paused project shows no due dates (none runs); a closed one has nothing ahead.
     """
     if record.stage == "past":
@@ -324,6 +356,7 @@ def timeline(record: Record, today: date, zone: ZoneInfo, weeks: int = 6) -> Tim
         end=end,
         weeks=[(monday, offset(monday)) for monday in mondays if monday <= end],
         marks=sorted(marks, key=lambda m: (m.day, m.title)),
+        groups=group_marks(marks, min_gap),
     )
 
 
