@@ -11,7 +11,7 @@ from .conftest import PASSWORD, copy_portal, serve_portal
 pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "lotus-tea", "northwind-studio"]
+SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "jasmine-roastery", "lotus-tea", "northwind-studio"]
 VIEWS = [(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")]
 SERIOUS = {"serious", "critical"}
 # Findings in the theme's own markup, which a site cannot change without copying

@@ -23,7 +23,7 @@ from .test_client_pages import HOSTILE
 pytestmark = pytest.mark.browser
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "lotus-tea", "northwind-studio"]
+SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "jasmine-roastery", "lotus-tea", "northwind-studio"]
 OPEN_ALL_DETAILS = "document.querySelectorAll('details').forEach(d => d.open = true)"
 
 # Errors vnu reports in markup we do not write and cannot change from our content:

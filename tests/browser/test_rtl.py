@@ -1,0 +1,97 @@
+"""The Arabic example page in Chromium: right to left, mirrored, one column, and its gate in Arabic."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import Watched
+
+pytestmark = pytest.mark.browser
+
+ARABIC = "jasmine-roastery"
+ARABIC_INDIC = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+
+
+def box(page: Page, selector: str) -> dict[str, float]:
+    found = page.locator(selector).first.bounding_box()
+    assert found, selector
+    return found
+
+
+def opened(browser, site, width: int, client_id: str = ARABIC) -> tuple[Watched, object]:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    watched = Watched(context.new_page())
+    watched.page.goto(site.url(site.links(client_id)[0]))
+    expect(watched.page.locator("#cp-content .cp-page")).to_be_visible()
+    return watched, context
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_arabic_page_mirrors_in_one_column(site, browser, width):
+    watched, context = opened(browser, site, width)
+    page = watched.page
+    try:
+        assert page.evaluate("[document.documentElement.dir, document.documentElement.lang]") == ["rtl", "ar"]
+        assert page.evaluate("getComputedStyle(document.querySelector('.cp-article')).direction") == "rtl"
+        # nothing wider than the screen, and the column as wide as an English page's
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        column = box(page, ".cp-main")
+        english, english_context = opened(browser, site, width, "acme-bakery")
+        try:
+            assert box(english.page, ".cp-main") == column
+        finally:
+            english_context.close()
+        # a card reads from the right: its title at the inline start, its status chip at the end (left of it)
+        card = ".cp-deliverable:has(.cp-chip--in_progress)"
+        title, chip = box(page, f"{card} .cp-card__title"), box(page, f"{card} .cp-chip")
+        assert chip["x"] + chip["width"] <= title["x"] + 1
+        assert title["x"] + title["width"] == pytest.approx(box(page, card)["x"] + box(page, card)["width"], abs=40)
+        # a card's title that is all Latin (a brand) still starts at the right, isolated from the page's direction
+        heading = box(page, "#deliverables h2")
+        assert heading["x"] + heading["width"] == pytest.approx(column["x"] + column["width"] - 16, abs=24)
+        # the coloured edge of an attention item is on the right, where the line starts
+        edges = page.evaluate(
+            "(() => { const s = getComputedStyle(document.querySelector('#attention .cp-list > li'));"
+            " return [parseFloat(s.borderRightWidth), parseFloat(s.borderLeftWidth)]; })()"
+        )
+        assert edges[0] > edges[1]
+        # a folded section's arrow points left, the way Arabic runs
+        arrow = page.evaluate(
+            "getComputedStyle(document.querySelector('details.cp-collapsed > summary'), '::before').content"
+        )
+        assert arrow == '"◂"'
+        # the name inside a sentence stays whole: <bdi> keeps its own direction
+        assert page.locator("h1.cp-title bdi").inner_text() == "محمصة الياسمين"
+        assert page.locator(".cp-contact__name bdi").inner_text() == "Mei Chen"
+        # relative dates the browser rewrites use the page's digits (CLDR's Latin ones for ar), not others
+        relative = page.locator("time[data-relative]").all_inner_texts()
+        assert relative and not any(ARABIC_INDIC.search(text) for text in relative)
+        assert watched.errors == [] and watched.csp_violations() == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_arabic_gate_speaks_arabic_right_to_left(site, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(site.url(site.links(ARABIC)[0]).split("#")[0])
+        gate = page.locator("#cp-gate")
+        expect(gate).to_have_attribute("data-state", "missing")
+        expect(gate).to_contain_text("هذا الرابط ناقص")
+        expect(gate.locator("bdi").first).to_have_text("Mei Chen")
+        assert page.title() == "صفحة خاصة"
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        title, shown = box(page, "#cp-gate h1"), page.locator("#cp-gate h1")
+        text_right = shown.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " return r.getBoundingClientRect().right; }"
+        )
+        assert text_right == pytest.approx(title["x"] + title["width"], abs=1)  # aligned right
+    finally:
+        context.close()
