@@ -59,7 +59,7 @@ UPDATED = {
 }
 # The overdue deliverable, due Fri 20 Nov: its date with weekday, and "3 days ago".
 WAS_DUE = {
-    "ar": "كان موعده الجمعة، 20 نوفمبر · قبل 3 أيام",
+    "ar": "كان الموعد الجمعة، 20 نوفمبر · قبل 3 أيام",
     "de": "War fällig am Fr., 20. Nov. · vor 3 Tagen",
     "fr": "Prévu pour le ven. 20 nov. · il y a 3 jours",
     "es": "Previsto para el vie, 20 nov · hace 3 días",

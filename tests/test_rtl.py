@@ -94,7 +94,7 @@ def test_names_and_titles_are_isolated_on_the_page_and_the_gate():
 def test_arabic_dates_numbers_and_money_are_babels_in_cldrs_digits():
     text = text_of(page(arabic()))
     assert "آخر تحديث في 23 نوفمبر 2026" in text
-    assert "كان موعده الجمعة، 20 نوفمبر · قبل 3 أيام" in text
+    assert "كان الموعد الجمعة، 20 نوفمبر · قبل 3 أيام" in text
     assert " ".join(format_currency(Decimal("4500.00"), "AED", locale="ar").split()) in text
     assert "متبقٍّ 7.5 من 20 ساعة هذا الشهر" in text
     # CLDR gives `ar` Latin digits; the page uses the digits of CLDR's default for the language, nowhere others
@@ -114,7 +114,9 @@ def test_arabic_letter_runs_right_to_left_with_names_isolated():
     assert mail.subject == f"مستجدات المشروع: {FSI}دار العود للعطور{PDI}"
     assert mail.text.startswith(f"مرحبًا {FSI}ليلى{PDI}،\n")
     assert f"- {FSI}شعار جديد لعبوة Amber Nights{PDI} · سُلِّم بتاريخ 14 أكتوبر 2026 · 2 يوم قبل الموعد" in mail.text
-    assert f"\n{FSI}Mei Chen{PDI}\n" in mail.text
+    # a line that is only a name (the signature) starts on the right too: a right-to-left mark leads it
+    assert f"\n\u200f{FSI}Mei Chen{PDI}\n" in mail.text
+    assert "الفاتورة" in mail.text and f"الفاتورة {FSI}OUD-2026-011{PDI}" in mail.text
     assert mail.text.count(FSI) == mail.text.count(PDI) >= 5
 
 

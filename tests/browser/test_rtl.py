@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import Watched
+from .conftest import PASSWORD, Watched, copy_portal, serve_portal
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,8 @@ def test_the_arabic_page_mirrors_in_one_column(site, browser, width):
         column = box(page, ".cp-main")
         english, english_context = opened(browser, site, width, "acme-bakery")
         try:
-            assert box(english.page, ".cp-main") == column
+            same = box(english.page, ".cp-main")
+            assert (same["x"], same["width"]) == (column["x"], column["width"])
         finally:
             english_context.close()
         # a card reads from the right: its title at the inline start, its status chip at the end (left of it)
@@ -63,6 +64,10 @@ def test_the_arabic_page_mirrors_in_one_column(site, browser, width):
             "getComputedStyle(document.querySelector('details.cp-collapsed > summary'), '::before').content"
         )
         assert arrow == '"◂"'
+        # an invoice number alone on its line starts at the right of its cell, like the dates under it
+        cell = box(page, ".cp-invoices__table td")
+        number = box(page, ".cp-invoices__table .cp-invoice__number")
+        assert number["x"] + number["width"] == pytest.approx(cell["x"] + cell["width"], abs=12)
         # the name inside a sentence stays whole: <bdi> keeps its own direction
         assert page.locator("h1.cp-title bdi").inner_text() == "محمصة الياسمين"
         assert page.locator(".cp-contact__name bdi").inner_text() == "Mei Chen"
@@ -95,3 +100,36 @@ def test_the_arabic_gate_speaks_arabic_right_to_left(site, browser, width):
         assert text_right == pytest.approx(title["x"] + title["width"], abs=1)  # aligned right
     finally:
         context.close()
+
+
+def test_the_arabic_password_gate_asks_right_to_left_and_opens(build_env, browser, tmp_path):
+    portal = copy_portal(tmp_path / "portal")
+    record = portal / "clients" / f"{ARABIC}.yml"
+    text = record.read_text(encoding="utf-8").replace(
+        "access:\n  mode: link\n", "access:\n  mode: password\n  password_env: LOTUS_TEA_PORTAL_PASSWORD\n"
+    )
+    record.write_text(text, encoding="utf-8")
+    served = serve_portal(portal, tmp_path / "site")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        watched = Watched(context.new_page())
+        page = watched.page
+        page.goto(served.url(served.links(ARABIC)[0]))
+        gate = page.locator("#cp-gate")
+        expect(gate).to_have_attribute("data-state", "password")
+        expect(gate).to_contain_text("هذه الصفحة محمية بكلمة مرور")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        label, field = box(page, "label[for=cp-password]"), box(page, "#cp-password")
+        assert label["x"] + label["width"] == pytest.approx(field["x"] + field["width"], abs=2)  # both from the right
+        page.fill("#cp-password", "not it")
+        page.click("#cp-password-form button")
+        expect(gate).to_have_attribute("data-state", "wrong-password")
+        expect(gate).to_contain_text("لم تفتح كلمة المرور هذه الصفحة")
+        page.fill("#cp-password", PASSWORD)
+        page.click("#cp-password-form button")
+        expect(page.locator("h1.cp-title")).to_have_text("محمصة الياسمين")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert watched.errors == [] and watched.csp_violations() == []
+    finally:
+        context.close()
+        served.server.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.policy
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -81,7 +82,7 @@ class Digest:
 # Unicode's first-strong isolate and its closing mark, around record text in a letter: a
 # Latin brand name in an Arabic sentence (or an Arabic name in an English one) cannot
 # reorder the words around it. The HTML part writes them as <bdi>.
-FSI, PDI = "\u2068", "\u2069"
+FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
 _ISOLATED = re.compile(f"{FSI}([^{FSI}{PDI}]*){PDI}")
 
 
@@ -97,6 +98,20 @@ def plain(text: str, rtl: bool) -> str:
     right-to-left text, so an English letter about English names carries no invisible marks.
     """
     return _ISOLATED.sub(lambda m: m[0] if rtl or right_to_left(m[1]) else m[1], text)
+
+
+def _anchored(text: str) -> str:
+    """A right-to-left letter's lines that hold nothing but isolated names, led by a right-to-left mark.
+
+    A mail client gives each plain-text line the direction of its first letter outside an
+    isolate; a line that is only a name (the signature) would otherwise start on the left.
+    """
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        outside = _ISOLATED.sub("", line)
+        if FSI in line and not any(unicodedata.bidirectional(ch) in ("L", "R", "AL") for ch in outside):
+            lines[number] = RLM + line
+    return "\n".join(lines)
 
 
 def _bdi(html: str) -> str:
@@ -207,6 +222,7 @@ def client_letters(
             freelancer=settings.freelancer,
             button=_("Open your project page"),
         )
+        text = plain(_text(opening, sections, access, closing), rtl)
         letters.append(
             Letter(
                 client_id=client.id,
@@ -214,7 +230,7 @@ def client_letters(
                 contact=contact,
                 language=html_lang(locale),
                 subject=plain(subject, rtl),
-                text=plain(_text(opening, sections, access, closing), rtl),
+                text=_anchored(text) if rtl else text,
                 html=_bdi(
                     plain(_html(html_lang(locale), direction, subject, opening, sections, access, closing, look), rtl)
                 ),
