@@ -152,3 +152,17 @@ def test_the_stylesheets_name_no_physical_side():
         css = re.sub(r"/\*.*?\*/", "", (ASSETS_DIR / name).read_text(encoding="utf-8"), flags=re.S)
         assert PHYSICAL.findall(css) == [], name
         assert '[dir="ltr"]' not in css, name
+
+
+def test_an_attached_files_name_is_isolated_on_an_arabic_page():
+    from client_portal.publishing.attachments import SealedFile, find_attachments
+
+    client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    client = dataclasses.replace(client, record=client.record.model_copy(update={"language": "ar"}))
+    found = find_attachments(client, ROOT / "clients")
+    files = [SealedFile(a, f"name{n}.bin", f"key{n}", 16400, a.source) for n, a in enumerate(found)]
+    html = str(
+        Renderer([MATERIAL_TEMPLATES]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY, files=files))
+    )
+    assert '<span class="cp-file__name"><bdi>acme-bakery-brand-guide.pdf</bdi></span>' in html
+    assert "تنزيل" in html and "تم تنزيل {name}." in html  # the script fills in the name, isolated in Arabic

@@ -133,3 +133,28 @@ def test_the_arabic_password_gate_asks_right_to_left_and_opens(build_env, browse
     finally:
         context.close()
         served.server.shutdown()
+
+
+def test_a_downloaded_files_name_is_isolated_in_the_arabic_message(build_env, browser, tmp_path):
+    portal = copy_portal(tmp_path / "portal")
+    record = portal / "clients" / "acme-bakery.yml"
+    record.write_text(record.read_text(encoding="utf-8").replace("language: en", "language: ar"), encoding="utf-8")
+    served = serve_portal(portal, tmp_path / "site")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    try:
+        watched = Watched(context.new_page())
+        page = watched.page
+        page.goto(served.url(served.links("acme-bakery")[0]))
+        expect(page.locator("#cp-content .cp-page")).to_be_visible()
+        button = page.locator('[data-cp-file][data-name="acme-bakery-brand-guide.pdf"]')
+        with page.expect_download():
+            button.click()
+        status = button.locator("xpath=..").locator(".cp-file__status")
+        expect(status).to_have_text(
+            "تم تنزيل \u2068acme-bakery-brand-guide.pdf\u2069. "
+            "تم التحقق: بصمة SHA-256 الخاصة به تطابق البصمة المنشورة هنا."
+        )
+        assert watched.errors == [] and watched.csp_violations() == []
+    finally:
+        context.close()
+        served.server.shutdown()
