@@ -159,6 +159,36 @@ def _pruned(style: str, used: set[str]) -> str:
     return ";".join(kept)
 
 
+# Material writes each side twice, [dir=ltr] and [dir=rtl]; a page mirrors in Arabic from one
+# rule when the side is a logical property.
+LOGICAL = {
+    "margin-left": "margin-inline-start",
+    "margin-right": "margin-inline-end",
+    "padding-left": "padding-inline-start",
+    "padding-right": "padding-inline-end",
+    "border-left-width": "border-inline-start-width",
+    "border-right-width": "border-inline-end-width",
+    "border-top-left-radius": "border-start-start-radius",
+    "border-top-right-radius": "border-start-end-radius",
+    "left": "inset-inline-start",
+    "right": "inset-inline-end",
+}
+
+
+def logical(selectors: list[str], style: str) -> tuple[list[str], str] | None:
+    """A [dir=ltr] rule as one for both directions, with logical properties; None for its [dir=rtl] twin."""
+    if any("[dir=rtl]" in s or '[dir="rtl"]' in s for s in selectors):
+        return None
+    if not any("[dir=ltr]" in s or '[dir="ltr"]' in s for s in selectors):
+        return selectors, style
+    sides = []
+    for declaration in declarations(style):
+        name, _, value = declaration.partition(":")
+        sides.append(f"{LOGICAL.get(name.strip(), name.strip())}:{value}")
+    both = [s.replace('[dir="ltr"]', "[dir]").replace("[dir=ltr]", "[dir]") for s in selectors]
+    return both, ";".join(sides)
+
+
 def stylesheet(found: dict[str, dict[str, object]]) -> str:
     def order(key: str) -> list[object]:
         sheet, *rest = key.split("/")
@@ -188,6 +218,10 @@ def stylesheet(found: dict[str, dict[str, object]]) -> str:
             schemes.add(scheme)
         if "dark" in schemes:
             wrappers.insert(0, "@media screen and (prefers-color-scheme: dark)")
+        mirrored = logical(selectors, style)
+        if mirrored is None:
+            continue
+        selectors, style = mirrored
         text = f"{','.join(dict.fromkeys(selectors))}{{{style}}}"
         for wrapper in reversed(wrappers):
             text = f"{wrapper}{{{text}}}"

@@ -37,21 +37,25 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "title"):
             self.skip += 1
+        if tag != "bdi":  # an isolated name joins the words around it, as a reader sees it
+            self.parts.append(" ")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "title") and self.skip:
             self.skip -= 1
+        if tag != "bdi":
+            self.parts.append(" ")
 
     def handle_data(self, data):
-        if not self.skip and data.strip():
-            self.parts.append(data.strip())
+        if not self.skip:
+            self.parts.append(data)
 
 
 def text_of(html: str) -> str:
     """The visible text of an HTML fragment, whitespace collapsed."""
     parser = _Text()
     parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+    return " ".join("".join(parser.parts).split())
 
 
 def render_sample(client_id: str, settings: PortalSettings = SETTINGS) -> str:

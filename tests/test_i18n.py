@@ -42,6 +42,7 @@ TOKENS = ("#", "https://")
 
 # One sample record per language, its whole text written in that language.
 RECORDS = {
+    "ar": "dar-al-oud",
     "de": "weingut-sommer",
     "fr": "atelier-lumiere",
     "es": "cafe-la-esquina",
@@ -49,6 +50,7 @@ RECORDS = {
     "pt-BR": "pousada-mar-azul",
 }
 UPDATED = {
+    "ar": "آخر تحديث في 23 نوفمبر 2026",
     "de": "Aktualisiert am 23. November 2026",
     "fr": "Mis à jour le 23 novembre 2026",
     "es": "Actualizado el 23 de noviembre de 2026",
@@ -62,10 +64,12 @@ WAS_DUE = {
     "es": "Previsto para el vie, 20 nov · 3 días de retraso",
     "ja": "当初の期日：11月20日(金) · 3日遅れ",
     "pt-BR": "Previsto para sex., 20 de nov. · 3 dias de atraso",
+    "ar": "كان الموعد الجمعة، 20 نوفمبر · تأخير 3 أيام",
 }
-PROGRESS = {"de": "70 %", "fr": "70 %", "es": "70 %", "ja": "70%", "pt-BR": "70%"}
+PROGRESS = {"ar": "70%", "de": "70 %", "fr": "70 %", "es": "70 %", "ja": "70%", "pt-BR": "70%"}
 RESPONSE_TIME = {
     "en": "within one business day",
+    "ar": "خلال يوم عمل واحد",
     "zh-CN": "一个工作日内",
     "de": "innerhalb eines Werktags",
     "fr": "sous un jour ouvré",
@@ -74,6 +78,7 @@ RESPONSE_TIME = {
     "pt_BR": "em até um dia útil",  # an underscore works as well as a hyphen
 }
 REPLY_PROMISE = {
+    "ar": "أرد خلال يوم عمل واحد.",
     "de": "Ich antworte innerhalb eines Werktags.",
     "fr": "Je réponds sous un jour ouvré.",
     "es": "Respondo en un plazo de un día laborable.",
@@ -82,6 +87,7 @@ REPLY_PROMISE = {
 }
 AVAILABILITY = {
     "en": "Mon–Fri, 09:00–17:00",
+    "ar": "من الأحد إلى الخميس، 09:00–17:00",
     "zh-CN": "周一至周五 09:00–17:00",
     "de": "Mo–Fr, 09:00–17:00",
     "fr": "du lundi au vendredi, 09:00–17:00",
@@ -150,7 +156,7 @@ def test_message_template_is_up_to_date(template_ids):
 
 
 def test_every_language_of_the_spec_ships():
-    assert shipped_languages() == ["de", "en", "es", "fr", "ja", "pt-BR", "zh-CN"]
+    assert shipped_languages() == ["ar", "de", "en", "es", "fr", "ja", "pt-BR", "zh-CN"]
 
 
 # Counts that fall in different CLDR plural categories somewhere: zero, one, few and
@@ -158,6 +164,8 @@ def test_every_language_of_the_spec_ships():
 PLURAL_COUNTS = (0, 1, 2, 5, 21, 1_000_000)
 # What a reader sees for "%(num)d day late" at each of PLURAL_COUNTS, written by hand.
 DAYS_LATE = {
+    # Arabic counts zero, one, two, a few (3-10), many (11-99) and the rest.
+    "ar": ("تأخير 0 يوم", "تأخير 1 يوم", "تأخير 2 يوم", "تأخير 5 أيام", "تأخير 21 يومًا", "تأخير 1000000 يوم"),
     "en": ("0 days late", "1 day late", "2 days late", "5 days late", "21 days late", "1000000 days late"),
     "de": (
         "0 Tage zu spät",
@@ -231,15 +239,17 @@ def test_plural_messages_read_right_at_every_count(name):
     catalog = read_catalog(name)
     plural_messages = [m for m in catalog if m.id and not isinstance(m.id, str)]
     assert len(plural_messages) >= 15
+    rule = gettext.c2py(catalog.plural_expr)
+    singular_form = rule(1)  # the first form, except in Arabic, whose first is for zero
     for message in plural_messages:
         singular, plural = message.id
         strings = list(message.string)
         for n in PLURAL_COUNTS:
             shown = forms.ngettext(singular, plural, n)
-            assert shown in strings, (name, singular, n)
-            if strings[0] != strings[-1]:
+            assert shown == strings[rule(n)], (name, singular, n)
+            if strings[singular_form] != strings[-1]:
                 one = catalog.locale.plural_form(n) == "one"
-                assert (shown == strings[0]) == one, (name, singular, n, shown)
+                assert (shown == strings[singular_form]) == one, (name, singular, n, shown)
 
 
 @pytest.mark.parametrize("name", CATALOGS)
@@ -277,7 +287,8 @@ def test_catalog_is_complete_and_keeps_placeholders(name, template_ids):
      ("de", "de", "de"), ("de-AT", "de_AT", "de"), ("de-CH", "de_CH", "de"),
      ("fr", "fr", "fr"), ("fr-CA", "fr_CA", "fr"), ("es", "es", "es"), ("es-MX", "es_MX", "es"),
      ("ja", "ja", "ja"), ("ja-JP", "ja_JP", "ja"),
-     ("pt-BR", "pt_BR", "pt_BR"), ("pt", "pt", "pt_BR"), ("pt-PT", "pt_PT", "pt_BR")],
+     ("pt-BR", "pt_BR", "pt_BR"), ("pt", "pt", "pt_BR"), ("pt-PT", "pt_PT", "pt_BR"),
+     ("ar", "ar", "ar"), ("ar-EG", "ar_EG", "ar"), ("ar-SA", "ar_SA", "ar")],
 )  # fmt: skip
 def test_catalog_by_language_and_formats_by_the_whole_tag(tag, locale, catalog):
     chosen = page_locale(tag)
@@ -302,7 +313,7 @@ def test_portuguese_in_portugal_reads_the_brazilian_catalog_with_its_own_dates()
     ("language", "expected"),
     [("de", "de"), ("de-AT", "de"), ("fr", "fr"), ("fr-CA", "fr"), ("es", "es"), ("es-MX", "es"),
      ("ja", "ja"), ("ja-JP", "ja"), ("pt-BR", "pt_BR"), ("pt", "pt_BR"), ("pt-PT", "pt_BR"),
-     ("zh-CN", "zh-CN"), ("en", "en"), ("en-GB", "en"), ("ko", "en")],
+     ("zh-CN", "zh-CN"), ("en", "en"), ("en-GB", "en"), ("ko", "en"), ("ar-AE", "ar")],
 )  # fmt: skip
 def test_freelancer_phrases_follow_the_page_language(language, expected):
     assert phrase_in(RESPONSE_TIME, language) == RESPONSE_TIME[expected]
@@ -494,7 +505,7 @@ def test_check_warns_when_a_language_has_no_catalog(empty_portal):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "clients/a.yml:3:11: warning: language: 'zh-TW' has no catalog, so the page and e-mails fall back "
-        "to English; shipped: de, en, es, fr, ja, pt-BR, zh-CN",
+        "to English; shipped: ar, de, en, es, fr, ja, pt-BR, zh-CN",
         "2 records checked: 0 errors, 1 warning",
     ]
 

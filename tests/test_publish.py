@@ -161,7 +161,19 @@ def test_the_page_is_sealed_or_readable_as_its_mode_says():
 
 # --- An encrypted page's shell: nothing of the record, whatever the templates ask ---------------
 
-SHELL = {"lang", "mode", "freelancer", "payload", "assets", "stylesheet", "csp", "accent_css", "body", "live_reload"}
+SHELL = {
+    "lang",
+    "dir",
+    "mode",
+    "freelancer",
+    "payload",
+    "assets",
+    "stylesheet",
+    "csp",
+    "accent_css",
+    "body",
+    "live_reload",
+}
 LOTUS_ENV = {"LOTUS_TEA_PORTAL_PASSWORD": "green-tea-please"}
 
 

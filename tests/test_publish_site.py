@@ -154,7 +154,7 @@ def test_sealings_cover_every_encrypted_page_and_no_readable_one():
         return bytes(32)
 
     found = sealings(list(CLIENTS.values()), KEY, {"LOTUS_TEA_PORTAL_PASSWORD": "a" * 12}, stretch)
-    assert sorted(found) == ["acme-bakery", "fjord-cycles", "lotus-tea", "northwind-studio"]
+    assert sorted(found) == ["acme-bakery", "fjord-cycles", "jasmine-roastery", "lotus-tea", "northwind-studio"]
     assert stretched == [("a" * 12, crypto.password_salt(KEY, "lotus-tea", 1))]
     recipients, kdf, notice = found["acme-bakery"]
     assert len(recipients) == 2 and kdf is None and notice is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def translations(locale_name: str) -> NullTranslations:
 def html_lang(locale: Locale) -> str:
     """The page's ``lang`` attribute: ``zh-CN`` for Simplified Chinese, else the BCP 47 form."""
     return "zh-CN" if locale.language == "zh" else str(locale).replace("_", "-")
+
+
+def text_direction(locale: Locale | str) -> str:
+    """The page's ``dir`` attribute: ``rtl`` for a language written right to left (Arabic), else ``ltr``."""
+    found = locale if isinstance(locale, Locale) else Locale.parse(locale)
+    return "rtl" if found.text_direction == "rtl" else "ltr"
+
+
+def right_to_left(text: str) -> bool:
+    """Whether text holds a letter written right to left (Arabic, Hebrew, …)."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
 def shipped_languages() -> list[str]:

@@ -47,7 +47,9 @@ def assert_clean(watched: Watched) -> None:
     assert watched.dialogs == []
 
 
-@pytest.mark.parametrize("client_id", ["acme-bakery", "fjord-cycles", "northwind-studio", "harbor-books"])
+@pytest.mark.parametrize(
+    "client_id", ["acme-bakery", "fjord-cycles", "northwind-studio", "harbor-books", "jasmine-roastery"]
+)
 def test_each_sample_link_opens_its_page(site, watched, client_id):
     client = site.clients()[client_id]
     open_page(watched, site.url(site.links(client_id)[0]))
@@ -300,7 +302,7 @@ def test_one_column_width_on_a_desktop_whatever_the_content(build_env, browser, 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         widths = {}
-        for client_id in ("tiny-co", "wordy-co", "acme-bakery"):
+        for client_id in ("tiny-co", "wordy-co", "acme-bakery", "jasmine-roastery"):  # right to left too
             page = context.new_page()
             open_page(Watched(page), served.url(served.links(client_id)[0]))
             widths[client_id] = page.evaluate("document.querySelector('.cp-main').getBoundingClientRect().width")

@@ -29,7 +29,7 @@ RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}  # primary language subtags written rig
 # The example clients written in Arabic. Every example client whose language is Arabic
 # must be listed here (test_the_arabic_examples_are_listed), so the page of each is opened
 # and checked right to left in every engine below.
-ARABIC_EXAMPLES: list[str] = []
+ARABIC_EXAMPLES: list[str] = ["jasmine-roastery"]
 
 
 @pytest.fixture(scope="session", params=ENGINES)

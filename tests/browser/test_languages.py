@@ -18,6 +18,7 @@ from .test_accessibility import axe_findings
 pytestmark = pytest.mark.browser
 
 HEADINGS = {
+    "ar": "بحاجة إلى اهتمامك",
     "de": "Braucht Ihre Aufmerksamkeit",
     "fr": "Demande votre attention",
     "es": "Requiere su atención",

@@ -23,7 +23,7 @@ from .test_client_pages import HOSTILE
 pytestmark = pytest.mark.browser
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "lotus-tea", "northwind-studio"]
+SAMPLES = ["acme-bakery", "fjord-cycles", "harbor-books", "jasmine-roastery", "lotus-tea", "northwind-studio"]
 OPEN_ALL_DETAILS = "document.querySelectorAll('details').forEach(d => d.open = true)"
 
 # Errors vnu reports in markup we do not write and cannot change from our content:
@@ -148,7 +148,8 @@ def collect_built(collector: Collector, site: Site) -> None:
     acme = site.clients()["acme-bakery"]
     old = replaced_folders("p", SECRET.encode(), acme)[0]
     collector.add("neutral-replaced", (site.folder / old / "index.html").read_text(encoding="utf-8"))
-    for client_id in ("acme-bakery", "harbor-books"):  # encrypted: the loading gate; unlisted: the page itself
+    # encrypted: the loading gate (in English and in Arabic, right to left); unlisted: the page itself
+    for client_id in ("acme-bakery", "jasmine-roastery", "harbor-books"):
         folder = site.links(client_id)[0].path.split("#")[0]
         collector.add(f"built-{client_id}", (site.folder / folder / "index.html").read_text(encoding="utf-8"))
 
@@ -179,6 +180,11 @@ def collect_live(collector: Collector, site: Site, hostile: Site, browser: Brows
             page.goto(url)
             expect_state(page, state)
             collector.dom(f"gate-{state}", page)
+        page.goto(site.url(site.links("jasmine-roastery")[0]).split("#")[0])
+        expect_state(page, "missing")
+        collector.dom("gate-missing-arabic", page)
+        page.goto(site.url(site.links("lotus-tea")[0]))
+        expect_state(page, "password")
         page.fill("#cp-password", "not the password")
         page.click("#cp-password-form button")
         expect_state(page, "wrong-password")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.policy
 import hashlib
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from client_portal.decisions.inbox import shown_digests
-from client_portal.i18n import html_lang, page_locale, translations
+from client_portal.i18n import html_lang, page_locale, right_to_left, text_direction, translations
 from client_portal.mail.digest import Changes, news, record_changes, without
 from client_portal.mail.history import Baseline
 from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
@@ -79,6 +81,46 @@ class Digest:
     letters: list[Letter]
     notes: list[str]  # nothing wrong, just said
     skipped: list[str]  # a client left out because of a problem to fix
+
+
+# Unicode's first-strong isolate and its closing mark, around record text in a letter: a
+# Latin brand name in an Arabic sentence (or an Arabic name in an English one) cannot
+# reorder the words around it. The HTML part writes them as <bdi>.
+FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
+_ISOLATED = re.compile(f"{FSI}([^{FSI}{PDI}]*){PDI}")
+
+
+def isolate(text: str) -> str:
+    """Record text (a name, a title, an invoice number) isolated from the sentence it stands in."""
+    return f"{FSI}{text}{PDI}"
+
+
+def plain(text: str, rtl: bool) -> str:
+    """The letter's text with isolates kept only where a direction can change (HTML turns them into ``<bdi>``).
+
+    In a right-to-left letter every isolate stays; in a left-to-right one only those around
+    right-to-left text, so an English letter about English names carries no invisible marks.
+    """
+    return _ISOLATED.sub(lambda m: m[0] if rtl or right_to_left(m[1]) else m[1], text)
+
+
+def _anchored(text: str) -> str:
+    """A right-to-left letter's lines that hold nothing but isolated names, led by a right-to-left mark.
+
+    A mail client gives each plain-text line the direction of its first letter outside an
+    isolate; a line that is only a name (the signature) would otherwise start on the left.
+    """
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        outside = _ISOLATED.sub("", line)
+        if FSI in line and not any(unicodedata.bidirectional(ch) in ("L", "R", "AL") for ch in outside):
+            lines[number] = RLM + line
+    return "\n".join(lines)
+
+
+def _bdi(html: str) -> str:
+    """The isolates of escaped HTML as ``<bdi>`` elements; a stray mark (none comes from a record) is dropped."""
+    return _ISOLATED.sub(r"<bdi>\1</bdi>", html).replace(FSI, "").replace(PDI, "")
 
 
 # The news a contact of a client has already been sent (by the sent log), as `digest.news` names it.
@@ -165,7 +207,9 @@ def client_letters(
     locale = page_locale(record.language or settings.language)
     fmt = Formatter(locale, ZoneInfo(record.timezone or settings.timezone), today, translations(str(locale)))
     _ = fmt.gettext.gettext
-    subject = _("Project update: %(name)s") % {"name": _one_line(record.name)}
+    subject = _("Project update: %(name)s") % {"name": isolate(_one_line(record.name))}
+    direction = text_direction(locale)
+    rtl = direction == "rtl"
     letters = []
     for number, (contact, link) in enumerate(zip(record.contacts, links, strict=False), start=1):
         own = changes if told is None else without(changes, told(client.id, contact))
@@ -182,21 +226,28 @@ def client_letters(
         if own.stage is not None and (stage := _stage_news(own.stage[1], fmt)):
             opening.append(stage)
         access = _access_lines(record, link.url(base_url), fmt)
-        closing = [_("Questions are welcome: just reply to this e-mail."), _("Best wishes,"), settings.freelancer.name]
+        closing = [
+            _("Questions are welcome: just reply to this e-mail."),
+            _("Best wishes,"),
+            isolate(settings.freelancer.name) if settings.freelancer.name else "",
+        ]
         look = LetterLook(
             accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
             freelancer=settings.freelancer,
             button=_("Open your project page"),
         )
+        text = plain(_text(opening, sections, access, closing), rtl)
         letters.append(
             Letter(
                 client_id=client.id,
                 number=number,
                 contact=contact,
                 language=html_lang(locale),
-                subject=subject,
-                text=_text(opening, sections, access, closing),
-                html=_html(html_lang(locale), subject, opening, sections, access, closing, look),
+                subject=plain(subject, rtl),
+                text=_anchored(text) if rtl else text,
+                html=_bdi(
+                    plain(_html(html_lang(locale), direction, subject, opening, sections, access, closing, look), rtl)
+                ),
                 news=tuple(news(own)),
             )
         )
@@ -207,7 +258,7 @@ def salutation(contact: Contact, locale: str, fmt: Formatter) -> str:
     """The first line of a letter: the contact's own salutation, else a natural one for the language (`addressing`)."""
     if contact.salutation:
         return contact.salutation
-    return greeting_line(contact.name, locale, fmt.gettext.gettext)
+    return greeting_line(contact.name, locale, fmt.gettext.gettext, isolate)
 
 
 def _stage_news(stage: str, fmt: Formatter) -> str | None:
@@ -256,8 +307,8 @@ def _received(
         kind = decision.item.split("/", 1)[0]
         own = decision.by == contact.name
         line = (yours if own else theirs)[(kind, decision.decision)] % {
-            "name": decision.by,
-            "title": titles.get(decision.item, decision.item.partition("/")[2]),
+            "name": isolate(decision.by),
+            "title": isolate(titles.get(decision.item, decision.item.partition("/")[2])),
             "date": fmt.day(decision.at),
         }
         items.append(Item(line, earlier if decision.earlier_version else None))
@@ -278,7 +329,7 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
     }
     delivered = []
     for deliverable in changes.delivered:
-        parts = [deliverable.title]
+        parts = [isolate(deliverable.title)]
         if deliverable.delivered is not None:
             parts.append(_("Delivered %(date)s") % {"date": fmt.full_date(deliverable.delivered)})
         margin = insights.days_early(deliverable)
@@ -291,7 +342,7 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
         link = (_("Open the files"), deliverable.link) if deliverable.link else None
         delivered.append(Item(" · ".join(parts), deliverable.notes, link))
     moved = [
-        Item(f"{move.title} · {fmt.full_date(move.old_due)} → {fmt.full_date(move.new_due)}", move.notes)
+        Item(f"{isolate(move.title)} · {fmt.full_date(move.old_due)} → {fmt.full_date(move.new_due)}", move.notes)
         for move in changes.moved
     ]
     needs = [_attention_item(item, fmt) for item in changes.needs_you] or [Item(_("Nothing needs you right now."))]
@@ -310,15 +361,17 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
         if d.due is not None and (days := (fmt.today - d.due).days) > 0
     ]
     money = MoneyFormat(fmt.locale)
-    status = [Item(f"{d.title} · {_('Cancelled')}", d.notes) for d in changes.cancelled] + [
+    status = [Item(f"{isolate(d.title)} · {_('Cancelled')}", d.notes) for d in changes.cancelled] + [
         Item(
-            " · ".join([_("Invoice %(number)s") % {"number": i.number}, money.amount(i.amount, i.currency), _("Paid")])
+            " · ".join(
+                [_("Invoice %(number)s") % {"number": isolate(i.number)}, money.amount(i.amount, i.currency), _("Paid")]
+            )
         )
         for i in changes.paid
     ]
-    ideas = [Item(f"{idea.title} · {impact[idea.impact]}", idea.body) for idea in changes.new_ideas]
+    ideas = [Item(f"{isolate(idea.title)} · {impact[idea.impact]}", idea.body) for idea in changes.new_ideas]
     updates = [Item(fmt.full_date(update.date), update.text) for update in changes.new_updates]
-    coming = [Item(f"{fmt.when(u.when)} · {u.title} · {kinds.get(u.kind, u.kind)}") for u in changes.next]
+    coming = [Item(f"{fmt.when(u.when)} · {isolate(u.title)} · {kinds.get(u.kind, u.kind)}") for u in changes.next]
     sections = [
         (_("Delivered"), delivered),
         (_("New dates"), moved),
@@ -339,7 +392,7 @@ def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
         invoice = item.invoice
         line = " · ".join(
             [
-                _("Invoice %(number)s") % {"number": invoice.number},
+                _("Invoice %(number)s") % {"number": isolate(invoice.number)},
                 MoneyFormat(fmt.locale).amount(invoice.amount, invoice.currency),
                 _("Was due %(date)s") % {"date": fmt.full_date(item.due)},
             ]
@@ -351,7 +404,7 @@ def _attention_item(item: insights.Attention, fmt: Formatter) -> Item:
         if item.due is not None:
             parts.append(_("The offer stands until %(date)s") % {"date": fmt.full_date(item.due)})
         return Item(" · ".join(parts), None)
-    parts = [item.title]
+    parts = [isolate(item.title)]
     if item.kind == "waiting":
         parts.append(_("Waiting on you"))
     elif item.kind == "review":
@@ -402,6 +455,7 @@ _TEXT = "margin:0 0 12px;overflow-wrap:anywhere"
 
 def _html(
     lang: str,
+    direction: str,
     subject: str,
     opening: list[str],
     sections: list[tuple[str, list[Item]]],
@@ -433,7 +487,9 @@ def _html(
                 look.accent, heading
             )
         )
-        parts.append(Markup('<ul style="margin:0 0 12px;padding:0 0 0 20px">{}</ul>').format(Markup("").join(entries)))
+        # mail clients know little of logical properties: the list's indent goes on the side it starts
+        indent = "0 20px 0 0" if direction == "rtl" else "0 0 0 20px"
+        parts.append(Markup('<ul style="margin:0 0 12px;padding:{}">{}</ul>').format(indent, Markup("").join(entries)))
     url = access[1]
     parts.append(p.format("margin:20px 0 12px;overflow-wrap:anywhere", access[0]))
     parts.append(
@@ -447,18 +503,19 @@ def _html(
     parts.append(p.format(_TEXT, Markup("<br>").join(escape(line) for line in closing[1:] if line)))
     body = Markup("\n").join(parts)
     sender = look.freelancer
-    footer = escape(sender.name) + (
+    footer = escape(isolate(sender.name) if sender.name else "") + (
         Markup(' · <a href="mailto:{}" style="color:#4b5563">{}</a>').format(sender.email, sender.email)
         if sender.email
         else Markup("")
     )
     return str(
         Markup(
-            '<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            '<!doctype html>\n<html lang="{lang}"{html_dir}><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            '<meta name="color-scheme" content="light"><title>{subject}</title></head>\n'
+            '<meta name="color-scheme" content="light"><title>{title}</title></head>\n'
             '<body style="margin:0;padding:0;background:#f3f4f6">\n'
-            '<div style="max-width:600px;margin:0 auto;padding:16px 12px;box-sizing:border-box;{font};'
+            # the direction again where webmail, which drops <html>, keeps it
+            '<div dir="{dir}" style="max-width:600px;margin:0 auto;padding:16px 12px;box-sizing:border-box;{font};'
             'font-size:16px;line-height:1.5;color:#1f2937">\n'
             '<div style="background:#ffffff;border-top:4px solid {accent};border-radius:8px;padding:20px 18px">\n'
             '<p style="margin:0 0 4px;font-size:14px;color:#4b5563">{name}</p>\n'
@@ -467,11 +524,14 @@ def _html(
             '<p style="margin:12px 0 0;font-size:13px;color:#4b5563;text-align:center">{footer}</p>\n'
             "</div>\n</body></html>\n"
         ).format(
+            dir=direction,
+            html_dir=Markup(' dir="rtl"') if direction == "rtl" else "",
             lang=lang,
+            title=subject.replace(FSI, "").replace(PDI, ""),  # a <title> holds no markup
             subject=subject,
             font=_FONT,  # escaped quotes still read as quotes in an attribute
             accent=look.accent,
-            name=sender.name,
+            name=isolate(sender.name) if sender.name else "",
             body=body,
             footer=footer,
         )

@@ -6,16 +6,16 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 from jinja2.bccache import Bucket
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from client_portal.i18n import translations
+from client_portal.i18n import right_to_left, text_direction, translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -24,6 +24,7 @@ ICONS_DIR = Path(__file__).parent / "icons"
 # All an encrypted page's shell is given: the gate needs no more, and the record must stay out.
 SHELL_NAMES = (
     "lang",
+    "dir",
     "mode",
     "freelancer",
     "payload",
@@ -38,6 +39,10 @@ SHELL_NAMES = (
 
 class ShellError(Exception):
     """A template asks an encrypted page's shell for something it is not given (the record, say)."""
+
+
+# Icons that point along the line: a right-to-left page shows them mirrored (clocks and ticks keep their shape).
+MIRRORED_ICONS = frozenset({"open-in-new"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class Renderer:
             )
             env.globals["svg_icon"] = self.icon
             env.globals["icon"] = self.icon_span
+            env.filters["bdi"] = partial(isolated, rtl=text_direction(locale_name) == "rtl")
             catalog = translations(locale_name)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             messages = Messages(catalog)
@@ -116,7 +122,10 @@ class Renderer:
     def icon_span(self, name: str) -> Markup:
         """``icon(name)`` in templates: a Material icon as the page shows it, a function rather than a
         macro because a page shows dozens (``macros.html`` keeps ``m.icon`` for templates of a user's own)."""
-        return Markup('<span class="cp-icon" aria-hidden="true">{}</span>').format(self.icon(f"material/{name}"))
+        mirrored = " cp-icon--mirrored" if name in MIRRORED_ICONS else ""
+        return Markup('<span class="cp-icon{}" aria-hidden="true">{}</span>').format(
+            mirrored, self.icon(f"material/{name}")
+        )
 
     def body(self, context: dict[str, Any]) -> Markup:
         """The page content: every section for one client."""
@@ -144,7 +153,12 @@ class Renderer:
             f":root{{--cp-accent:{accent.light};--cp-accent-dark:{accent.dark}}}" if accent and not payload else ""
         )
         shown = (
-            {"lang": context["lang"], "mode": context["record"].access.mode, "freelancer": context["freelancer"]}
+            {
+                "lang": context["lang"],
+                "dir": context["dir"],
+                "mode": context["record"].access.mode,
+                "freelancer": context["freelancer"],
+            }
             if payload
             else context
         )
@@ -190,12 +204,32 @@ class Renderer:
         the build's date: `status --site` tells from it when the daily build last ran.
         """
         env = self.environment(locale_name)
-        context = {"kind": kind, "lang": lang, "freelancer": freelancer, "assets": assets, "site": site, "built": built}
+        context = {
+            "kind": kind,
+            "lang": lang,
+            "dir": text_direction(locale_name),
+            "freelancer": freelancer,
+            "assets": assets,
+            "site": site,
+            "built": built,
+        }
         return env.get_template("client-portal/notice.html").render(
             context,
             stylesheet=Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
             csp=Markup(content_security_policy([assets.stylesheet])),  # noqa: S704 - no user text
         )
+
+
+def isolated(text: object, *, rtl: bool) -> Markup:
+    """Record text (a name, a title, a number) in ``<bdi>`` where its direction can differ from the page's.
+
+    On a right-to-left page every name is isolated (a Latin brand, a number with a hyphen);
+    on a left-to-right one only a name that holds right-to-left letters: a Latin name there
+    cannot reorder anything, and the page stays as light as it was.
+    """
+    if rtl or right_to_left(str(text)):
+        return Markup("<bdi>{}</bdi>").format(text)
+    return escape(text)
 
 
 class Messages:

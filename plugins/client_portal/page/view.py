@@ -18,7 +18,7 @@ from babel.support import NullTranslations
 from babel.units import format_unit
 from markupsafe import Markup
 
-from client_portal.i18n import html_lang, page_locale, translations
+from client_portal.i18n import html_lang, page_locale, text_direction, translations
 from client_portal.page.calendar import calendar_ics
 from client_portal.page.colour import accent_shades
 from client_portal.page.fingerprints import item_fingerprint
@@ -269,6 +269,7 @@ def page_context(
         "freelancer": settings.freelancer,
         "today": today,
         "lang": lang,
+        "dir": text_direction(locale),
         "contact": contact,
         "logo_src": logo_src,  # a data: URI; pages load nothing from other origins
         "accent": accent_shades(record.brand.accent) if record.brand and record.brand.accent else None,

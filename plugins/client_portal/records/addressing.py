@@ -205,15 +205,18 @@ def _cjk_greeting(name: str, language: str) -> Greeting:
     return Greeting("familiar", compact)
 
 
-def greeting_line(name: str, locale: str, gettext: Callable[[str], str]) -> str:
-    """The first line of a letter to ``name`` in ``locale``, with that locale's ``gettext``."""
+def greeting_line(name: str, locale: str, gettext: Callable[[str], str], isolate: Callable[[str], str] = str) -> str:
+    """The first line of a letter to ``name`` in ``locale``, with that locale's ``gettext``.
+
+    ``isolate`` wraps the name, so a name in another script keeps its own direction in the line.
+    """
     _ = gettext
     found = greeting(name, locale)
     if found.form == "familiar":
-        return _("Hi %(name)s,") % {"name": found.name}
+        return _("Hi %(name)s,") % {"name": isolate(found.name)}
     if found.form == "formal":
         # TRANSLATORS: a letter's greeting by title and family name, "Dear Dr. Okafor," ("Guten Tag Frau Weber,").
-        return _("Dear %(name)s,") % {"name": found.name}
+        return _("Dear %(name)s,") % {"name": isolate(found.name)}
     return _("Hello,")
 
 

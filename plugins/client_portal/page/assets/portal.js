@@ -301,8 +301,11 @@
     // Up to HASH_LIMIT the file is decrypted into one buffer, so its SHA-256 can be checked.
     var whole = size <= HASH_LIMIT ? new Uint8Array(size) : null;
     var written = 0;
+    // the file's name isolated (FSI…PDI) where its direction can differ from the sentence's, as the build does
+    var rtl = document.documentElement.dir === "rtl" || /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/.test(name);
+    var shown = rtl ? "\u2068" + name + "\u2069" : name;
     function say(label, error, value) {
-      status.textContent = fill(list.getAttribute(label), { percent: value || "", name: name });
+      status.textContent = fill(list.getAttribute(label), { percent: value || "", name: shown });
       status.classList.toggle("cp-file__status--error", !!error);
     }
     function open(key, bytes, index, last) {
