@@ -152,7 +152,7 @@ def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_p
         )
     finally:
         builder.close()
-    assert [c.id for c in there[0]] == [c.id for c in here[0]] and len(there[0]) == 8
+    assert [c.id for c in there[0]] == [c.id for c in here[0]] and len(there[0]) == 9
     assert [c.record for c in there[0]] == [c.record for c in here[0]]
     assert there[1] == here[1] and len(there[1]) == 3  # two wrong stages and the .yaml, in file order
     assert known.keys() == here_known.keys()  # `mkdocs serve` finds them again without reading

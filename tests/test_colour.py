@@ -19,7 +19,7 @@ from client_portal.page.colour import (
     mix,
 )
 
-CSS = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "page" / "assets" / "portal.css"
+CSS = Path(__file__).resolve().parent.parent / "plugins" / "client_portal" / "page" / "assets" / "shell.css"
 EVERY_SHORT_COLOUR = ["#" + "".join(c) for c in itertools.product("0123456789abcdef", repeat=3)]
 
 

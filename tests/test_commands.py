@@ -68,7 +68,7 @@ def test_audit_passes_on_a_clean_build_and_fails_on_a_planted_name(portal, tmp_p
     build_site(portal / "mkdocs.yml", site)
     clean = run("audit", str(site))
     assert clean.exit_code == 0, clean.output
-    assert re.search(r"audit: 0 findings in \d+ files, 5 clients", clean.output)
+    assert re.search(r"audit: 0 findings in \d+ files, 6 clients", clean.output)
     index = site / "index.html"
     index.write_text(
         index.read_text(encoding="utf-8").replace("</body>", "<p>Proud to work with Acme Bakery</p></body>")
@@ -154,7 +154,7 @@ def test_status_sorts_by_urgency(portal):
         "unpaid             Acme Bakery: invoice INV-2026-014, €1,250.00 [invoice]  due 2026-11-15 (8d late)" in lines
     )
     assert "budget             Harbor Books: 85% used: 8.5 of 10 days for the project [budget]" in lines
-    assert lines[-1] == "20 items across 5 clients, as of 2026-11-23"
+    assert lines[-1] == "25 items across 6 clients, as of 2026-11-23"
     assert "\x1b[" not in result.output  # plain when piped
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import client_portal
 from client_portal.publishing import crypto
-from client_portal.publishing.portal_build import stylesheet
+from client_portal.publishing.portal_build import page_stylesheet, stylesheet
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
@@ -67,7 +67,7 @@ main()
         [sys.executable, "-c", script], cwd=tmp_path / "portal", env=full_env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 client pages written to out" in result.stdout
+    assert "6 client pages written to out" in result.stdout
     assert "audit: 0 findings" in result.stdout
 
 
@@ -144,7 +144,7 @@ def test_build_encrypts_the_same_pages_as_the_plugin(both):
         shells = [re.sub(r'(id="cp-payload">).*?(</script>)', r"\1\2", page, flags=re.S) for page in html]
         assert shells[0] == shells[1], client.id
         opened += 1
-    assert opened == 4
+    assert opened == 5
 
 
 def _first(client) -> tuple[str, int]:
@@ -203,7 +203,7 @@ def test_build_again_replaces_its_own_pages(portal):
     (portal / "clients" / "fjord-cycles.yml").unlink()
     result = cli("build", "out", cwd=portal)
     assert result.returncode == 0, result.stderr
-    assert "4 client pages written to out" in result.stdout
+    assert "5 client pages written to out" in result.stdout
     assert not (portal / "out" / folder_of(gone)).exists()  # a removed client's page is not left behind
     assert cli("audit", "out", cwd=portal).returncode == 0
 
@@ -251,7 +251,7 @@ def test_build_reads_its_settings_from_zensical_toml(portal):
     )
     result = cli("build", cwd=portal)
     assert result.returncode == 0, result.stderr
-    assert "5 client pages written to site" in result.stdout
+    assert "6 client pages written to site" in result.stdout
     assert cli("audit", "site", cwd=portal).returncode == 0
     links = json.loads(cli("links", "--json", cwd=portal).stdout)
     assert all(row["links"][0]["url"].startswith("https://portal.mei.example/p/") for row in links)
@@ -268,7 +268,11 @@ def test_pages_carry_their_own_stylesheets_and_icons(both):
     by_command = both[1]
     for page in (by_command / "p").rglob("index.html"):
         html = page.read_text(encoding="utf-8")
-        assert "<style>" + stylesheet() + "</style>" in html, page  # the package's own, inline
+        # the package's own, inline: the gate's in <head>; a readable page's sections there too, an
+        # encrypted one's inside its sealed body
+        readable = not any(mark in html for mark in ('id="cp-payload"', "data-cp-prefix-index", "data-cp-replaced"))
+        head = stylesheet() + (page_stylesheet() if readable else "")
+        assert "<style>" + head + "</style>" in html, page
         assert "<link" not in html.replace('<link rel="icon" href="data:,">', ""), page
         up = "../" * len(page.parent.relative_to(by_command).parts)
         assert re.findall(r'<script src="([^"]+)"', html) == [up + "assets/client-portal/portal.js"], page
@@ -312,7 +316,7 @@ def test_build_without_any_configuration_takes_its_settings_from_the_command_lin
     )
     assert result.returncode == 0, result.stderr
     assert "no mkdocs.yml or zensical.toml here" in result.stderr
-    assert "5 client pages written to public" in result.stdout
+    assert "6 client pages written to public" in result.stdout
     assert (portal / "public" / "_headers").is_file()
     harbor = next(c for c in load_clients(portal / "clients", today=TODAY) if c.id == "harbor-books")
     assert "Mei Chen" in (portal / "public" / folder_of(harbor) / "index.html").read_text(encoding="utf-8")

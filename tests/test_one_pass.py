@@ -86,7 +86,7 @@ def test_one_pass_writes_the_site_a_build_in_steps_writes(tmp_path, monkeypatch)
     assert in_steps.keys() == in_one.keys()
     clients = load_clients(config.parent / "clients", today=TODAY)
     pages = {folder_of(client) + "index.html": client for client in clients}
-    assert len(pages) == 5
+    assert len(pages) == 6
     for path in in_steps:
         if path in pages:
             assert opened(tmp_path / "in-steps", pages[path]) == opened(tmp_path / "one-pass", pages[path]), path

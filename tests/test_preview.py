@@ -108,7 +108,7 @@ def test_serve_previews_the_pages_and_rebuilds_what_changed(tmp_path):
         log.clear()
         attached = next((portal / "clients" / "files" / "acme-bakery").iterdir())
         attached.write_bytes(attached.read_bytes() + b"\n")
-        wait_for(lambda: heard("5 client pages built, 4 of them unchanged"), "the page of the changed file")
+        wait_for(lambda: heard("6 client pages built, 5 of them unchanged"), "the page of the changed file")
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=20) == 0

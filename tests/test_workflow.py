@@ -361,7 +361,7 @@ def test_properdocs_builds_the_same_portal(tmp_path):
         tool: sorted(p.parent.name for p in (tmp_path / f"site-{tool}" / "p").glob("*/index.html"))
         for tool in ("mkdocs", "properdocs")
     }
-    assert pages["mkdocs"] == pages["properdocs"] and len(pages["mkdocs"]) == 10  # 5 clients, 5 replaced links
+    assert pages["mkdocs"] == pages["properdocs"] and len(pages["mkdocs"]) == 12  # 6 clients, 6 replaced links
 
 
 @pytest.mark.parametrize("host", ["github", "gitlab"])

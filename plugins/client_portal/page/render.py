@@ -53,8 +53,9 @@ class Assets:
     without waiting for another file; the script stays a file, so no inline script runs.
     """
 
-    stylesheet: str  # Material's typography, buttons and palettes as client pages use them, then the page's own
+    stylesheet: str  # Material's typography, buttons and palettes as client pages use them, and the gate's own
     portal_js: str
+    page_stylesheet: str = ""  # the page's sections: in the encrypted body of a sealed page, in <head> otherwise
 
 
 class _Compiled(BytecodeCache):
@@ -132,6 +133,12 @@ class Renderer:
         env = self.environment(str(context["locale"]))
         return Markup(env.get_template("client-portal/body.html").render(context))  # noqa: S704 - autoescaped template
 
+    @staticmethod
+    def sealed_body(body: Markup, assets: Assets) -> str:
+        """What an encrypted page seals: its sections' stylesheet (hashed in the shell's CSP), then its content."""
+        style = f"<style>{assets.page_stylesheet}</style>" if assets.page_stylesheet else ""
+        return style + str(body)
+
     def page(
         self,
         context: dict[str, Any],
@@ -152,6 +159,9 @@ class Renderer:
         accent_css = (
             f":root{{--cp-accent:{accent.light};--cp-accent-dark:{accent.dark}}}" if accent and not payload else ""
         )
+        # A readable page carries all its style in <head>; an encrypted one only the gate's, the rest in its body.
+        head_style = assets.stylesheet if payload else assets.stylesheet + assets.page_stylesheet
+        body_style = assets.page_stylesheet if payload else ""
         shown = (
             {
                 "lang": context["lang"],
@@ -167,12 +177,12 @@ class Renderer:
             "body": body,
             "payload": Markup(payload) if payload else None,  # noqa: S704 - JSON escaped by publish.sealed_json
             "assets": assets,
-            "stylesheet": Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
+            "stylesheet": Markup(head_style),  # noqa: S704 - the package's own stylesheet
             "accent_css": Markup(accent_css),  # noqa: S704 - hex colours computed by colour.py
             "live_reload": live_reload,
             "csp": Markup(  # noqa: S704 - no user text
                 content_security_policy(
-                    [assets.stylesheet, accent_css] if accent_css else [assets.stylesheet], live_reload=live_reload
+                    [style for style in (head_style, body_style, accent_css) if style], live_reload=live_reload
                 )
             ),
         }

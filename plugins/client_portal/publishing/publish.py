@@ -283,7 +283,8 @@ def client_page(
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
-    payload = sealed_json(crypto.seal_page(str(body), token, recipients, kdf, decoys=decoys), mode)
+    content = renderer.sealed_body(body, inputs.assets)
+    payload = sealed_json(crypto.seal_page(content, token, recipients, kdf, decoys=decoys), mode)
     try:
         html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     except ShellError as error:
