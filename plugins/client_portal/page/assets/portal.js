@@ -568,6 +568,11 @@
   function reveal(html, rememberedHere) {
     // The HTML was rendered and sanitised at build time; inserting it runs no script.
     content.innerHTML = html;
+    // The page's own stylesheet comes sealed with it and belongs in <head> (its hash is in the CSP).
+    content.querySelectorAll("style").forEach(function (style) {
+      style.setAttribute("data-cp-page-style", "");
+      document.head.appendChild(style);
+    });
     var page = content.querySelector(".cp-page");
     if (page && page.getAttribute("data-title")) document.title = page.getAttribute("data-title");
     content.hidden = false;
@@ -585,6 +590,7 @@
   /* "Forget this device": the key and the what's-new state go; the page closes again. */
   function closePage(mode) {
     signer = null;
+    document.querySelectorAll("style[data-cp-page-style]").forEach(function (style) { style.remove(); });
     content.innerHTML = "";
     content.hidden = true;
     document.title = gateTitle;
