@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from ..conftest import ROOT
 from .conftest import Site, copy_portal, serve_portal
 
 pytestmark = pytest.mark.browser
+
+BUILT = datetime(2026, 11, 23, 12, 0)  # the day the example pages are built for (tests.conftest.TODAY)
 
 RECORD = Path(__file__).with_name("long_words.yml")
 CLIENT = "donau"
@@ -62,6 +65,7 @@ def long_words(build_env, tmp_path_factory) -> Iterator[Site]:
 def open_page(browser, site: Site, width: int, scheme: str = "light") -> Page:
     context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
     page = context.new_page()
+    page.clock.set_fixed_time(BUILT)  # the build's day: nothing the page shows is hidden as out of date
     page.goto(site.url(site.links(CLIENT)[0]))
     expect(page.locator("#cp-content .cp-page")).to_be_visible()
     page.evaluate("document.querySelectorAll('#cp-content details').forEach(d => d.open = true)")
@@ -165,6 +169,7 @@ def test_the_schedule_strip_reads_on_a_phone(long_words, browser, width, client_
     context = browser.new_context(viewport={"width": width, "height": 800})
     try:
         page = context.new_page()
+        page.clock.set_fixed_time(BUILT)
         page.goto(long_words.url(long_words.links(client_id)[0]))
         expect(page.locator("#cp-content .cp-timeline")).to_be_visible()
         strip = page.evaluate(STRIP_JS)
