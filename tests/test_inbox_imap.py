@@ -18,7 +18,8 @@ from client_portal.commands.cli import main
 from client_portal.records.loader import parse_record
 
 from .build import SECRET
-from .imap_server import PASSWORD, USER, certificates, deliver
+from .certificates import certificates
+from .imap_server import PASSWORD, USER, deliver
 from .inbox_mail import ACME, message, quoted, signed
 
 
