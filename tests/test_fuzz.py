@@ -524,6 +524,7 @@ def valid_record(draw: st.DrawFn) -> dict[str, Any]:
                     },
                 ),
                 max_size=3,
+                unique_by=lambda item: slug(item["title"]),  # an idea's id is a slug of its title
             )
         ),
         "updates": draw(st.lists(st.fixed_dictionaries({"date": days(-90, 0), "text": markdown_text()}), max_size=3)),
