@@ -399,3 +399,18 @@ def test_a_hint_never_quotes_a_long_value_or_key_whole(text):
         parse_record(text, Path("clients/x.yml"), today=None)
     for problem in error.value.problems:
         assert len(problem.message) <= 1_000, problem.message[:200]
+
+
+def test_items_named_alike_are_told_apart_by_their_ids():
+    text = VALID + "  - title: Spring menu\n    status: planned\n"
+    text += "suggestions:\n  - title: A newsletter\n  - title: A newsletter!\n"
+    text += "invoices:\n" + "  - {number: INV-1, date: 2026-11-01, amount: 1, currency: EUR}\n" * 2
+    with pytest.raises(RecordError) as error:
+        parse_record(text, Path("acme.yml"), today=None)
+    messages = [problem.message for problem in error.value.problems]
+    assert messages == [
+        "deliverables[1].id: deliverable id 'spring-menu' is already used by deliverable #1; "
+        "give each deliverable its own 'id'",
+        "suggestions[1].id: idea id 'a-newsletter' is already used by suggestion #1; give each suggestion its own 'id'",
+        "invoices[1].number: invoice number 'INV-1' is already used by invoice #1",
+    ]

@@ -669,6 +669,20 @@ class Proposal(Strict):
         return budget.included if budget is not None and budget.unit == "money" else None
 
 
+def _repeated(values: list[str], where: str, what: str, item: str) -> list[tuple[str, str]]:
+    """A violation for each value an earlier item already has, at ``where`` (with the item's index)."""
+    first: dict[str, int] = {}
+    found = []
+    for index, value in enumerate(values):
+        if value in first:
+            message = f"{what} '{value}' is already used by {item} #{first[value] + 1}"
+            if what.endswith(" id"):  # ids default to a slug of the title: say how to tell them apart
+                message += f"; give each {item} its own 'id'"
+            found.append((where.format(index), message))
+        first.setdefault(value, index)
+    return found
+
+
 class Record(Strict):
     """Everything the freelancer keeps about one client."""
 
@@ -749,34 +763,10 @@ class Record(Strict):
                 message = f"the same person as contact #{first}; each contact needs their own e-mail"
                 violations.append((f"contacts.{index}", message))
             people.setdefault(contact.identity, index)
-        seen: dict[str, int] = {}
-        for index, deliverable in enumerate(self.deliverables):
-            if deliverable.key in seen:
-                violations.append(
-                    (
-                        f"deliverables.{index}.id",
-                        f"deliverable id '{deliverable.key}' is already used by deliverable "
-                        f"#{seen[deliverable.key] + 1}; give each deliverable its own 'id'",
-                    )
-                )
-            seen.setdefault(deliverable.key, index)
-        ideas: dict[str, int] = {}
-        for index, suggestion in enumerate(self.suggestions):
-            if suggestion.key in ideas:
-                violations.append(
-                    (
-                        f"suggestions.{index}.id",
-                        f"idea id '{suggestion.key}' is already used by suggestion #{ideas[suggestion.key] + 1}; "
-                        "give each suggestion its own 'id'",
-                    )
-                )
-            ideas.setdefault(suggestion.key, index)
-        numbers: dict[str, int] = {}
-        for index, invoice in enumerate(self.invoices):
-            if invoice.number in numbers:
-                message = f"invoice number '{invoice.number}' is already used by invoice #{numbers[invoice.number] + 1}"
-                violations.append((f"invoices.{index}.number", message))
-            numbers.setdefault(invoice.number, index)
+        keys = [d.key for d in self.deliverables]
+        violations += _repeated(keys, "deliverables.{}.id", "deliverable id", "deliverable")
+        violations += _repeated([i.key for i in self.suggestions], "suggestions.{}.id", "idea id", "suggestion")
+        violations += _repeated([i.number for i in self.invoices], "invoices.{}.number", "invoice number", "invoice")
         if violations:
             raise rule_error(violations)
         return self
