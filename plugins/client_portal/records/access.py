@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from client_portal.records.model import Contact, Record
 
@@ -56,4 +57,63 @@ def ending_soon(record: Record, today: date) -> list[EndingSoon]:
         expires = contact.expires
         if expires is not None and today < expires <= window and (until is None or expires < until):
             found.append(EndingSoon(("contacts", index, "expires"), contact.name, expires))
+    return found
+
+
+LinkChangeKind = Literal["new", "revoked", "rotated", "expired", "moved"]
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """A contact whose way in changed between two versions of a record."""
+
+    contact: Contact  # as the newer record has them (the older one for a removed contact)
+    kind: LinkChangeKind
+    detail: str  # what changed, in a few words, for the freelancer
+
+    @property
+    def needs_link(self) -> bool:
+        """Whether the contact now has a link they were not sent yet."""
+        return self.kind in ("new", "rotated", "moved")
+
+
+def link_changes(before: Record | None, after: Record, then: date, today: date) -> list[LinkChange]:
+    """Contacts whose link changed from ``before`` (as it stood on ``then``) to ``after`` (on ``today``).
+
+    A contact is the same person when their identity (e-mail, else name) is; one whose
+    access had already ended then is no news now.
+    """
+    old = {c.identity: c for c in before.contacts} if before is not None else {}
+    found = []
+    moved = before is not None and (before.access.version, before.access.mode) != (
+        after.access.version,
+        after.access.mode,
+    )
+    for contact in after.contacts:
+        ends = access_ends(after, contact)
+        earlier = old.get(contact.identity)
+        was_open = earlier is not None and before is not None and not has_ended(access_ends(before, earlier), then)
+        if has_ended(ends, today):
+            if was_open:
+                assert ends is not None
+                found.append(LinkChange(contact, "expired", f"expired on {ends.isoformat()}"))
+        elif earlier is None or not was_open:
+            found.append(LinkChange(contact, "new", "new contact" if earlier is None else "access open again"))
+        elif moved:
+            assert before is not None
+            found.append(
+                LinkChange(
+                    contact,
+                    "moved",
+                    f"the page moved (access.version {before.access.version} → "
+                    f"{after.access.version}, mode {before.access.mode} → {after.access.mode})",
+                )
+            )
+        elif earlier.key_version != contact.key_version:
+            found.append(LinkChange(contact, "rotated", f"key_version {earlier.key_version} → {contact.key_version}"))
+    current = {c.identity for c in after.contacts}
+    assert before is not None or not old
+    for identity, contact in old.items():
+        if identity not in current and before is not None and not has_ended(access_ends(before, contact), then):
+            found.append(LinkChange(contact, "revoked", "removed from contacts"))
     return found
