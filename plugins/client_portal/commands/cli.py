@@ -41,6 +41,7 @@ from client_portal.settings import PortalSettings, SettingsError, build_date
 
 if TYPE_CHECKING:
     from client_portal.mail.history import Baseline
+    from client_portal.mail.mail import Digest, Told
 from client_portal.site_config import CONFIG_FILES, SiteConfig, read_site_config
 
 
@@ -438,6 +439,13 @@ def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> 
 @click.option("--send", is_flag=True, help="Send the letters over SMTP (PORTAL_SMTP_URL, PORTAL_SMTP_PASSWORD).")
 @click.option("--yes", is_flag=True, help="With --send: send without asking first.")
 @click.option("--base-url", help="Where the site is published (default: the configuration's site_url).")
+@click.option(
+    "--new-links",
+    is_flag=True,
+    help="Instead of updates: the new-link letter to each contact whose link changed, as `links --changed` "
+    "lists them (--since REV, else the published site's last build).",
+)
+@click.option("--site", metavar="SITE", help="With --new-links and no --since: as `links --changed --site`.")
 @_config_option
 def digest(
     client_ids: tuple[str, ...],
@@ -446,6 +454,8 @@ def digest(
     send: bool,
     yes: bool,
     base_url: str | None,
+    new_links: bool,
+    site: str | None,
     config_file: Path | None,
 ) -> None:
     """The update e-mail for each client whose record changed, one per contact.
@@ -482,10 +492,17 @@ def digest(
         click.echo(f"error: no client {', '.join(unknown)} in {_shown(settings.clients_dir)}", err=True)
         sys.exit(2)
     chosen = [client for client in clients if not client_ids or client.id in client_ids]
+    if site is not None and not new_links:
+        click.echo("error: --site chooses what --new-links compares with: give it with --new-links", err=True)
+        sys.exit(2)
     try:
         log = read_sent_log(settings.clients_dir, _shown(settings.clients_dir))
-        start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
-        found = update_letters(chosen, start, settings, secret, base, today, log.told)
+        if new_links:
+            start = _changes_since(settings, since, site)
+            found = _link_letters(chosen, start, settings, secret, base, today, log.told)
+        else:
+            start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
+            found = update_letters(chosen, start, settings, secret, base, today, log.told)
     except (HistoryError, SentLogError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -507,8 +524,22 @@ def digest(
             printed.append(letter)
     click.echo("\n\n".join(plain_text(letter) for letter in printed), nl=bool(printed))
     if not found.letters:
-        click.echo(f"No client's record has news since {start.since:%Y-%m-%d}.", err=True)
+        nothing = "No contact's link changed" if new_links else "No client's record has news"
+        click.echo(f"{nothing} since {start.since:%Y-%m-%d}.", err=True)
     sys.exit(1 if found.skipped else 0)
+
+
+def _link_letters(
+    clients: list[Client], start: Baseline, settings: PortalSettings, secret: bytes, base: str, today: date, told: Told
+) -> Digest:
+    """`digest --new-links`: the letters, as a digest, to exactly the contacts `links --changed` gives a new link."""
+    from client_portal.commands.link_changes import changed_links
+    from client_portal.mail.link_letters import new_link_letters
+    from client_portal.mail.mail import Digest
+
+    found, skipped = changed_links(clients, start, settings, secret, base, today)
+    letters = new_link_letters(((f.client, f.change, f.url) for f in found), settings, today, told)
+    return Digest(letters, [], skipped)
 
 
 def _warn_if_plain_http(base_url: str) -> None:
