@@ -28,7 +28,8 @@ from client_portal.settings import PortalOptions
 ROOT = Path(__file__).resolve().parent.parent
 NOTICE = "<!-- Written by scripts/docs_reference.py from the code; edit the code, not this page. -->"
 # The parts of a record in the order the record lists them, after the record itself.
-PARTS = ["Contact", "Access", "Brand", "Deliverable", "ScheduleItem", "Request", "Suggestion", "Update", "Budget"]
+PARTS = ["Contact", "Access", "CalendarFeed", "Brand", "Deliverable", "ScheduleItem", "Request", "Suggestion"]
+PARTS += ["Update", "Budget"]
 PARTS += ["Invoice", "Proposal", "Estimate", "Rate", "Payment", "Deposit", "PaymentMilestone", "Phase"]
 PARTS += ["Decision"]  # written by `client-portal inbox`
 FORMATS = {

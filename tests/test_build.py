@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 
 from client_portal.audit.audit import site_texts as site_files
 from client_portal.publishing import crypto
+from client_portal.publishing.calendar_feed import feed_path, subscribes
 from client_portal.publishing.crypto import url_token
 from client_portal.publishing.publish import client_links, replaced_folders
 from client_portal.records.loader import load_clients
@@ -65,7 +66,9 @@ def test_every_client_gets_a_page_at_its_token(site, clients):
         page = site / folder_of(client) / "index.html"
         assert page.is_file(), client.id
     replaced = {folder for c in clients for folder in replaced_folders("p", SECRET.encode(), c)}
-    expected = {folder_of(c) for c in clients} | replaced | {"p/index.html"}
+    feeds = {feed_path("p", SECRET.encode(), c) for c in clients if subscribes(c.record)}  # opt-in, beside the pages
+    expected = {folder_of(c) for c in clients} | replaced | feeds | {"p/index.html"}
+    assert len(feeds) == 1
     assert {p.relative_to(site).as_posix() + ("/" if p.is_dir() else "") for p in (site / "p").iterdir()} == expected
 
 

@@ -89,6 +89,7 @@ def test_every_record_field_is_described_in_the_schema():
         "public_name",
         "contacts",
         "access",
+        "calendar",
         "brand",
         "greeting",
         "preferences",

@@ -26,6 +26,7 @@ from client_portal.audit.reader_text import is_unspaced, markdown_reader_text, r
 from client_portal.audit.site_files import SiteFile, site_files
 from client_portal.publishing import crypto
 from client_portal.publishing.attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
+from client_portal.publishing.calendar_feed import FEED_SUFFIX, feed_dates, feed_path, subscribes
 from client_portal.publishing.passwords import password
 from client_portal.publishing.publish import (
     PREFIX_INDEX_MARKER,
@@ -117,6 +118,11 @@ def audit_site(
     sealed = _sealed_files(site, attached, secret)
     findings += sealed.findings
     needles, weak_secrets = _needles(clients, folders, secret, environ)
+    feeds = {feed_path(prefix, secret, client): client for client in clients if subscribes(client.record)}
+    needles += [
+        _Needle(reader_text(_feed_token(path)), _feed_token(path), "token", frozenset({c.id}))
+        for path, c in feeds.items()
+    ]
     automaton = _automaton(needles)
     contents = _automaton(samples) if samples else None
     for path, pieces in groupby(
@@ -127,7 +133,10 @@ def audit_site(
         home = folders.get(folder)
         hits, markers, unread = _scan(path, pieces, automaton, weak_secrets, contents)
         findings += unread
-        findings += _placement(path, file, folder, prefix, home, replaced, markers, attached)
+        if (subscriber := feeds.get(file)) is not None:  # the one file in the open about a client: its feed
+            hits = [hit for hit in hits if not _in_feed(hit, subscriber, file)]
+        else:
+            findings += _placement(path, file, folder, prefix, home, replaced, markers, attached)
         findings += _leaks(path, hits, home)
     return sorted(set(findings))
 
@@ -216,6 +225,27 @@ def _scan(
                 hits.update(((needle, False), None) for needle in group if raw.startswith(needle.text, start))
         markers |= {marker for marker in (PAYLOAD, REPLACED_MARKER, PREFIX_INDEX_MARKER) if marker in piece.text}
     return list(hits), markers, unread
+
+
+def _feed_token(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(FEED_SUFFIX)
+
+
+def _in_feed(hit: tuple[_Needle, bool], client: Client, path: str) -> bool:
+    """Whether a hit in a client's calendar feed is what the feed may carry: its address, and titles if chosen."""
+    needle, in_name = hit
+    if needle.kind == "token":
+        return in_name and needle.text == reader_text(_feed_token(path))
+    if needle.kind != "client" or in_name or client.id not in needle.owners:
+        return False
+    detail = client.record.calendar.detail if client.record.calendar is not None else "busy"
+    # part of a title: the whole title, a window of a long one, or the client's name in one
+    return detail == "titles" and any(needle.text in title for title in _feed_titles(client))
+
+
+def _feed_titles(client: Client) -> list[str]:
+    """The titles a titles feed shows, as a reader sees them."""
+    return [markdown_reader_text(title) for _, title in feed_dates(client.record)]
 
 
 def _page_folder(file: str, prefix: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -38,6 +38,10 @@ from client_portal.records.loader import load_clients, read_clients, record_file
 from client_portal.records.model import CLIENT_ID, Client, json_schema
 from client_portal.records.problems import RecordError
 from client_portal.settings import PortalSettings, SettingsError, build_date
+
+if TYPE_CHECKING:
+    from client_portal.mail.history import Baseline
+    from client_portal.mail.mail import Digest, Told
 from client_portal.site_config import CONFIG_FILES, SiteConfig, read_site_config
 
 
@@ -264,37 +268,131 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
     metavar="SITE",
     help="A built site folder, or the published address: confirm it was built with the same secret.",
 )
+@click.option("--changed", is_flag=True, help="Only the contacts whose link changed, and how.")
+@click.option(
+    "--since",
+    metavar="REV",
+    help="With --changed: compare with the records at this commit, tag or branch "
+    "(default: as they stood before the published site's last build).",
+)
+@click.option(
+    "--site",
+    metavar="SITE",
+    help="With --changed and no --since: the built site folder or published address whose last build to compare "
+    "with (default: site_url).",
+)
 @_config_option
-def links(as_json: bool, base_url: str | None, built_site: str | None, config_file: Path | None) -> None:
+def links(
+    as_json: bool,
+    base_url: str | None,
+    built_site: str | None,
+    changed: bool,
+    since: str | None,
+    site: str | None,
+    config_file: Path | None,
+) -> None:
     """Print each client's share links, one per contact."""
+    from client_portal.publishing.calendar_feed import feed_path, subscribes
     from client_portal.publishing.publish import client_folder, client_links
+    from client_portal.records.access import access_ends, has_ended
 
+    if (since is not None or site is not None) and not changed:
+        click.echo("error: --since and --site choose what --changed compares with: give them with --changed", err=True)
+        sys.exit(2)
     settings = _settings(config_file)
     secret, base = _published(settings, base_url)
     if shared := shared_origin(base):
         click.echo(f"warning: {shared}", err=True)
     if built_site is not None:
         _confirm_site_secret(built_site, settings, secret)
+    if changed:
+        _changed_links(settings, secret, base, since, site, as_json)
+        return
+    today = _today(settings)
     rows: list[dict[str, Any]] = []
     for client in _valid_clients(settings):
         folder = client_folder(settings.url_prefix, secret, client)
         found = [{"contact": link.contact, "url": link.url(base)} for link in client_links(settings, secret, client)]
-        rows.append(
-            {
-                "id": client.id,
-                "name": client.record.name,
-                "mode": client.record.access.mode,
-                "path": folder,
-                "links": found,
-            }
-        )
+        for entry, contact in zip(found, client.record.contacts, strict=False):
+            ends = access_ends(client.record, contact)
+            if has_ended(ends, today):
+                assert ends is not None
+                entry["expired"] = ends.isoformat()
+        row: dict[str, Any] = {
+            "id": client.id,
+            "name": client.record.name,
+            "mode": client.record.access.mode,
+            "path": folder,
+        }
+        if subscribes(client.record):
+            row["calendar"] = base.rstrip("/") + "/" + feed_path(settings.url_prefix, secret, client)
+        rows.append({**row, "links": found})
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
         click.echo(f"{row['name']} ({row['id']}, {row['mode']})")
         for link in row["links"]:
-            click.echo(f"  {link['contact']}: {link['url']}")
+            ended = f" (expired on {link['expired']}: it opens nothing)" if "expired" in link else ""
+            click.echo(f"  {link['contact']}: {link['url']}{ended}")
+        if "calendar" in row:
+            click.echo(f"  calendar feed (readable by anyone with this address): {row['calendar']}")
+
+
+def _changes_since(settings: PortalSettings, since: str | None, site: str | None) -> Baseline:
+    """The records' state `links --changed` and `digest --new-links` compare with; exit 2 when git cannot give it."""
+    from zoneinfo import ZoneInfo
+
+    from client_portal.mail.history import HistoryError, baseline
+    from client_portal.publishing.publish import BUILT_MARK
+
+    zone = ZoneInfo(settings.timezone)
+    try:
+        if since is not None:
+            return baseline(settings.clients_dir, since, zone)
+        where = site or settings.site_url
+        if not where:
+            click.echo(
+                f"error: say what to compare with: --since REV, or --site SITE (or site_url in {settings.config_name})",
+                err=True,
+            )
+            sys.exit(2)
+        shown, page = _prefix_index(where, settings)
+        built = BUILT_MARK.search(page)
+        if built is None:
+            click.echo(
+                f"error: {shown} does not say when it was built (no data-cp-built); give --since REV instead", err=True
+            )
+            sys.exit(2)
+        return baseline(settings.clients_dir, date.fromisoformat(built.group(1)), zone)
+    except HistoryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+def _changed_links(
+    settings: PortalSettings, secret: bytes, base: str, since: str | None, site: str | None, as_json: bool
+) -> None:
+    from client_portal.commands.link_changes import changed_links, changes_json, changes_text
+    from client_portal.mail.history import HistoryError
+
+    clients = _valid_clients(settings)
+    start = _changes_since(settings, since, site)
+    try:
+        found, skipped = changed_links(clients, start, settings, secret, base, _today(settings))
+    except HistoryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    for problem in skipped:
+        click.echo(f"error: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps(changes_json(found), indent=2, ensure_ascii=False))
+    elif found:
+        click.echo(changes_text(found))
+    else:
+        at = start.commit[:12] if start.commit else "the first commit"
+        click.echo(f"No contact's link changed since {at}.", err=True)
+    sys.exit(1 if skipped else 0)
 
 
 def _prefix_index(site: str, settings: PortalSettings) -> tuple[str, str]:
@@ -341,6 +439,13 @@ def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> 
 @click.option("--send", is_flag=True, help="Send the letters over SMTP (PORTAL_SMTP_URL, PORTAL_SMTP_PASSWORD).")
 @click.option("--yes", is_flag=True, help="With --send: send without asking first.")
 @click.option("--base-url", help="Where the site is published (default: the configuration's site_url).")
+@click.option(
+    "--new-links",
+    is_flag=True,
+    help="Instead of updates: the new-link letter to each contact whose link changed, as `links --changed` "
+    "lists them (--since REV, else the published site's last build).",
+)
+@click.option("--site", metavar="SITE", help="With --new-links and no --since: as `links --changed --site`.")
 @_config_option
 def digest(
     client_ids: tuple[str, ...],
@@ -349,6 +454,8 @@ def digest(
     send: bool,
     yes: bool,
     base_url: str | None,
+    new_links: bool,
+    site: str | None,
     config_file: Path | None,
 ) -> None:
     """The update e-mail for each client whose record changed, one per contact.
@@ -385,10 +492,17 @@ def digest(
         click.echo(f"error: no client {', '.join(unknown)} in {_shown(settings.clients_dir)}", err=True)
         sys.exit(2)
     chosen = [client for client in clients if not client_ids or client.id in client_ids]
+    if site is not None and not new_links:
+        click.echo("error: --site chooses what --new-links compares with: give it with --new-links", err=True)
+        sys.exit(2)
     try:
         log = read_sent_log(settings.clients_dir, _shown(settings.clients_dir))
-        start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
-        found = update_letters(chosen, start, settings, secret, base, today, log.told)
+        if new_links:
+            start = _changes_since(settings, since, site)
+            found = _link_letters(chosen, start, settings, secret, base, today, log.told)
+        else:
+            start = baseline(settings.clients_dir, since or today - timedelta(days=7), ZoneInfo(settings.timezone))
+            found = update_letters(chosen, start, settings, secret, base, today, log.told)
     except (HistoryError, SentLogError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -410,8 +524,22 @@ def digest(
             printed.append(letter)
     click.echo("\n\n".join(plain_text(letter) for letter in printed), nl=bool(printed))
     if not found.letters:
-        click.echo(f"No client's record has news since {start.since:%Y-%m-%d}.", err=True)
+        nothing = "No contact's link changed" if new_links else "No client's record has news"
+        click.echo(f"{nothing} since {start.since:%Y-%m-%d}.", err=True)
     sys.exit(1 if found.skipped else 0)
+
+
+def _link_letters(
+    clients: list[Client], start: Baseline, settings: PortalSettings, secret: bytes, base: str, today: date, told: Told
+) -> Digest:
+    """`digest --new-links`: the letters, as a digest, to exactly the contacts `links --changed` gives a new link."""
+    from client_portal.commands.link_changes import changed_links
+    from client_portal.mail.link_letters import new_link_letters
+    from client_portal.mail.mail import Digest
+
+    found, skipped = changed_links(clients, start, settings, secret, base, today)
+    letters = new_link_letters(((f.client, f.change, f.url) for f in found), settings, today, told)
+    return Digest(letters, [], skipped)
 
 
 def _warn_if_plain_http(base_url: str) -> None:

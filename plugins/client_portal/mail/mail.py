@@ -29,6 +29,7 @@ from client_portal.page.view import Formatter, decision_logs
 from client_portal.publishing.attachments import AttachmentError
 from client_portal.publishing.publish import Link, client_links
 from client_portal.records import insights
+from client_portal.records.access import access_ends, has_ended
 from client_portal.records.addressing import greeting_line
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client, Contact, Decision, Record
@@ -212,6 +213,8 @@ def client_letters(
     rtl = direction == "rtl"
     letters = []
     for number, (contact, link) in enumerate(zip(record.contacts, links, strict=False), start=1):
+        if has_ended(access_ends(record, contact), today):
+            continue  # their access ended: no news, and no link that opens nothing
         own = changes if told is None else without(changes, told(client.id, contact))
         if not own.is_news:
             continue
@@ -252,6 +255,47 @@ def client_letters(
             )
         )
     return letters
+
+
+def short_letter(
+    client: Client,
+    number: int,
+    contact: Contact,
+    settings: PortalSettings,
+    fmt: Formatter,
+    subject: str,
+    opening: list[str],
+    access: list[str],
+    news: tuple[str, ...],
+) -> Letter:
+    """A letter with no sections, only its opening and the way in (`link_letters`), in the look of an update."""
+    record = client.record
+    _ = fmt.gettext.gettext
+    locale = fmt.locale
+    direction = text_direction(locale)
+    rtl = direction == "rtl"
+    closing = [
+        _("Questions are welcome: just reply to this e-mail."),
+        _("Best wishes,"),
+        isolate(settings.freelancer.name) if settings.freelancer.name else "",
+    ]
+    look = LetterLook(
+        accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
+        freelancer=settings.freelancer,
+        button=_("Open your project page"),
+    )
+    text = plain(_text(opening, [], access, closing), rtl)
+    html = _html(html_lang(locale), direction, subject, opening, [], access, closing, look)
+    return Letter(
+        client_id=client.id,
+        number=number,
+        contact=contact,
+        language=html_lang(locale),
+        subject=plain(subject, rtl),
+        text=_anchored(text) if rtl else text,
+        html=_bdi(plain(html, rtl)),
+        news=news,
+    )
 
 
 def salutation(contact: Contact, locale: str, fmt: Formatter) -> str:

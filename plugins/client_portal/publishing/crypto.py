@@ -76,6 +76,17 @@ def url_token(secret: bytes, client_id: str, access_version: int, readable: bool
     return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
 
 
+def feed_token(secret: bytes, client_id: str, access_version: int) -> str:
+    """The unguessable file name of a client's calendar feed; a new access version gives a new one."""
+    raw = derive(secret, "calendar feed", client_id, access_version, length=TOKEN_BYTES)
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
+def feed_uid_key(secret: bytes, client_id: str, access_version: int) -> bytes:
+    """The key that names a feed's events, so an event's id tells nothing of its title."""
+    return derive(secret, "calendar feed uid", client_id, access_version)
+
+
 def contact_key(secret: bytes, client_id: str, access_version: int, contact: str, key_version: int) -> bytes:
     """The key in one contact's link; bumping their ``key_version`` revokes the old link."""
     return derive(secret, "contact", client_id, access_version, contact, key_version)
@@ -145,22 +156,34 @@ def _open(key: bytes, sealed: dict[str, str], associated: str) -> bytes:
     return AESGCM(key).decrypt(from_b64url(sealed["iv"]), from_b64url(sealed["data"]), associated.encode("utf-8"))
 
 
+def ended_check(opener: bytes) -> str:
+    """A public mark of a link's key (or a stretched password) whose access ended, as the browser derives it.
+
+    The page lists these with the end date, so an ended link can say so; the mark is an HKDF
+    output, so it tells nothing about the key and opens nothing.
+    """
+    info = f"{LABELS}/ended".encode()
+    return b64url(HKDF(algorithm=hashes.SHA256(), length=LABEL_BYTES, salt=None, info=info).derive(opener))
+
+
 @dataclass(frozen=True)
 class Recipient:
-    """Who can open a page: the key that unwraps their copy, and that copy's public id."""
+    """Who can open a page: the key that unwraps their copy, that copy's public id, and whose it is."""
 
     key: bytes
     id: str
+    holder: str = ""  # a contact's identity, or "" for a shared password
+    ended: str = ""  # `ended_check` of what opens this copy, listed in the page once access has ended
 
     @classmethod
-    def from_link(cls, key: bytes) -> Recipient:
+    def from_link(cls, key: bytes, holder: str = "") -> Recipient:
         """A contact whose link carries ``key``; the id lets the browser find its copy at once."""
-        return cls(key, key_id(key))
+        return cls(key, key_id(key), holder, ended_check(key))
 
     @classmethod
-    def from_password(cls, stretched: bytes, label: str) -> Recipient:
+    def from_password(cls, stretched: bytes, label: str, holder: str = "") -> Recipient:
         """A password (already stretched with PBKDF2) and the label of its copy."""
-        return cls(wrapping_key(stretched, label), label)
+        return cls(wrapping_key(stretched, label), label, holder, ended_check(stretched))
 
 
 def padded_size(length: int) -> int:
@@ -233,7 +256,8 @@ def seal_page(
     keys = [{"id": r.id, **_seal(r.key, page_key, f"{LABELS}/key/{token}/{r.id}")} for r in recipients]
     # Decoys, indistinguishable from real copies, so the list does not count the people.
     slot = 0
-    while len(keys) % KEYS_MULTIPLE:
+    # A page nobody can open any more (access.until passed) still looks like any other.
+    while len(keys) % KEYS_MULTIPLE or not keys:
         decoy = decoy_id(decoys, slot)
         keys.append({"id": decoy, **_seal(os.urandom(KEY_BYTES), os.urandom(KEY_BYTES), decoy)})
         slot += 1

@@ -25,6 +25,8 @@ from client_portal.publishing.attachments import (
     find_attachments,
     seal_attachments,
 )
+from client_portal.publishing.calendar_feed import feed_file
+from client_portal.publishing.ended_links import kept_and_ended
 from client_portal.publishing.passwords import PasswordsError, portal_passwords, where_to_set
 from client_portal.records.loader import shown_path
 from client_portal.records.model import Client, Contact
@@ -160,14 +162,15 @@ def _recipients(
     """Who can open the page, the password KDF parameters, and a notice for the log."""
     record = client.record
     if record.access.mode == "link":
-        return [crypto.Recipient.from_link(_contact_key(secret, client, c)) for c in record.contacts], None, None
+        recipients = [crypto.Recipient.from_link(_contact_key(secret, client, c), c.identity) for c in record.contacts]
+        return recipients, None, None
     salt = crypto.password_salt(secret, client.id, record.access.version)
     try:
         listed = portal_passwords(environ)
     except PasswordsError as error:
         raise PublishError(f"{client.id}: {error}") from None
     recipients, missing = [], []
-    for name, label in password_labels(secret, client):
+    for (name, label), holder in zip(password_labels(secret, client), password_holders(client), strict=True):
         given = environ.get(name, "") or listed.get(name, "")
         if not given:
             missing.append(name)
@@ -176,7 +179,7 @@ def _recipients(
                 f"{client.id}: the password in {name} is too short; use at least {MIN_PASSWORD} characters"
             )
         else:
-            recipients.append(crypto.Recipient.from_password(stretch(given, salt), label))
+            recipients.append(crypto.Recipient.from_password(stretch(given, salt), label, holder))
     notice = None
     if missing and environ.get("CI"):
         unset = " and ".join(missing)
@@ -249,6 +252,12 @@ def password_labels(secret: bytes, client: Client) -> list[tuple[str, str]]:
     return labels
 
 
+def password_holders(client: Client) -> list[str]:
+    """Whose each password of `password_labels` is, in the same order: a contact's identity, "" for the shared one."""
+    record = client.record
+    return [c.identity for c in record.contacts if c.password_env] + ([""] if record.access.password_env else [])
+
+
 def client_page(
     client: Client, inputs: PageInputs, renderer: Renderer, sealing: Sealing | None, logo_src: str | None
 ) -> PortalPage:
@@ -278,13 +287,18 @@ def client_page(
         client, settings, inputs.today, whatsnew_key=seen_key, logo_src=logo_src, files=attached, decision_lines=lines
     )
     body = renderer.body(context)
+    feed = feed_file(client, inputs.secret, settings, inputs.today)  # opt-in, in the open, beside the page's folder
+    feeds = (SiteFile(*feed),) if feed is not None else ()
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
-        return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html),))
+        return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html), *feeds))
     recipients, kdf, notice = sealing
+    recipients, ended = kept_and_ended(client.record, recipients, inputs.today)  # ended access: no copy at all
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
-    content = renderer.sealed_body(body, inputs.assets)
-    payload = sealed_json(crypto.seal_page(content, token, recipients, kdf, decoys=decoys), mode)
+    # a page nobody can open any more carries nothing worth opening
+    content = renderer.sealed_body(body, inputs.assets) if recipients else ""
+    opened_by = crypto.seal_page(content, token, recipients, kdf, decoys=decoys)
+    payload = sealed_json({**opened_by, "ended": ended} if ended else opened_by, mode)
     try:
         html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     except ShellError as error:
@@ -292,7 +306,7 @@ def client_page(
     # the encrypted files are copied from the cache folder, never held in memory
     # a file attached twice is one file in the site (MkDocs refuses two files at one address)
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
-    files = (SiteFile(folder + "index.html", html), *sealed.values())
+    files = (SiteFile(folder + "index.html", html), *sealed.values(), *feeds)
     return PortalPage(client, folder, links, files, notice)
 
 

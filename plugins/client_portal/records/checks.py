@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from client_portal.i18n import catalog_warning, page_locale, translations
 from client_portal.publishing.attachments import attachment_problems
+from client_portal.records.access import ending_soon
 from client_portal.records.addressing import greeting, greeting_line, salutation_example
 from client_portal.records.insights import CLOSED_STATUSES, overdue
 from client_portal.records.loader import BIDI_CONTROLS, LINE_BREAK
@@ -63,6 +64,7 @@ def record_problems(
     problems += [warning(message, *keys) for message, keys in accent_warnings(client)]
     problems += [warning(message, *keys) for message, keys in proposal_warnings(client)]
     problems += [warning(message, *keys) for message, keys in decision_warnings(client)]
+    problems += [warning(message, *keys) for message, keys in ending_warnings(client, today)]
     if record.language and (fallback := catalog_warning(record.language)):
         problems.append(warning(fallback, "language"))
     elif settings is not None:
@@ -245,3 +247,20 @@ def site_url_problems(config_file: Path, site_url: str, shown: Path) -> list[Pro
     found = re.search(r"^\s*site_url\s*[:=]", text, re.MULTILINE)
     line = text.count("\n", 0, found.start()) + 1 if found else 1
     return [Problem(shown, line, 1, message, "warning")]
+
+
+def ending_warnings(client: Client, today: date) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Access that ends within a week: the person loses their way in, so the freelancer should know first."""
+    found = []
+    for soon in ending_soon(client.record, today):
+        days = (soon.ends - today).days
+        when = f"on {soon.ends.isoformat()} (in {days} day{'s' if days != 1 else ''})"
+        if soon.who:
+            message = (
+                f"{soon.who}'s link stops opening the page {when}; to keep their access, move 'expires' later "
+                "or remove it"
+            )
+        else:
+            message = f"no link or password opens the page {when}; to keep it open, move 'access.until' later"
+        found.append((message, soon.where))
+    return found

@@ -51,6 +51,7 @@ SuggestionStatus = Literal["proposed", "accepted", "declined", "done"]
 BudgetPeriod = Literal["month", "quarter", "project"]
 BudgetUnit = Literal["hours", "days", "money"]
 InvoiceStatus = Literal["open", "paid", "void"]
+FeedDetail = Literal["titles", "busy"]
 
 # Limits on what a record may hold: generous for people, small enough that no value can
 # stall a build or flood a page. Markdown is rendered in linear time, so its limit is
@@ -275,6 +276,11 @@ class Contact(Strict):
         description="The first line of update e-mails to this person, as written: 'Dear Ms Weber,'. "
         "Default: by language ('Hi Anna,' in English; 'Guten Tag,' in German).",
     )
+    expires: IsoDate | None = Field(
+        None,
+        description="From this date their link (or their own password) opens nothing, and their link page "
+        "says so; `check` warns seven days before.",
+    )
 
     @property
     def identity(self) -> str:
@@ -294,6 +300,11 @@ class Access(Strict):
         None, description="Password mode: NAME of the environment variable holding a password shared by all contacts."
     )
     version: AccessVersion = Field(1, description="Bump to move the page to a new URL; all links are revoked.")
+    until: IsoDate | None = Field(
+        None,
+        description="From this date no link or password opens the page, and every link page says so; "
+        "`check` warns seven days before.",
+    )
 
     @model_validator(mode="after")
     def _password_env_matches_mode(self) -> Access:
@@ -302,6 +313,20 @@ class Access(Strict):
                 [("password_env", f"'password_env' is only used in password mode, but mode is {self.mode}")]
             )
         return self
+
+
+class CalendarFeed(Strict):
+    """A calendar feed in the open, for calendar apps that cannot open the encrypted page."""
+
+    subscribe: bool = Field(
+        False,
+        description="true publishes an .ics feed at an unguessable address (`client-portal links` shows it); "
+        "it is not encrypted: anyone with the address reads what it carries.",
+    )
+    detail: FeedDetail = Field(
+        "busy",
+        description="titles: schedule and deliverable titles with their dates; busy: only when, with no titles.",
+    )
 
 
 class Brand(Strict):
@@ -706,6 +731,9 @@ class Record(Strict):
         [], description="The people at the client; each gets their own link (or password)."
     )
     access: Access = Field(Access(), description="How the page is protected.")
+    calendar: CalendarFeed | None = Field(
+        None, description="An opt-in calendar feed of the schedule, in the open, for calendar apps."
+    )
     brand: Brand | None = Field(None, description="The client's accent colour and logo.")
     greeting: Markdown | None = Field(None, description="A few words at the top of the page.")
     preferences: Annotated[list[Markdown], Field(max_length=MAX_ITEMS["preferences"])] = Field(
@@ -756,6 +784,7 @@ class Record(Strict):
         if self.access.mode in ("link", "password") and not self.contacts:
             violations.append(("contacts", f"{self.access.mode} access needs at least one person under 'contacts'"))
         violations += self._password_violations()
+        violations += self._expiry_violations()
         people: dict[str, int] = {}
         for index, contact in enumerate(self.contacts):
             if contact.identity in people:
@@ -806,6 +835,26 @@ class Record(Strict):
                     )
                 ]
         return []
+
+    def _expiry_violations(self) -> list[tuple[str, str]]:
+        if self.access.mode == "unlisted":  # readable by anyone with its address: nothing to take back
+            dated = [f"contacts.{i}.expires" for i, c in enumerate(self.contacts) if c.expires is not None]
+            dated += ["access.until"] if self.access.until is not None else []
+            message = "an unlisted page is readable by anyone who has its address, so it cannot end; use link mode"
+            return [(where, message) for where in dated]
+        # Whoever knows the shared password keeps opening the page: one person's end date would be a false promise.
+        if self.access.mode != "password" or not self.access.password_env:
+            return []
+        return [
+            (
+                f"contacts.{index}.expires",
+                f"{contact.name} knows the shared password (access.password_env), so an end date cannot end their "
+                "access: give every contact their own password_env instead of a shared one, or change the shared "
+                "password on that date and remove 'expires'",
+            )
+            for index, contact in enumerate(self.contacts)
+            if contact.expires is not None
+        ]
 
     def _password_violations(self) -> list[tuple[str, str]]:
         personal = [i for i, c in enumerate(self.contacts) if c.password_env]

@@ -436,6 +436,35 @@
     });
   }
 
+  /* When the access of a link's key (or a stretched password) ended: the page lists the public
+     mark of each ended one (crypto.ended_check) with its date; anything else finds nothing. */
+  function endedOn(payload, material) {
+    var ended = payload.ended || [];
+    if (!ended.length) return Promise.resolve(null);
+    return subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(LABELS + "/ended") }, material, 72
+    ).then(function (bits) {
+      var check = toB64url(new Uint8Array(bits));
+      var found = ended.filter(function (entry) { return entry.check === check; })[0];
+      return found ? found.on : null;
+    }).catch(function () { return null; });
+  }
+
+  /* Says when this link or password ended, as a date in the page's language. */
+  function showEnded(state, day) {
+    gate.querySelectorAll("time[data-cp-ended]").forEach(function (el) {
+      el.setAttribute("datetime", day);
+      try {
+        el.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+          dateStyle: "long", timeZone: "UTC"
+        }).format(new Date(day + "T00:00:00Z"));
+      } catch (e) {
+        el.textContent = day;
+      }
+    });
+    show(state);
+  }
+
   /* One PBKDF2 run for any password; then each copy's HKDF key is tried (a few AES blocks). */
   function openWithPassword(payload, password) {
     var kdf = payload.kdf;
@@ -462,7 +491,12 @@
               });
             });
           });
-        }, Promise.reject(new Error("invalid")));
+        }, Promise.reject(new Error("invalid"))).catch(function (error) {
+          return endedOn(payload, stretched).then(function (day) {
+            error.ended = day;
+            throw error;
+          });
+        });
       });
   }
 
@@ -559,7 +593,7 @@
       el.hidden = !(states === state || (state === "wrong-password" && states === "password"));
     });
     var form = document.getElementById("cp-password-form");
-    if (form) form.hidden = !(state === "password" || state === "wrong-password");
+    if (form) form.hidden = !(state === "password" || state === "wrong-password" || state === "ended-password");
     if (state === "password") document.getElementById("cp-password").focus(); // the one thing to do here
   }
 
@@ -626,7 +660,13 @@
           reveal(html, false);
         });
       });
-    }).catch(function () { show("invalid"); });
+    }).catch(function () {
+      return subtle.importKey("raw", raw, "HKDF", false, ["deriveBits"]).then(function (material) {
+        return endedOn(payload, material);
+      }).then(function (day) {
+        if (day) showEnded("ended", day); else show("invalid");
+      }, function () { show("invalid"); });
+    });
   }
 
   function listenForPassword(payload, token) {
@@ -642,8 +682,8 @@
         if (!rememberBox.checked) return reveal(opened.html, false);
         // kept before it shows: a tab closed or reloaded at once still finds a remembered key
         return remember(token, opened).then(function () { reveal(opened.html, true); });
-      }).catch(function () {
-        show("wrong-password");
+      }).catch(function (error) {
+        if (error && error.ended) showEnded("ended-password", error.ended); else show("wrong-password");
         input.select();
       });
     });
