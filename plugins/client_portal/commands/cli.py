@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import click
 
 from client_portal import __version__
+from client_portal.commands.hours import hours
 from client_portal.commands.portal_checks import pin_problems, secrets_report
 from client_portal.commands.portal_files import (
     CONFIG_OF,
@@ -987,3 +988,6 @@ def _add_ignored(gitignore: Path, wanted: str) -> None:
         separator = "" if have.endswith("\n") or not have else "\n"
         gitignore.write_text(have + separator + "\n".join(["# client-portal", *rules]) + "\n", encoding="utf-8")
         click.echo(f"Added to your .gitignore: {', '.join(rules)}")
+
+
+main.add_command(hours)

@@ -24,6 +24,7 @@ from client_portal.page.colour import accent_shades
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.whatsnew import Seen
+from client_portal.hours.periods import client_hours
 from client_portal.records import insights, money
 from client_portal.records.model import Client, Record
 from client_portal.settings import PortalSettings, phrase_choice
@@ -296,6 +297,6 @@ def page_context(
         "updates": insights.sorted_updates(record),
         "track_record": insights.track_record(record),
         "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
-        **money.page_context(record, locale),
+        **money.page_context(record, locale, client_hours(client, today, settings.timezone)),
         "files": _by_deliverable(files),
     }
