@@ -32,6 +32,7 @@ from client_portal.commands.portal_files import (
     scaffold_text,
     workflow_text,
 )
+from client_portal.hours.periods import client_hours
 from client_portal.publishing.secret import SiteSecret
 from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
 from client_portal.records.insights import status_items, urgency_key
@@ -769,7 +770,11 @@ def status(as_json: bool, site: str | None, config_file: Path | None) -> None:
     settings = _settings(config_file)
     today = _today(settings)
     site_code = 1 if site is not None and not _site_age(site, settings, today) else 0
-    rows = [(client, item) for client in _valid_clients(settings) for item in status_items(client.record, today)]
+    rows = [
+        (client, item)
+        for client in _valid_clients(settings)
+        for item in status_items(client.record, today, hours=client_hours(client, today, settings.timezone))
+    ]
     rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))
     if as_json:
         payload = [

@@ -108,7 +108,7 @@ def _entry(cells: list[str], number: int, shown: Path, problems: list[Problem]) 
     if problems and problems[-1].line == number:
         return None
     assert start is not None and tool in TOOLS
-    return TimeEntry(start, entry, tool, seconds, billable == "yes", client, project)  # type: ignore[arg-type]
+    return TimeEntry(start, entry, tool, seconds, billable == "yes", client, project)
 
 
 def hours_bytes(record_file: Path, shown_record: Path) -> bytes:

@@ -18,13 +18,13 @@ from babel.support import NullTranslations
 from babel.units import format_unit
 from markupsafe import Markup
 
+from client_portal.hours.periods import client_hours
 from client_portal.i18n import html_lang, page_locale, text_direction, translations
 from client_portal.page.calendar import calendar_ics
 from client_portal.page.colour import accent_shades
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.whatsnew import Seen
-from client_portal.hours.periods import client_hours
 from client_portal.records import insights, money
 from client_portal.records.model import Client, Record
 from client_portal.settings import PortalSettings, phrase_choice
