@@ -262,3 +262,32 @@ def test_the_update_letter_reads_the_committed_hours_and_says_it_once(tmp_path, 
     git(portal, "commit", "-q", "-a", "-m", "16.5 hours", when="2026-11-21T12:00:00+01:00")
     run("hours", "import", export(portal, toggl([*first, Worked(datetime(2026, 11, 20, 9), 120)])))
     assert "I have used" not in run("digest", "--since", "HEAD").output
+
+
+ENGLISH_LABELS = ("Hours in earlier months", "Hours used", "Month", "rolled over", " of ", " hr", "October")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "zh-CN",
+            ["此前各月的工时", "2026年10月", "已用 4小时51分钟（共 20小时）", "含从2026年10月结转的 15小时9分钟"],
+        ),
+        ("ar", ["الساعات في الأشهر السابقة", "أكتوبر 2026", "4 س 51 د من 20 س", "تشمل 15 س 9 د مُرحَّلة من أكتوبر 2026"]),
+        ("de", ["Stunden in den Vormonaten", "Oktober 2026", "4 Std., 51 Min. von 20 Std.", "Übertrag aus Oktober"]),
+        ("ja", ["過去の月の作業時間", "2026年10月", "20 時間 中 4 時間51 分"]),
+        ("es", ["Horas en meses anteriores", "octubre de 2026", "4 h 51 min de 20 h"]),
+        ("fr", ["Heures des mois précédents", "octobre 2026", "4 h 51 min sur 20 h"]),
+        ("pt-BR", ["Horas nos meses anteriores", "outubro de 2026", "4 h 51 min de 20 h"]),
+    ],
+)
+def test_the_hours_section_speaks_the_clients_language(portal, language, words):
+    record = RECORD.replace("hours: {}", "hours: {rollover: true}") + f"language: {language}\n"
+    (portal / "clients" / "acme.yml").write_text(record, encoding="utf-8")
+    run("hours", "import", export(portal, toggl(MONTH_AND_DST)))
+    text = budget_text(portal)
+    for word in words:
+        assert word in text
+    for label in ENGLISH_LABELS:
+        assert label not in text
