@@ -291,3 +291,9 @@ def test_the_hours_section_speaks_the_clients_language(portal, language, words):
         assert "".join(word.split()) in "".join(text.split())
     for label in ENGLISH_LABELS:
         assert label not in text
+
+
+def test_an_entries_file_without_its_record_is_a_warning(portal):
+    run("hours", "import", export(portal, toggl(MONTH_AND_DST)))
+    kept(portal).rename(kept(portal).with_name("acme-old.csv"))
+    assert "clients/hours/acme-old.csv:1:1: warning: no record acme-old.yml beside it" in run("check").output

@@ -33,6 +33,7 @@ from client_portal.commands.portal_files import (
     workflow_text,
 )
 from client_portal.hours.periods import client_hours
+from client_portal.hours.store import stray_files
 from client_portal.publishing.secret import SiteSecret
 from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
 from client_portal.records.insights import status_items, urgency_key
@@ -106,6 +107,7 @@ def check(config_file: Path | None) -> None:
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
         problems += record_problems(client, settings.clients_dir, today, _shown(client.source), settings)
+    problems += stray_files(settings.clients_dir, {path.stem for path in record_files(settings.clients_dir)}, _shown)
     problems += site_url_problems(config_file, settings.site_url, _shown(config_file))
     requirements = config_file.parent / "requirements.txt"
     problems += pin_problems(requirements, _shown(requirements))

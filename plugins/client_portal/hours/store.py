@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -140,3 +141,20 @@ def write_entries(record_file: Path, entries: list[TimeEntry]) -> Path:
         out.write(format_entries(entries))
     os.replace(out.name, path)
     return path
+
+
+def stray_files(clients_dir: Path, record_ids: set[str], shown: Callable[[Path], Path]) -> list[Problem]:
+    """Entries files with no record of that name: their hours count for no one."""
+    folder = clients_dir / HOURS_FOLDER
+    strays = sorted(p for p in folder.glob("*.csv") if p.stem not in record_ids) if folder.is_dir() else []
+    return [
+        Problem(
+            shown(path),
+            1,
+            1,
+            f"no record {path.stem}.yml beside it, so these hours count for no one; rename the file as the "
+            "record was renamed, or delete it",
+            "warning",
+        )
+        for path in strays
+    ]
