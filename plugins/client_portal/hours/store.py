@@ -114,8 +114,14 @@ def _entry(cells: list[str], number: int, shown: Path, problems: list[Problem]) 
 
 def hours_bytes(record_file: Path, shown_record: Path) -> bytes:
     """The bytes of the entries file of the record at ``record_file``; empty when it has none."""
+    # read with plain strings: this runs for every record of every build, and most have no file
+    folder, name = os.path.split(record_file)
+    path = os.path.join(folder, HOURS_FOLDER, os.path.splitext(name)[0] + ".csv")
+    if not os.path.exists(path):  # a failed open() costs several times as much
+        return b""
     try:
-        return hours_file(record_file).read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except FileNotFoundError:
         return b""
     except OSError as error:
