@@ -81,7 +81,7 @@ def hm(minutes: int) -> str:
 def test_each_tools_export_gives_the_hours_summed_by_hand(portal, tool):
     result = run("hours", "import", export(portal, EXPORTS[tool](MONTH_AND_DST)))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("acme: 6 new entries; 9 h 18 min billable from 2026-10-25 to 2026-11-11;")
+    assert result.output.startswith("acme: 6 new entries; 9 hr 18 min billable from 2026-10-25 to 2026-11-11;")
     assert "writes clients/hours/acme.csv" in result.output
     # October: the three real hours across the change of clocks and the entry that ends in November;
     # November: from ten past midnight on the 1st (still October in UTC); not the unbillable hour
@@ -124,7 +124,7 @@ def test_dry_run_says_what_would_change_and_writes_nothing(portal):
     result = run("hours", "import", "--dry-run", export(portal, harvest(MONTH_AND_DST)))
     assert result.exit_code == 0
     assert (
-        "acme: 6 new entries; 9 h 18 min billable from 2026-10-25 to 2026-11-11; would write clients/hours/acme.csv"
+        "acme: 6 new entries; 9 hr 18 min billable from 2026-10-25 to 2026-11-11; would write clients/hours/acme.csv"
         in result.output
     )
     assert result.output.endswith("dry run: nothing written\n")

@@ -12,16 +12,10 @@ from client_portal.hours.exports import ExportError, read_export
 from client_portal.hours.importing import ClientImport, apply_import, plan_import
 from client_portal.hours.store import hours_file
 from client_portal.records.loader import load_clients, shown_path
+from client_portal.records.money import ENGLISH
 from client_portal.records.problems import RecordError
 from client_portal.settings import SettingsError, build_date
 from client_portal.site_config import CONFIG_FILES, read_site_config
-
-
-def duration(seconds: int) -> str:
-    """Seconds as hours and minutes, such as "23 h 15 min", to the nearest minute."""
-    minutes = (seconds + 30) // 60
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def _shown(path: Path) -> Path:
@@ -103,4 +97,5 @@ def _summary(plan: ClientImport, dry_run: bool) -> str:
     days = f"{plan.first_day.isoformat()} to {plan.last_day.isoformat()}"
     target = _shown(hours_file(plan.client.source))
     action = ("would write" if dry_run else "writes") if plan.changed else "nothing to write to"
-    return f"{plan.client.id}: {', '.join(parts)}; {duration(plan.billable)} billable from {days}; {action} {target}"
+    billable = ENGLISH.duration(plan.billable)
+    return f"{plan.client.id}: {', '.join(parts)}; {billable} billable from {days}; {action} {target}"

@@ -132,7 +132,7 @@ def parse_export(text: str, shown: Path, dates: DateOrder | None = None) -> Expo
             ]
         )
     columns = {name.lower(): index for index, name in enumerate(names)}
-    reading = _Reading(shown, tool, columns, header_line)
+    reading = _Reading(shown, tool, columns)
     rows = [(number, cells) for number, cells in lines[1:] if any(cell.strip() for cell in cells)]
     order = dates or _date_order(reading, rows)
     found = [row for number, cells in rows if (row := reading.row(number, cells, order)) is not None]
@@ -180,11 +180,10 @@ def _date_order(reading: _Reading, rows: list[tuple[int, list[str]]]) -> DateOrd
 class _Reading:
     """The problems found while reading one export's rows."""
 
-    def __init__(self, shown: Path, tool: Tool, columns: dict[str, int], header_line: int) -> None:
+    def __init__(self, shown: Path, tool: Tool, columns: dict[str, int]) -> None:
         self.shown = shown
         self.tool = tool
         self.columns = columns
-        self.header_line = header_line
         self.problems: list[Problem] = []
         self.asked_order = False
 
