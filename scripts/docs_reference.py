@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTICE = "<!-- Written by scripts/docs_reference.py from the code; edit the code, not this page. -->"
 # The parts of a record in the order the record lists them, after the record itself.
 PARTS = ["Contact", "Access", "CalendarFeed", "Brand", "Deliverable", "ScheduleItem", "Request", "Suggestion"]
-PARTS += ["Update", "Budget"]
+PARTS += ["Update", "Budget", "TrackedHours"]  # budget.hours: how imported hours count
 PARTS += ["Invoice", "Proposal", "Estimate", "Rate", "Payment", "Deposit", "PaymentMilestone", "Phase"]
 PARTS += ["Decision"]  # written by `client-portal inbox`
 FORMATS = {
@@ -235,15 +235,28 @@ def commands_page() -> str:
     for name in cli.list_commands(root):
         command = cli.get_command(root, name)
         assert command is not None
-        context = click.Context(command, info_name=name, parent=root)
-        usage = " ".join(command.collect_usage_pieces(context))
-        lines += ["", f"## {name}", "", "```", f"client-portal {name} {usage}".rstrip(), "```", ""]
-        lines.append(command.help or "")
-        shown = [p for p in command.get_params(context) if p is not command.get_help_option(context)]
-        options = [option_line(p, context) for p in shown]
-        if options:
-            lines += ["", *options]
+        lines += command_lines(name, command, root)
     return "\n".join(lines) + "\n"
+
+
+def command_lines(name: str, command: click.Command, parent: click.Context) -> list[str]:
+    """One command's section; a group of commands (`hours`) has one for each of its commands."""
+    context = click.Context(command, info_name=name.rsplit(" ", 1)[-1], parent=parent)
+    if isinstance(command, click.Group):
+        lines = []
+        for sub in command.list_commands(context):
+            found = command.get_command(context, sub)
+            assert found is not None
+            lines += command_lines(f"{name} {sub}", found, context)
+        return lines
+    usage = " ".join(command.collect_usage_pieces(context))
+    lines = ["", f"## {name}", "", "```", f"client-portal {name} {usage}".rstrip(), "```", ""]
+    lines.append(command.help or "")
+    shown = [p for p in command.get_params(context) if p is not command.get_help_option(context)]
+    options = [option_line(p, context) for p in shown]
+    if options:
+        lines += ["", *options]
+    return lines
 
 
 PAGES = {"records.md": records_page, "commands.md": commands_page, "settings.md": settings_page}

@@ -217,10 +217,24 @@ def lotus_html() -> str:
     return render_sample("lotus-tea")
 
 
-def test_budget_on_the_sample_page_in_english(acme_html):
+def test_hand_typed_budget_on_a_sample_page():
+    html = section(render_sample("jasmine-roastery"), "budget")
+    assert text_of(html) == "الميزانية متبقٍّ 8.5 من 24 ساعة هذا الشهر المستخدَم: 15.5 ساعة · 65%"
+    assert '<meter min="0" max="24" value="15.5" aria-labelledby="budget-left budget-used">' in html
+
+
+def test_imported_hours_on_the_sample_page(acme_html):
+    # clients/exports/toggl-acme-bakery-*.csv, imported: Sep 18 h, Oct 21 h 30, Nov 13 h 15 (each
+    # entry up to a quarter hour); 2 h of September roll over into October, 30 min into November
     html = section(acme_html, "budget")
-    assert text_of(html) == "Budget 7.5 of 20 hours left this month 12.5 hours used · 63%"
-    assert '<meter min="0" max="20" value="12.5" aria-labelledby="budget-left budget-used">' in html
+    assert text_of(html) == (
+        "Budget 7 hr 15 min of 20 hr 30 min left this month 13 hr 15 min used · 65% "
+        "Includes 30 min rolled over from October 2026 "
+        "Hours in earlier months Month Hours used "
+        "October 2026 21 hr 30 min of 22 hr · including 2 hr rolled over "
+        "September 2026 18 hr of 20 hr"
+    )
+    assert '<meter min="0" max="73800" value="47700" aria-labelledby="budget-left budget-used">' in html
 
 
 def test_budget_on_the_sample_page_in_chinese(lotus_html):

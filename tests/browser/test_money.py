@@ -30,7 +30,7 @@ def open_client(page: Page, url: str, password: str | None = None) -> None:
 @pytest.mark.parametrize(
     ("client_id", "left", "first_row"),
     [
-        ("acme-bakery", "7.5 of 20 hours left this month", ["INV-2026-014", "Open", "€1,250.00"]),
+        ("acme-bakery", "7 hr 15 min of 20 hr 30 min left this month", ["INV-2026-014", "Open", "€1,250.00"]),
         ("lotus-tea", "本季度剩余 ¥11,500.00（共 ¥30,000.00）", ["LY-2026-11", "待付款", "¥6,500.00"]),
     ],
 )

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import click
 
 from client_portal import __version__
+from client_portal.commands.hours import hours
 from client_portal.commands.portal_checks import pin_problems, secrets_report
 from client_portal.commands.portal_files import (
     CONFIG_OF,
@@ -31,6 +32,8 @@ from client_portal.commands.portal_files import (
     scaffold_text,
     workflow_text,
 )
+from client_portal.hours.periods import client_hours
+from client_portal.hours.store import stray_files
 from client_portal.publishing.secret import SiteSecret
 from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
 from client_portal.records.insights import status_items, urgency_key
@@ -108,6 +111,7 @@ def check(config_file: Path | None) -> None:
     clients, problems = read_clients(settings.clients_dir, today=today, relative_to=Path.cwd())
     for client in clients:
         problems += record_problems(client, settings.clients_dir, today, _shown(client.source), settings)
+    problems += stray_files(settings.clients_dir, {path.stem for path in record_files(settings.clients_dir)}, _shown)
     problems += site_url_problems(config_file, settings.site_url, _shown(config_file))
     requirements = config_file.parent / "requirements.txt"
     problems += pin_problems(requirements, _shown(requirements))
@@ -896,7 +900,11 @@ def status(as_json: bool, site: str | None, config_file: Path | None) -> None:
     settings = _settings(config_file)
     today = _today(settings)
     site_code = 1 if site is not None and not _site_age(site, settings, today) else 0
-    rows = [(client, item) for client in _valid_clients(settings) for item in status_items(client.record, today)]
+    rows = [
+        (client, item)
+        for client in _valid_clients(settings)
+        for item in status_items(client.record, today, hours=client_hours(client, today, settings.timezone))
+    ]
     rows.sort(key=lambda row: (urgency_key(row[1]), row[0].id))
     if as_json:
         payload = [
@@ -1115,3 +1123,6 @@ def _add_ignored(gitignore: Path, wanted: str) -> None:
         separator = "" if have.endswith("\n") or not have else "\n"
         gitignore.write_text(have + separator + "\n".join(["# client-portal", *rules]) + "\n", encoding="utf-8")
         click.echo(f"Added to your .gitignore: {', '.join(rules)}")
+
+
+main.add_command(hours)

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from client_portal.records import insights
+from client_portal.hours.periods import HoursUse
+from client_portal.records import insights, money
 from client_portal.records.model import (
     Decision,
     Deliverable,
@@ -52,6 +53,14 @@ class Upcoming:
 
 
 @dataclass(frozen=True)
+class HoursReached:
+    """This period's hours reached `money.ALERT_SHARE` since the earlier record: the client hears it once."""
+
+    start: date  # the period's first day (date.min for a project budget)
+    use: money.BudgetUse
+
+
+@dataclass(frozen=True)
 class Changes:
     """What one client's update e-mail says."""
 
@@ -68,6 +77,7 @@ class Changes:
     paid: list[Invoice] = field(default_factory=list)  # invoices paid since
     decided: list[Decision] = field(default_factory=list)  # the client's decisions recorded since, oldest first
     running_late: list[Deliverable] = field(default_factory=list)  # the freelancer's own late work, not news
+    hours_reached: list[HoursReached] = field(default_factory=list)  # at most one: this period's
 
     @property
     def is_news(self) -> bool:
@@ -83,6 +93,7 @@ class Changes:
             or self.stage
             or self.cancelled
             or self.paid
+            or self.hours_reached
         )
 
 
@@ -97,11 +108,13 @@ def record_changes(
     *,
     zone: ZoneInfo = UTC,
     decided: Callable[[Record], Collection[str]] = _nothing_decided,
+    hours: tuple[HoursUse | None, HoursUse | None] = (None, None),
 ) -> Changes:
     """The changes from ``before`` (None: a record that did not exist yet) to ``after`` on ``today``.
 
     ``decided`` gives the items a record's client has decided on as they are now (see
     `insights.decided_items`): they ask nothing more, in the letter as on the page.
+    ``hours`` are the imported hours of each record on ``today``, where the budget counts them.
     """
     earlier = {d.key: d for d in before.deliverables} if before else {}
     delivered = [
@@ -149,7 +162,19 @@ def record_changes(
             (d for d in after.decisions if _decision_key(d) not in seen_decisions), key=lambda d: d.at.timestamp()
         ),
         running_late=insights.running_late(after, today),
+        hours_reached=_hours_reached(before, after, *hours),
     )
+
+
+def _hours_reached(
+    before: Record | None, after: Record, earlier: HoursUse | None, now: HoursUse | None
+) -> list[HoursReached]:
+    """This period's imported hours, when they reached the alert share since ``before``."""
+    use = money.budget_alert(after, now) if now is not None else None
+    if now is None or use is None:
+        return []
+    then = money.budget_alert(before, earlier) if before is not None else None
+    return [] if then is not None else [HoursReached(now.current.start, use)]
 
 
 def _decision_key(decision: Decision) -> tuple[str, ...]:
@@ -169,6 +194,7 @@ _NEWS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
     ("cancelled", "cancelled", lambda d: d.key),
     ("paid", "paid", lambda i: i.number),
     ("decision", "decided", lambda d: list(_decision_key(d))),
+    ("hours", "hours_reached", lambda h: h.start),
 )
 
 

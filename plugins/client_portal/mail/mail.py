@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from client_portal.decisions.inbox import shown_digests
+from client_portal.hours.periods import HoursUse, client_hours, hours_use
+from client_portal.hours.store import HOURS_FOLDER, entries_of
 from client_portal.i18n import html_lang, page_locale, right_to_left, text_direction, translations
 from client_portal.mail.digest import Changes, news, record_changes, without
 from client_portal.mail.history import Baseline
@@ -153,7 +155,10 @@ def update_letters(
             at = (start.commit or "")[:12]
             skipped.append(f"{client.id}: skipped: the record at {at} does not pass today's checks ({first})")
             continue
-        changes = record_changes(before, client.record, today, zone=zone, decided=_decided(client, settings))
+        hours = (_earlier_hours(start, client, before, today, zone), client_hours(client, today, settings.timezone))
+        changes = record_changes(
+            before, client.record, today, zone=zone, decided=_decided(client, settings), hours=hours
+        )
         if not changes.is_news:
             continue
         links = client_links(settings, secret, client)
@@ -187,6 +192,21 @@ def _earlier_record(start: Baseline, client: Client) -> Record | None:
     # No build date: a delivery date that was in the future then is no error now.
     record, _ = parse_record(text, Path(f"{start.commit}:{client.source.name}"), today=None)
     return record
+
+
+def _earlier_hours(
+    start: Baseline, client: Client, before: Record | None, today: date, zone: ZoneInfo
+) -> HoursUse | None:
+    """The hours of the earlier record's budget on ``today``, from the entries committed with it."""
+    if before is None or before.budget is None:
+        return None
+    name = f"{HOURS_FOLDER}/{client.source.stem}.csv"
+    text = start.record_text(name)
+    try:
+        entries = entries_of(text, Path(f"{start.commit}:{name}")) if text else ()
+    except RecordError:
+        entries = ()  # an earlier file the import wrote differently: the letter errs on telling
+    return hours_use(before.budget, entries, today, zone)
 
 
 def client_letters(
@@ -412,6 +432,20 @@ def _sections(changes: Changes, fmt: Formatter) -> list[tuple[str, list[Item]]]:
             )
         )
         for i in changes.paid
+    ]
+    periods = {"month": _("this month"), "quarter": _("this quarter"), "project": _("for the project")}
+    status += [
+        Item(
+            _("I have used %(used)s of the %(included)s included %(period)s (%(share)s).")
+            % {
+                "used": money.duration(reached.use.hours.current.used),
+                "included": money.duration(reached.use.hours.current.included),
+                "period": periods[reached.use.budget.period],
+                "share": money.percent(reached.use.share),
+            }
+        )
+        for reached in changes.hours_reached
+        if reached.use.hours is not None
     ]
     ideas = [Item(f"{isolate(idea.title)} · {impact[idea.impact]}", idea.body) for idea in changes.new_ideas]
     updates = [Item(fmt.full_date(update.date), update.text) for update in changes.new_updates]

@@ -18,6 +18,7 @@ from babel.support import NullTranslations
 from babel.units import format_unit
 from markupsafe import Markup
 
+from client_portal.hours.periods import client_hours
 from client_portal.i18n import html_lang, page_locale, text_direction, translations
 from client_portal.page.calendar import calendar_ics
 from client_portal.page.colour import accent_shades
@@ -296,6 +297,6 @@ def page_context(
         "updates": insights.sorted_updates(record),
         "track_record": insights.track_record(record),
         "calendar": calendar_ics(client.id, record, today) if record.schedule else None,
-        **money.page_context(record, locale),
+        **money.page_context(record, locale, client_hours(client, today, settings.timezone)),
         "files": _by_deliverable(files),
     }

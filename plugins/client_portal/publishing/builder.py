@@ -336,7 +336,7 @@ def _bare_main() -> Iterator[None]:
 
 def _portable(client: Client) -> Client:
     """The client as a worker needs it: where each value came from stays behind."""
-    return Client(client.id, client.source, client.record, digest=client.digest)
+    return Client(client.id, client.source, client.record, digest=client.digest, hours=client.hours)
 
 
 _renderers: dict[tuple[tuple[Path, ...], str], Renderer] = {}

@@ -6,7 +6,9 @@ import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from client_portal.hours.periods import client_hours, later_entries
 from client_portal.i18n import catalog_warning, page_locale, translations
 from client_portal.publishing.attachments import attachment_problems
 from client_portal.records.access import ending_soon
@@ -14,7 +16,7 @@ from client_portal.records.addressing import greeting, greeting_line, salutation
 from client_portal.records.insights import CLOSED_STATUSES, overdue
 from client_portal.records.loader import BIDI_CONTROLS, LINE_BREAK
 from client_portal.records.model import Client
-from client_portal.records.money import is_past_due, proposal_price
+from client_portal.records.money import budget_alert, budget_summary, is_past_due, proposal_price
 from client_portal.records.problems import Problem
 from client_portal.settings import Phrase, PortalSettings
 
@@ -65,6 +67,8 @@ def record_problems(
     problems += [warning(message, *keys) for message, keys in proposal_warnings(client)]
     problems += [warning(message, *keys) for message, keys in decision_warnings(client)]
     problems += [warning(message, *keys) for message, keys in ending_warnings(client, today)]
+    zone = settings.timezone if settings is not None else "UTC"
+    problems += [warning(message, *keys) for message, keys in hours_warnings(client, today, zone)]
     if record.language and (fallback := catalog_warning(record.language)):
         problems.append(warning(fallback, "language"))
     elif settings is not None:
@@ -84,6 +88,31 @@ def record_problems(
 
 
 Keys = tuple[str | int, ...]
+
+
+def hours_warnings(client: Client, today: date, default_zone: str) -> list[tuple[str, Keys]]:
+    """A period's hours 80% or all used; imported entries dated after the current period."""
+    budget = client.record.budget
+    if budget is None or budget.unit != "hours":
+        return []
+    hours = client_hours(client, today, default_zone)
+    use = budget_alert(client.record, hours)
+    found: list[tuple[str, Keys]] = []
+    if use is not None:
+        said = budget_summary(use)
+        if use.share >= 1:
+            found.append((f"budget: {said}; tell the client before you go on, or agree more hours", ("budget",)))
+        else:
+            found.append((f"budget: {said}; the next update letter tells the client", ("budget",)))
+    zone = ZoneInfo(client.record.timezone or default_zone)
+    if later := later_entries(client.hours, budget, today, zone):
+        first = min(entry.day(zone) for entry in later)
+        message = (
+            f"budget.hours: {len(later)} imported entr{'y' if len(later) == 1 else 'ies'} from {first.isoformat()}, "
+            "after the current period, which no page shows yet; is a clock or time zone in the time tracker wrong?"
+        )
+        found.append((message, ("budget", "hours")))
+    return found
 
 
 def greeting_warnings(client: Client, language: str) -> list[tuple[str, Keys]]:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
+from client_portal.hours.periods import HoursUse
 from client_portal.records import money
 from client_portal.records.model import Decision, Deliverable, Invoice, Record, Request, ScheduleItem, Suggestion
 
@@ -466,7 +467,7 @@ class StatusItem:
     at: datetime | None = None
 
 
-def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusItem]:
+def status_items(record: Record, today: date, horizon: int = 7, hours: HoursUse | None = None) -> list[StatusItem]:
     """What needs the freelancer's eye for one client, most urgent first.
 
     A paused client's open work is listed as on hold: nothing of it is late or due. Money
@@ -474,8 +475,8 @@ def status_items(record: Record, today: date, horizon: int = 7) -> list[StatusIt
     """
     if record.stage in HELD_STAGES:
         held = paused_items(record) if record.stage == "paused" else []
-        return money_items(record, today) + decision_waits(record) + held
-    found = money_items(record, today) + decision_waits(record)
+        return money_items(record, today, hours) + decision_waits(record) + held
+    found = money_items(record, today, hours) + decision_waits(record)
     for deliverable in record.deliverables:
         if deliverable.status in CLOSED_STATUSES:
             continue
@@ -538,13 +539,13 @@ def decision_waits(record: Record) -> list[StatusItem]:
     return found
 
 
-def money_items(record: Record, today: date) -> list[StatusItem]:
-    """Open invoices past their due date, and the budget when most of it is used."""
+def money_items(record: Record, today: date, hours: HoursUse | None = None) -> list[StatusItem]:
+    """Open invoices past their due date, and the budget when most of it is used (``hours``: imported)."""
     found = [
         StatusItem("invoice_past_due", "invoice", money.invoice_summary(i), i.due, _days_left(i.due, today))
         for i in money.past_due(record, today)
     ]
-    if use := money.budget_alert(record):
+    if use := money.budget_alert(record, hours):
         found.append(StatusItem("budget", "budget", money.budget_summary(use), None, None))
     return found
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from client_portal.hours.store import hours_bytes, hours_file, parse_entries
 from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
 from client_portal.records.model import shown as _quoted
 from client_portal.records.problems import Problem, RecordError
@@ -422,12 +423,22 @@ def load_client(
         raw = path.read_bytes()
     except OSError as error:
         raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
-    digest = hashlib.sha256(raw).hexdigest()
+    hours_raw = hours_bytes(path, shown)
+    # the imported hours are part of what the page is made from
+    digest = hashlib.sha256(raw + b"\0hours\0" + hours_raw if hours_raw else raw).hexdigest()
     key = _known_key(digest, today, path, shown, located)
     if known is not None and key in known:
         return known[key]
     record, locations = parse_record(_decode(raw, shown), shown, today=today)
-    client = Client(id=path.stem, source=path, record=record, locations=locations if located else {}, digest=digest)
+    hours = parse_entries(hours_raw, hours_file(shown)) if hours_raw else ()
+    client = Client(
+        id=path.stem,
+        source=path,
+        record=record,
+        locations=locations if located else {},
+        digest=digest,
+        hours=hours,
+    )
     if known is not None:
         known[key] = client
     return client

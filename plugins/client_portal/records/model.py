@@ -32,6 +32,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from client_portal.hours.entries import TimeEntry
+
 CLIENT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Stage = Literal["prospect", "active", "paused", "past"]
@@ -477,14 +479,67 @@ def _cents_violation(field: str, amount: Decimal, currency: str) -> tuple[str, s
     return None
 
 
+ProjectName = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+MAX_NAMES = 50  # other names or projects of one client in time-tracker exports
+
+
+class TrackedHours(Strict):
+    """Hours from time-tracker exports (`client-portal hours import`): whose they are and how they count."""
+
+    clients: Annotated[list[ProjectName], Field(max_length=MAX_NAMES)] = Field(
+        [],
+        description="Other names this client has in your time tracker; entries under the record's 'name' are "
+        "always theirs.",
+    )
+    projects: Annotated[list[ProjectName], Field(max_length=MAX_NAMES)] = Field(
+        [],
+        description="Only these projects count; default: every project of the client. An entry in another "
+        "project is an error at import, unless 'ignore' lists it.",
+    )
+    ignore: Annotated[list[ProjectName], Field(max_length=MAX_NAMES)] = Field(
+        [], description="Projects of this client whose entries are left out, such as a fixed-price job."
+    )
+    rounding: Literal[1, 6, 15] | None = Field(
+        None, description="Round each entry up to 1, 6 or 15 minutes, as you bill; default: the exact time."
+    )
+    rollover: bool = Field(
+        False,
+        description="Hours left at the end of a month or quarter roll over to the next one (only unused hours; "
+        "going over takes nothing from the next).",
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> TrackedHours:
+        violations = []
+        for name in ("clients", "projects", "ignore"):
+            values = [value.casefold() for value in getattr(self, name)]
+            for index, value in enumerate(values):
+                if value in values[:index]:
+                    violations.append((f"{name}.{index}", f"{getattr(self, name)[index]!r} is listed twice"))
+        both = {p.casefold() for p in self.projects} & {p.casefold() for p in self.ignore}
+        for index, project in enumerate(self.ignore):
+            if project.casefold() in both:
+                violations.append((f"ignore.{index}", f"{project!r} is in 'projects' too; it cannot count and not"))
+        if violations:
+            raise rule_error(violations)
+        return self
+
+
 class Budget(Strict):
     """A retainer or a fixed budget: what is included and what is used."""
 
     period: BudgetPeriod = Field(description="What the budget covers: each month, each quarter, or the project.")
     unit: BudgetUnit = Field(description="Hours, days, or money (then 'currency' is required).")
     included: Quantity = Field(description="What the period includes; more than 0.")
-    used: Quantity = Field(description="What is used so far; may go over 'included'.")
+    used: Quantity = Field(
+        Decimal(0),
+        description="What is used so far in this period, typed by hand; may go over 'included'. "
+        "Imported hours of the period are added to it.",
+    )
     currency: Currency | None = Field(None, description="ISO 4217 code such as EUR; only and always with unit money.")
+    hours: TrackedHours | None = Field(
+        None, description="Unit hours: count the hours imported from Toggl Track, Clockify or Harvest."
+    )
 
     @model_validator(mode="after")
     def _unit_rules(self) -> Budget:
@@ -495,6 +550,10 @@ class Budget(Strict):
             violations.append(("currency", "required when unit is money, such as EUR"))
         elif self.unit != "money" and self.currency is not None:
             violations.append(("currency", f"only used when unit is money, but unit is {self.unit}"))
+        if self.hours is not None and self.unit != "hours":
+            violations.append(("hours", f"imported hours need unit hours, but unit is {self.unit}"))
+        if self.hours is not None and self.hours.rollover and self.period == "project":
+            violations.append(("hours.rollover", "a project budget has no next period to roll hours over to"))
         if self.currency is not None:
             for name in ("included", "used"):
                 if found := _cents_violation(name, getattr(self, name), self.currency):
@@ -896,6 +955,7 @@ class Client:
     record: Record
     locations: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     digest: str = field(default="", compare=False, repr=False)  # SHA-256 of the record file as read
+    hours: tuple[TimeEntry, ...] = field(default=(), compare=False, repr=False)  # imported time entries
 
     def locate(self, *loc: str | int) -> tuple[int, int]:
         """The (line, column) of the value at ``loc``, or of its nearest located parent."""

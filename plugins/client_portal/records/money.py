@@ -12,10 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from babel import Locale
+from babel.dates import format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
-from client_portal.records.model import Budget, BudgetUnit, Invoice, Rate, Record
+from client_portal.hours.periods import HOUR, HoursUse
+from client_portal.records.model import Budget, BudgetPeriod, BudgetUnit, Invoice, Rate, Record
 
 # At this share of the budget used, the freelancer's status overview mentions it.
 ALERT_SHARE = Decimal("0.8")
@@ -26,10 +29,17 @@ _UNITS = {"hours": "duration-hour", "days": "duration-day"}
 
 @dataclass(frozen=True)
 class BudgetUse:
-    """How much of the budget is used and left."""
+    """How much of the budget is used and left (this period's, where the budget counts imported hours)."""
 
     budget: Budget
-    left: Decimal  # negative when over budget
+    used: Decimal  # hand-typed, plus this period's imported hours
+    included: Decimal  # the budget's, plus hours rolled over into this period
+    hours: HoursUse | None = None
+
+    @property
+    def left(self) -> Decimal:
+        """What is left; negative when over budget."""
+        return self.included - self.used
 
     @property
     def over(self) -> Decimal:
@@ -39,19 +49,22 @@ class BudgetUse:
     @property
     def share(self) -> Decimal:
         """The part of the budget used: 0.625 for 12.5 of 20; above 1 when over."""
-        return self.budget.used / self.budget.included
+        return self.used / self.included
 
 
-def budget_use(record: Record) -> BudgetUse | None:
-    """What is used and left of the record's budget; None when it has none."""
+def budget_use(record: Record, hours: HoursUse | None = None) -> BudgetUse | None:
+    """What is used and left of the record's budget (``hours``: its imported hours); None when it has none."""
     if record.budget is None:
         return None
-    return BudgetUse(record.budget, record.budget.included - record.budget.used)
+    if hours is None:
+        return BudgetUse(record.budget, record.budget.used, record.budget.included)
+    current = hours.current
+    return BudgetUse(record.budget, Decimal(current.used) / HOUR, Decimal(current.included) / HOUR, hours)
 
 
-def budget_alert(record: Record) -> BudgetUse | None:
+def budget_alert(record: Record, hours: HoursUse | None = None) -> BudgetUse | None:
     """The budget when `ALERT_SHARE` or more of it is used, else None."""
-    use = budget_use(record)
+    use = budget_use(record, hours)
     return use if use is not None and use.share >= ALERT_SHARE else None
 
 
@@ -123,6 +136,22 @@ class MoneyFormat:
             text = format_unit(value, unit_name, length="short", format=QUANTITY_FORMAT, locale=self.locale)
         return text
 
+    def duration(self, seconds: int) -> str:
+        """Hours and minutes to the nearest minute, such as "13 hr 15 min" ("13小时15分钟")."""
+        minutes = (seconds + 30) // 60
+        hours, minutes = divmod(minutes, 60)
+        parts = [(hours, "duration-hour")] if hours or not minutes else []
+        parts += [(minutes, "duration-minute")] if minutes else []
+        units = [format_unit(value, unit, length="short", locale=self.locale) for value, unit in parts]
+        text = format_list(units, style="unit-narrow", locale=self.locale)
+        # Babel 2.x reads Arabic's two-unit pattern wrongly and repeats the last part ("A و B و B")
+        return " ".join(units) if len(units) == 2 and text.count(units[1]) > 1 else text
+
+    def period_name(self, start: date, period: BudgetPeriod) -> str:
+        """A month or quarter by name, such as "November 2026" or "Q4 2026"."""
+        skeleton = "yMMMM" if period == "month" else "yQQQ"
+        return format_skeleton(skeleton, start, locale=self.locale)
+
     def bare(self, value: Decimal, budget: Budget) -> str:
         """A budget figure without a unit ("20"), but money keeps its sign ("€2,000.00")."""
         if budget.unit == "money":
@@ -165,9 +194,14 @@ _PERIOD_EN = {"month": "this month", "quarter": "this quarter", "project": "for 
 def budget_summary(use: BudgetUse) -> str:
     """The budget in the freelancer's own overview, such as "85% used: 17 of 20 hours this month"."""
     budget = use.budget
-    used = ENGLISH.bare(budget.used, budget)
-    included = ENGLISH.quantity(budget.included, budget.unit, budget.currency)
-    return f"{ENGLISH.percent(use.share)} used: {used} of {included} {_PERIOD_EN[budget.period]}"
+    if use.hours is not None:
+        used = ENGLISH.duration(use.hours.current.used)
+        included = ENGLISH.duration(use.hours.current.included)
+    else:
+        used = ENGLISH.bare(use.used, budget)
+        included = ENGLISH.quantity(use.included, budget.unit, budget.currency)
+    over = "over budget: " if use.share > 1 else "all used: " if use.share == 1 else ""
+    return f"{over}{ENGLISH.percent(use.share)} used: {used} of {included} {_PERIOD_EN[budget.period]}"
 
 
 def invoice_summary(invoice: Invoice) -> str:
@@ -175,11 +209,11 @@ def invoice_summary(invoice: Invoice) -> str:
     return f"invoice {invoice.number}, {ENGLISH.amount(invoice.amount, invoice.currency)}"
 
 
-def page_context(record: Record, locale: Locale) -> dict[str, object]:
+def page_context(record: Record, locale: Locale, hours: HoursUse | None = None) -> dict[str, object]:
     """What the budget and invoice partials of a client page read."""
     return {
         "money": MoneyFormat(locale),
-        "budget": budget_use(record),
+        "budget": budget_use(record, hours),
         "invoices": sorted_invoices(record),
         "invoice_totals": invoice_totals(record),
         "is_past_due": is_past_due,

@@ -1,0 +1,1 @@
+"""Time-tracker imports: exports read, entries kept per client, hours per budget period."""
