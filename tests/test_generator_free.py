@@ -96,9 +96,10 @@ def public_files(both) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory) -> tuple[Path, Path]:
+def both(tmp_path_factory, example_site) -> tuple[Path, Path]:
     """The example portal built by the plugin, and by MkDocs without it followed by `client-portal build`.
 
+    The plugin's build is the one every test shares (same configuration, records and secrets).
     A copy of the public site as MkDocs left it is kept in ``public-before``.
     """
     portal = tmp_path_factory.mktemp("portal")
@@ -107,12 +108,11 @@ def both(tmp_path_factory) -> tuple[Path, Path]:
         for name, value in ENV.items():
             env.setenv(name, value)
         env.delenv("CI", raising=False)
-        build_site(config, portal / "plugin-site")
         build_site(public_only(config), portal / "public-site")
     shutil.copytree(portal / "public-site", portal / "public-before")
     result = cli("build", str(portal / "public-site"), cwd=config.parent)
     assert result.returncode == 0, result.stderr
-    return portal / "plugin-site", portal / "public-site"
+    return example_site, portal / "public-site"
 
 
 def test_build_writes_the_same_files_as_the_plugin(both):
