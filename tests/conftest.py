@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from datetime import date
@@ -9,6 +10,8 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+
+import client_portal.audit.audit as audit_module
 
 from .imap_server import imap_port  # noqa: F401  (a fixture: a real IMAP server on loopback)
 
@@ -70,3 +73,17 @@ def example_site(tmp_path_factory) -> Iterator[Path]:
     built = _fingerprint(site)
     yield site
     assert _fingerprint(site) == built, f"a test changed the shared example site {site}; copy it instead"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_reads_each_text_once() -> Iterator[None]:
+    """The audit's reader text of a file computed once a session, as the same files are audited again and again.
+
+    About a hundred tests audit a copy of the example site with one thing planted: each
+    reads the theme's scripts and the search index anew, two thirds of an audit's time.
+    ``reader_text`` is a pure function of its text, so a remembered result is the result;
+    the tests of ``reader_text`` itself call it unremembered, from its own module.
+    """
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(audit_module, "reader_text", functools.lru_cache(maxsize=2048)(audit_module.reader_text))
+        yield
