@@ -12,6 +12,7 @@ from textwrap import dedent
 import pytest
 
 import client_portal.audit.audit as audit_module
+import client_portal.page.render as render_module
 
 from .imap_server import imap_port  # noqa: F401  (a fixture: a real IMAP server on loopback)
 
@@ -87,3 +88,33 @@ def audit_reads_each_text_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(audit_module, "reader_text", functools.lru_cache(maxsize=2048)(audit_module.reader_text))
         yield
+
+
+OWN_COMPILED_TEMPLATES = render_module._Compiled
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "own_templates: the test's Renderers compile for themselves (it counts what they compile)"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compile_once() -> Iterator[None]:
+    """Every Renderer of the session shares the compiled templates, as one Renderer's languages do.
+
+    Tests make a Renderer a page, and compiling the templates again was most of a page's
+    time. Compiled code is looked up with its source's checksum, so a changed or
+    overriding template is compiled anew. A test marked ``own_templates`` opts out.
+    """
+    shared = OWN_COMPILED_TEMPLATES()
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(render_module, "_Compiled", lambda: shared)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def own_templates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked ``own_templates`` gets Renderers that compile for themselves."""
+    if request.node.get_closest_marker("own_templates"):
+        monkeypatch.setattr(render_module, "_Compiled", OWN_COMPILED_TEMPLATES)
