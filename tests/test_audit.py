@@ -32,7 +32,7 @@ from client_portal.publishing.publish import (
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Client, Contact, Record
 
-from .build import SECRET, build_site
+from .build import SECRET
 from .conftest import ROOT, TODAY
 from .pages import SETTINGS
 
@@ -265,14 +265,9 @@ def test_site_texts_gives_path_and_text_pairs(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PORTAL_SECRET", SECRET)
-        env.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-        env.delenv("CI", raising=False)
-        site_dir = tmp_path_factory.mktemp("built") / "site"
-        build_site(ROOT / "mkdocs.yml", site_dir)
-    return site_dir
+def built(example_site) -> Path:
+    """The example portal, built once; tests that plant leaks take a copy (``site``)."""
+    return example_site
 
 
 @pytest.fixture(scope="module")

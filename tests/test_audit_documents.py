@@ -20,7 +20,7 @@ from client_portal.records.model import Client
 
 from .build import SECRET
 from .conftest import ROOT, TODAY
-from .example import PASSWORD, build_example
+from .example import PASSWORD
 
 ENVIRON = {"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
 
@@ -125,8 +125,8 @@ PLANTED = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_example(tmp_path_factory.mktemp("built") / "site")
+def built(example_site) -> Path:
+    return example_site
 
 
 @pytest.fixture(scope="module")

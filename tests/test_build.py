@@ -28,14 +28,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PORTAL_SECRET", SECRET)
-        env.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
-        env.delenv("CI", raising=False)
-        site_dir = tmp_path_factory.mktemp("site")
-        build_site(ROOT / "mkdocs.yml", site_dir)
-    return site_dir
+def site(example_site) -> Path:
+    """The example portal, built once for every test that only reads it."""
+    return example_site
 
 
 @pytest.fixture(scope="module")

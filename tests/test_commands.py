@@ -31,6 +31,12 @@ def portal(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def built_copy(example_site, tmp_path_factory) -> Path:
+    """A copy of the example portal as built with the secrets of ``portal``, for a test to plant leaks in."""
+    return Path(shutil.copytree(example_site, tmp_path_factory.mktemp("built") / "site"))
+
+
 def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
@@ -49,9 +55,8 @@ def test_links_json_lists_one_link_per_contact(portal):
     assert rows["harbor-books"]["mode"] == "unlisted"
 
 
-def test_links_match_the_built_site(portal, tmp_path_factory):
-    site = tmp_path_factory.mktemp("site")
-    build_site(portal / "mkdocs.yml", site)
+def test_links_match_the_built_site(portal, example_site):
+    site = example_site  # built from the same configuration, records and secret as this copy
     rows = json.loads(run("links", "--json").output)
     for row in rows:
         assert (site / row["path"] / "index.html").is_file()
@@ -63,9 +68,8 @@ def test_links_are_stable_and_use_site_url(portal):
     assert "https://portal.mei.example/p/" in first
 
 
-def test_audit_passes_on_a_clean_build_and_fails_on_a_planted_name(portal, tmp_path_factory):
-    site = tmp_path_factory.mktemp("site")
-    build_site(portal / "mkdocs.yml", site)
+def test_audit_passes_on_a_clean_build_and_fails_on_a_planted_name(portal, built_copy):
+    site = built_copy
     clean = run("audit", str(site))
     assert clean.exit_code == 0, clean.output
     assert re.search(r"audit: 0 findings in \d+ files, 6 clients", clean.output)
@@ -80,11 +84,10 @@ def test_audit_passes_on_a_clean_build_and_fails_on_a_planted_name(portal, tmp_p
     )
 
 
-def test_audit_finds_leaks_in_compressed_files_and_readable_encrypted_pages(portal, tmp_path_factory):
+def test_audit_finds_leaks_in_compressed_files_and_readable_encrypted_pages(portal, built_copy):
     import gzip
 
-    site = tmp_path_factory.mktemp("site")
-    build_site(portal / "mkdocs.yml", site)
+    site = built_copy
     sitemap = site / "sitemap.xml.gz"
     sitemap.write_bytes(
         gzip.compress(gzip.decompress(sitemap.read_bytes()).replace(b"</urlset>", "莲语茶舍</urlset>".encode()))
@@ -100,9 +103,8 @@ def test_audit_finds_leaks_in_compressed_files_and_readable_encrypted_pages(port
     assert "acme-bakery.yml: a YAML file is published" in result.output
 
 
-def test_audit_finds_a_published_secret_and_a_missing_page(portal, tmp_path_factory):
-    site = tmp_path_factory.mktemp("site")
-    build_site(portal / "mkdocs.yml", site)
+def test_audit_finds_a_published_secret_and_a_missing_page(portal, built_copy):
+    site = built_copy
     (site / "debug.txt").write_text(f"secret={SECRET} password={PASSWORD}")
     links = {row["id"]: row for row in json.loads(run("links", "--json").output)}
     shutil.rmtree(site / links["fjord-cycles"]["path"])
@@ -256,9 +258,8 @@ def test_links_refuse_the_placeholder_site_url(portal, command):
     assert chosen.exit_code == 0 and "https://mei.example/portal/p/" in chosen.stdout
 
 
-def test_links_check_confirms_a_site_built_with_the_same_secret(portal, tmp_path_factory, monkeypatch):
-    site = tmp_path_factory.mktemp("site")
-    build_site(portal / "mkdocs.yml", site)
+def test_links_check_confirms_a_site_built_with_the_same_secret(portal, example_site, monkeypatch):
+    site = example_site
     confirmed = CliRunner().invoke(main, ["links", "--check", str(site)])
     assert confirmed.exit_code == 0, confirmed.output
     assert "was built with this secret" in confirmed.stderr and "https://portal.mei.example/p/" in confirmed.stdout

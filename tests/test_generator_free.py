@@ -96,9 +96,10 @@ def public_files(both) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory) -> tuple[Path, Path]:
+def both(tmp_path_factory, example_site) -> tuple[Path, Path]:
     """The example portal built by the plugin, and by MkDocs without it followed by `client-portal build`.
 
+    The plugin's build is the one every test shares (same configuration, records and secrets).
     A copy of the public site as MkDocs left it is kept in ``public-before``.
     """
     portal = tmp_path_factory.mktemp("portal")
@@ -107,12 +108,11 @@ def both(tmp_path_factory) -> tuple[Path, Path]:
         for name, value in ENV.items():
             env.setenv(name, value)
         env.delenv("CI", raising=False)
-        build_site(config, portal / "plugin-site")
         build_site(public_only(config), portal / "public-site")
     shutil.copytree(portal / "public-site", portal / "public-before")
     result = cli("build", str(portal / "public-site"), cwd=config.parent)
     assert result.returncode == 0, result.stderr
-    return portal / "plugin-site", portal / "public-site"
+    return example_site, portal / "public-site"
 
 
 def test_build_writes_the_same_files_as_the_plugin(both):
@@ -325,3 +325,30 @@ def test_build_without_any_configuration_takes_its_settings_from_the_command_lin
         wrong.returncode == 2
         and "client-portal.clients_dri: unknown option; did you mean 'clients_dir'?" in wrong.stderr
     )
+
+
+def test_build_uses_the_template_overrides_of_a_relative_custom_dir(portal):
+    config = portal / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("  name: material\n", "  name: material\n  custom_dir: !relative $config_dir/overrides\n"),
+        encoding="utf-8",
+    )
+    partial = portal / "overrides" / "client-portal" / "partials" / "contact.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text('<section id="contact"><p>Call me: {{ freelancer.name }}</p></section>', encoding="utf-8")
+    result = cli("build", "out", cwd=portal)
+    assert result.returncode == 0, result.stderr
+    harbor = next(c for c in load_clients(portal / "clients", today=TODAY) if c.id == "harbor-books")
+    assert "<p>Call me: Mei Chen</p>" in (portal / "out" / folder_of(harbor) / "index.html").read_text(encoding="utf-8")
+
+
+def test_build_refuses_a_yaml_tag_it_cannot_read_as_mkdocs_does(portal):
+    config = portal / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  name: material\n", "  name: material\n  custom_dir: !theme overrides\n"))
+    line = text[: text.index("  name: material\n")].count("\n") + 2
+    result = cli("build", "out", cwd=portal)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: mkdocs.yml:{line}:15: unknown YAML tag !theme; ")
+    assert "Traceback" not in result.stderr and not (portal / "out").exists()

@@ -495,6 +495,7 @@ def test_every_icon_the_templates_name_ships_with_the_package():
     assert {name for name in named if not (ICONS_DIR / f"{name}.svg").is_file()} == set()
 
 
+@pytest.mark.own_templates
 def test_templates_compile_once_for_every_language(monkeypatch):
     compiled = []
     original = Environment.compile

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
+
+from client_portal.commands.cli import main
 
 from .build import SECRET
 from .conftest import ROOT
@@ -58,8 +61,9 @@ def workflows(tmp_path_factory) -> dict[tuple[str, str], Path]:
     for generator in ("mkdocs", "zensical"):
         for host, name in (("github", ".github/workflows/publish.yml"), ("gitlab", ".gitlab-ci.yml")):
             folder = tmp_path_factory.mktemp(f"{generator}-{host}") / "portal"
-            done = run("client-portal", "init", str(folder), "--generator", generator, "--host", host, cwd=ROOT)
-            assert done.returncode == 0, done.stderr
+            # in this process: the command itself runs in new_portal and in the tests of the loop
+            done = CliRunner().invoke(main, ["init", str(folder), "--generator", generator, "--host", host])
+            assert done.exit_code == 0, done.output
             found[generator, host] = folder / name
     return found
 

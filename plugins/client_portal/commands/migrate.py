@@ -8,6 +8,7 @@ left as it is and said in the next steps.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import yaml
 
 from client_portal.commands.portal_files import CONFIG_OF, GENERATOR_FILES, HOST_FILES, build_steps, scaffold_text
 from client_portal.settings import PLUGIN_NAME, SettingsError
-from client_portal.site_config import config_document, plugin_options, read_site_config
+from client_portal.site_config import RelativePath, TaggedValue, config_document, plugin_options, read_site_config
 
 # The site's settings both generators read the same way; the rest is said in the next steps.
 SHARED_SETTINGS = (
@@ -64,10 +65,14 @@ def migrate(root: Path, target: str) -> Migration:
     if not source_file.is_file():
         raise MigrationError(f"{source_file} not found: there is no {source} portal here to move")
     try:
-        before = read_site_config(source_file).settings
+        source_site = read_site_config(source_file)
         project = config_document(source_file)
     except SettingsError as error:
         raise MigrationError(f"{error}; fix it first (client-portal check)") from None
+    before = source_site.settings
+    theme = project.get("theme")
+    if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), RelativePath) and source_site.custom_dir:
+        theme["custom_dir"] = Path(os.path.relpath(source_site.custom_dir, root.resolve())).as_posix()
     done = Migration()
     left_out = [key for key in project if key not in (*SHARED_SETTINGS, "theme", "plugins", "markdown_extensions")]
     text = _zensical_toml(project) if target == "zensical" else _mkdocs_yml(project)
@@ -89,6 +94,16 @@ def migrate(root: Path, target: str) -> Migration:
         what = ", ".join([*left_out, *(f"the {name} plugin" for name in others)])
         done.next_steps.append(
             f"not carried over from {source_file.name}: {what}; add to {target_file.name} what {target} supports"
+        )
+    for tagged in _tagged([project.get(key) for key in (*SHARED_SETTINGS, "theme", "markdown_extensions")]):
+        shown = (
+            tagged.tag
+            if isinstance(tagged, TaggedValue)
+            else "!relative " + "/".join(part for part in (tagged.base, tagged.below) if part)
+        )
+        done.next_steps.append(
+            f"{tagged.where}: {shown} is not carried over ({target_file.name} has no YAML tags); "
+            f"write its value in {target_file.name} as {target} documents it"
         )
     if source_file.suffix == ".yml" and "!ENV" in source_file.read_text(encoding="utf-8", errors="replace"):
         done.next_steps.append(f"{source_file.name} reads settings with !ENV; {target_file.name} holds their values")
@@ -185,9 +200,21 @@ def _zensical_toml(project: Mapping[str, Any]) -> str:
 
 
 def _without_nulls(value: Any) -> Any:
-    """``value`` without None anywhere: TOML has no null (YAML's empty value, or a tag MkDocs resolves)."""
+    """``value`` without None or tagged values anywhere: TOML has neither (the tags are said in the next steps)."""
     if isinstance(value, Mapping):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+        return {key: _without_nulls(item) for key, item in value.items() if not _absent(item)}
     if isinstance(value, list):
-        return [_without_nulls(item) for item in value if item is not None]
+        return [_without_nulls(item) for item in value if not _absent(item)]
     return value
+
+
+def _absent(value: Any) -> bool:
+    return value is None or isinstance(value, (TaggedValue, RelativePath))
+
+
+def _tagged(value: Any) -> list[TaggedValue | RelativePath]:
+    """The values in ``value`` that a YAML tag left for MkDocs to make (Python objects, ``!relative``)."""
+    if isinstance(value, (TaggedValue, RelativePath)):
+        return [value]
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else []
+    return [tagged for item in items for tagged in _tagged(item)]
