@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from client_portal.publishing.builder import PageBuilder
-from client_portal.publishing.portal_build import page_assets
-from client_portal.publishing.publish import PageInputs
+from client_portal.publishing.pages import PageInputs
+from client_portal.publishing.pipeline import PageBuilder
+from client_portal.publishing.site_files import page_assets
 from client_portal.records.loader import load_clients
 from client_portal.settings import settings_from_options
 

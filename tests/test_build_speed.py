@@ -22,10 +22,10 @@ from client_portal.page.markdown_text import (
     render_markdown,
 )
 from client_portal.page.render import Assets
-from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
-from client_portal.publishing.builder import PageBuilder
-from client_portal.publishing.publish import PageInputs, PortalPage
+from client_portal.publishing import pipeline as builder_module
+from client_portal.publishing.pages import PageInputs, PortalPage
+from client_portal.publishing.pipeline import PageBuilder
 from client_portal.records import loader as loader_module
 from client_portal.records.loader import load_clients
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
-from client_portal.publishing import portal_build as portal_build_module
-from client_portal.publishing.builder import PageBuilder
-from client_portal.publishing.portal_build import BuildError, build_into
+from client_portal.publishing import pipeline as pipeline_module
+from client_portal.publishing import portal as portal_module
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.pipeline import PageBuilder
+from client_portal.publishing.site_folder import build_into
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 from client_portal.site_config import read_site_config
@@ -44,8 +45,8 @@ def one_pass(monkeypatch) -> list[int]:
         passes.append(len(paths))
         return original(self, paths, *args, **kwargs)
 
-    monkeypatch.setattr(portal_build_module, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(builder_module, "CHUNK", 2)  # several chunks, so both workers take some
+    monkeypatch.setattr(portal_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several chunks, so both workers take some
     monkeypatch.setattr(PageBuilder, "read_and_build", counted)
     monkeypatch.setattr(PageBuilder, "build", lambda *args, **kwargs: pytest.fail("pages built a second way"))
     return passes
@@ -74,8 +75,8 @@ def test_one_pass_writes_the_site_a_build_in_steps_writes(tmp_path, monkeypatch)
     build(config, tmp_path / "in-steps")
     passes: list[int] = []
     with monkeypatch.context() as patched:
-        patched.setattr(portal_build_module, "PARALLEL_FROM", 1)
-        patched.setattr(builder_module, "CHUNK", 2)
+        patched.setattr(portal_module, "PARALLEL_FROM", 1)
+        patched.setattr(pipeline_module, "CHUNK", 2)
         original = PageBuilder.read_and_build
         patched.setattr(
             PageBuilder, "read_and_build", lambda self, paths, *a: passes.append(1) or original(self, paths, *a)
@@ -132,13 +133,13 @@ def test_one_pass_names_an_attached_file_that_cannot_be_published(tmp_path, one_
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-from client_portal.publishing import builder, portal_build
+from client_portal.publishing import pipeline, portal, site_folder
 from client_portal.site_config import read_site_config
-portal_build.PARALLEL_FROM = 1
-builder.CHUNK = 1
+portal.PARALLEL_FROM = 1
+pipeline.CHUNK = 1
 os.cpu_count = lambda: 2
 site = read_site_config(Path("mkdocs.yml"))
-portal_build.build_into(Path("site"), site.settings, sys.argv[1].encode(), site.custom_dir)
+site_folder.build_into(Path("site"), site.settings, sys.argv[1].encode(), site.custom_dir)
 """
 
 

@@ -18,32 +18,18 @@ from client_portal.decisions.line import PAGE, find_lines
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.render import Renderer
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import Link, client_folder, client_links, link_keys, replaced_folders
 from client_portal.publishing.attachments import file_digests, find_attachments
-from client_portal.publishing.portal_build import page_assets
-from client_portal.publishing.publish import (
+from client_portal.publishing.errors import PublishError
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, portal_pages
+from client_portal.publishing.sealing import PasswordKeys, Sealing, _recipients, password_labels, sealed_json, sealings
+from client_portal.publishing.site_files import (
     PREFIX_INDEX_MARKER,
     REPLACED_MARKER,
-    Link,
-    PageInputs,
-    PasswordKeys,
-    PortalPage,
-    PublishError,
-    Sealing,
-    SiteFile,
-    _recipients,
-    client_folder,
-    client_links,
-    client_logo,
-    client_page,
     headers_rules,
-    link_keys,
     neutral_pages,
-    password_labels,
-    portal_pages,
-    replaced_folders,
+    page_assets,
     robots_rules,
-    sealed_json,
-    sealings,
     serve_index,
 )
 from client_portal.records.loader import load_clients

@@ -267,7 +267,7 @@ def _valid_clients(settings: PortalSettings) -> list[Client]:
 @_config_option
 def links(as_json: bool, base_url: str | None, built_site: str | None, config_file: Path | None) -> None:
     """Print each client's share links, one per contact."""
-    from client_portal.publishing.publish import client_folder, client_links
+    from client_portal.publishing.addresses import client_folder, client_links
 
     settings = _settings(config_file)
     secret, base = _published(settings, base_url)
@@ -315,7 +315,7 @@ def _prefix_index(site: str, settings: PortalSettings) -> tuple[str, str]:
 def _confirm_site_secret(site: str, settings: PortalSettings, secret: bytes) -> None:
     """Exit 1 unless the prefix index of ``site`` (a folder or an address) carries this secret's fingerprint."""
     from client_portal.publishing.crypto import site_fingerprint
-    from client_portal.publishing.publish import SITE_MARK
+    from client_portal.publishing.site_files import SITE_MARK
 
     where, page = _prefix_index(site, settings)
     published = SITE_MARK.search(page)
@@ -466,7 +466,8 @@ def build(site_dir: Path, assignments: tuple[str, ...], config_file: Path | None
     """Write the client pages into SITE_DIR, after any generator (or none) built the rest of the site."""
     import time
 
-    from client_portal.publishing.portal_build import BuildError, build_into
+    from client_portal.publishing.errors import BuildError
+    from client_portal.publishing.site_folder import build_into
     from client_portal.site_config import given_options
 
     try:
@@ -522,7 +523,7 @@ def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
 
     from client_portal.commands.preview import Preview, network_warning
     from client_portal.commands.preview import serve as http_server
-    from client_portal.publishing.portal_build import BuildError
+    from client_portal.publishing.errors import BuildError
 
     site = _site_config(config_file)
     host, _, port = dev_addr.rpartition(":")
@@ -734,7 +735,7 @@ STALE_AFTER_DAYS = 2
 
 def _site_age(site: str, settings: PortalSettings, today: date) -> bool:
     """Say when ``site`` was last built; False when that is longer ago than a daily build allows."""
-    from client_portal.publishing.publish import BUILT_MARK
+    from client_portal.publishing.site_files import BUILT_MARK
 
     where, page = _prefix_index(site, settings)
     built = BUILT_MARK.search(page)

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_publishing_records
-from client_portal.publishing.publish import serve_index
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.portal import Portal
+from client_portal.publishing.site_files import asset_files, serve_index
+from client_portal.publishing.site_folder import refuse_publishing_records
 from client_portal.settings import PortalSettings, SettingsError
 from client_portal.site_config import read_site_config
 

@@ -13,9 +13,11 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_links_to_private
-from client_portal.publishing.publish import headers_rules, robots_rules, serve_index
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SecretError, site_secret
+from client_portal.publishing.site_files import asset_files, headers_rules, robots_rules, serve_index
+from client_portal.publishing.site_folder import refuse_links_to_private
 
 log = get_plugin_logger(__name__)
 
