@@ -31,8 +31,9 @@ from client_portal.commands.portal_files import (
     scaffold_text,
     workflow_text,
 )
+from client_portal.commands.record_checks import record_problems
 from client_portal.publishing.secret import SiteSecret
-from client_portal.records.checks import TEMPLATE_CONTACT, record_problems, shared_origin, site_url_problems
+from client_portal.records.checks import TEMPLATE_CONTACT, shared_origin, site_url_problems
 from client_portal.records.insights import status_items, urgency_key
 from client_portal.records.loader import load_clients, read_clients, record_files, shown_path
 from client_portal.records.model import CLIENT_ID, Client, json_schema
@@ -936,7 +937,7 @@ def _init_zone(chosen: str | None) -> str:
     """The freelancer's IANA time zone: the one given, else this computer's, else UTC."""
     from pydantic import TypeAdapter, ValidationError
 
-    from client_portal.records.model import TimeZone
+    from client_portal.values import TimeZone
 
     if chosen is None:
         import tzlocal

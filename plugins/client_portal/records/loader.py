@@ -19,9 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
-from client_portal.records.model import shown as _quoted
 from client_portal.records.problems import Problem, RecordError
 from client_portal.records.yaml_hints import comment_colour, new_item_hint, syntax_hint
+from client_portal.values import shown as _quoted
 
 Loc = tuple[str | int, ...]
 
