@@ -530,7 +530,7 @@ def serve(site_dir: Path, dev_addr: str, config_file: Path | None) -> None:
     host, _, port = dev_addr.rpartition(":")
     if not host or not port.isdigit():
         raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000", param_hint="--dev-addr")
-    preview = Preview(config_file or _found_config(), _secret(site.settings, say_generated=True), click.echo)
+    preview = Preview(config_file or _found_config(), _secret(site.settings, say_generated=True), click.echo, site_dir)
     try:
         server = http_server(preview, site_dir, host, int(port), site.settings)
     except BuildError as error:

@@ -1,31 +1,26 @@
 """One build of every client page, whatever generator built the rest of the site (or none).
 
-The MkDocs plugin, ``client-portal build`` and ``client-portal serve`` all go through
-`Portal`, so the same inputs give the same pages.
+The MkDocs plugin, ``client-portal build`` and ``client-portal serve`` all build through
+`Portal.build`, and take the site's files from the list its result gives (`BuiltPortal.files`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 
-from client_portal.page.render import Renderer
-from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.errors import BuildError, PublishError
-from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile
-from client_portal.publishing.pipeline import PARALLEL_FROM, PageBuilder
-from client_portal.publishing.site_files import neutral_pages, page_assets
-from client_portal.records.loader import load_clients, record_files
-from client_portal.records.model import Client
+from client_portal.publishing.pages import PageInputs
+from client_portal.publishing.pipeline import Pipeline
+from client_portal.publishing.site_files import BuiltPortal, page_assets
+from client_portal.records.loader import read_clients, record_files
 from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
-# The private folders in the cache where a one-pass build's workers write pages: pages-<pid>-<random>
+# The private folders in the cache where a build writes its pages before they are placed: pages-<pid>-<random>
 STAGING = "pages-"
 
 
@@ -40,6 +35,7 @@ class Portal:
         *,
         remember: bool = False,
         live_reload: bool = False,
+        workers: int | None = None,
     ) -> None:
         self.settings = settings
         self.live_reload = live_reload  # `mkdocs serve`: pages let MkDocs' reload script run
@@ -47,125 +43,61 @@ class Portal:
         # A user's own templates and icons come before the package's.
         self.search_path: tuple[Path, ...] = (custom_dir,) if custom_dir is not None else ()
         self.custom_dir = custom_dir
-        self.builder = PageBuilder(remember=remember)
-        self.clients: list[Client] = []
-        self.today: date | None = None
-        self._known: dict[str, Client] = {}
-        # pages built while reading (`_read_and_build`), and the private folder they wait in
-        self._staged: list[PortalPage] | None = None
-        self._staging: Path | None = None
-
-    def read(self, environ: Mapping[str, str] = os.environ) -> list[Client]:
-        """Read and check every record and attached file, before anything is written.
-
-        A first build of many records is done by the workers in one pass: each reads,
-        checks and builds its records' pages into a private folder (under the cache
-        folder), which `pages` moves into the site. Nothing is written into the site here.
-        """
-        settings = self.settings
-        paths = record_files(settings.clients_dir) if settings.clients_dir.is_dir() else []
-        try:
-            self.today = build_date(settings.today)
-        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
-            raise BuildError(str(error)) from None
-        self._discard_staged()
-        _sweep_staging(settings.root / CACHE_DIR)
-        many = len(paths) >= PARALLEL_FROM and self.builder.workers > 1
-        if many and not self.builder.remember:
-            return self._read_and_build(paths, environ)
-        # A preview keeps its pages between rebuilds, so it reads first and builds what changed;
-        # its first read of many records is spread over the workers, later ones re-read only edits.
-        mapper = self.builder.map if many and not self._known else None
-        try:
-            self.clients = load_clients(
-                settings.clients_dir,
-                today=self.today,
-                relative_to=settings.root,
-                known=self._known,
-                located=False,
-                mapper=mapper,
-            )
-        except RecordError as error:
-            raise BuildError(f"invalid client records:\n{error}") from None
-        current = {id(client) for client in self.clients}
-        self._known = {key: client for key, client in self._known.items() if id(client) in current}
-        problems = attachment_errors(self.clients, settings.clients_dir, settings.root, self.today)
-        if problems:
-            raise BuildError(_attachment_message(problems))
-        return self.clients
-
-    def _read_and_build(self, paths: list[Path], environ: Mapping[str, str]) -> list[Client]:
-        cache = self.settings.root / CACHE_DIR
-        cache.mkdir(parents=True, exist_ok=True)
-        self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
-        try:
-            pages, records, attached = self.builder.read_and_build(
-                paths, self._inputs(), self.custom_dir, environ, self._staging
-            )
-        except PublishError as error:
-            self._discard_staged()
-            raise BuildError(str(error)) from None
-        if records or attached:
-            self._discard_staged()
-            if records:
-                raise BuildError(f"invalid client records:\n{RecordError(records)}")
-            raise BuildError(_attachment_message(attached))
-        self._staged = pages
-        self.clients = [page.client for page in pages]
-        return self.clients
-
-    def _discard_staged(self) -> None:
-        if self._staging is not None:
-            shutil.rmtree(self._staging, ignore_errors=True)
-        self._staging, self._staged = None, None
+        self.pipeline = Pipeline(workers=workers, remember=remember)
 
     @property
     def depth(self) -> int:
         """How many folders below the site root a client page sits: ``<url_prefix>/<token>/index.html``."""
         return self.settings.url_prefix.count("/") + 2
 
-    def _inputs(self) -> PageInputs:
-        assert self.today is not None, "read() first"
-        return PageInputs(
-            self.settings,
-            self.secret,
-            self.today,
-            self.search_path,
-            page_assets(self.depth),
-            live_reload=self.live_reload,
-        )
+    def build(self, environ: Mapping[str, str] = os.environ) -> BuiltPortal:
+        """Read and check every record and attached file, and build every page into a private folder.
 
-    def pages(self, site_dir: Path | None, environ: Mapping[str, str] = os.environ) -> list[PortalPage]:
-        """Every client's page (and attached files), written into ``site_dir`` where they belong."""
-        if self._staged is not None:
-            staged, staging = self._staged, self._staging
-            assert staging is not None
-            try:
-                return [_moved(page, staging, site_dir) for page in staged]
-            finally:
-                self._discard_staged()
+        Nothing is written into the site: the result's `BuiltPortal.files` lists what goes
+        there. Raises `BuildError`, with every problem found, when a page cannot be built.
+        """
+        settings = self.settings
         try:
-            return self.builder.build(self.clients, self._inputs(), self.custom_dir, environ, site_dir=site_dir)
-        except PublishError as error:
+            today = build_date(settings.today)
+        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
             raise BuildError(str(error)) from None
-
-    def neutral(self, *, with_index: bool = True) -> dict[str, str]:
-        """{site path: HTML} of the pages that name no client: the prefix index and every replaced link."""
-        renderer = Renderer(self.search_path)
-        return neutral_pages(
-            self.clients,
-            self.settings,
-            self.secret,
-            renderer,
-            page_assets,
-            built=self.today,
-            with_index=with_index,
+        if not settings.clients_dir.is_dir():
+            _, problems = read_clients(settings.clients_dir, today=today, relative_to=settings.root)
+            raise BuildError(f"invalid client records:\n{RecordError(problems)}")
+        cache = settings.root / CACHE_DIR
+        _sweep_staging(cache)
+        if self.pipeline.remember:
+            staging, folder = None, self.pipeline.store()
+        else:
+            cache.mkdir(parents=True, exist_ok=True)
+            staging = folder = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
+        inputs = PageInputs(
+            settings, self.secret, today, self.search_path, page_assets(self.depth), live_reload=self.live_reload
         )
+        try:
+            outcome = self.pipeline.run(record_files(settings.clients_dir), inputs, self.custom_dir, environ, folder)
+        except PublishError as error:
+            _discard(staging)
+            raise BuildError(str(error)) from None
+        except BaseException:
+            _discard(staging)
+            raise
+        if outcome.records or outcome.files:
+            _discard(staging)
+            if outcome.records:
+                raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
+            raise BuildError(_attachment_message(outcome.files))
+        kept = self.pipeline.kept if self.pipeline.remember else None
+        return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, kept)
 
     def close(self) -> None:
-        """Stop the worker processes and remove what was kept for serving (or built and not placed)."""
-        self._discard_staged()
-        self.builder.close()
+        """Stop the worker processes and remove what was kept for previewing."""
+        self.pipeline.close()
+
+
+def _discard(staging: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _sweep_staging(cache: Path) -> None:
@@ -193,30 +125,3 @@ def _running(pid: int) -> bool:
 
 def _attachment_message(problems: list[Problem]) -> str:
     return "attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems))
-
-
-def _moved(page: PortalPage, staging: Path, site_dir: Path | None) -> PortalPage:
-    """A page built into ``staging``, moved to where it belongs in ``site_dir`` (or read back).
-
-    The page's folder moves whole when the site has none of that name yet: one rename, where
-    moving each file and removing the emptied folder costs the disk a write per folder.
-    """
-    if site_dir is not None:
-        folder, target = staging / page.folder, site_dir / page.folder
-        if folder.is_dir() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folder.rename(target)
-    files = []
-    for site_file in page.files:
-        source = site_file.source
-        if source is None or not source.is_relative_to(staging):
-            files.append(site_file)  # attached files stay in the cache folder, copied from there
-        elif site_dir is None:
-            files.append(SiteFile(site_file.path, source.read_text(encoding="utf-8")))
-        else:
-            target = site_dir / site_file.path
-            if source.exists():  # its folder could not move whole
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(source, target)  # a rename on one file system
-            files.append(SiteFile(site_file.path, source=target))
-    return dataclasses.replace(page, files=tuple(files))

@@ -1,22 +1,26 @@
-"""The portal's files besides the client pages: script, styles, neutral pages, robots.txt and _headers."""
+"""The one list of the portal's files in the site: script, pages, neutral pages, robots.txt, _headers, local index."""
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from html import escape
+from pathlib import Path
 
 import rcssmin
 import rjsmin
+from markupsafe import Markup
 
-from client_portal.i18n import html_lang, page_locale
-from client_portal.page.render import ASSETS_DIR, Assets, Renderer
+from client_portal.i18n import html_lang, page_locale, text_direction
+from client_portal.page.render import ASSETS_DIR, Assets, Renderer, content_security_policy
 from client_portal.publishing import crypto
 from client_portal.publishing.addresses import replaced_folders
-from client_portal.publishing.pages import PortalPage
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile
 from client_portal.records.model import Client
 from client_portal.settings import PortalSettings
 
@@ -137,24 +141,122 @@ def _prefix_headers(prefix: str) -> str:
     )
 
 
-def serve_index(pages: list[PortalPage], site_path: str = "/") -> str:
-    """A plain list of every client link, for `mkdocs serve` only: never part of a build.
+def local_index(
+    pages: list[PortalPage], settings: PortalSettings, renderer: Renderer, *, site_path: str, live_reload: bool
+) -> str:
+    """Every client's links on one page, in the freelancer's language: for previewing only, never part of a build.
 
     ``site_path`` is where the site is served (the path of ``site_url``, such as ``/portal/``).
     """
+    locale = page_locale(settings.language)
     root = "/" + site_path.strip("/") + "/" if site_path.strip("/") else "/"
-    items = "\n".join(
-        f"<li><strong>{escape(p.client.record.name)}</strong> <small>({escape(p.client.record.access.mode)})</small>"
-        + "".join(f'<br><a href="{escape(root + link.path)}">{escape(link.contact)}</a>' for link in p.links)
-        + (f"<br><small>{escape(p.notice)}</small>" if p.notice else "")
-        + "</li>"
-        for p in sorted(pages, key=lambda p: p.client.record.name.lower())
+    clients = [
+        {
+            "name": page.client.record.name,
+            "mode": page.client.record.access.mode,
+            "links": [(link.contact, root + link.path) for link in page.links],
+            "notice": page.notice,
+        }
+        for page in sorted(pages, key=lambda page: page.client.record.name.lower())
+    ]
+    assets = page_assets(settings.url_prefix.count("/") + 1)
+    template = renderer.environment(str(locale)).get_template("client-portal/local-index.html")
+    return template.render(
+        lang=html_lang(locale),
+        dir=text_direction(str(locale)),
+        clients=clients,
+        assets=assets,
+        stylesheet=Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
+        csp=Markup(content_security_policy([assets.stylesheet], live_reload=live_reload)),  # noqa: S704 - no user text
     )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">'
-        "<title>Client pages (local preview)</title></head>"
-        '<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">'
-        "<h1>Client pages</h1><p>Local preview only: this list is never published.</p>"
-        f"<ul>{items}</ul></body></html>"
-    )
+
+
+# Files the generator may have written, which the portal extends rather than replaces.
+EXTENDED = ("robots.txt", "_headers")
+
+
+@dataclass(frozen=True)
+class BuiltPortal:
+    """One build's clients and pages, waiting in a private folder: what the portal's part of the site is made of."""
+
+    inputs: PageInputs
+    clients: list[Client]
+    pages: list[PortalPage]
+    reused: int  # pages taken over unchanged from the build before (previewing)
+    staging: Path | None  # the private folder the pages wait in, when not kept for previewing
+    kept: Callable[[str], Path] | None = None  # previewing: writes a neutral page once, to a kept file
+
+    def files(
+        self, existing: Callable[[str], str] = lambda path: "", *, local_index_at: str | None = None
+    ) -> Iterator[SiteFile]:
+        """Every file of the portal's part of the site, once: where it goes, and its content or the file holding it.
+
+        The script every page loads, each client's page and attached files, the neutral
+        pages (the prefix index, replaced links), and robots.txt and _headers as
+        ``existing`` (the generator's own text of each, "" for none) extended with the
+        portal's rules. Previewing (``local_index_at``: the path the site is served at),
+        the prefix index is the local index of every client's links instead.
+        """
+        settings = self.inputs.settings
+        prefix = settings.url_prefix
+        yield from (SiteFile(path, content) for path, content in asset_files().items())
+        for page in self.pages:
+            yield from page.files
+        renderer = Renderer(self.inputs.search_path)
+        neutral = neutral_pages(
+            self.clients,
+            settings,
+            self.inputs.secret,
+            renderer,
+            page_assets,
+            built=self.inputs.today,
+            with_index=local_index_at is None,
+        )
+        if local_index_at is not None:
+            live_reload = self.inputs.live_reload
+            neutral[f"{prefix}/index.html"] = local_index(
+                self.pages, settings, renderer, site_path=local_index_at, live_reload=live_reload
+            )
+        for path, html in neutral.items():
+            # kept, an unchanged page is not written again by `mkdocs serve --dirty`
+            yield SiteFile(path, source=self.kept(html)) if self.kept is not None else SiteFile(path, html)
+        yield SiteFile("robots.txt", robots_rules(existing("robots.txt"), prefix))
+        if settings.headers_file:
+            yield SiteFile("_headers", headers_rules(existing("_headers"), prefix))
+
+    def placed(self, site_dir: Path) -> BuiltPortal:
+        """The pages moved from the private folder to where they belong in ``site_dir`` (a rename each)."""
+        if self.staging is None:
+            return self
+        pages = [_moved(page, self.staging, site_dir) for page in self.pages]
+        self.discard()
+        return dataclasses.replace(self, pages=pages, staging=None)
+
+    def discard(self) -> None:
+        """Remove the private folder of pages that were not placed (a failed or an abandoned build)."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _moved(page: PortalPage, staging: Path, site_dir: Path) -> PortalPage:
+    """A page built into ``staging``, moved to where it belongs in ``site_dir``.
+
+    The page's folder moves whole when the site has none of that name yet: one rename, where
+    moving each file and removing the emptied folder costs the disk a write per folder.
+    """
+    folder, target = staging / page.folder, site_dir / page.folder
+    if folder.is_dir() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    files = []
+    for site_file in page.files:
+        source = site_file.source
+        if source is None or not source.is_relative_to(staging):
+            files.append(site_file)  # attached files stay in the cache folder, copied from there
+            continue
+        target = site_dir / site_file.path
+        if source.exists():  # its folder could not move whole
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)  # a rename on one file system
+        files.append(SiteFile(site_file.path, source=target))
+    return dataclasses.replace(page, files=tuple(files))

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Collection, Mapping
+from functools import partial
 from pathlib import Path
 
 from client_portal.publishing import crypto
@@ -18,13 +19,7 @@ from client_portal.publishing.errors import BuildError
 from client_portal.publishing.pages import PortalPage
 from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SECRET_FILE
-from client_portal.publishing.site_files import (
-    PREFIX_INDEX_MARKER,
-    SITE_MARK,
-    asset_files,
-    headers_rules,
-    robots_rules,
-)
+from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, SITE_MARK
 from client_portal.settings import CACHE_DIR, PortalSettings
 
 
@@ -151,18 +146,6 @@ def _links(folder: Path) -> list[Path]:
     ]
 
 
-def _write(site_dir: Path, path: str, text: str) -> None:
-    target = site_dir / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-
-
-def _extended(site_dir: Path, path: str) -> str:
-    """A file the generator may have written (robots.txt, _headers), to be extended, never replaced."""
-    existing = site_dir / path
-    return existing.read_text(encoding="utf-8") if existing.is_file() else ""
-
-
 def build_into(
     site_dir: Path,
     settings: PortalSettings,
@@ -170,27 +153,32 @@ def build_into(
     custom_dir: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[PortalPage]:
-    """Write every client page, the neutral pages, their assets, robots.txt and _headers entries into a built site."""
+    """Write the portal's files (`BuiltPortal.files`) into a site a generator (or nobody) has already written."""
     refuse_publishing_records(site_dir, settings)
     listing = _written_list(site_dir, settings)
     portal = Portal(settings, secret, custom_dir)
     try:
-        portal.read(environ)  # every record checked before the site is touched
-        claim_prefix(site_dir, settings.url_prefix, secret, _written_before(listing))
-        pages = portal.pages(site_dir, environ)
-        written = {**asset_files(), **portal.neutral()}
+        built = portal.build(environ)  # every record checked before the site is touched
     finally:
         portal.close()
-    for page in pages:  # attached files, copied from the cache folder where they were encrypted
-        for site_file in page.files:
-            target = site_dir / site_file.path
-            if site_file.source is not None and site_file.source != target:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(site_file.source, target)
-    for path, text in written.items():
-        _write(site_dir, path, text)
-    _write(site_dir, "robots.txt", robots_rules(_extended(site_dir, "robots.txt"), settings.url_prefix))
-    if settings.headers_file:
-        _write(site_dir, "_headers", headers_rules(_extended(site_dir, "_headers"), settings.url_prefix))
+    try:
+        claim_prefix(site_dir, settings.url_prefix, secret, _written_before(listing))
+        built = built.placed(site_dir)
+    finally:
+        built.discard()
+    for site_file in built.files(partial(_extended, site_dir)):
+        target = site_dir / site_file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if site_file.content is not None:
+            content = site_file.content
+            target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        elif site_file.source is not None and site_file.source != target:
+            shutil.copyfile(site_file.source, target)  # attached files, from the cache folder where they were sealed
     _remember_written(listing, site_dir, settings.url_prefix)
-    return pages
+    return built.pages
+
+
+def _extended(site_dir: Path, path: str) -> str:
+    """A file the generator may have written (robots.txt, _headers), to be extended, never replaced."""
+    existing = site_dir / path
+    return existing.read_text(encoding="utf-8") if existing.is_file() else ""

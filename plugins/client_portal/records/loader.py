@@ -8,10 +8,9 @@ import hashlib
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -396,13 +395,10 @@ def load_client(
     *,
     today: date | None,
     shown_as: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
 ) -> Client:
     """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``).
 
-    ``known`` holds clients read before, by their file's bytes, date and name: an
-    unchanged record is not parsed again (`mkdocs serve` rebuilds on every edit).
     ``located=False`` drops where each value came from once the record is valid: a
     build needs no line numbers, and 10,000 records' worth take hundreds of MiB.
     """
@@ -423,18 +419,9 @@ def load_client(
     except OSError as error:
         raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
     digest = hashlib.sha256(raw).hexdigest()
-    key = _known_key(digest, today, path, shown, located)
-    if known is not None and key in known:
-        return known[key]
     record, locations = parse_record(_decode(raw, shown), shown, today=today)
     client = Client(id=path.stem, source=path, record=record, locations=locations if located else {}, digest=digest)
-    if known is not None:
-        known[key] = client
     return client
-
-
-def _known_key(digest: str, today: date | None, path: Path, shown: Path, located: bool) -> str:
-    return f"{digest} {today} {path} {shown} {located}"
 
 
 def record_files(directory: Path) -> list[Path]:
@@ -442,19 +429,11 @@ def record_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and not p.name.startswith("."))
 
 
-# Reads a few records (`read_records` with its settings bound) in another process.
-ChunkReader = Callable[[list[Path]], tuple[list[Client], list[Problem]]]
-# Runs a reader over chunks of paths, as `Executor.map` does, and yields each chunk's result in order.
-Mapper = Callable[[ChunkReader, list[list[Path]]], Iterable[tuple[list[Client], list[Problem]]]]
-CHUNK = 16  # records per chunk handed to a mapper
-
-
 def read_records(
     paths: list[Path],
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
 ) -> tuple[list[Client], list[Problem]]:
     """The valid records among ``paths``, and the problems of the others."""
@@ -465,7 +444,7 @@ def read_records(
             problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
             continue
         try:
-            clients.append(load_client(path, today=today, shown_as=shown, known=known, located=located))
+            clients.append(load_client(path, today=today, shown_as=shown, located=located))
         except RecordError as error:
             problems.extend(error.problems)
     return clients, problems
@@ -476,31 +455,13 @@ def read_clients(
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
-    mapper: Mapper | None = None,
 ) -> tuple[list[Client], list[Problem]]:
-    """The valid records in ``directory``, and the problems of the others.
-
-    With ``mapper``, the records are read in chunks by other processes (`known` only
-    collects them there: it would save nothing on a first read, the only one worth spreading).
-    """
+    """The valid records in ``directory``, and the problems of the others."""
     if not directory.is_dir():
         shown = shown_path(directory, relative_to)
         return [], [Problem(shown, 1, 1, "clients directory not found; create it or set 'clients_dir'")]
-    paths = record_files(directory)
-    if mapper is None:
-        return read_records(paths, today=today, relative_to=relative_to, known=known, located=located)
-    reader = partial(read_records, today=today, relative_to=relative_to, located=located)
-    clients, problems = [], []
-    for found, wrong in mapper(reader, [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]):
-        clients += found
-        problems += wrong
-    if known is not None:
-        for client in clients:
-            shown = shown_path(client.source, relative_to)
-            known[_known_key(client.digest, today, client.source, shown, located)] = client
-    return clients, problems
+    return read_records(record_files(directory), today=today, relative_to=relative_to, located=located)
 
 
 def load_clients(
@@ -508,14 +469,10 @@ def load_clients(
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
-    mapper: Mapper | None = None,
 ) -> list[Client]:
     """Load every record in ``directory``; raise `RecordError` with the problems of all files."""
-    clients, problems = read_clients(
-        directory, today=today, relative_to=relative_to, known=known, located=located, mapper=mapper
-    )
+    clients, problems = read_clients(directory, today=today, relative_to=relative_to, located=located)
     if problems:
         raise RecordError(problems)
     return clients
