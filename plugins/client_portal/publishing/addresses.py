@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from client_portal.publishing import crypto
 from client_portal.records.model import Client, Contact
@@ -33,13 +34,20 @@ def replaced_folders(prefix: str, secret: bytes, client: Client) -> list[str]:
     Each gets a neutral "this link was replaced" page, so an old link says what to do
     instead of showing the host's 404 page.
     """
-    current = client_folder(prefix, secret, client)
+    access = client.record.access
+    return list(_replaced_folders(prefix, secret, client.id, access.version, access.mode == "unlisted"))
+
+
+# A preview lists every client's earlier addresses on each rebuild: each is a few HMACs.
+@lru_cache(maxsize=100_000)
+def _replaced_folders(prefix: str, secret: bytes, client_id: str, version: int, readable: bool) -> tuple[str, ...]:
+    current = f"{prefix}/{crypto.url_token(secret, client_id, version, readable)}/"
     folders = (
-        f"{prefix}/{crypto.url_token(secret, client.id, version, readable)}/"
-        for version in range(1, client.record.access.version + 1)
-        for readable in (False, True)
+        f"{prefix}/{crypto.url_token(secret, client_id, earlier, earlier_readable)}/"
+        for earlier in range(1, version + 1)
+        for earlier_readable in (False, True)
     )
-    return [folder for folder in folders if folder != current]
+    return tuple(folder for folder in folders if folder != current)
 
 
 def client_links(settings: PortalSettings, secret: bytes, client: Client) -> list[Link]:

@@ -38,21 +38,10 @@ def templates_fingerprint(search_path: tuple[Path, ...], custom_dir: Path | None
     return digest.hexdigest()
 
 
-def page_key(
-    client: Client, inputs: PageInputs, templates: str, logo_src: str | None, environ: Mapping[str, str]
-) -> str | None:
-    """What ``client``'s page is made from, as one hash; None when the record's bytes are unknown."""
-    if not client.digest:
-        return None
-    # PORTAL_PASSWORDS whole: a page changes when any password in it does (its parse errors come later)
-    passwords = [environ.get(name, "") for name, _ in password_labels(inputs.secret, client)]
-    if passwords:
-        passwords.append(environ.get(PASSWORDS_ENV, ""))
+def build_fingerprint(inputs: PageInputs, templates: str) -> str:
+    """What every page of a build is made from besides its client, as one hash (computed once a build)."""
     parts = [
         __version__,
-        client.id,
-        str(client.source),
-        client.digest,
         inputs.today.isoformat(),
         repr(inputs.settings),
         repr(inputs.assets),
@@ -60,6 +49,25 @@ def page_key(
         repr(inputs.search_path),
         templates,
         hashlib.sha256(inputs.secret).hexdigest(),
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def page_key(
+    client: Client, inputs: PageInputs, build: str, logo_src: str | None, environ: Mapping[str, str]
+) -> str | None:
+    """What ``client``'s page is made from, as one hash (``build``: `build_fingerprint`); None without its bytes."""
+    if not client.digest:
+        return None
+    # PORTAL_PASSWORDS whole: a page changes when any password in it does (its parse errors come later)
+    passwords = [environ.get(name, "") for name, _ in password_labels(inputs.secret, client)]
+    if passwords:
+        passwords.append(environ.get(PASSWORDS_ENV, ""))
+    parts = [
+        build,
+        client.id,
+        str(client.source),
+        client.digest,
         hashlib.sha256((logo_src or "").encode()).hexdigest(),
         *passwords,
         *_attached_files(client, inputs.settings.clients_dir),

@@ -88,7 +88,7 @@ class Portal:
                 raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
             raise BuildError(_attachment_message(outcome.files))
         kept = self.pipeline.kept if self.pipeline.remember else None
-        return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, kept)
+        return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
 
     def close(self) -> None:
         """Stop the worker processes and remove what was kept for previewing."""

@@ -184,6 +184,7 @@ class BuiltPortal:
     pages: list[PortalPage]
     reused: int  # pages taken over unchanged from the build before (previewing)
     staging: Path | None  # the private folder the pages wait in, when not kept for previewing
+    renderer: Renderer  # the build's templates, compiled
     kept: Callable[[str], Path] | None = None  # previewing: writes a neutral page once, to a kept file
 
     def files(
@@ -202,7 +203,7 @@ class BuiltPortal:
         yield from (SiteFile(path, content) for path, content in asset_files().items())
         for page in self.pages:
             yield from page.files
-        renderer = Renderer(self.inputs.search_path)
+        renderer = self.renderer
         neutral = neutral_pages(
             self.clients,
             settings,
@@ -217,9 +218,12 @@ class BuiltPortal:
             neutral[f"{prefix}/index.html"] = local_index(
                 self.pages, settings, renderer, site_path=local_index_at, live_reload=live_reload
             )
+        kept: dict[str, Path] = {}  # every replaced link has the same page
         for path, html in neutral.items():
-            # kept, an unchanged page is not written again by `mkdocs serve --dirty`
-            yield SiteFile(path, source=self.kept(html)) if self.kept is not None else SiteFile(path, html)
+            if self.kept is None:
+                yield SiteFile(path, html)
+            else:  # kept, an unchanged page is not written again by `mkdocs serve --dirty`
+                yield SiteFile(path, source=kept.get(html) or kept.setdefault(html, self.kept(html)))
         yield SiteFile("robots.txt", robots_rules(existing("robots.txt"), prefix))
         if settings.headers_file:
             yield SiteFile("_headers", headers_rules(existing("_headers"), prefix))
