@@ -320,8 +320,8 @@ def test_the_preview_lists_every_link_by_client_name():
     html = local(pages, "/portal/")
     items = re.findall(r"<li>(.*?)</li>", html, re.S)
     assert [re.sub(r"\s+", " ", item).strip() for item in items] == [
-        '<strong>Harbor Books</strong> <small>(<code>unlisted</code>)</small><br><a href="/portal/p/u/">Ruth</a>',
-        "<strong>zed &amp; &lt;Co&gt;</strong> <small>(<code>link</code>)</small>"
+        '<strong>Harbor Books</strong> <small><code>unlisted</code></small><br><a href="/portal/p/u/">Ruth</a>',
+        "<strong>zed &amp; &lt;Co&gt;</strong> <small><code>link</code></small>"
         '<br><a href="/portal/p/t/#k1">Anna &lt;A&gt;</a><br><a href="/portal/p/t/#k2">Tom</a>'
         "<br><small>LIN_PASSWORD not set</small>",
     ]
