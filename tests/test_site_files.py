@@ -13,10 +13,10 @@ from client_portal.publishing import pipeline as pipeline_module
 from client_portal.publishing.addresses import replaced_folders
 from client_portal.publishing.portal import Portal
 from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, REPLACED_MARKER, SCRIPT
-from client_portal.publishing.site_folder import build_into
+from client_portal.publishing.site_folder import build_into, linked
 from client_portal.site_config import read_site_config
 
-from .build import SECRET
+from .build import SECRET, build_site
 from .test_build import PASSWORD, copy_portal
 from .test_generator_free import files_under
 
@@ -138,3 +138,30 @@ def test_a_preview_rebuild_takes_the_edited_record_only(portal, monkeypatch):
     assert renamed.client.record.model_copy(update={"name": "Harbor Books"}) == next(
         page.client.record for page in first.pages if page.client.id == "harbor-books"
     )
+
+
+def test_linked_places_a_file_without_copying_it(tmp_path, monkeypatch):
+    source = tmp_path / "store" / "page.html"
+    source.parent.mkdir()
+    source.write_text("<p>page</p>", encoding="utf-8")
+    target = tmp_path / "site" / "p" / "t" / "index.html"
+    assert linked(source, target) == target and target.samefile(source)
+    assert linked(source, target) == target  # already there
+    target.unlink()
+    target.write_text("<p>an earlier build</p>", encoding="utf-8")
+    assert linked(source, target).samefile(source)
+    target.unlink()
+    monkeypatch.setattr(os, "link", lambda *args: (_ for _ in ()).throw(OSError("cross-device link")))
+    assert linked(source, target).read_text(encoding="utf-8") == "<p>page</p>" and not target.samefile(source)
+
+
+def test_mkdocs_serve_links_the_pages_into_the_site(portal, tmp_path, monkeypatch):
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.delenv("CI", raising=False)
+    build_site(portal, tmp_path / "site", serving=True)
+    pages = [path for path in (tmp_path / "site" / "p").glob("*/index.html")]
+    assert pages and all(path.stat().st_nlink >= 2 for path in pages)  # the page kept for the next rebuild, linked
+    build_site(portal, tmp_path / "built")
+    assert all(path.stat().st_nlink == 1 for path in (tmp_path / "built" / "p").rglob("*") if path.is_file())

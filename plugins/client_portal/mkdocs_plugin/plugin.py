@@ -16,7 +16,7 @@ from client_portal.publishing.errors import BuildError
 from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SecretError, site_secret
 from client_portal.publishing.site_files import EXTENDED, BuiltPortal
-from client_portal.publishing.site_folder import refuse_links_to_private
+from client_portal.publishing.site_folder import linked, refuse_links_to_private
 
 log = get_plugin_logger(__name__)
 
@@ -110,8 +110,12 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 files.remove(theirs)  # extended in ours
             if site_file.content is not None:
                 files.append(File.generated(config, site_file.path, content=site_file.content))
-            else:
-                files.append(File.generated(config, site_file.path, abs_src_path=str(site_file.source)))
+                continue
+            source = site_file.source
+            assert source is not None
+            if self.serving:  # a link, not a copy: MkDocs empties the site on every rebuild
+                source = linked(source, Path(config.site_dir) / site_file.path)
+            files.append(File.generated(config, site_file.path, abs_src_path=str(source)))
         for page in built.pages:
             if page.notice:
                 log.info(page.notice)

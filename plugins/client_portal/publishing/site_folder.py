@@ -178,6 +178,23 @@ def build_into(
     return built.pages
 
 
+def linked(source: Path, target: Path) -> Path:
+    """``source`` at ``target`` as a hard link (a copy where the file system has none): ``target``.
+
+    A preview places every page again after each edit; a link costs no copy of the page.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if target.exists():
+            if target.samefile(source):
+                return target
+            target.unlink()
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return target
+
+
 def _extended(site_dir: Path, path: str) -> str:
     """A file the generator may have written (robots.txt, _headers), to be extended, never replaced."""
     existing = site_dir / path
