@@ -318,7 +318,12 @@ def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(reco
             same = page.files[0].source == first[client_id].files[0].source
             assert same == (client_id != "harbor-books")
         assert not first["harbor-books"].files[0].source.exists()  # the edited record's old page is gone
-        assert pages.kept("<p>x</p>") == pages.kept("<p>x</p>")
+        kept = pages.kept("<p>x</p>")
+        assert kept == pages.kept("<p>x</p>") and kept.read_text(encoding="utf-8") == "<p>x</p>"
+        build()
+        assert kept.is_file()  # listed by the build before: still served until the new list is
+        build()
+        assert not kept.exists()
     finally:
         pages.close()
     assert not store.exists()

@@ -157,6 +157,7 @@ class Pipeline:
         self._today: date | None = None  # remembering: the date of the build before
         self._stats: dict[Path, FileStat] = {}  # remembering: each record file as it was read
         self._store: Path | None = None
+        self._listed: set[Path] = set()  # remembering: the neutral pages kept since the last build
 
     def run(
         self,
@@ -261,6 +262,10 @@ class Pipeline:
         if self._store is not None:  # an edited record's earlier page is not needed again
             for stale in set(os.listdir(self._store)) - set(self._pages) - {NEUTRAL}:  # warm-up folders too
                 shutil.rmtree(self._store / stale, ignore_errors=True)
+            # nor a neutral page (the local index, say) that the build before no longer listed
+            for stale_page in set((self._store / NEUTRAL).glob("*.html")) - self._listed:
+                stale_page.unlink(missing_ok=True)
+        self._listed = set()
 
     def store(self) -> Path:
         """A private folder that keeps built pages between preview rebuilds (removed on close)."""
@@ -271,6 +276,7 @@ class Pipeline:
     def kept(self, html: str) -> Path:
         """A page that names no client, written once to the store, so an unchanged one is not copied again."""
         target = self.store() / NEUTRAL / (hashlib.sha256(html.encode("utf-8")).hexdigest() + ".html")
+        self._listed.add(target)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
