@@ -28,7 +28,8 @@ COPIED = ["tests", "pyproject.toml", "mkdocs.yml", "content", "clients", "babel.
 # module -> the fast unit tests that check it (`-m "not browser"` is added to every run)
 MODULES = {
     "crypto": ["tests/test_crypto.py", "tests/test_publish.py", "tests/test_attachments.py"],
-    "publish": ["tests/test_publish.py", "tests/test_publish_site.py"],
+    "addresses": ["tests/test_publish.py", "tests/test_publish_site.py"],
+    "sealing": ["tests/test_publish.py", "tests/test_publish_site.py"],
     # the audit of a small site written by the test; the rest of test_audit.py builds the example portal
     "audit": [
         "tests/test_audit_small_site.py",
@@ -78,7 +79,8 @@ MODULES = {
 # module -> its file below the package
 PATHS = {
     "crypto": "publishing/crypto",
-    "publish": "publishing/publish",
+    "addresses": "publishing/addresses",
+    "sealing": "publishing/sealing",
     "audit": "audit/audit",
     "markdown_text": "page/markdown_text",
     "markdown_linear": "page/markdown_linear",

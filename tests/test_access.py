@@ -17,9 +17,11 @@ from client_portal.audit.audit import PAYLOAD, audit_site
 from client_portal.commands.cli import main
 from client_portal.page.render import Assets, Renderer
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import client_folder, client_links
 from client_portal.publishing.calendar_feed import feed_file, feed_path
-from client_portal.publishing.portal_build import build_into
-from client_portal.publishing.publish import PageInputs, _recipients, client_folder, client_links, client_page
+from client_portal.publishing.pages import PageInputs, client_page
+from client_portal.publishing.sealing import _recipients
+from client_portal.publishing.site_folder import build_into
 from client_portal.records.access import access_ends, active_contacts, client_ended, ending_soon, has_ended
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from client_portal.commands.cli import main
 from client_portal.publishing import attachments, crypto
+from client_portal.publishing.addresses import client_folder
 from client_portal.publishing.attachments import (
     AttachmentError,
     content_samples,
@@ -23,7 +24,6 @@ from client_portal.publishing.attachments import (
     opens,
     seal_attachments,
 )
-from client_portal.publishing.publish import client_folder
 from client_portal.records.loader import load_client, load_clients
 
 from .build import SECRET, build_site

@@ -22,13 +22,8 @@ from client_portal.audit.audit import audit_site, fingerprints, site_texts
 from client_portal.audit.reader_text import markdown_reader_text, reader_text, words
 from client_portal.audit.site_files import MEMBER_LIMIT, site_files
 from client_portal.page.markdown_text import render_markdown
-from client_portal.publishing.publish import (
-    PREFIX_INDEX_MARKER,
-    REPLACED_MARKER,
-    client_folder,
-    client_links,
-    replaced_folders,
-)
+from client_portal.publishing.addresses import client_folder, client_links, replaced_folders
+from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, REPLACED_MARKER
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Client, Contact, Record
 

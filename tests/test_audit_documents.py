@@ -149,7 +149,7 @@ def test_each_accidental_form_is_found_with_its_file(built, clients, tmp_path, n
 
 def test_a_digest_letter_carries_keys_the_audit_finds(built, clients, tmp_path):
     """A letter with a link, base64-encoded as the digest writes Chinese and Japanese ones."""
-    from client_portal.publishing.publish import client_links
+    from client_portal.publishing.addresses import client_links
     from client_portal.settings import PortalSettings
 
     lotus = next(c for c in clients if c.id == "acme-bakery")

@@ -24,14 +24,9 @@ from client_portal.audit import documents
 from client_portal.audit import site_files as site_files_module
 from client_portal.audit.audit import NO_PAGES, PAYLOAD, audit_site, fingerprints
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import client_folder, client_links, replaced_folders
 from client_portal.publishing.attachments import find_attachments, seal_attachments
-from client_portal.publishing.publish import (
-    PREFIX_INDEX_MARKER,
-    REPLACED_MARKER,
-    client_folder,
-    client_links,
-    replaced_folders,
-)
+from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, REPLACED_MARKER
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Client
 

@@ -15,9 +15,9 @@ from cryptography.exceptions import InvalidTag
 
 from client_portal.audit.audit import site_texts as site_files
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import client_links, replaced_folders
 from client_portal.publishing.calendar_feed import feed_path, subscribes
 from client_portal.publishing.crypto import url_token
-from client_portal.publishing.publish import client_links, replaced_folders
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site

@@ -22,12 +22,11 @@ from client_portal.page.markdown_text import (
     render_markdown,
 )
 from client_portal.page.render import Assets
-from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
-from client_portal.publishing.builder import PageBuilder
-from client_portal.publishing.publish import PageInputs, PortalPage
-from client_portal.records import loader as loader_module
-from client_portal.records.loader import load_clients
+from client_portal.publishing import pipeline as pipeline_module
+from client_portal.publishing.pages import PageInputs, PortalPage
+from client_portal.publishing.pipeline import Outcome, Pipeline
+from client_portal.records.loader import load_clients, record_files
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -118,16 +117,23 @@ def readable(page: PortalPage) -> tuple[str, str]:
     return html.replace(found.group(1), json.dumps(kept, sort_keys=True)), body
 
 
-def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch):
+def run(pipeline: Pipeline, records: Path, folder: Path, inputs=INPUTS, custom_dir=None, env=ENV) -> Outcome:
+    """One build of every record in ``records`` (into the preview's store when remembering)."""
+    return pipeline.run(
+        record_files(records), inputs, custom_dir, env, pipeline.store() if pipeline.remember else folder
+    )
+
+
+def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch, tmp_path):
     clients = load_clients(ROOT / "clients", today=TODAY)
-    serial = PageBuilder(workers=1).build(clients, INPUTS, None, ENV)
-    monkeypatch.setattr(builder_module, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(builder_module, "CHUNK", 2)  # several tasks, so both workers take some
-    parallel_builder = PageBuilder(workers=2)
+    serial = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "here").pages
+    monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several tasks, so both workers take some
+    parallel_pipeline = Pipeline(workers=2)
     try:
-        parallel = parallel_builder.build(clients, INPUTS, None, ENV)
+        parallel = run(parallel_pipeline, ROOT / "clients", tmp_path / "there").pages
     finally:
-        parallel_builder.close()
+        parallel_pipeline.close()
     assert [p.client.id for p in parallel] == [c.id for c in clients]
     for one, other in zip(serial, parallel, strict=True):
         assert (one.folder, one.links, one.notice) == (other.folder, other.links, other.notice)
@@ -141,21 +147,18 @@ def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_p
         text = (folder / "acme-bakery.yml").read_text(encoding="utf-8")
         (folder / f"copy-{n}.yml").write_text(text.replace("stage: active", "stage: nope") if n % 2 else text)
     (folder / "old-style.yaml").write_text("name: X\n")
-    monkeypatch.setattr(loader_module, "CHUNK", 2)
-    here_known: dict[str, object] = {}
-    here = loader_module.read_clients(folder, today=TODAY, relative_to=tmp_path, known=here_known, located=False)
-    builder = PageBuilder(workers=2)
+    here = run(Pipeline(workers=1), folder, tmp_path / "here")
+    monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pipeline_module, "CHUNK", 2)
+    workers = Pipeline(workers=2)
     try:
-        known: dict[str, object] = {}
-        there = loader_module.read_clients(
-            folder, today=TODAY, relative_to=tmp_path, known=known, located=False, mapper=builder.map
-        )
+        there = run(workers, folder, tmp_path / "there")
     finally:
-        builder.close()
-    assert [c.id for c in there[0]] == [c.id for c in here[0]] and len(there[0]) == 9
-    assert [c.record for c in there[0]] == [c.record for c in here[0]]
-    assert there[1] == here[1] and len(there[1]) == 3  # two wrong stages and the .yaml, in file order
-    assert known.keys() == here_known.keys()  # `mkdocs serve` finds them again without reading
+        workers.close()
+    assert [c.id for c in there.clients] == [c.id for c in here.clients] and len(there.clients) == 9
+    assert [c.record for c in there.clients] == [c.record for c in here.clients]
+    assert there.records == here.records and len(there.records) == 3  # two wrong stages and the .yaml, in file order
+    assert there.pages == here.pages == []  # no page of a build that stops
 
 
 @pytest.fixture
@@ -166,50 +169,50 @@ def records(tmp_path) -> Path:
 
 
 def test_a_page_is_reused_until_anything_it_is_made_from_changes(records, tmp_path):
-    pages = PageBuilder(workers=1, remember=True)
-    known: dict = {}
+    pages = Pipeline(workers=1, remember=True)
+    reused: list[int] = []
 
     def build(inputs=INPUTS, custom_dir=None, env=ENV):
-        clients = load_clients(records, today=inputs.today, known=known)
-        return {p.client.id: p for p in pages.build(clients, inputs, custom_dir, env)}
+        outcome = run(pages, records, tmp_path, inputs, custom_dir, env)
+        reused.append(outcome.reused)
+        return {p.client.id: p for p in outcome.pages}
 
     first = build()
-    assert pages.reused == 0
+    assert reused[-1] == 0
     again = build()
-    assert pages.reused == len(first) and all(again[i] is first[i] for i in first)
+    assert reused[-1] == len(first) and all(again[i] is first[i] for i in first)
 
     record = records / "acme-bakery.yml"
     record.write_text(record.read_text(encoding="utf-8").replace("Acme Bakery", "Acme Bakery & Café"), "utf-8")
     edited = build()
-    assert pages.reused == len(first) - 1 and "Acme Bakery &amp; Café" in readable(edited["acme-bakery"])[1]
+    assert reused[-1] == len(first) - 1 and "Acme Bakery &amp; Café" in readable(edited["acme-bakery"])[1]
 
     build(env={"LOTUS_TEA_PORTAL_PASSWORD": PASSWORD + "!"})
-    assert pages.reused == len(first) - 1  # only the password page changed
+    assert reused[-1] == len(first) - 1  # only the password page changed
 
     next_day = PageInputs(SETTINGS, SECRET.encode(), TODAY.replace(day=24), (MATERIAL_TEMPLATES,), ASSETS)
     build(next_day)
-    assert pages.reused == 0
+    assert reused[-1] == 0
 
     overrides = tmp_path / "overrides"
     build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
     build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
-    assert pages.reused == len(first)
+    assert reused[-1] == len(first)
     partial = overrides / "client-portal" / "partials" / "contact.html"
     partial.parent.mkdir(parents=True)
     partial.write_text('<section id="contact"><p>Call me</p></section>', encoding="utf-8")
     changed = build(PageInputs(SETTINGS, SECRET.encode(), TODAY, (overrides, MATERIAL_TEMPLATES), ASSETS), overrides)
-    assert pages.reused == 0 and "<p>Call me</p>" in readable(changed["harbor-books"])[0]
+    assert reused[-1] == 0 and "<p>Call me</p>" in readable(changed["harbor-books"])[0]
 
     build(PageInputs(SETTINGS, b"another-secret-0123456789abcdef-0123456789", TODAY, (MATERIAL_TEMPLATES,), ASSETS))
-    assert pages.reused == 0
+    assert reused[-1] == 0
+    pages.close()
 
 
-def test_a_built_page_is_forgotten_outside_serve(records):
-    pages = PageBuilder(workers=1)
-    clients = load_clients(records, today=TODAY)
-    pages.build(clients, INPUTS, None, ENV)
-    pages.build(clients, INPUTS, None, ENV)
-    assert pages.reused == 0
+def test_a_built_page_is_forgotten_outside_serve(records, tmp_path):
+    pages = Pipeline(workers=1)
+    run(pages, records, tmp_path / "first")
+    assert run(pages, records, tmp_path / "second").reused == 0
 
 
 def test_serve_derives_each_password_key_once(tmp_path, monkeypatch):
@@ -236,30 +239,44 @@ def test_serve_derives_each_password_key_once(tmp_path, monkeypatch):
     assert page.is_file()
 
 
-def test_an_unchanged_record_is_not_parsed_again(records):
-    known: dict = {}
-    first = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
-    assert all(not c.locations and c.digest for c in first.values())
-    record = records / "fjord-cycles.yml"
-    record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    second = {c.id: c for c in load_clients(records, today=TODAY, known=known, located=False)}
-    assert [i for i in first if second[i] is not first[i]] == ["fjord-cycles"]
-    assert second["fjord-cycles"].digest != first["fjord-cycles"].digest
-    next_day = load_clients(records, today=TODAY.replace(day=24), known=known, located=False)
-    assert not any(c is first[c.id] for c in next_day)
+def test_only_an_edited_record_is_read_again_while_previewing(records, tmp_path, monkeypatch):
+    pages = Pipeline(workers=1, remember=True)
+    read: list[str] = []
+    original = pipeline_module.read_records
+
+    def counted(paths, **options):
+        read.extend(path.stem for path in paths)
+        return original(paths, **options)
+
+    monkeypatch.setattr(pipeline_module, "read_records", counted)
+    try:
+        first = {p.client.id: p.client for p in run(pages, records, tmp_path).pages}
+        assert sorted(read) == sorted(first) and all(not c.locations and c.digest for c in first.values())
+        read.clear()
+        record = records / "fjord-cycles.yml"
+        record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        second = run(pages, records, tmp_path)
+        assert read == ["fjord-cycles"] and second.reused == len(first) - 1
+        assert [p.client.id for p in second.pages if p.client is not first[p.client.id]] == ["fjord-cycles"]
+        read.clear()
+        next_day = PageInputs(SETTINGS, SECRET.encode(), TODAY.replace(day=24), (MATERIAL_TEMPLATES,), ASSETS)
+        run(pages, records, tmp_path, next_day)
+        assert sorted(read) == sorted(first)  # validation depends on the date: every record is read again
+    finally:
+        pages.close()
 
 
 def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_is_gone(records, tmp_path):
     settings = dataclasses.replace(SETTINGS, root=tmp_path, clients_dir=records)
     inputs = PageInputs(settings, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
-    pages = PageBuilder(workers=1, remember=True)
+    pages = Pipeline(workers=1, remember=True)
 
     def acme() -> PortalPage:
-        built = pages.build(load_clients(records, today=TODAY), inputs, None, ENV)
+        built = run(pages, records, tmp_path, inputs).pages
         return next(p for p in built if p.client.id == "acme-bakery")
 
     first = acme()
-    sealed = [f.source for f in first.files if f.source is not None]
+    sealed = [f.source for f in first.files if f.source is not None and f.source.is_relative_to(tmp_path)]
     assert len(sealed) == 3 and all(path.is_file() for path in sealed)
     assert acme() is first
 
@@ -272,30 +289,28 @@ def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_i
     shutil.rmtree(tmp_path / ".cache")
     rebuilt = acme()
     assert rebuilt is not revised and all(f.source is None or f.source.is_file() for f in rebuilt.files)
+    pages.close()
 
 
-def test_pages_are_written_into_the_site_and_not_kept_in_memory(tmp_path):
-    clients = load_clients(ROOT / "clients", today=TODAY)
-    in_memory = PageBuilder(workers=1).build(clients, INPUTS, None, ENV)
-    written = PageBuilder(workers=1).build(clients, INPUTS, None, ENV, site_dir=tmp_path)
-    for one, other in zip(in_memory, written, strict=True):
-        assert all(f.content is None for f in other.files)
-        assert other.files[0].source == tmp_path / other.path
-        assert readable(one) == readable(other)
+def test_pages_are_written_where_asked_and_not_kept_in_memory(tmp_path):
+    built = run(Pipeline(workers=1), ROOT / "clients", tmp_path).pages
+    assert len(built) == 6
+    for page in built:
+        assert all(f.content is None for f in page.files)
+        assert page.files[0].source == tmp_path / page.path
+        assert 'id="cp-payload"' in page.html or page.client.record.access.mode == "unlisted"
 
 
 def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(records, tmp_path):
-    pages = PageBuilder(workers=1, remember=True)
-    site = tmp_path / "site"
+    pages = Pipeline(workers=1, remember=True)
     try:
 
         def build() -> dict[str, PortalPage]:
-            clients = load_clients(records, today=TODAY)
-            return {p.client.id: p for p in pages.build(clients, INPUTS, None, ENV, site_dir=site)}
+            return {p.client.id: p for p in run(pages, records, tmp_path / "unused").pages}
 
         first = build()
         store = pages.store()
-        assert not site.exists()  # kept in the store: MkDocs empties the site before each rebuild
+        assert not (tmp_path / "unused").exists()  # kept in the store: MkDocs empties the site before each rebuild
         record = records / "harbor-books.yml"
         record.write_text(record.read_text(encoding="utf-8").replace("Harbor Books", "Harbour Books"), "utf-8")
         second = build()
@@ -303,7 +318,12 @@ def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(reco
             same = page.files[0].source == first[client_id].files[0].source
             assert same == (client_id != "harbor-books")
         assert not first["harbor-books"].files[0].source.exists()  # the edited record's old page is gone
-        assert pages.kept("<p>x</p>") == pages.kept("<p>x</p>")
+        kept = pages.kept("<p>x</p>")
+        assert kept == pages.kept("<p>x</p>") and kept.read_text(encoding="utf-8") == "<p>x</p>"
+        build()
+        assert kept.is_file()  # listed by the build before: still served until the new list is
+        build()
+        assert not kept.exists()
     finally:
         pages.close()
     assert not store.exists()

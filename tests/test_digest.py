@@ -23,7 +23,7 @@ from client_portal.mail.mail import Letter, client_letters
 from client_portal.page.colour import accent_shades
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records import insights
 from client_portal.records.loader import load_client, parse_record
 from client_portal.records.model import Client

@@ -15,7 +15,7 @@ import pytest
 
 import client_portal
 from client_portal.publishing import crypto
-from client_portal.publishing.portal_build import page_stylesheet, stylesheet
+from client_portal.publishing.site_files import page_stylesheet, stylesheet
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site
@@ -44,7 +44,7 @@ def test_the_core_and_the_command_line_run_with_mkdocs_unimportable(tmp_path):
     copy_portal(tmp_path / "portal")
     modules = sorted(m.name for m in pkgutil.walk_packages(client_portal.__path__, "client_portal."))
     core = [name for name in modules if name != ADAPTER and not name.startswith(ADAPTER + ".")]
-    assert "client_portal.publishing.portal_build" in core and "client_portal.commands.cli" in core
+    assert "client_portal.publishing.pipeline" in core and "client_portal.commands.cli" in core
     assert len(core) > 30  # every folder's modules, not only the top level
     script = f"""
 import importlib, sys

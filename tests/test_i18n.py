@@ -22,7 +22,7 @@ from client_portal.mail.mail import client_letters
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.render import Assets, Renderer
 from client_portal.page.view import Formatter, page_context
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records.loader import load_client
 from client_portal.records.model import Client
 from client_portal.settings import Freelancer, phrase_choice, phrase_in

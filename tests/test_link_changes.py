@@ -93,7 +93,7 @@ def first_commit(portal: Path) -> str:
 
 
 def urls(portal: Path, name: str) -> dict[str, str]:
-    from client_portal.publishing.publish import client_links
+    from client_portal.publishing.addresses import client_links
 
     settings = read_settings(portal / "mkdocs.yml")
     client = load_client(portal / "clients" / name, today=TODAY)

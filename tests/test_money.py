@@ -16,7 +16,7 @@ from client_portal.mail.digest import record_changes
 from client_portal.mail.mail import client_letters
 from client_portal.page.render import Renderer
 from client_portal.page.view import page_context
-from client_portal.publishing.publish import Link
+from client_portal.publishing.addresses import Link
 from client_portal.records import insights, money
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client, Record

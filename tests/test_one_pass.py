@@ -1,4 +1,4 @@
-"""A first build of many records reads, checks and builds them on the workers in one pass: the same site."""
+"""One pipeline reads, checks and builds the records, here or on workers: the same site, the same messages."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from client_portal.publishing import builder as builder_module
 from client_portal.publishing import crypto
-from client_portal.publishing import portal_build as portal_build_module
-from client_portal.publishing.builder import PageBuilder
-from client_portal.publishing.portal_build import BuildError, build_into
+from client_portal.publishing import pipeline as pipeline_module
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.site_folder import build_into
+from client_portal.publishing.workers import Workers
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 from client_portal.site_config import read_site_config
@@ -34,20 +34,32 @@ def build(config: Path, site_dir: Path) -> None:
     build_into(site_dir, site.settings, SECRET.encode(), site.custom_dir, environ=ENV)
 
 
+WAYS = ["here", "workers"]
+
+
 @pytest.fixture
-def one_pass(monkeypatch) -> list[int]:
-    """Builds from here on take the one-pass way, in chunks of two records; counts the passes."""
-    passes = []
-    original = PageBuilder.read_and_build
+def way(request, monkeypatch) -> list[int]:
+    """Builds from here on run the pipeline in this process, or on two workers in chunks of two records.
 
-    def counted(self, paths, *args, **kwargs):
-        passes.append(len(paths))
-        return original(self, paths, *args, **kwargs)
+    Returns the number of records each worker pass was given (none in this process).
+    """
+    passes: list[int] = []
+    if request.param == "here":
+        monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 10**6)
+        monkeypatch.setattr(Workers, "map", lambda *args: pytest.fail("a worker was asked to build"))
+        return passes
+    original = Workers.map
 
-    monkeypatch.setattr(portal_build_module, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(builder_module, "CHUNK", 2)  # several chunks, so both workers take some
-    monkeypatch.setattr(PageBuilder, "read_and_build", counted)
-    monkeypatch.setattr(PageBuilder, "build", lambda *args, **kwargs: pytest.fail("pages built a second way"))
+    def counted(self, function, items):
+        self.start()
+        assert self._pool is not None, "no worker processes started"
+        passes.append(sum(len(item) for item in items))
+        return original(self, function, items)
+
+    monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several chunks, so both workers take some
+    monkeypatch.setattr(pipeline_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(Workers, "map", counted)
     return passes
 
 
@@ -69,33 +81,35 @@ def opened(site: Path, client) -> str:
     return re.sub(r'(id="cp-payload">).*?(</script>)', r"\1\2", html, flags=re.S) + body
 
 
-def test_one_pass_writes_the_site_a_build_in_steps_writes(tmp_path, monkeypatch):
+def test_the_pipeline_writes_the_same_site_in_this_process_and_on_workers(tmp_path, monkeypatch):
     config = copy_portal(tmp_path / "portal")
-    build(config, tmp_path / "in-steps")
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline_module, "PARALLEL_FROM", 10**6)
+        build(config, tmp_path / "here")
     passes: list[int] = []
     with monkeypatch.context() as patched:
-        patched.setattr(portal_build_module, "PARALLEL_FROM", 1)
-        patched.setattr(builder_module, "CHUNK", 2)
-        original = PageBuilder.read_and_build
-        patched.setattr(
-            PageBuilder, "read_and_build", lambda self, paths, *a: passes.append(1) or original(self, paths, *a)
-        )
-        build(config, tmp_path / "one-pass")
-    assert passes == [1]
-    in_steps, in_one = (files_under(tmp_path / name) for name in ("in-steps", "one-pass"))
-    assert in_steps.keys() == in_one.keys()
+        patched.setattr(pipeline_module, "PARALLEL_FROM", 1)
+        patched.setattr(pipeline_module, "CHUNK", 2)
+        patched.setattr(pipeline_module.os, "cpu_count", lambda: 2)
+        original = Workers.map
+        patched.setattr(Workers, "map", lambda self, f, items: passes.append(len(items)) or original(self, f, items))
+        build(config, tmp_path / "workers")
+    assert passes == [3]  # six records, in chunks of two
+    here, on_workers = (files_under(tmp_path / name) for name in ("here", "workers"))
+    assert here.keys() == on_workers.keys()
     clients = load_clients(config.parent / "clients", today=TODAY)
     pages = {folder_of(client) + "index.html": client for client in clients}
     assert len(pages) == 6
-    for path in in_steps:
+    for path in here:
         if path in pages:
-            assert opened(tmp_path / "in-steps", pages[path]) == opened(tmp_path / "one-pass", pages[path]), path
+            assert opened(tmp_path / "here", pages[path]) == opened(tmp_path / "workers", pages[path]), path
         else:  # attached files, replaced-link pages, the prefix index, assets, robots.txt
-            assert in_steps[path] == in_one[path], path
+            assert here[path] == on_workers[path], path
     assert not list((config.parent / CACHE_DIR).glob("pages-*"))  # nothing left waiting
 
 
-def test_one_pass_stops_at_a_wrong_record_before_the_site_is_touched(tmp_path, one_pass):
+@pytest.mark.parametrize("way", WAYS, indirect=True)
+def test_a_wrong_record_stops_the_build_before_the_site_is_touched(tmp_path, way):
     config = copy_portal(tmp_path / "portal")
     record = config.parent / "clients" / "fjord-cycles.yml"
     text = record.read_text(encoding="utf-8")
@@ -107,38 +121,40 @@ def test_one_pass_stops_at_a_wrong_record_before_the_site_is_touched(tmp_path, o
     (site / "keep.txt").write_text("an earlier build")
     with pytest.raises(BuildError, match=rf"invalid client records:\nclients/fjord-cycles.yml:{line}:8: error: stage"):
         build_into(site, read_site_config(config).settings, SECRET.encode(), environ=ENV)
-    assert one_pass
+    assert way == ([6] if len(way) else [])
     assert [p.name for p in site.iterdir()] == ["keep.txt"]
     assert not list((config.parent / CACHE_DIR).glob("pages-*"))
 
 
-def test_one_pass_names_an_attached_file_that_cannot_be_published(tmp_path, one_pass):
+@pytest.mark.parametrize("way", WAYS, indirect=True)
+def test_an_attached_file_that_cannot_be_published_is_named_at_its_line(tmp_path, way):
     config = copy_portal(tmp_path / "portal")
     (config.parent / "clients" / "files" / "acme-bakery" / "acme-bakery-brand-guide.pdf").unlink()
     site = tmp_path / "site"
     site.mkdir()
     with pytest.raises(BuildError) as error:
         build_into(site, read_site_config(config).settings, SECRET.encode(), environ=ENV)
-    # the line and column of the file's name in the record, as a build in steps says it
+    # the line and column of the file's name in the record, as `client-portal check` says it
     assert str(error.value) == (
         "attached files cannot be published:\nclients/acme-bakery.yml:43:9: error: deliverables[0].files[0]: "
         "files/acme-bakery/acme-bakery-brand-guide.pdf not found (looked in clients/)"
     )
-    assert one_pass
+    assert way == ([6] if len(way) else [])
     assert not any(site.iterdir())
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))
 
 
 # A build whose settings make it take the one-pass way on two workers, one record a task.
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-from client_portal.publishing import builder, portal_build
+from client_portal.publishing import pipeline, site_folder
 from client_portal.site_config import read_site_config
-portal_build.PARALLEL_FROM = 1
-builder.CHUNK = 1
+pipeline.PARALLEL_FROM = 1
+pipeline.CHUNK = 1
 os.cpu_count = lambda: 2
 site = read_site_config(Path("mkdocs.yml"))
-portal_build.build_into(Path("site"), site.settings, sys.argv[1].encode(), site.custom_dir)
+site_folder.build_into(Path("site"), site.settings, sys.argv[1].encode(), site.custom_dir)
 """
 
 
@@ -210,7 +226,8 @@ def test_the_next_build_sweeps_the_staging_folders_of_killed_builds(tmp_path):
     assert not any(folder.exists() for folder in stale)
 
 
-def test_a_build_leaves_the_staging_folder_of_a_running_build(tmp_path, one_pass):
+@pytest.mark.parametrize("way", ["workers"], indirect=True)
+def test_a_build_leaves_the_staging_folder_of_a_running_build(tmp_path, way):
     config = copy_portal(tmp_path / "portal")
     cache = config.parent / CACHE_DIR
     running = cache / f"pages-{os.getppid()}-abc"  # the process that started these tests runs still

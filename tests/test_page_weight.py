@@ -17,8 +17,8 @@ from benchmarks.portals import synthetic_record
 
 from client_portal.page.render import ASSETS_DIR
 from client_portal.publishing import crypto
-from client_portal.publishing.portal_build import SCRIPT, STYLESHEETS, asset_files, stylesheet
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
+from client_portal.publishing.site_files import SCRIPT, STYLESHEETS, asset_files, stylesheet
 from client_portal.records.loader import load_clients
 
 from .build import SECRET, build_site

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from client_portal.commands.cli import main
 from client_portal.commands.preview import Preview, host_allowed, network_warning, serve
-from client_portal.publishing.portal_build import BuildError
+from client_portal.publishing.errors import BuildError
 from client_portal.records.loader import load_clients
 from client_portal.site_config import read_site_config
 

@@ -10,16 +10,10 @@ import pytest
 from client_portal.audit.audit import PAYLOAD
 from client_portal.page.render import Assets, Renderer
 from client_portal.page.view import page_context
-from client_portal.publishing import crypto, publish
-from client_portal.publishing.publish import (
-    PageInputs,
-    PortalPage,
-    PublishError,
-    Sealing,
-    _recipients,
-    client_page,
-    password_labels,
-)
+from client_portal.publishing import crypto, pages, sealing
+from client_portal.publishing.errors import PublishError
+from client_portal.publishing.pages import PageInputs, PortalPage, client_page
+from client_portal.publishing.sealing import Sealing, _recipients, password_labels
 from client_portal.records.loader import load_client, load_clients, parse_record
 from client_portal.records.model import Client
 
@@ -94,7 +88,7 @@ def test_every_missing_password_is_named():
 
 
 def test_a_password_of_exactly_the_minimum_length_is_enough():
-    ten = "x" * publish.MIN_PASSWORD
+    ten = "x" * sealing.MIN_PASSWORD
     environ = {"LIN_PASSWORD": ten, "TEAM_PASSWORD": ten}
     recipients, _, notice = _recipients(client(), SECRET.encode(), environ, lambda password, salt: bytes(32))
     assert len(recipients) == 2 and notice is None
@@ -141,15 +135,15 @@ def test_a_readable_page_given_keys_is_a_bug_too():
 
 
 def test_a_client_left_out_of_the_sealings_stops_the_whole_build(monkeypatch):
-    everyone = publish.sealings
+    everyone = pages.sealings
 
     def all_but_acme(*args: object) -> dict[str, Sealing]:
         return {key: value for key, value in everyone(*args).items() if key != "acme-bakery"}  # type: ignore[arg-type]
 
-    monkeypatch.setattr(publish, "sealings", all_but_acme)
+    monkeypatch.setattr(pages, "sealings", all_but_acme)
     clients = load_clients(ROOT / "clients", today=TODAY)
     with pytest.raises(PublishError, match=r"^acme-bakery: "):
-        publish.portal_pages(clients, INPUTS, Renderer([MATERIAL_TEMPLATES]), {"LOTUS_TEA_PORTAL_PASSWORD": "x" * 20})
+        pages.portal_pages(clients, INPUTS, Renderer([MATERIAL_TEMPLATES]), {"LOTUS_TEA_PORTAL_PASSWORD": "x" * 20})
 
 
 def test_the_page_is_sealed_or_readable_as_its_mode_says():

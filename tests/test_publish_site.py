@@ -18,33 +18,19 @@ from client_portal.decisions.line import PAGE, find_lines
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.render import Renderer
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import Link, client_folder, client_links, link_keys, replaced_folders
 from client_portal.publishing.attachments import file_digests, find_attachments
-from client_portal.publishing.portal_build import page_assets
-from client_portal.publishing.publish import (
+from client_portal.publishing.errors import PublishError
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, portal_pages
+from client_portal.publishing.sealing import PasswordKeys, Sealing, _recipients, password_labels, sealed_json, sealings
+from client_portal.publishing.site_files import (
     PREFIX_INDEX_MARKER,
     REPLACED_MARKER,
-    Link,
-    PageInputs,
-    PasswordKeys,
-    PortalPage,
-    PublishError,
-    Sealing,
-    SiteFile,
-    _recipients,
-    client_folder,
-    client_links,
-    client_logo,
-    client_page,
     headers_rules,
-    link_keys,
+    local_index,
     neutral_pages,
-    password_labels,
-    portal_pages,
-    replaced_folders,
+    page_assets,
     robots_rules,
-    sealed_json,
-    sealings,
-    serve_index,
 )
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Client
@@ -319,6 +305,10 @@ def preview_page(client: Client, links: list[Link], notice: str | None = None) -
     return PortalPage(client, "p/t/", links, (SiteFile("p/t/index.html", ""),), notice)
 
 
+def local(pages: list[PortalPage], site_path: str = "/", settings=SETTINGS, **options: bool) -> str:
+    return local_index(pages, settings, RENDERER, site_path=site_path, live_reload=options.get("live_reload", False))
+
+
 def test_the_preview_lists_every_link_by_client_name():
     named = dataclasses.replace(
         CLIENTS["acme-bakery"], record=CLIENTS["acme-bakery"].record.model_copy(update={"name": "zed & <Co>"})
@@ -327,40 +317,51 @@ def test_the_preview_lists_every_link_by_client_name():
         preview_page(named, [Link("Anna <A>", "p/t/#k1"), Link("Tom", "p/t/#k2")], notice="LIN_PASSWORD not set"),
         preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")]),
     ]
-    html = serve_index(pages, "/portal/")
-    assert html.endswith(
-        "<ul><li>"
-        '<strong>Harbor Books</strong> <small>(unlisted)</small><br><a href="/portal/p/u/">Ruth</a>'
-        "</li>\n<li>"
-        "<strong>zed &amp; &lt;Co&gt;</strong> <small>(link)</small>"
+    html = local(pages, "/portal/")
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert [re.sub(r"\s+", " ", item).strip() for item in items] == [
+        '<strong>Harbor Books</strong> <small><code>unlisted</code></small><br><a href="/portal/p/u/">Ruth</a>',
+        "<strong>zed &amp; &lt;Co&gt;</strong> <small><code>link</code></small>"
         '<br><a href="/portal/p/t/#k1">Anna &lt;A&gt;</a><br><a href="/portal/p/t/#k2">Tom</a>'
-        "<br><small>LIN_PASSWORD not set</small>"
-        "</li></ul></body></html>"
-    )
+        "<br><small>LIN_PASSWORD not set</small>",
+    ]
     assert html.startswith("<!doctype html>")
-    head = html.split("<head>", 1)[1].split("</head>", 1)[0]
-    assert head == (  # nothing else: a stray text in a head would show on the page
-        '<meta charset="utf-8"><meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">'
-        "<title>Client pages (local preview)</title>"
+    assert (
+        "<title>Client pages (local preview)</title>" in html and '<h1 class="cp-gate__title">Client pages</h1>' in html
     )
-    assert re.search(
-        r'</head><body style="[^"]*"><h1>Client pages</h1>'
-        r"<p>Local preview only: this list is never published\.</p><ul>",
-        html,
+    assert "<p>Local preview only: this list is never published.</p>" in html
+    # what every page under the prefix carries: never indexed, no referrer, only its own script and styles
+    assert '<meta name="robots" content="noindex,nofollow,noarchive">' in html
+    assert '<meta name="referrer" content="no-referrer">' in html
+    assert "script-src 'self';" in html and "<script" not in html
+
+
+def test_the_preview_says_when_there_are_no_clients_yet():
+    assert "No client records yet: add one to the clients folder." in local([])
+    assert "<ul>" not in local([])
+
+
+def test_the_preview_speaks_the_freelancers_language():
+    html = local(
+        [preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])],
+        settings=dataclasses.replace(SETTINGS, language="de"),
     )
+    assert '<html lang="de" dir="ltr"' in html
+    assert "Client pages" not in html  # every text translated
+    arabic = local([], settings=dataclasses.replace(SETTINGS, language="ar"))
+    assert '<html lang="ar" dir="rtl"' in arabic and "Client pages" not in arabic
+
+
+def test_the_preview_under_mkdocs_serve_lets_its_reload_script_run():
+    assert "script-src 'self' 'unsafe-inline'" in local([], live_reload=True)
 
 
 @pytest.mark.parametrize(
     ("site_path", "root"), [("/", "/"), ("", "/"), ("X", "/X/"), ("/TeX/", "/TeX/"), ("/a/b/", "/a/b/")]
 )
 def test_the_preview_links_start_where_the_site_is_served(site_path, root):
-    html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])], site_path)
+    html = local([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])], site_path)
     assert f'<a href="{root}p/u/">Ruth</a>' in html
-
-
-def test_the_preview_is_served_at_the_root_unless_told():
-    html = serve_index([preview_page(CLIENTS["harbor-books"], [Link("Ruth", "p/u/")])])
-    assert '<a href="/p/u/">Ruth</a>' in html
 
 
 def test_the_preview_sorts_names_without_regard_to_case():
@@ -368,7 +369,7 @@ def test_the_preview_sorts_names_without_regard_to_case():
         client = CLIENTS["harbor-books"]
         return preview_page(dataclasses.replace(client, record=client.record.model_copy(update={"name": name})), [])
 
-    html = serve_index([named("beta"), named("Alpha"), named("Gamma")])
+    html = local([named("beta"), named("Alpha"), named("Gamma")])
     assert re.findall(r"<strong>(\w+)</strong>", html) == ["Alpha", "beta", "Gamma"]
 
 

@@ -15,7 +15,7 @@ from client_portal.mail.digest import record_changes
 from client_portal.mail.mail import FSI, PDI, client_letters
 from client_portal.page.render import ASSETS_DIR, ICONS_DIR, Assets, Renderer
 from client_portal.page.view import page_context
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records.loader import load_client
 from client_portal.records.model import Client
 

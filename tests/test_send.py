@@ -23,7 +23,7 @@ from client_portal.commands.cli import main
 from client_portal.mail import smtp
 from client_portal.mail.digest import record_changes
 from client_portal.mail.mail import client_letters
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client
 from client_portal.settings import Freelancer, PortalSettings

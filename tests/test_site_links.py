@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from client_portal.publishing.portal_build import BuildError, refuse_links_to_private
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.site_folder import refuse_links_to_private
 from client_portal.settings import PortalSettings
 
 from .build import SECRET, build_site

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from client_portal.records.model import LanguageTag, TimeZone
+from client_portal.values import LanguageTag, TimeZone
 
 PLUGIN_NAME = "client-portal"
 # Encrypted attachments between builds, relative to the folder of the configuration.

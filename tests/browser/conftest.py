@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from client_portal.publishing.publish import Link, client_links
+from client_portal.publishing.addresses import Link, client_links
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Client
 

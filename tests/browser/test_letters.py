@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from client_portal.mail.digest import record_changes
 from client_portal.mail.mail import Letter, client_letters
 from client_portal.page.colour import accent_shades, contrast
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client
 from client_portal.settings import Freelancer, PortalSettings

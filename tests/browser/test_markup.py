@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from client_portal.publishing.publish import replaced_folders
+from client_portal.publishing.addresses import replaced_folders
 
 from ..build import SECRET
 from ..conftest import ROOT

@@ -48,7 +48,7 @@ def test_preview_under_a_site_path_opens_and_live_reloads(tmp_path, watched: Wat
         printed = f"http://127.0.0.1:{port}/portal/p/"
         index = wait_for(printed, "Acme Bakery")
         assert f"Client pages (local preview only): {printed}" in log.read_text()
-        links = re.findall(r'href="([^"]+)"', index)
+        links = re.findall(r'<a href="([^"]+)"', index)
         assert links and all(link.startswith("/portal/p/") for link in links)
         anna = next(link for link in links if "Anna" in index.split(link, 1)[1].split("</a>", 1)[0])
         served = fetch(f"http://127.0.0.1:{port}{anna.split('#')[0]}")
@@ -80,7 +80,7 @@ def test_the_printed_address_and_index_without_a_site_path(tmp_path):
         while "Client pages" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert f"Client pages (local preview only): http://127.0.0.1:{port}/p/" in log.read_text()
-        links = re.findall(r'href="([^"]+)"', index)
+        links = re.findall(r'<a href="([^"]+)"', index)
         assert links and all(link.startswith("/p/") for link in links)
         assert all("<html" in fetch(f"http://127.0.0.1:{port}{link.split('#')[0]}") for link in links)
     finally:

@@ -25,16 +25,11 @@ from pydantic import BaseModel
 from client_portal.audit.reader_text import is_unspaced, markdown_reader_text, reader_text, words
 from client_portal.audit.site_files import SiteFile, site_files
 from client_portal.publishing import crypto
+from client_portal.publishing.addresses import client_folder, link_keys, replaced_folders
 from client_portal.publishing.attachments import Attachment, AttachmentError, content_samples, find_attachments, opens
 from client_portal.publishing.calendar_feed import FEED_SUFFIX, feed_dates, feed_path, subscribes
 from client_portal.publishing.passwords import password
-from client_portal.publishing.publish import (
-    PREFIX_INDEX_MARKER,
-    REPLACED_MARKER,
-    client_folder,
-    link_keys,
-    replaced_folders,
-)
+from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, REPLACED_MARKER
 from client_portal.records.model import Client
 
 # Shorter texts (a title like "Logo") also occur in ordinary pages; they prove nothing.

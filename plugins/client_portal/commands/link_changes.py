@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from client_portal.mail.history import Baseline
-from client_portal.publishing.publish import client_links
+from client_portal.publishing.addresses import client_links
 from client_portal.records.access import LinkChange, link_changes
 from client_portal.records.loader import parse_record
 from client_portal.records.model import Client, Record

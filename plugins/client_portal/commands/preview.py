@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_publishing_records
-from client_portal.publishing.publish import serve_index
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.portal import Portal
+from client_portal.publishing.site_folder import refuse_publishing_records
 from client_portal.settings import PortalSettings, SettingsError
 from client_portal.site_config import read_site_config
 
@@ -51,8 +52,11 @@ def _inputs(folders: list[Path], files: list[Path]) -> tuple[tuple[str, int, int
 class Preview:
     """The client pages of a portal for local viewing, by site path, built again when their inputs change."""
 
-    def __init__(self, config_file: Path, secret: bytes, say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, config_file: Path, secret: bytes, say: Callable[[str], None] = print, site_dir: Path | None = None
+    ) -> None:
         self.config_file = config_file
+        self.site_dir = site_dir  # the generator's site, served beside the client pages
         self.secret = secret
         self.say = say
         self.routes: dict[str, Path | bytes] = {}  # site path: a file on disk, or the bytes themselves
@@ -82,8 +86,7 @@ class Preview:
                 # the old pages are served until the new ones are in place
                 retired = self._portal
                 self._portal = Portal(site.settings, self.secret, site.custom_dir, remember=True)
-            self._portal.read()
-            pages = self._portal.pages(self._portal.builder.store())
+            built = self._portal.build()
         except (BuildError, SettingsError) as error:
             self.say(f"error: {error}")
             if retired is not None:  # back to the portal whose pages are still served
@@ -93,23 +96,29 @@ class Preview:
             return False
         finally:
             self._seen = self._watched()
-        routes: dict[str, Path | bytes] = {path: text.encode("utf-8") for path, text in asset_files().items()}
-        for path, html in self._portal.neutral(with_index=False).items():
-            routes[path] = self._portal.builder.kept(html)
-        for page in pages:
-            for site_file in page.files:
-                assert site_file.source is not None  # kept pages are files in the private folder
-                routes[site_file.path] = site_file.source
+        routes: dict[str, Path | bytes] = {}
+        for site_file in built.files(self._existing, local_index_at="/"):
+            content, source = site_file.content, site_file.source
+            if content is None:
+                assert source is not None  # kept pages are files in the private folder
+                routes[site_file.path] = source
+            else:
+                routes[site_file.path] = content.encode("utf-8") if isinstance(content, str) else content
+        for page in built.pages:
             if page.notice:
                 self.say(f"note: {page.notice}")
         self.prefix = self._portal.settings.url_prefix
-        routes[f"{self.prefix}/index.html"] = serve_index(pages).encode("utf-8")
         with self._lock:
             self.routes = routes
         if retired is not None:
             retired.close()
-        self.say(f"{len(pages)} client pages built, {self._portal.builder.reused} of them unchanged")
+        self.say(f"{len(built.pages)} client pages built, {built.reused} of them unchanged")
         return True
+
+    def _existing(self, path: str) -> str:
+        """The site's own robots.txt or _headers, which the preview serves extended, as a build writes them."""
+        found = self.site_dir / path if self.site_dir is not None else None
+        return found.read_text(encoding="utf-8", errors="replace") if found is not None and found.is_file() else ""
 
     def watch(self) -> None:
         """Build again whenever an input changes, until `close`."""

@@ -19,7 +19,7 @@ from typing import Literal
 from client_portal.decisions.line import PAGE, DecisionLine
 from client_portal.publishing import crypto
 from client_portal.publishing.passwords import password
-from client_portal.publishing.publish import PasswordKeys
+from client_portal.publishing.sealing import PasswordKeys
 from client_portal.records.model import Client, Contact
 
 # A shared password's label changes with every contact's key_version: earlier labels are

@@ -28,8 +28,8 @@ from client_portal.page.colour import DEFAULT_ACCENT, accent_shades
 from client_portal.page.markdown_plain import markdown_plain
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.view import Formatter, decision_logs
+from client_portal.publishing.addresses import Link, client_links
 from client_portal.publishing.attachments import AttachmentError
-from client_portal.publishing.publish import Link, client_links
 from client_portal.records import insights
 from client_portal.records.access import access_ends, has_ended
 from client_portal.records.addressing import greeting_line

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -13,9 +12,11 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
-from client_portal.publishing.portal_build import BuildError, Portal, asset_files, refuse_links_to_private
-from client_portal.publishing.publish import headers_rules, robots_rules, serve_index
+from client_portal.publishing.errors import BuildError
+from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SecretError, site_secret
+from client_portal.publishing.site_files import EXTENDED, BuiltPortal
+from client_portal.publishing.site_folder import linked, refuse_links_to_private
 
 log = get_plugin_logger(__name__)
 
@@ -28,11 +29,14 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # Kept across `mkdocs serve` rebuilds (MkDocs keeps a plugin that has on_startup):
         # unchanged records and pages are reused, and password keys derived once.
         self.portal: Portal | None = None
+        self.built: BuiltPortal | None = None  # from on_pre_build to on_files
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
 
     def on_shutdown(self) -> None:
+        if self.built is not None:
+            self.built.discard()
         if self.portal is not None:
             self.portal.close()
 
@@ -67,54 +71,55 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        # Records are validated before MkDocs cleans or writes the site, and re-read on
-        # every build so `mkdocs serve` picks up edits.
+        # Records are checked and pages built before MkDocs cleans or writes the site, and
+        # records read again on every build so `mkdocs serve` picks up edits.
         assert self.portal is not None
+        if self.built is not None:  # the build before stopped between here and on_files
+            self.built.discard()
+            self.built = None
         try:
             # MkDocs copies what a link in docs_dir points to, as an uploader does
             refuse_links_to_private(Path(config.docs_dir), self.portal.settings)
-            self.portal.read()
+            self.built = self.portal.build()
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None
 
     # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        assert self.portal is not None
+        assert self.portal is not None and self.built is not None
         prefix = self.portal.settings.url_prefix
         public = sorted(f.src_uri for f in files if f.dest_uri.startswith(prefix + "/"))
         if public:
+            self.built.discard()
             raise PluginError(
                 f"client-portal: {', '.join(public)} would be published under '{prefix}/', the folder of client "
                 "pages; move it or change url_prefix"
             )
-        for path, content in asset_files().items():
-            files.append(File.generated(config, path, content=content))
-        try:
-            pages = self.portal.pages(Path(config.site_dir))
-        except BuildError as error:
-            raise PluginError(f"client-portal: {error}") from None
-        for page in pages:
-            for site_file in page.files:
-                if site_file.content is not None:
-                    files.append(File.generated(config, site_file.path, content=site_file.content))
-                else:
-                    files.append(File.generated(config, site_file.path, abs_src_path=str(site_file.source)))
+        # MkDocs leaves a file a plugin wrote in place: the pages move there from their private folder
+        built, self.built = self.built.placed(Path(config.site_dir)), None
+
+        def existing(path: str) -> str:
+            found = files.get_file_from_path(path)
+            return found.content_string if found is not None else ""
+
+        # While serving, the prefix index lists the local links instead.
+        served = urlsplit(config.site_url or "/").path if self.serving else None
+        for site_file in built.files(existing, local_index_at=served):
+            if site_file.path in EXTENDED and (theirs := files.get_file_from_path(site_file.path)) is not None:
+                files.remove(theirs)  # extended in ours
+            if site_file.content is not None:
+                files.append(File.generated(config, site_file.path, content=site_file.content))
+                continue
+            source = site_file.source
+            assert source is not None
+            if self.serving:  # a link, not a copy: MkDocs empties the site on every rebuild
+                source = linked(source, Path(config.site_dir) / site_file.path)
+            files.append(File.generated(config, site_file.path, abs_src_path=str(source)))
+        for page in built.pages:
             if page.notice:
                 log.info(page.notice)
-        # While serving, the prefix index lists the local links instead (see below).
-        for path, html in self.portal.neutral(with_index=not self.serving).items():
-            if self.serving:  # unchanged, they are not written again by `mkdocs serve --dirty`
-                files.append(File.generated(config, path, abs_src_path=str(self.portal.builder.kept(html))))
-            else:
-                files.append(File.generated(config, path, content=html))
-        _extend(files, config, "robots.txt", lambda text: robots_rules(text, prefix))
-        if self.portal.settings.headers_file:
-            _extend(files, config, "_headers", lambda text: headers_rules(text, prefix))
-        if self.serving:
-            index = serve_index(pages, urlsplit(config.site_url or "/").path)
-            files.append(File.generated(config, f"{prefix}/index.html", content=index))
-        log.info("%d client pages built, %d of them unchanged", len(pages), self.portal.builder.reused)
+        log.info("%d client pages built, %d of them unchanged", len(built.pages), built.reused)
         return files
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
@@ -126,13 +131,3 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         base = f"http://{config.dev_addr.host}:{config.dev_addr.port}{where}{self.portal.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
-
-
-def _extend(files: Files, config: MkDocsConfig, path: str, extended: Callable[[str], str]) -> None:
-    """A file the site may already have (robots.txt, _headers), extended with ours, never replaced."""
-    existing = files.get_file_from_path(path)
-    text = ""
-    if existing is not None:
-        text = existing.content_string
-        files.remove(existing)
-    files.append(File.generated(config, path, content=extended(text)))

@@ -30,7 +30,7 @@ from client_portal.records.model import Client, Record
 from client_portal.settings import PortalSettings, phrase_choice
 
 if TYPE_CHECKING:
-    from client_portal.publishing.attachments import SealedFile
+    from client_portal.page.shown_files import ShownFile
 
 # On a 320 px phone the timeline strip is 256 px wide and a group's marker 22 px across
 # with its outline: marks nearer than 24 px there become one marker with a count.
@@ -207,8 +207,8 @@ def _other_language(tag: str, page_lang: str) -> str:
     return tag
 
 
-def _by_deliverable(files: Sequence[SealedFile]) -> dict[str, list[SealedFile]]:
-    grouped: dict[str, list[SealedFile]] = {}
+def _by_deliverable(files: Sequence[ShownFile]) -> dict[str, list[ShownFile]]:
+    grouped: dict[str, list[ShownFile]] = {}
     for file in files:
         grouped.setdefault(file.attachment.deliverable, []).append(file)
     return grouped
@@ -235,7 +235,7 @@ def page_context(
     *,
     whatsnew_key: bytes,
     logo_src: str | None = None,
-    files: Sequence[SealedFile] = (),
+    files: Sequence[ShownFile] = (),
     decision_lines: DecisionLines | None = None,
 ) -> dict[str, Any]:
     """The template context of one client page; ``files`` are the encrypted attachments it offers.

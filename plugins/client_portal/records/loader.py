@@ -8,10 +8,9 @@ import hashlib
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ from pydantic import BaseModel, ValidationError
 
 from client_portal.hours.store import hours_bytes, hours_file, parse_entries
 from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
-from client_portal.records.model import shown as _quoted
 from client_portal.records.problems import Problem, RecordError
 from client_portal.records.yaml_hints import comment_colour, new_item_hint, syntax_hint
+from client_portal.values import shown as _quoted
 
 Loc = tuple[str | int, ...]
 
@@ -397,13 +396,10 @@ def load_client(
     *,
     today: date | None,
     shown_as: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
 ) -> Client:
     """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``).
 
-    ``known`` holds clients read before, by their file's bytes, date and name: an
-    unchanged record is not parsed again (`mkdocs serve` rebuilds on every edit).
     ``located=False`` drops where each value came from once the record is valid: a
     build needs no line numbers, and 10,000 records' worth take hundreds of MiB.
     """
@@ -424,11 +420,7 @@ def load_client(
     except OSError as error:
         raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
     hours_raw = hours_bytes(path, shown)
-    # the imported hours are part of what the page is made from
-    digest = hashlib.sha256(raw + b"\0hours\0" + hours_raw if hours_raw else raw).hexdigest()
-    key = _known_key(digest, today, path, shown, located)
-    if known is not None and key in known:
-        return known[key]
+    digest = record_digest(raw, hours_raw)
     record, locations = parse_record(_decode(raw, shown), shown, today=today)
     hours = parse_entries(hours_raw, hours_file(shown)) if hours_raw else ()
     client = Client(
@@ -439,13 +431,12 @@ def load_client(
         digest=digest,
         hours=hours,
     )
-    if known is not None:
-        known[key] = client
     return client
 
 
-def _known_key(digest: str, today: date | None, path: Path, shown: Path, located: bool) -> str:
-    return f"{digest} {today} {path} {shown} {located}"
+def record_digest(raw: bytes, hours_raw: bytes = b"") -> str:
+    """What a client's page is made from, as one hash: the record file's bytes and its imported hours."""
+    return hashlib.sha256(raw + b"\0hours\0" + hours_raw if hours_raw else raw).hexdigest()
 
 
 def record_files(directory: Path) -> list[Path]:
@@ -453,19 +444,11 @@ def record_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and not p.name.startswith("."))
 
 
-# Reads a few records (`read_records` with its settings bound) in another process.
-ChunkReader = Callable[[list[Path]], tuple[list[Client], list[Problem]]]
-# Runs a reader over chunks of paths, as `Executor.map` does, and yields each chunk's result in order.
-Mapper = Callable[[ChunkReader, list[list[Path]]], Iterable[tuple[list[Client], list[Problem]]]]
-CHUNK = 16  # records per chunk handed to a mapper
-
-
 def read_records(
     paths: list[Path],
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
 ) -> tuple[list[Client], list[Problem]]:
     """The valid records among ``paths``, and the problems of the others."""
@@ -476,7 +459,7 @@ def read_records(
             problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
             continue
         try:
-            clients.append(load_client(path, today=today, shown_as=shown, known=known, located=located))
+            clients.append(load_client(path, today=today, shown_as=shown, located=located))
         except RecordError as error:
             problems.extend(error.problems)
     return clients, problems
@@ -487,31 +470,13 @@ def read_clients(
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
-    mapper: Mapper | None = None,
 ) -> tuple[list[Client], list[Problem]]:
-    """The valid records in ``directory``, and the problems of the others.
-
-    With ``mapper``, the records are read in chunks by other processes (`known` only
-    collects them there: it would save nothing on a first read, the only one worth spreading).
-    """
+    """The valid records in ``directory``, and the problems of the others."""
     if not directory.is_dir():
         shown = shown_path(directory, relative_to)
         return [], [Problem(shown, 1, 1, "clients directory not found; create it or set 'clients_dir'")]
-    paths = record_files(directory)
-    if mapper is None:
-        return read_records(paths, today=today, relative_to=relative_to, known=known, located=located)
-    reader = partial(read_records, today=today, relative_to=relative_to, located=located)
-    clients, problems = [], []
-    for found, wrong in mapper(reader, [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]):
-        clients += found
-        problems += wrong
-    if known is not None:
-        for client in clients:
-            shown = shown_path(client.source, relative_to)
-            known[_known_key(client.digest, today, client.source, shown, located)] = client
-    return clients, problems
+    return read_records(record_files(directory), today=today, relative_to=relative_to, located=located)
 
 
 def load_clients(
@@ -519,14 +484,10 @@ def load_clients(
     *,
     today: date | None,
     relative_to: Path | None = None,
-    known: MutableMapping[str, Client] | None = None,
     located: bool = True,
-    mapper: Mapper | None = None,
 ) -> list[Client]:
     """Load every record in ``directory``; raise `RecordError` with the problems of all files."""
-    clients, problems = read_clients(
-        directory, today=today, relative_to=relative_to, known=known, located=located, mapper=mapper
-    )
+    clients, problems = read_clients(directory, today=today, relative_to=relative_to, located=located)
     if problems:
         raise RecordError(problems)
     return clients

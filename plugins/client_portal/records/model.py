@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 from pydantic import (
     AfterValidator,
@@ -33,6 +31,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from client_portal.hours.entries import TimeEntry
+from client_portal.values import LanguageTag, TimeZone, shown
+from client_portal.values import invalid as _invalid
 
 CLIENT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -62,7 +62,6 @@ MAX_TITLE = 300
 MAX_MARKDOWN = 20_000
 MAX_EMAIL = 254  # RFC 5321's limit for a whole address
 MAX_URL = 2_000
-MAX_TAG = 64  # language tags and zone names
 MAX_CONTACTS = 200  # each contact may bring a password, and every password costs PBKDF2 work per build
 MAX_AMOUNT = 10**12  # hours, days or money: far beyond any freelance budget, small enough to print
 MAX_FILES = 20  # attached files per deliverable
@@ -85,18 +84,6 @@ MAX_ITEMS = {
 
 DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
-
-
-def _invalid(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, "{message}", {"message": message})
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """``repr(value)``, shortened so a huge or garbled value cannot flood an error message."""
-    if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + f"… ({len(value):,} characters)"
-    text = repr(value)
-    return text if len(text) <= 2 * limit else text[: 2 * limit] + "…"
 
 
 def _iso_date(value: Any) -> date:
@@ -173,35 +160,9 @@ def _attached_path(value: str) -> str:
     return value
 
 
-def _language(value: str) -> str:
-    # The shape check keeps odd strings (paths, NUL bytes, "en.UTF-8") away from Babel,
-    # which accepts some of them and raises assorted errors on others.
-    known = re.fullmatch(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", value) is not None
-    if known:
-        try:
-            Locale.parse(value, sep="-")
-        except (UnknownLocaleError, ValueError, TypeError, LookupError, OSError):
-            known = False
-    if not known:
-        raise _invalid("language", f"{shown(value)} is not a known language tag (examples: en, en-GB, zh-CN)")
-    return value
-
-
 def _currency(value: str) -> str:
     if value not in list_currencies():
         raise _invalid("currency", f"{shown(value)} is not an ISO 4217 currency code (examples: EUR, USD, CNY)")
-    return value
-
-
-def _timezone(value: str) -> str:
-    # zoneinfo reads a file named by the key: odd keys raise ValueError (NUL, "..", not a
-    # zone file) or OSError (a directory, a name too long for the file system).
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise _invalid(
-            "timezone", f"{shown(value)} is not an IANA time zone (examples: Europe/Berlin, Asia/Shanghai, UTC)"
-        ) from None
     return value
 
 
@@ -224,10 +185,6 @@ HttpUrl = Annotated[
 ]
 Email = Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", max_length=MAX_EMAIL)]
 HexColour = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
-LanguageTag = Annotated[str, Field(max_length=MAX_TAG, examples=["en", "zh-CN"]), AfterValidator(_language)]
-TimeZone = Annotated[
-    str, Field(max_length=MAX_TAG, examples=["Europe/Berlin", "Asia/Shanghai"]), AfterValidator(_timezone)
-]
 Logo = Annotated[str, Field(max_length=MAX_URL), AfterValidator(_logo)]
 # Decimal keeps amounts exact: a YAML 0.1 stays 0.1, and sums of money never drift.
 Quantity = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, decimal_places=2)]

@@ -1,0 +1,299 @@
+"""Records → checked clients and problems → sealed pages: one pipeline, in this process or on workers.
+
+The same function reads, checks and builds a chunk of records wherever it runs; a
+worker count is the only difference. Nothing travels to a worker but file names (or,
+while previewing, a client read before), and only the clients, their problems and
+where their pages' files were written come back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from client_portal.hours.store import hours_bytes, hours_file
+from client_portal.page.render import Renderer
+from client_portal.publishing.attachments import attachment_errors
+from client_portal.publishing.page_keys import build_fingerprint, page_key, still_there, templates_fingerprint
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page
+from client_portal.publishing.sealing import PasswordKeys, sealings
+from client_portal.publishing.workers import Workers
+from client_portal.records.loader import read_records, record_digest
+from client_portal.records.model import Client
+from client_portal.records.problems import Problem, RecordError
+
+# The store's folder for pages that name no client (see `Pipeline.kept`).
+NEUTRAL = "neutral"
+# Below this many records to build, this process is done before worker processes start.
+PARALLEL_FROM = 150
+# Records per task sent to a worker: large enough that sending them costs little, small
+# enough that both cores stay busy to the end.
+CHUNK = 16
+
+# One record to build: its file, to be read and checked, or (previewing) a client read before.
+Job = Path | Client
+# A record file's size, modification time and inode.
+FileStat = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every chunk of one build shares: the pages' inputs, and where their files are written."""
+
+    inputs: PageInputs
+    templates: str  # `templates_fingerprint`
+    environ: dict[str, str]
+    folder: Path  # a private folder: the build's staging folder, or the preview's store
+    keyed: bool = False  # previewing: each page in a subfolder named for its key, to be reused
+
+
+@dataclass
+class Chunk:
+    """What one chunk of records gives: its clients, their problems, and their built pages.
+
+    The pages are built only when the chunk has no problem; ``keys`` are the pages' keys when keyed.
+    """
+
+    clients: list[Client] = field(default_factory=list)
+    records: list[Problem] = field(default_factory=list)  # records that cannot be read
+    files: list[Problem] = field(default_factory=list)  # attached files that cannot be published
+    pages: list[PortalPage] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
+
+
+def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
+    """Read and check a few records and, when all are right, build and seal their pages into ``run.folder``."""
+    inputs = run.inputs
+    settings = inputs.settings
+    paths = [job for job in jobs if isinstance(job, Path)]
+    found, records = read_records(paths, today=inputs.today, relative_to=settings.root, located=False)
+    if records:  # the build stops: no page is needed
+        return Chunk([job for job in jobs if isinstance(job, Client)] + found, records)
+    clients = _in_order(jobs, found)
+    unpublishable = attachment_errors(clients, settings.clients_dir, settings.root, inputs.today)
+    if unpublishable:
+        return Chunk(clients, files=unpublishable)
+    renderer = _renderer(inputs.search_path, run.templates)
+    sealed = sealings(clients, inputs.secret, run.environ, _password_keys)
+    build = build_fingerprint(inputs, run.templates) if run.keyed else ""
+    chunk = Chunk(clients)
+    for client in clients:
+        logo = client_logo(client, settings)
+        key = page_key(client, inputs, build, logo, run.environ) if run.keyed else None
+        page = client_page(client, inputs, renderer, sealed.get(client.id), logo)
+        folder = run.folder / (key or uuid.uuid4().hex) if run.keyed else run.folder
+        files = tuple(_written(site_file, folder) for site_file in page.files)
+        chunk.pages.append(PortalPage(client, page.folder, page.links, files, page.notice))
+        chunk.keys.append(key)
+    return chunk
+
+
+def _in_order(jobs: list[Job], found: list[Client]) -> list[Client]:
+    """The clients of ``jobs`` in their order: those read before as they were, the others as just read."""
+    read = iter(found)
+    return [job if isinstance(job, Client) else next(read) for job in jobs]
+
+
+# Compiled templates and derived password keys, kept by each process between chunks and builds.
+_renderers: dict[tuple[tuple[Path, ...], str], Renderer] = {}
+_password_keys = PasswordKeys()
+
+
+def _renderer(search_path: tuple[Path, ...], templates: str) -> Renderer:
+    if (search_path, templates) not in _renderers:
+        _renderers.clear()  # templates changed: compile them afresh
+        _renderers[search_path, templates] = Renderer(list(search_path))
+    return _renderers[search_path, templates]
+
+
+def _written(site_file: SiteFile, folder: Path) -> SiteFile:
+    """The file written under ``folder`` at its site path: only where it is travels back, not its content."""
+    if site_file.content is None:
+        return site_file  # an attached file, sealed in the cache folder
+    target = folder / site_file.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    content = site_file.content
+    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return SiteFile(site_file.path, source=target)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One build's clients in the order of their files, the problems that stop it, and (with none) the pages."""
+
+    clients: list[Client]
+    records: list[Problem]
+    files: list[Problem]
+    pages: list[PortalPage]
+    renderer: Renderer  # the build's templates, compiled in this process
+    reused: int = 0  # pages taken over unchanged from the build before
+
+
+def _stat(path: Path) -> FileStat | None:
+    """The record file's size, time and inode, and its hours file's (zeros without one)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    try:
+        hours = hours_file(path).stat()
+        kept = (hours.st_size, hours.st_mtime_ns, hours.st_ino)
+    except FileNotFoundError:
+        kept = (0, 0, 0)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, *kept)
+
+
+class Pipeline:
+    """Builds the pages of one build after another; while previewing, reuses what did not change."""
+
+    def __init__(self, *, workers: int | None = None, remember: bool = False) -> None:
+        self.workers = Workers(os.cpu_count() or 1 if workers is None else workers, preload=[__name__])
+        self.remember = remember
+        self._read: dict[Path, Client] = {}  # remembering: the clients of the build before, by record file
+        self._pages: dict[str, PortalPage] = {}  # remembering: their pages, by page key
+        self._today: date | None = None  # remembering: the date of the build before
+        self._stats: dict[Path, FileStat] = {}  # remembering: each record file as it was read
+        self._store: Path | None = None
+        self._listed: set[Path] = set()  # remembering: the neutral pages kept since the last build
+
+    def run(
+        self,
+        paths: list[Path],
+        inputs: PageInputs,
+        custom_dir: Path | None,
+        environ: Mapping[str, str],
+        folder: Path,
+    ) -> Outcome:
+        """Every record in ``paths`` read and checked, and its page built into ``folder`` when all are right.
+
+        Remembering, a record whose file did not change is not read again, and its page is
+        not built again when its key (`page_keys`) is the same either.
+        """
+        templates = templates_fingerprint(inputs.search_path, custom_dir)
+        run = Run(inputs, templates, dict(environ), folder, keyed=self.remember)
+        build = build_fingerprint(inputs, templates)
+        reused: dict[Path, tuple[PortalPage, str]] = {}
+        jobs: list[Job] = []
+        stats = {path: _stat(path) for path in paths}
+        for path in paths:
+            known = self._known(path, stats[path], inputs)
+            if known is None:
+                jobs.append(path)
+                continue
+            key = page_key(known, inputs, build, client_logo(known, inputs.settings), environ)
+            page = self._pages.get(key or "")
+            if key is not None and page is not None and still_there(page):
+                reused[path] = (page, key)
+            else:
+                jobs.append(known)
+        chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+        if len(jobs) >= PARALLEL_FROM:
+            warming = self._warm(run, jobs[0])
+            done = self.workers.map(partial(build_chunk, run), chunks)
+            if warming is not None:
+                warming.join()
+        else:
+            done = [build_chunk(run, chunk) for chunk in chunks]
+        renderer = _renderer(inputs.search_path, templates)
+        records = [problem for chunk in done for problem in chunk.records]
+        files = [problem for chunk in done for problem in chunk.files]
+        built = {
+            page.client.source: (page, key) for chunk in done for page, key in zip(chunk.pages, chunk.keys, strict=True)
+        }
+        clients = {client.source: client for chunk in done for client in chunk.clients}
+        clients.update((path, page.client) for path, (page, _) in reused.items())
+        ordered = [clients[path] for path in paths if path in clients]
+        if records or files:
+            return Outcome(ordered, records, files, [], renderer)
+        pages = [(reused | built)[path] for path in paths]
+        if self.remember:
+            self._remember(inputs.today, [page for page, _ in pages], [key for _, key in pages], stats)
+        return Outcome(ordered, [], [], [page for page, _ in pages], renderer, reused=len(reused))
+
+    def _warm(self, run: Run, job: Job) -> threading.Thread | None:
+        """While the workers build, compile the templates here too, so a preview's next rebuild is quick.
+
+        A rebuild after an edit builds one page, in this process: without this, it would
+        first compile every template (half a second), which only the workers had done.
+        """
+        if not self.remember or (run.inputs.search_path, run.templates) in _renderers:
+            return None
+        trial = dataclasses.replace(run, folder=self.store() / f"warm-{uuid.uuid4().hex}", keyed=False)
+
+        def warm() -> None:
+            try:
+                build_chunk(trial, [job])
+            except Exception:  # noqa: S110 - the workers report what is wrong with this record
+                pass
+            finally:
+                shutil.rmtree(trial.folder, ignore_errors=True)
+
+        thread = threading.Thread(target=warm, name="client-portal-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def _known(self, path: Path, stat: FileStat | None, inputs: PageInputs) -> Client | None:
+        """The client read from ``path`` by the build before, when the file and the build date are the same.
+
+        A file whose size, time and inode are as they were is not read again, as `make` would see it.
+        """
+        client = self._read.get(path)
+        if client is None or self._today != inputs.today:
+            return None
+        if stat is not None and self._stats.get(path) == stat:
+            return client
+        try:
+            digest = record_digest(path.read_bytes(), hours_bytes(path, path))
+        except (OSError, RecordError):
+            return None
+        return client if digest == client.digest else None
+
+    def _remember(
+        self, today: date, pages: list[PortalPage], keys: list[str | None], stats: dict[Path, FileStat | None]
+    ) -> None:
+        self._today = today
+        self._read = {page.client.source: page.client for page in pages}
+        # taken before the files were read: a file edited since is read again next time
+        self._stats = {path: stat for path in self._read if (stat := stats.get(path)) is not None}
+        self._pages = {key: page for page, key in zip(pages, keys, strict=True) if key is not None}
+        if self._store is not None:  # an edited record's earlier page is not needed again
+            for stale in set(os.listdir(self._store)) - set(self._pages) - {NEUTRAL}:  # warm-up folders too
+                shutil.rmtree(self._store / stale, ignore_errors=True)
+            # nor a neutral page (the local index, say) that the build before no longer listed
+            for stale_page in set((self._store / NEUTRAL).glob("*.html")) - self._listed:
+                stale_page.unlink(missing_ok=True)
+        self._listed = set()
+
+    def store(self) -> Path:
+        """A private folder that keeps built pages between preview rebuilds (removed on close)."""
+        if self._store is None:
+            self._store = Path(tempfile.mkdtemp(prefix="client-portal-"))
+        return self._store
+
+    def kept(self, html: str) -> Path:
+        """A page that names no client, written once to the store, so an unchanged one is not copied again."""
+        target = self.store() / NEUTRAL / (hashlib.sha256(html.encode("utf-8")).hexdigest() + ".html")
+        self._listed.add(target)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+        return target
+
+    def close(self) -> None:
+        """Stop the worker processes, and remove the pages kept for previewing."""
+        self.workers.close()
+        if self._store is not None:
+            shutil.rmtree(self._store, ignore_errors=True)
+            self._store = None

@@ -1,0 +1,127 @@
+"""One build of every client page, whatever generator built the rest of the site (or none).
+
+The MkDocs plugin, ``client-portal build`` and ``client-portal serve`` all build through
+`Portal.build`, and take the site's files from the list its result gives (`BuiltPortal.files`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from client_portal.publishing.errors import BuildError, PublishError
+from client_portal.publishing.pages import PageInputs
+from client_portal.publishing.pipeline import Pipeline
+from client_portal.publishing.site_files import BuiltPortal, page_assets
+from client_portal.records.loader import read_clients, record_files
+from client_portal.records.problems import Problem, RecordError
+from client_portal.settings import CACHE_DIR, PortalSettings, build_date
+
+# The private folders in the cache where a build writes its pages before they are placed: pages-<pid>-<random>
+STAGING = "pages-"
+
+
+class Portal:
+    """The client pages of one portal, built again on each call (and kept between builds when remembering)."""
+
+    def __init__(
+        self,
+        settings: PortalSettings,
+        secret: bytes,
+        custom_dir: Path | None = None,
+        *,
+        remember: bool = False,
+        live_reload: bool = False,
+        workers: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.live_reload = live_reload  # `mkdocs serve`: pages let MkDocs' reload script run
+        self.secret = secret
+        # A user's own templates and icons come before the package's.
+        self.search_path: tuple[Path, ...] = (custom_dir,) if custom_dir is not None else ()
+        self.custom_dir = custom_dir
+        self.pipeline = Pipeline(workers=workers, remember=remember)
+
+    @property
+    def depth(self) -> int:
+        """How many folders below the site root a client page sits: ``<url_prefix>/<token>/index.html``."""
+        return self.settings.url_prefix.count("/") + 2
+
+    def build(self, environ: Mapping[str, str] = os.environ) -> BuiltPortal:
+        """Read and check every record and attached file, and build every page into a private folder.
+
+        Nothing is written into the site: the result's `BuiltPortal.files` lists what goes
+        there. Raises `BuildError`, with every problem found, when a page cannot be built.
+        """
+        settings = self.settings
+        try:
+            today = build_date(settings.today)
+        except ValueError as error:  # a malformed SOURCE_DATE_EPOCH
+            raise BuildError(str(error)) from None
+        if not settings.clients_dir.is_dir():
+            _, problems = read_clients(settings.clients_dir, today=today, relative_to=settings.root)
+            raise BuildError(f"invalid client records:\n{RecordError(problems)}")
+        cache = settings.root / CACHE_DIR
+        _sweep_staging(cache)
+        if self.pipeline.remember:
+            staging, folder = None, self.pipeline.store()
+        else:
+            cache.mkdir(parents=True, exist_ok=True)
+            staging = folder = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
+        inputs = PageInputs(
+            settings, self.secret, today, self.search_path, page_assets(self.depth), live_reload=self.live_reload
+        )
+        try:
+            outcome = self.pipeline.run(record_files(settings.clients_dir), inputs, self.custom_dir, environ, folder)
+        except PublishError as error:
+            _discard(staging)
+            raise BuildError(str(error)) from None
+        except BaseException:
+            _discard(staging)
+            raise
+        if outcome.records or outcome.files:
+            _discard(staging)
+            if outcome.records:
+                raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
+            raise BuildError(_attachment_message(outcome.files))
+        kept = self.pipeline.kept if self.pipeline.remember else None
+        return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
+
+    def close(self) -> None:
+        """Stop the worker processes and remove what was kept for previewing."""
+        self.pipeline.close()
+
+
+def _discard(staging: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sweep_staging(cache: Path) -> None:
+    """Remove the private folders of builds that were killed: they can hold readable (unlisted) pages.
+
+    Each is named for the process that built into it; one whose process is gone is stale.
+    """
+    for folder in cache.glob(f"{STAGING}*"):
+        pid = folder.name.removeprefix(STAGING).split("-", 1)[0]
+        if not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another portal of this process (a preview's) may be building into it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: there, and not ours to judge
+    return True
+
+
+def _attachment_message(problems: list[Problem]) -> str:
+    return "attached files cannot be published:\n" + "\n".join(str(p) for p in sorted(problems))

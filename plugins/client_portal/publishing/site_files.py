@@ -1,0 +1,266 @@
+"""The one list of the portal's files in the site: script, pages, neutral pages, robots.txt, _headers, local index."""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import rcssmin
+import rjsmin
+from markupsafe import Markup
+
+from client_portal.i18n import html_lang, page_locale, text_direction
+from client_portal.page.render import ASSETS_DIR, Assets, Renderer, content_security_policy
+from client_portal.publishing import crypto
+from client_portal.publishing.addresses import replaced_folders
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile
+from client_portal.records.model import Client
+from client_portal.settings import PortalSettings
+
+# How the audit recognises the two neutral pages allowed under the prefix.
+REPLACED_MARKER = "data-cp-replaced"
+PREFIX_INDEX_MARKER = "data-cp-prefix-index"
+# The secret's public fingerprint in the prefix index: whose pages a folder holds.
+SITE_MARK = re.compile(r'data-cp-site="([A-Za-z0-9_-]*)"')
+BUILT_MARK = re.compile(r'data-cp-built="(\d{4}-\d{2}-\d{2})"')
+PORTAL_ASSETS = "assets/client-portal"
+# What every client page loads; it needs no theme. The stylesheets, in this order, are inlined.
+# What shows before a page opens (its gate, the neutral pages) is styled in <head>; the page's
+# own sections are styled inside its encrypted body, where deflate makes them a quarter as long.
+STYLESHEETS = ("base.css", "shell.css")
+PAGE_STYLESHEETS = ("portal.css",)
+SCRIPT = "portal.js"
+
+
+def page_assets(depth: int) -> Assets:
+    """The inline stylesheet, and the script's URL relative to a page ``depth`` folders below the site root."""
+    return Assets(stylesheet(), "../" * depth + posixpath.join(PORTAL_ASSETS, SCRIPT), page_stylesheet())
+
+
+# A phone downloads these before it shows the page: minified, they weigh a third less.
+# The sources keep their comments; "/*!" ones (the stylesheet's licence) stay.
+
+
+# A phone downloads these before it shows the page: minified, they weigh a third less.
+# The sources keep their comments; "/*!" ones (the stylesheet's licence) stay.
+@cache
+def stylesheet() -> str:
+    """The stylesheet every page under the prefix carries inline in its head, minified."""
+    return _minified(STYLESHEETS)
+
+
+@cache
+def page_stylesheet() -> str:
+    """The stylesheet of a client page's sections, carried inline in its body, minified."""
+    return _minified(PAGE_STYLESHEETS)
+
+
+def _minified(names: tuple[str, ...]) -> str:
+    css = (rcssmin.cssmin((ASSETS_DIR / name).read_text(encoding="utf-8"), keep_bang_comments=True) for name in names)
+    return "".join(map(str, css))
+
+
+@cache
+def asset_files() -> dict[str, str]:
+    """{site path: content} of the script every client page loads, minified."""
+    script = (ASSETS_DIR / SCRIPT).read_text(encoding="utf-8")
+    return {f"{PORTAL_ASSETS}/{SCRIPT}": str(rjsmin.jsmin(script, keep_bang_comments=True))}
+
+
+def neutral_pages(
+    clients: list[Client],
+    settings: PortalSettings,
+    secret: bytes,
+    renderer: Renderer,
+    assets_for: Callable[[int], Assets],
+    *,
+    built: date | None = None,
+    with_index: bool = True,
+) -> dict[str, str]:
+    """{path: HTML} of the pages that name no client: the prefix index (with the build's date) and replaced links."""
+    locale = page_locale(settings.language)
+    lang = html_lang(locale)
+
+    # the index carries the secret's public fingerprint, so `client-portal build` and
+    # `links --check` can tell whose pages a folder holds
+    site = crypto.site_fingerprint(secret)
+
+    def notice(kind: str, depth: int) -> str:
+        day = built.isoformat() if built else ""
+        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site, day)
+
+    depth = settings.url_prefix.count("/") + 1
+    index = notice("index", depth)
+    pages = {f"{settings.url_prefix}/index.html": index} if with_index else {}
+    replaced = notice("replaced", depth + 1)
+    for client in clients:
+        pages.update(
+            (folder + "index.html", replaced) for folder in replaced_folders(settings.url_prefix, secret, client)
+        )
+    return pages
+
+
+def robots_rules(existing: str, prefix: str) -> str:
+    """robots.txt that keeps crawlers out of the client prefix without naming any page."""
+    rule = f"Disallow: /{prefix}/"
+    if rule in existing:
+        return existing
+    if existing.strip():
+        return existing.rstrip("\n") + f"\n\nUser-agent: *\n{rule}\n"
+    return f"User-agent: *\n{rule}\n"
+
+
+def headers_rules(existing: str, prefix: str) -> str:
+    """A `_headers` file for hosts that honour it, with the client prefix's rules after any the site has."""
+    rules = _prefix_headers(prefix)
+    if rules in existing:
+        return existing
+    if existing.strip():
+        return existing.rstrip("\n") + "\n\n" + rules
+    return rules
+
+
+def _prefix_headers(prefix: str) -> str:
+    """The same protections as the pages' own meta elements, as HTTP headers."""
+    return (
+        f"/{prefix}/*\n"
+        "  X-Robots-Tag: noindex, nofollow, noarchive\n"
+        "  Referrer-Policy: no-referrer\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Cache-Control: no-cache\n"
+        # frame-ancestors works only as a header; the pages' own <meta> policy covers the rest
+        "  Content-Security-Policy: frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'\n"
+        "  X-Frame-Options: DENY\n"
+    )
+
+
+def local_index(
+    pages: list[PortalPage], settings: PortalSettings, renderer: Renderer, *, site_path: str, live_reload: bool
+) -> str:
+    """Every client's links on one page, in the freelancer's language: for previewing only, never part of a build.
+
+    ``site_path`` is where the site is served (the path of ``site_url``, such as ``/portal/``).
+    """
+    locale = page_locale(settings.language)
+    root = "/" + site_path.strip("/") + "/" if site_path.strip("/") else "/"
+    clients = [
+        {
+            "name": page.client.record.name,
+            "mode": page.client.record.access.mode,
+            "links": [(link.contact, root + link.path) for link in page.links],
+            "notice": page.notice,
+        }
+        for page in sorted(pages, key=lambda page: page.client.record.name.lower())
+    ]
+    assets = page_assets(settings.url_prefix.count("/") + 1)
+    template = renderer.environment(str(locale)).get_template("client-portal/local-index.html")
+    return template.render(
+        lang=html_lang(locale),
+        dir=text_direction(str(locale)),
+        clients=clients,
+        assets=assets,
+        stylesheet=Markup(assets.stylesheet),  # noqa: S704 - the package's own stylesheet
+        csp=Markup(content_security_policy([assets.stylesheet], live_reload=live_reload)),  # noqa: S704 - no user text
+    )
+
+
+# Files the generator may have written, which the portal extends rather than replaces.
+EXTENDED = ("robots.txt", "_headers")
+
+
+@dataclass(frozen=True)
+class BuiltPortal:
+    """One build's clients and pages, waiting in a private folder: what the portal's part of the site is made of."""
+
+    inputs: PageInputs
+    clients: list[Client]
+    pages: list[PortalPage]
+    reused: int  # pages taken over unchanged from the build before (previewing)
+    staging: Path | None  # the private folder the pages wait in, when not kept for previewing
+    renderer: Renderer  # the build's templates, compiled
+    kept: Callable[[str], Path] | None = None  # previewing: writes a neutral page once, to a kept file
+
+    def files(
+        self, existing: Callable[[str], str] = lambda path: "", *, local_index_at: str | None = None
+    ) -> Iterator[SiteFile]:
+        """Every file of the portal's part of the site, once: where it goes, and its content or the file holding it.
+
+        The script every page loads, each client's page and attached files, the neutral
+        pages (the prefix index, replaced links), and robots.txt and _headers as
+        ``existing`` (the generator's own text of each, "" for none) extended with the
+        portal's rules. Previewing (``local_index_at``: the path the site is served at),
+        the prefix index is the local index of every client's links instead.
+        """
+        settings = self.inputs.settings
+        prefix = settings.url_prefix
+        yield from (SiteFile(path, content) for path, content in asset_files().items())
+        for page in self.pages:
+            yield from page.files
+        renderer = self.renderer
+        neutral = neutral_pages(
+            self.clients,
+            settings,
+            self.inputs.secret,
+            renderer,
+            page_assets,
+            built=self.inputs.today,
+            with_index=local_index_at is None,
+        )
+        if local_index_at is not None:
+            live_reload = self.inputs.live_reload
+            neutral[f"{prefix}/index.html"] = local_index(
+                self.pages, settings, renderer, site_path=local_index_at, live_reload=live_reload
+            )
+        kept: dict[str, Path] = {}  # every replaced link has the same page
+        for path, html in neutral.items():
+            if self.kept is None:
+                yield SiteFile(path, html)
+            else:  # kept, an unchanged page is not written again by `mkdocs serve --dirty`
+                yield SiteFile(path, source=kept.get(html) or kept.setdefault(html, self.kept(html)))
+        yield SiteFile("robots.txt", robots_rules(existing("robots.txt"), prefix))
+        if settings.headers_file:
+            yield SiteFile("_headers", headers_rules(existing("_headers"), prefix))
+
+    def placed(self, site_dir: Path) -> BuiltPortal:
+        """The pages moved from the private folder to where they belong in ``site_dir`` (a rename each)."""
+        if self.staging is None:
+            return self
+        pages = [_moved(page, self.staging, site_dir) for page in self.pages]
+        self.discard()
+        return dataclasses.replace(self, pages=pages, staging=None)
+
+    def discard(self) -> None:
+        """Remove the private folder of pages that were not placed (a failed or an abandoned build)."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _moved(page: PortalPage, staging: Path, site_dir: Path) -> PortalPage:
+    """A page built into ``staging``, moved to where it belongs in ``site_dir``.
+
+    The page's folder moves whole when the site has none of that name yet: one rename, where
+    moving each file and removing the emptied folder costs the disk a write per folder.
+    """
+    folder, target = staging / page.folder, site_dir / page.folder
+    if folder.is_dir() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    files = []
+    for site_file in page.files:
+        source = site_file.source
+        if source is None or not source.is_relative_to(staging):
+            files.append(site_file)  # attached files stay in the cache folder, copied from there
+            continue
+        target = site_dir / site_file.path
+        if source.exists():  # its folder could not move whole
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)  # a rename on one file system
+        files.append(SiteFile(site_file.path, source=target))
+    return dataclasses.replace(page, files=tuple(files))
