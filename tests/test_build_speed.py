@@ -266,6 +266,20 @@ def test_only_an_edited_record_is_read_again_while_previewing(records, tmp_path,
         pages.close()
 
 
+def test_a_record_whose_imported_hours_changed_is_read_and_built_again_while_previewing(records, tmp_path):
+    pages = Pipeline(workers=1, remember=True)
+    try:
+        first = {p.client.id: p for p in run(pages, records, tmp_path).pages}
+        hours = records / "hours" / "acme-bakery.csv"
+        lines = hours.read_text(encoding="utf-8").splitlines(keepends=True)
+        hours.write_text("".join(lines[:-1]), encoding="utf-8")  # the last entry undone, the record untouched
+        second = {p.client.id: p for p in run(pages, records, tmp_path).pages}
+        assert [i for i in second if second[i] is not first[i]] == ["acme-bakery"]
+        assert len(second["acme-bakery"].client.hours) == len(first["acme-bakery"].client.hours) - 1
+    finally:
+        pages.close()
+
+
 def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_is_gone(records, tmp_path):
     settings = dataclasses.replace(SETTINGS, root=tmp_path, clients_dir=records)
     inputs = PageInputs(settings, SECRET.encode(), TODAY, (MATERIAL_TEMPLATES,), ASSETS)
