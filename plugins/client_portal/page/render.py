@@ -167,8 +167,12 @@ class Renderer:
     @staticmethod
     def sealed_body(body: Markup, assets: Assets) -> str:
         """What an encrypted page seals: its sections' stylesheet (hashed in the shell's CSP), then its content."""
-        style = f"<style>{assets.page_stylesheet}</style>" if assets.page_stylesheet else ""
-        return style + str(body)
+        return Renderer.sealed_style(assets) + str(body)
+
+    @staticmethod
+    def sealed_style(assets: Assets) -> str:
+        """How every encrypted page's sealed content starts: its sections' stylesheet."""
+        return f"<style>{assets.page_stylesheet}</style>" if assets.page_stylesheet else ""
 
     def page(
         self,

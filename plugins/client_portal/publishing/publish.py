@@ -284,7 +284,8 @@ def client_page(
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
     content = renderer.sealed_body(body, inputs.assets)
-    payload = sealed_json(crypto.seal_page(content, token, recipients, kdf, decoys=decoys), mode)
+    shared = renderer.sealed_style(inputs.assets)  # the same on every page: deflated once
+    payload = sealed_json(crypto.seal_page(content, token, recipients, kdf, decoys=decoys, shared=shared), mode)
     try:
         html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     except ShellError as error:
