@@ -309,6 +309,21 @@ def test_portuguese_in_portugal_reads_the_brazilian_catalog_with_its_own_dates()
     assert html_lang(page_locale("pt-PT")) == "pt-PT"
 
 
+def test_pages_of_one_language_zone_and_day_share_a_formatter_that_keeps_each_method_apart():
+    def context(client_id: str, language: str) -> dict:
+        client = load_client(ROOT / "clients" / f"{client_id}.yml", today=TODAY)
+        record = client.record.model_copy(update={"language": language, "timezone": "Europe/Berlin"})
+        return page_context(dataclasses.replace(client, record=record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+
+    acme, fjord, german = context("acme-bakery", "en"), context("fjord-cycles", "en"), context("fjord-cycles", "de")
+    assert acme["fmt"] is fjord["fmt"] and german["fmt"] is not fjord["fmt"]
+    fmt, day = german["fmt"], date(2027, 3, 1)
+    # one date, asked of three methods in turn: each answer is its own method's, however often asked
+    for _ in range(2):
+        assert (fmt.day(day), fmt.short(day), fmt.full_date(day)) == ("Mo., 1. März 2027", "1. März", "1. März 2027")
+        assert (fmt.number(1), fmt.percent(1)) == ("1", "1\xa0%")
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("de", "de"), ("de-AT", "de"), ("fr", "fr"), ("fr-CA", "fr"), ("es", "es"), ("es-MX", "es"),

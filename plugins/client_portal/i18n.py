@@ -28,6 +28,7 @@ def shipped() -> dict[tuple[str, str | None], str]:
     return found
 
 
+@cache  # every page of one language asks; a Locale is not changed by its users
 def page_locale(tag: str) -> Locale:
     """The locale a page is shown in: the tag's own when a catalog ships for it, else English."""
     try:
