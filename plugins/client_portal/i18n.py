@@ -77,6 +77,8 @@ def text_direction(locale: Locale | str) -> str:
 
 def right_to_left(text: str) -> bool:
     """Whether text holds a letter written right to left (Arabic, Hebrew, …)."""
+    if text.isascii():  # most names and titles: no letter to look up
+        return False
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 

@@ -288,7 +288,8 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
     """
     if not text:
         return Markup("")
-    text = _CJK_LINE_BREAK.sub(r"\1", text)
+    if "\n" in text:  # most record text is one line: no line break to join
+        text = _CJK_LINE_BREAK.sub(r"\1", text)
     html = _simple_html(text) or _markdown_tidied(text, top)
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]

@@ -132,6 +132,7 @@ class Renderer:
             env.globals["svg_icon"] = self.icon
             env.globals["icon"] = self.icon_span
             env.filters["bdi"] = partial(isolated, rtl=text_direction(locale_name) == "rtl")
+            env.filters["strip_place"] = strip_place
             catalog = translations(locale_name)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             messages = Messages(catalog)
@@ -275,6 +276,13 @@ def isolated(text: object, *, rtl: bool) -> Markup:
     if rtl or right_to_left(str(text)):
         return Markup("<bdi>{}</bdi>").format(text)
     return escape(text)
+
+
+def strip_place(offset: float, rtl: bool) -> str:
+    """A place on the timeline's strip, such as "12.50%": a share of its width from its start (its right end on a
+    right-to-left page). A filter, not a macro, as a strip has dozens; told ``rtl``, not made per language,
+    because Jinja works out a filter of constants once for the templates every language shares."""
+    return f"{((1 - offset) if rtl else offset) * 100:.2f}%"
 
 
 class Messages:
