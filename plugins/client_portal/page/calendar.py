@@ -64,8 +64,8 @@ def _text(name: str, value: str) -> str:
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space, never inside an escape."""
-    if len(line) < FOLD_AT and line.isascii():
-        return line
+    if line.isascii():
+        return "\r\n ".join(_ascii_parts(line))
     parts: list[str] = []
     current: list[str] = []
     size = 0
@@ -83,3 +83,16 @@ def _fold(line: str) -> str:
         size += octets
     parts.append("".join(current))
     return "\r\n ".join(parts)
+
+
+def _ascii_parts(line: str) -> list[str]:
+    """`_fold`'s parts of a line of one-octet characters, cut by length instead of character by character."""
+    parts, start = [], 0
+    while len(line) - start >= FOLD_AT:
+        end = start + FOLD_AT - 1
+        if line[end - 1] in "\\^":  # an escape stays whole: its first character starts the next line
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return parts

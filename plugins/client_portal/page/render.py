@@ -14,6 +14,7 @@ from typing import Any
 from babel.support import NullTranslations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 from jinja2.bccache import Bucket
+from jinja2.filters import do_urlencode
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 from markupsafe import Markup, escape
@@ -133,6 +134,7 @@ class Renderer:
             env.globals["icon"] = self.icon_span
             env.filters["bdi"] = partial(isolated, rtl=text_direction(locale_name) == "rtl")
             env.filters["strip_place"] = strip_place
+            env.filters["urlencode"] = urlencode
             catalog = translations(locale_name)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             messages = Messages(catalog)
@@ -276,6 +278,20 @@ def isolated(text: object, *, rtl: bool) -> Markup:
     if rtl or right_to_left(str(text)):
         return Markup("<bdi>{}</bdi>").format(text)
     return escape(text)
+
+
+# What URL quoting keeps as it is (urllib's quote, and "/" as Jinja's urlencode keeps it); every other
+# byte becomes %XX.
+_URL_KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+_URL_QUOTED = {byte: f"%{byte:02X}" for byte in range(256) if byte not in _URL_KEPT}
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's ``urlencode`` filter, the same text; a string is quoted by one table, not a call per byte,
+    as the calendar a page offers is a few kilobytes."""
+    if type(value) is str:
+        return value.encode("utf-8").decode("latin-1").translate(_URL_QUOTED)
+    return do_urlencode(value)
 
 
 def strip_place(offset: float, rtl: bool) -> str:
