@@ -20,6 +20,7 @@ from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 from client_portal.i18n import right_to_left, text_direction, translations
+from client_portal.page.whatsnew import Seen
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -82,15 +83,15 @@ class _PageContext(Context):
     Before every call Jinja asks the callable, and its ``__call__``, whether it wants the
     context passed in; two failed ``hasattr`` cost more than most of a page's 400 calls
     (``_()``, ``fmt.day``, macros). A function says so in its own ``__dict__`` (a method,
-    in its function's), a macro or a built-in never does: those are read here at once,
-    and anything else goes Jinja's own way.
+    in its function's); a macro, a built-in or the page's ``seen`` never does: those are
+    read here at once, and anything else goes Jinja's own way.
     """
 
     @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
         function = __obj.__func__ if kind is MethodType else __obj  # type: ignore[attr-defined]
-        plain = kind is Macro or kind is BuiltinFunctionType
+        plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
         if not plain and not (type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__):
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
