@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 from jinja2.filters import do_urlencode
+from markupsafe import Markup
 
 from client_portal.decisions.line import DecisionLine, find_lines
 from client_portal.page import render as render_module
@@ -531,7 +532,7 @@ class _Greeter:
         ("{{ greeter('Hello') }}", "Hello, Acme"),  # a callable object whose __call__ asks for it
         ("{{ greeter.method() }}", "Acme"),  # a method that asks for it
         ("{{ autoescaping() }}", "True"),  # one that asks for the evaluation context
-        ("{{ site() }}", "Environment"),  # one that asks for the environment
+        ("{{ site() }}", "True"),  # one that asks for the environment
         ("{% for n in [1] %}{% set x = n %}{{ loop_name() }}{% endfor %}", "1"),  # as do names set in a loop
         ("{% macro m(x) %}[{{ x }}{{ caller() }}]{% endmacro %}{% call m(1) %}2{% endcall %}", "[12]"),
         ("{{ {'a': 1}.get('a') }}{{ [3]|first }}{{ ''.join(['4']) }}", "134"),  # built-ins
@@ -543,7 +544,7 @@ def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expec
         whose=pass_context(lambda context: context["name"]),
         greeter=_Greeter(),
         autoescaping=pass_eval_context(lambda eval_context: eval_context.autoescape),
-        site=pass_environment(lambda environment: type(environment).__name__),
+        site=pass_environment(lambda environment: isinstance(environment, Environment)),
         loop_name=pass_context(lambda context: context["x"]),
     )
     assert environment.from_string(template).render(name="Acme") == expected
@@ -567,3 +568,32 @@ def test_a_deliverable_card_of_a_users_own_is_used_for_every_card(tmp_path):
     html = str(Renderer([tmp_path]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
     titles = re.findall(r'<p class="mine">([^<]*)</p>', html)
     assert len(titles) == len(client.record.deliverables) > 3 and "cp-deliverable" not in html
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ text }}{{ safe }}{{ number }}", "&lt;b&gt;&amp;<i>x</i>7"),  # escaped as Jinja escapes
+        ("{% autoescape false %}{{ text }}{% endautoescape %}", "<b>&"),  # where a template turns it off
+        ("{% autoescape off %}{{ text }}{% endautoescape %}", "<b>&"),  # or a value decides, as the page renders
+        (
+            "{% autoescape false %}{% autoescape true %}{{ text }}{% endautoescape %}{% endautoescape %}{{ html }}",
+            "&lt;b&gt;&amp;<u>",
+        ),
+        ("{% macro m(t) %}[{{ t }}]{% endmacro %}{{ m(text) }}{{ m(safe) }}", "[&lt;b&gt;&amp;][<i>x</i>]"),
+    ],
+)
+def test_what_a_template_writes_is_escaped_unless_it_is_markup_already(template, expected):
+    environment = Renderer().environment("en")
+    values = {"text": "<b>&", "safe": Markup("<i>x</i>"), "number": 7, "html": HTML("<u>"), "off": False}
+    assert environment.from_string(template).render(values) == expected
+
+
+class HTML:
+    """Anything with ``__html__`` is written as it says, as markupsafe does."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def __html__(self) -> str:
+        return self.html

@@ -14,6 +14,7 @@ from typing import Any
 from babel.support import NullTranslations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 from jinja2.bccache import Bucket
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import do_urlencode
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
@@ -104,6 +105,32 @@ class _PageContext(Context):
             )
 
 
+class _PageCode(CodeGenerator):
+    """Jinja's code generator, writing what a template outputs through `_PageEnvironment.escaped`."""
+
+    def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escaped(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _PageEnvironment(Environment):
+    """A Jinja environment whose templates call plain callables straight away and output Markup as it is."""
+
+    context_class = _PageContext
+    code_generator_class = _PageCode
+
+    @staticmethod
+    def escaped(value: Any) -> Markup:
+        """``escape(value)``: the same text, but Markup (half of what a page outputs) is not copied first."""
+        if type(value) is Markup:
+            return value
+        return escape(value)
+
+
 class Renderer:
     """Renders page bodies and page shells; one Jinja environment per language."""
 
@@ -121,7 +148,7 @@ class Renderer:
     def environment(self, locale_name: str) -> Environment:
         """The Jinja environment for one locale, with its gettext catalog installed."""
         if locale_name not in self._environments:
-            env = Environment(
+            env = _PageEnvironment(
                 loader=self.loader,
                 autoescape=select_autoescape(default=True, default_for_string=True),
                 undefined=StrictUndefined,
@@ -130,7 +157,6 @@ class Renderer:
                 auto_reload=False,
                 bytecode_cache=self._compiled,
             )
-            env.context_class = _PageContext
             env.globals["svg_icon"] = self.icon
             env.globals["icon"] = self.icon_span
             env.filters["bdi"] = partial(isolated, rtl=text_direction(locale_name) == "rtl")
