@@ -307,17 +307,16 @@ def isolated(text: object, *, rtl: bool) -> Markup:
     return escape(text)
 
 
-# What URL quoting keeps as it is (urllib's quote, and "/" as Jinja's urlencode keeps it); every other
-# byte becomes %XX.
+# Each byte as URL quoting writes it (urllib's quote, keeping "/" as Jinja's urlencode does).
 _URL_KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
-_URL_QUOTED = {byte: f"%{byte:02X}" for byte in range(256) if byte not in _URL_KEPT}
+_URL_BYTES = [chr(byte) if byte in _URL_KEPT else f"%{byte:02X}" for byte in range(256)]
 
 
 def urlencode(value: Any) -> str:
-    """Jinja's ``urlencode`` filter, the same text; a string is quoted by one table, not a call per byte,
-    as the calendar a page offers is a few kilobytes."""
+    """Jinja's ``urlencode`` filter, the same text; a string's bytes are looked up in a table rather than
+    quoted one call each, as the calendar a page offers is a few kilobytes."""
     if type(value) is str:
-        return value.encode("utf-8").decode("latin-1").translate(_URL_QUOTED)
+        return "".join([_URL_BYTES[byte] for byte in value.encode("utf-8")])
     return do_urlencode(value)
 
 
