@@ -315,11 +315,12 @@ def locales(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     (folder / "messages.po").write_bytes((LOCALES_DIR / "de" / "LC_MESSAGES" / "messages.po").read_bytes())
     monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    i18n.shipped.cache_clear()
-    i18n.translations.cache_clear()
+    caches = (i18n.shipped, i18n.translations, i18n.page_locale)  # what they keep depends on the catalogs
+    for cached in caches:
+        cached.cache_clear()
     yield folder
-    i18n.shipped.cache_clear()
-    i18n.translations.cache_clear()
+    for cached in caches:
+        cached.cache_clear()
 
 
 def test_a_catalog_compiled_from_its_po_is_read_and_one_from_another_po_never(locales):
