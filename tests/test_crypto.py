@@ -134,6 +134,21 @@ def test_a_page_is_deflated_and_padded_to_its_bucket_and_carries_its_format():
     assert len(crypto.from_b64url(payload["page"]["data"])) == 4096 + crypto.TAG_BYTES
 
 
+@pytest.mark.parametrize("shared_length", [1, 5000, 40_000])  # the dictionary is the last 32 KiB of a long start
+def test_a_page_whose_start_is_shared_with_others_is_still_one_deflate_stream_as_small(shared_length):
+    shared = "".join(f".cp-x{n}{{margin:{n}px}}" for n in range(shared_length))[:shared_length]
+    html = shared + "<li>Brand guide delivered, 蛋糕 &amp; bread</li>\n" * 300 + "end"
+    framed = crypto.frame(html, shared)
+    (length,) = struct.unpack(">I", framed[:4])
+    inflater = zlib.decompressobj(-15)  # as the browser's deflate-raw: one stream, nothing after it
+    assert inflater.decompress(framed[4 : 4 + length]).decode() == html and inflater.eof and not inflater.unused_data
+    assert crypto.unframe(framed) == html
+    (alone,) = struct.unpack(">I", crypto.frame(html)[:4])
+    assert length <= alone + 16  # the sync flush after the start costs a few bytes, and nothing else does
+    with pytest.raises(ValueError, match="must start with what it shares"):
+        crypto.frame("<p>another start</p>" + html, shared)
+
+
 def test_page_buckets_have_two_significant_bits():
     lengths = (1, 4096, 4097, 6145, 8192, 8193, 12289, 40_000, 70_000)
     assert [crypto.page_bucket(n) for n in lengths] == [4096, 4096, 6144, 8192, 8192, 12288, 16384, 49152, 98304]

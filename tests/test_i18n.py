@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gettext
+import io
 import re
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -11,12 +12,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
+from client_portal import i18n
 from client_portal.commands.cli import main
-from client_portal.i18n import LOCALES_DIR, catalog_warning, html_lang, page_locale, shipped_languages, translations
+from client_portal.i18n import (
+    LOCALES_DIR,
+    catalog_warning,
+    compiled_name,
+    html_lang,
+    page_locale,
+    shipped_languages,
+    translations,
+)
 from client_portal.mail.digest import record_changes
 from client_portal.mail.mail import client_letters
 from client_portal.page.markdown_text import render_markdown
@@ -297,6 +308,35 @@ def test_catalog_by_language_and_formats_by_the_whole_tag(tag, locale, catalog):
     assert translations(str(chosen)).gettext("Deliverables") == expected
 
 
+@pytest.fixture
+def locales(tmp_path, monkeypatch):
+    """A copy of the German catalog as the only one shipped, for a test that compiles its own."""
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_bytes((LOCALES_DIR / "de" / "LC_MESSAGES" / "messages.po").read_bytes())
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    caches = (i18n.shipped, i18n.translations, i18n.page_locale)  # what they keep depends on the catalogs
+    for cached in caches:
+        cached.cache_clear()
+    yield folder
+    for cached in caches:
+        cached.cache_clear()
+
+
+def test_a_catalog_compiled_from_its_po_is_read_and_one_from_another_po_never(locales):
+    po = (locales / "messages.po").read_bytes()
+    catalog = read_po(io.BytesIO(po), locale="de")
+    catalog["Deliverables"].string = "Ergebnisse (aus dem kompilierten Katalog)"  # tells which one was read
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    (locales / compiled_name(po)).write_bytes(compiled.getvalue())
+    assert translations("de").gettext("Deliverables") == "Ergebnisse (aus dem kompilierten Katalog)"
+    # the .po changed since: that compiled catalog is not its own any more, so the .po is compiled here
+    (locales / "messages.po").write_bytes(po + b"\n# a translator's note\n")
+    translations.cache_clear()
+    assert translations("de").gettext("Deliverables") == "Arbeitsergebnisse"
+
+
 def test_portuguese_in_portugal_reads_the_brazilian_catalog_with_its_own_dates():
     def formatter(tag: str) -> Formatter:
         locale = page_locale(tag)
@@ -307,6 +347,21 @@ def test_portuguese_in_portugal_reads_the_brazilian_catalog_with_its_own_dates()
     assert portugal.day(date(2026, 11, 30)) == "segunda, 30/11"
     assert brazil.day(date(2026, 11, 30)) == "seg., 30 de nov."
     assert html_lang(page_locale("pt-PT")) == "pt-PT"
+
+
+def test_pages_of_one_language_zone_and_day_share_a_formatter_that_keeps_each_method_apart():
+    def context(client_id: str, language: str) -> dict:
+        client = load_client(ROOT / "clients" / f"{client_id}.yml", today=TODAY)
+        record = client.record.model_copy(update={"language": language, "timezone": "Europe/Berlin"})
+        return page_context(dataclasses.replace(client, record=record), SETTINGS, TODAY, whatsnew_key=SEEN_KEY)
+
+    acme, fjord, german = context("acme-bakery", "en"), context("fjord-cycles", "en"), context("fjord-cycles", "de")
+    assert acme["fmt"] is fjord["fmt"] and german["fmt"] is not fjord["fmt"]
+    fmt, day = german["fmt"], date(2027, 3, 1)
+    # one date, asked of three methods in turn: each answer is its own method's, however often asked
+    for _ in range(2):
+        assert (fmt.day(day), fmt.short(day), fmt.full_date(day)) == ("Mo., 1. März 2027", "1. März", "1. März 2027")
+        assert (fmt.number(1), fmt.percent(1)) == ("1", "1\xa0%")
 
 
 @pytest.mark.parametrize(

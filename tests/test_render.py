@@ -10,7 +10,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from babel import Locale
-from jinja2 import Environment
+from hypothesis import given
+from hypothesis import strategies as st
+from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
+from jinja2.filters import do_urlencode
+from markupsafe import Markup
 
 from client_portal.decisions.line import DecisionLine, find_lines
 from client_portal.page import render as render_module
@@ -510,3 +514,87 @@ def test_templates_compile_once_for_every_language(monkeypatch):
     assert compiled.count("client-portal/body.html") == 1
     assert len({id(page.environment) for page in pages}) == 3  # each language keeps its own catalog
     assert renderer.environment("de").globals["_"]("Deliverables") == "Arbeitsergebnisse"
+
+
+class _Greeter:
+    @pass_context
+    def __call__(self, context, greeting: str) -> str:
+        return f"{greeting}, {context['name']}"
+
+    @pass_context
+    def method(self, context) -> str:
+        return context["name"]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ whose() }}", "Acme"),  # a function that asks for the context
+        ("{{ greeter('Hello') }}", "Hello, Acme"),  # a callable object whose __call__ asks for it
+        ("{{ greeter.method() }}", "Acme"),  # a method that asks for it
+        ("{{ autoescaping() }}", "True"),  # one that asks for the evaluation context
+        ("{{ site() }}", "True"),  # one that asks for the environment
+        ("{% for n in [1] %}{% set x = n %}{{ loop_name() }}{% endfor %}", "1"),  # as do names set in a loop
+        ("{% macro m(x) %}[{{ x }}{{ caller() }}]{% endmacro %}{% call m(1) %}2{% endcall %}", "[12]"),
+        ("{{ {'a': 1}.get('a') }}{{ [3]|first }}{{ ''.join(['4']) }}", "134"),  # built-ins
+    ],
+)
+def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expected):
+    environment = Renderer().environment("en")
+    environment.globals.update(
+        whose=pass_context(lambda context: context["name"]),
+        greeter=_Greeter(),
+        autoescaping=pass_eval_context(lambda eval_context: eval_context.autoescape),
+        site=pass_environment(lambda environment: isinstance(environment, Environment)),
+        loop_name=pass_context(lambda context: context["x"]),
+    )
+    assert environment.from_string(template).render(name="Acme") == expected
+
+
+@given(st.text())
+def test_urlencode_writes_what_jinjas_own_filter_writes(text):
+    assert render_module.urlencode(text) == do_urlencode(text)
+
+
+def test_urlencode_leaves_anything_but_a_string_to_jinja():
+    query = {"a b": "c/d", "é": 1}
+    assert render_module.urlencode(query) == do_urlencode(query) == "a+b=c%2Fd&%C3%A9=1"
+
+
+def test_a_deliverable_card_of_a_users_own_is_used_for_every_card(tmp_path):
+    partial = tmp_path / "client-portal" / "partials" / "deliverable.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text('{% macro deliverable(d) %}<p class="mine">{{ d.title }}</p>{% endmacro %}', encoding="utf-8")
+    client = load_client(ROOT / "clients" / "acme-bakery.yml", today=TODAY)
+    html = str(Renderer([tmp_path]).body(page_context(client, SETTINGS, TODAY, whatsnew_key=SEEN_KEY)))
+    titles = re.findall(r'<p class="mine">([^<]*)</p>', html)
+    assert len(titles) == len(client.record.deliverables) > 3 and "cp-deliverable" not in html
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ text }}{{ safe }}{{ number }}", "&lt;b&gt;&amp;<i>x</i>7"),  # escaped as Jinja escapes
+        ("{% autoescape false %}{{ text }}{% endautoescape %}", "<b>&"),  # where a template turns it off
+        ("{% autoescape off %}{{ text }}{% endautoescape %}", "<b>&"),  # or a value decides, as the page renders
+        (
+            "{% autoescape false %}{% autoescape true %}{{ text }}{% endautoescape %}{% endautoescape %}{{ html }}",
+            "&lt;b&gt;&amp;<u>",
+        ),
+        ("{% macro m(t) %}[{{ t }}]{% endmacro %}{{ m(text) }}{{ m(safe) }}", "[&lt;b&gt;&amp;][<i>x</i>]"),
+    ],
+)
+def test_what_a_template_writes_is_escaped_unless_it_is_markup_already(template, expected):
+    environment = Renderer().environment("en")
+    values = {"text": "<b>&", "safe": Markup("<i>x</i>"), "number": 7, "html": HTML("<u>"), "off": False}
+    assert environment.from_string(template).render(values) == expected
+
+
+class HTML:
+    """Anything with ``__html__`` is written as it says, as markupsafe does."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def __html__(self) -> str:
+        return self.html

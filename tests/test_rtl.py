@@ -69,6 +69,16 @@ def test_arabic_page_gate_and_notices_run_right_to_left_and_others_left_to_right
     assert "<body dir=" not in gate  # one direction for the whole document, on <html>
 
 
+def test_the_timeline_starts_on_the_right_in_arabic_and_on_the_left_otherwise_whichever_renders_first():
+    today = re.compile(r'<line class="cp-timeline__today" x1="([\d.]+%)"')
+    client = arabic()
+    for first, second in ((client, english(client)), (english(client), client)):
+        renderer = Renderer([MATERIAL_TEMPLATES])  # one build: every language shares the compiled templates
+        shown = [str(renderer.body(page_context(c, SETTINGS, TODAY, whatsnew_key=SEEN_KEY))) for c in (first, second)]
+        places = {c.record.language: today.findall(html) for c, html in zip((first, second), shown, strict=True)}
+        assert places == {"ar": ["100.00%"], "en": ["0.00%"]}
+
+
 def test_names_and_titles_are_isolated_on_the_page_and_the_gate():
     html = page(arabic())
     for isolated in (

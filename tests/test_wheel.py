@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from client_portal import __version__
+from client_portal.i18n import compiled_catalog, compiled_name
 
+from .conftest import ROOT
 from .wheel import installed, wheel_environment
 
 pytestmark = pytest.mark.sdist
@@ -48,6 +50,13 @@ def test_the_wheel_installs_with_only_what_the_package_imports(fresh, tmp_path):
     assert Path(where.strip()).is_relative_to(fresh)
     # the theme is the portal's choice, in its requirements.txt, not the package's
     assert not list((fresh / "lib").glob("python3*/site-packages/material"))
+    # every catalog compiled when the wheel was built, under the name client_portal.i18n looks for
+    catalogs = list((Path(where.strip()).parent / "locales").glob("*/LC_MESSAGES/messages.po"))
+    assert len(catalogs) == len(list((ROOT / "plugins" / "client_portal" / "locales").glob("*/LC_MESSAGES/*.po")))
+    for po in catalogs:
+        text = po.read_bytes()
+        compiled = po.with_name(compiled_name(text)).read_bytes()
+        assert compiled == compiled_catalog(text, po.parent.parent.name), po
 
 
 def test_a_mkdocs_portal_runs_on_the_installed_wheel(fresh, tmp_path):

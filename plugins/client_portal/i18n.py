@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import unicodedata
 from functools import cache
@@ -28,6 +29,7 @@ def shipped() -> dict[tuple[str, str | None], str]:
     return found
 
 
+@cache  # every page of one language asks; a Locale is not changed by its users
 def page_locale(tag: str) -> Locale:
     """The locale a page is shown in: the tag's own when a catalog ships for it, else English."""
     try:
@@ -55,12 +57,23 @@ def translations(locale_name: str) -> NullTranslations:
     name = shipped().get((locale.language, locale.script))
     if name is None or name == FALLBACK:
         return NullTranslations()
-    with (LOCALES_DIR / name / "LC_MESSAGES" / "messages.po").open("rb") as stream:
-        catalog = read_po(stream, locale=name)
+    folder = LOCALES_DIR / name / "LC_MESSAGES"
+    text = (folder / "messages.po").read_bytes()
+    # The wheel has each catalog compiled when it was built (hatch_build.py); a source checkout compiles it here.
+    built = folder / compiled_name(text)
+    return Translations(fp=io.BytesIO(built.read_bytes() if built.is_file() else compiled_catalog(text, name)))
+
+
+def compiled_name(po: bytes) -> str:
+    """The name of a catalog compiled from the ``.po`` file ``po``: one for another ``.po`` is never read."""
+    return f"messages-{hashlib.sha256(po).hexdigest()[:16]}.mo"
+
+
+def compiled_catalog(po: bytes, locale_name: str) -> bytes:
+    """The ``.mo`` form of the ``.po`` file ``po``, as gettext reads it."""
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled)
+    write_mo(compiled, read_po(io.BytesIO(po), locale=locale_name))
+    return compiled.getvalue()
 
 
 def html_lang(locale: Locale) -> str:
@@ -76,6 +89,8 @@ def text_direction(locale: Locale | str) -> str:
 
 def right_to_left(text: str) -> bool:
     """Whether text holds a letter written right to left (Arabic, Hebrew, …)."""
+    if text.isascii():  # most names and titles: no letter to look up
+        return False
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 

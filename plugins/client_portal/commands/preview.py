@@ -2,7 +2,7 @@
 
 Client pages are built into a private folder (never into the site), and built again when
 a record, an attached file, a template or the configuration changes; only the pages
-whose inputs changed are built again (`PageBuilder` keeps the others).
+whose inputs changed are built again (the `Pipeline` keeps the others).
 
 The server answers only for the site folder and the preview: no folder listings, no file or
 folder whose name starts with a dot, nothing a link resolves to outside the site folder, and

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
+from functools import lru_cache
 
 AA = 4.5  # WCAG 2.x AA for body text
 VISIBLE = 3.0  # WCAG's minimum for large text and controls: below it a colour is replaced, not nudged
@@ -29,6 +30,7 @@ class AccentShades:
     dark: str
 
 
+@lru_cache(maxsize=1024)  # the record check and the page both ask, and a rebuild asks again
 def accent_shades(accent: str) -> AccentShades:
     """Shades of ``accent`` readable as text, and under button text, in both schemes."""
     colour = _rgb(accent)
@@ -40,8 +42,7 @@ def accent_shades(accent: str) -> AccentShades:
 
 def contrast(first: str, second: str) -> float:
     """The WCAG contrast ratio of two ``#rrggbb`` colours, 1 to 21."""
-    lighter, darker = sorted((_luminance(_rgb(first)), _luminance(_rgb(second))), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    return _ratio_of(_luminance(_rgb(first)), _luminance(_rgb(second)))
 
 
 def same_colour(first: str, second: str) -> bool:
@@ -61,26 +62,30 @@ def _readable(colour: RGB, page: str, tint: float, *, darker: bool) -> RGB:
     """The first shade of ``colour``'s hue, moving lightness away from ``page``, that is readable on it."""
     hue, lightness, saturation = colorsys.rgb_to_hls(*colour)
     background = _rgb(page)
+    # each luminance once a step: the page's is the same on every step, the shade's is in both ratios
+    page_luminance = _luminance(background)
     for step in range(101):
         shifted = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)
         shade = colorsys.hls_to_rgb(hue, shifted, saturation)
         card = _mix(shade, background, tint)
-        if min(_ratio(shade, background), _ratio(shade, card)) >= AA + MARGIN:
+        luminance = _luminance(shade)
+        if min(_ratio_of(luminance, page_luminance), _ratio_of(luminance, _luminance(card))) >= AA + MARGIN:
             return shade
     return (0.0, 0.0, 0.0) if darker else (1.0, 1.0, 1.0)
 
 
-def _ratio(first: RGB, second: RGB) -> float:
-    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+def _ratio_of(first: float, second: float) -> float:
+    lighter, darker = (first, second) if first >= second else (second, first)
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def _luminance(colour: RGB) -> float:
-    def linear(channel: float) -> float:
-        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+def _linear(channel: float) -> float:
+    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
 
-    red, green, blue = (linear(c) for c in colour)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+def _luminance(colour: RGB) -> float:
+    red, green, blue = colour
+    return 0.2126 * _linear(red) + 0.7152 * _linear(green) + 0.0722 * _linear(blue)
 
 
 def _mix(colour: RGB, other: RGB, share: float) -> RGB:

@@ -128,7 +128,8 @@ _SIMPLE_TAGS = {"strong": "<strong>{}</strong>", "em": "<em>{}</em>"}
 
 def _simple_html(text: str) -> str | None:
     """The HTML Markdown gives ``text``, when it is simple enough to write directly; else None."""
-    if not all(_SIMPLE_LINE.fullmatch(line) for line in text.split("\n")):
+    lines = text.split("\n") if "\n" in text else (text,)
+    if not all(_SIMPLE_LINE.fullmatch(line) for line in lines):
         return None
     parts, position = ["<p>"], 0
     for match in _SIMPLE.finditer(text):
@@ -139,7 +140,7 @@ def _simple_html(text: str) -> str | None:
         if kind == "href":
             parts.append(f'<a href="{escape(match["href"])}">{escape(match["label"])}</a>')
         elif kind == "text":
-            parts.append(str(escape(match["text"])))
+            parts.append(escape(match["text"]))  # joined below into a plain str, so no copy of it here
         else:
             assert kind is not None
             parts.append(_SIMPLE_TAGS[kind].format(escape(match[kind])))
@@ -288,7 +289,8 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
     """
     if not text:
         return Markup("")
-    text = _CJK_LINE_BREAK.sub(r"\1", text)
+    if "\n" in text:  # most record text is one line: no line break to join
+        text = _CJK_LINE_BREAK.sub(r"\1", text)
     html = _simple_html(text) or _markdown_tidied(text, top)
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]

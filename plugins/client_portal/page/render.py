@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from babel.support import NullTranslations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 from jinja2.bccache import Bucket
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import do_urlencode
+from jinja2.runtime import Context, Macro
+from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 from client_portal.i18n import right_to_left, text_direction, translations
+from client_portal.page.whatsnew import Seen
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -72,6 +78,59 @@ class _Compiled(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
+class _PageContext(Context):
+    """Jinja's template context, calling plain functions, methods and macros straight away.
+
+    Before every call Jinja asks the callable, and its ``__call__``, whether it wants the
+    context passed in; two failed ``hasattr`` cost more than most of a page's 400 calls
+    (``_()``, ``fmt.day``, macros). A function says so in its own ``__dict__`` (a method,
+    in its function's); a macro, a built-in or the page's ``seen`` never does: those are
+    read here at once, and anything else goes Jinja's own way.
+    """
+
+    @internalcode
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        kind = type(__obj)
+        function = __obj.__func__ if kind is MethodType else __obj  # type: ignore[attr-defined]
+        plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
+        if not plain and not (type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
+class _PageCode(CodeGenerator):
+    """Jinja's code generator, writing what a template outputs through `_PageEnvironment.escaped`."""
+
+    def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escaped(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _PageEnvironment(Environment):
+    """A Jinja environment whose templates call plain callables straight away and output Markup as it is."""
+
+    context_class = _PageContext
+    code_generator_class = _PageCode
+
+    @staticmethod
+    def escaped(value: Any) -> Markup:
+        """``escape(value)``: the same text, but Markup (half of what a page outputs) is not copied first."""
+        if type(value) is Markup:
+            return value
+        return escape(value)
+
+
 class Renderer:
     """Renders page bodies and page shells; one Jinja environment per language."""
 
@@ -89,7 +148,7 @@ class Renderer:
     def environment(self, locale_name: str) -> Environment:
         """The Jinja environment for one locale, with its gettext catalog installed."""
         if locale_name not in self._environments:
-            env = Environment(
+            env = _PageEnvironment(
                 loader=self.loader,
                 autoescape=select_autoescape(default=True, default_for_string=True),
                 undefined=StrictUndefined,
@@ -101,6 +160,8 @@ class Renderer:
             env.globals["svg_icon"] = self.icon
             env.globals["icon"] = self.icon_span
             env.filters["bdi"] = partial(isolated, rtl=text_direction(locale_name) == "rtl")
+            env.filters["strip_place"] = strip_place
+            env.filters["urlencode"] = urlencode
             catalog = translations(locale_name)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             messages = Messages(catalog)
@@ -136,8 +197,12 @@ class Renderer:
     @staticmethod
     def sealed_body(body: Markup, assets: Assets) -> str:
         """What an encrypted page seals: its sections' stylesheet (hashed in the shell's CSP), then its content."""
-        style = f"<style>{assets.page_stylesheet}</style>" if assets.page_stylesheet else ""
-        return style + str(body)
+        return Renderer.sealed_style(assets) + str(body)
+
+    @staticmethod
+    def sealed_style(assets: Assets) -> str:
+        """How every encrypted page's sealed content starts: its sections' stylesheet."""
+        return f"<style>{assets.page_stylesheet}</style>" if assets.page_stylesheet else ""
 
     def page(
         self,
@@ -240,6 +305,26 @@ def isolated(text: object, *, rtl: bool) -> Markup:
     if rtl or right_to_left(str(text)):
         return Markup("<bdi>{}</bdi>").format(text)
     return escape(text)
+
+
+# Each byte as URL quoting writes it (urllib's quote, keeping "/" as Jinja's urlencode does).
+_URL_KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+_URL_BYTES = [chr(byte) if byte in _URL_KEPT else f"%{byte:02X}" for byte in range(256)]
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's ``urlencode`` filter, the same text; a string's bytes are looked up in a table rather than
+    quoted one call each, as the calendar a page offers is a few kilobytes."""
+    if type(value) is str:
+        return "".join([_URL_BYTES[byte] for byte in value.encode("utf-8")])
+    return do_urlencode(value)
+
+
+def strip_place(offset: float, rtl: bool) -> str:
+    """A place on the timeline's strip, such as "12.50%": a share of its width from its start (its right end on a
+    right-to-left page). A filter, not a macro, as a strip has dozens; told ``rtl``, not made per language,
+    because Jinja works out a filter of constants once for the templates every language shares."""
+    return f"{((1 - offset) if rtl else offset) * 100:.2f}%"
 
 
 class Messages:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, partial, wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,23 @@ if TYPE_CHECKING:
 TIMELINE_MIN_GAP = 24 / 256
 
 
+_Shown = TypeVar("_Shown")
+
+
+def _kept(method: Callable[[Formatter, _Shown], str]) -> Callable[[Formatter, _Shown], str]:
+    """A formatter method that formats each value once: a build shows the same dates on page after page."""
+    name = method.__name__
+
+    @wraps(method)
+    def kept(self: Formatter, value: _Shown) -> str:
+        key = (name, value)
+        if key not in self._shown:
+            self._shown[key] = method(self, value)
+        return self._shown[key]
+
+    return kept
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Dates, times and phrases in the client's language and time zone."""
@@ -45,7 +62,10 @@ class Formatter:
     zone: ZoneInfo
     today: date
     gettext: NullTranslations
+    # what each method gave for each value; a formatter serves every page of its language, zone and day
+    _shown: dict[tuple[str, object], str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    @_kept
     def full_date(self, day: date | datetime) -> str:
         """A full date, such as "Nov 22, 2026", "22. November 2026" or "2026年11月22日"."""
         local = insights.local_date(day, self.zone)
@@ -55,6 +75,7 @@ class Formatter:
             return format_skeleton("yMMMd", local, locale=self.locale)
         return format_date(local, "long", locale=self.locale)
 
+    @_kept
     def day(self, day: date | datetime) -> str:
         """A short date with weekday, such as "Thu, Dec 3"; the year only when it is not this year."""
         local = insights.local_date(day, self.zone)
@@ -66,10 +87,12 @@ class Formatter:
         skeleton = "MMMEd" if start.year == end.year == self.today.year else "yMMMEd"
         return str(format_interval(start, end, skeleton, locale=self.locale))
 
+    @_kept
     def short(self, day: date) -> str:
         """Day and month only, such as "Dec 7" or "12月7日", for tight spaces."""
         return _date_in("MMMd", day, self.locale)
 
+    @_kept
     def when(self, moment: date | datetime) -> str:
         """A schedule entry's date, with the time in the client's zone when it has one."""
         if not isinstance(moment, datetime):
@@ -79,8 +102,9 @@ class Formatter:
 
     def zone_name(self) -> str:
         """The client's time zone as people say it, such as "Central European Time"."""
-        return get_timezone_name(self.zone, locale=self.locale)
+        return _zone_name(self.zone, self.locale)
 
+    @_kept
     def relative(self, day: date) -> str:
         """ "today", "tomorrow", "in 3 days", "2 days ago": refreshed in the browser."""
         delta = (day - self.today).days
@@ -93,14 +117,17 @@ class Formatter:
             return _("yesterday")
         return _days_from_now(delta, self.locale)
 
+    @_kept
     def number(self, value: float) -> str:
         """A number in the client's locale, one decimal at most."""
         return format_decimal(value, format="#,##0.#", locale=self.locale)
 
+    @_kept
     def percent(self, value: int) -> str:
         """A progress value out of 100, such as "60%" or "60 %" (German and French space it)."""
         return _percent(value, self.locale)
 
+    @_kept
     def file_size(self, size: int) -> str:
         """A file's size as people read it, such as "48.2 kB" or "4.5 MB" (decimal units)."""
         for unit, scale in (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
@@ -108,6 +135,17 @@ class Formatter:
                 return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=self.locale)
         # CLDR's short byte unit is English ("512 byte") in several locales; the long one is not
         return format_unit(size, "digital-byte", length="long", locale=self.locale)
+
+
+@lru_cache(maxsize=256)
+def formatter(locale: Locale, zone: ZoneInfo, today: date) -> Formatter:
+    """The formatter of one language and time zone on one day, made once for all the pages that share them."""
+    return Formatter(locale, zone, today, translations(str(locale)))
+
+
+@lru_cache(maxsize=256)
+def _zone_name(zone: ZoneInfo, locale: Locale) -> str:
+    return get_timezone_name(zone, locale=locale)
 
 
 # Babel parses a date pattern on every call; pages of one build show the same few
@@ -249,7 +287,7 @@ def page_context(
     lines = decision_lines or unsigned_lines(client.id)
     locale = page_locale(record.language or settings.language)
     zone = ZoneInfo(record.timezone or settings.timezone)
-    fmt = Formatter(locale, zone, today, translations(str(locale)))
+    fmt = formatter(locale, zone, today)
     upcoming, past = insights.split_schedule(record, today, zone)
     decisions = decision_logs(record, digests)
     decided = insights.decided_items(decisions)

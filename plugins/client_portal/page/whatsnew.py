@@ -10,6 +10,7 @@ text or amount can be guessed back from it, even by trying every likely value.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from markupsafe import Markup
@@ -24,11 +25,14 @@ class Seen:
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError("a what's-new key needs at least 128 bits")
-        self._key = key
+        # keyed once: a copy for each of a page's few dozen items costs less than keying again
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def _digest(self, *parts: object, length: int = LENGTH) -> str:
-        text = "\x1f".join("" if part is None else str(part) for part in parts)
-        return hmac.digest(self._key, text.encode("utf-8"), "sha256").hex()[:length]
+        text = "\x1f".join(["" if part is None else str(part) for part in parts])
+        digest = self._keyed.copy()
+        digest.update(text.encode("utf-8"))
+        return digest.hexdigest()[:length]
 
     def __call__(self, kind: str, key: object, *shown: object) -> Markup:
         """``data-cp-item`` (which item) and ``data-cp-state`` (what it shows) for one page item."""

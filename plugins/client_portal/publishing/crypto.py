@@ -20,6 +20,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
@@ -206,7 +207,7 @@ def page_bucket(length: int) -> int:
     return -(-length // step) * step
 
 
-def frame(html: str) -> bytes:
+def frame(html: str, shared: str = "") -> bytes:
     """A page's plaintext before encryption: its length once deflated, the deflated page, zeros up to its bucket.
 
     Compression is safe here: a page is static, built once from its own record, so no
@@ -214,11 +215,33 @@ def frame(html: str) -> bytes:
     and nobody can ask for the same secret compressed again with guesses of their own.
     The browser inflates with ``DecompressionStream("deflate-raw")``, which rejects
     trailing bytes: the length tells it where the padding starts.
+    ``shared`` is how every page of the build starts (its stylesheet): deflated once, and
+    the rest of the page deflated after it, still one deflate stream.
     """
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: no zlib header or checksum (GCM has one)
-    deflated = packer.compress(html.encode("utf-8")) + packer.flush()
+    if not html.startswith(shared):
+        raise ValueError("a page must start with what it shares with the others")
+    start, window = _deflated_start(shared)
+    # raw deflate: no zlib header or checksum (GCM has one); the shared start is the dictionary,
+    # as the browser's inflater has it in its window when it reaches the rest. With it, zlib's
+    # default level deflates the example and benchmark pages smaller than level 9 deflated whole
+    # pages (none into a bigger bucket), for a fifth less CPU than level 9.
+    if window:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=window)
+    else:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = start + packer.compress(html[len(shared) :].encode("utf-8")) + packer.flush()
     framed = struct.pack(">I", len(deflated)) + deflated
     return framed + bytes(page_bucket(len(framed)) - len(framed))
+
+
+@lru_cache(maxsize=4)
+def _deflated_start(shared: str) -> tuple[bytes, bytes]:
+    """``shared`` deflated up to a byte boundary, not as the stream's last block, and its last 32 KiB."""
+    if not shared:
+        return b"", b""
+    data = shared.encode("utf-8")
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH), data[-32768:]
 
 
 def unframe(plaintext: bytes) -> str:
@@ -244,13 +267,20 @@ def decoy_id(key: bytes, slot: int) -> str:
 
 
 def seal_page(
-    html: str, token: str, recipients: list[Recipient], kdf: dict[str, Any] | None = None, *, decoys: bytes
+    html: str,
+    token: str,
+    recipients: list[Recipient],
+    kdf: dict[str, Any] | None = None,
+    *,
+    decoys: bytes,
+    shared: str = "",
 ) -> dict[str, Any]:
     """Encrypt a page body for its recipients; the JSON the browser decrypts.
 
     ``decoys`` (`decoys_key`) names the decoy copies that pad the list. Their ids are the
     same in every build, as real ones are, so two snapshots of the site differ only where
-    a real copy changed; their content is fresh each build, as real ones' is.
+    a real copy changed; their content is fresh each build, as real ones' is. ``shared``:
+    how every page of the build starts (see `frame`).
     """
     page_key = AESGCM.generate_key(bit_length=256)
     keys = [{"id": r.id, **_seal(r.key, page_key, f"{LABELS}/key/{token}/{r.id}")} for r in recipients]
@@ -264,7 +294,7 @@ def seal_page(
     keys.sort(key=lambda entry: entry["id"])
     payload: dict[str, Any] = {
         "format": FORMAT,
-        "page": _seal(page_key, frame(html), f"{FORMAT}/page/{token}"),
+        "page": _seal(page_key, frame(html, shared), f"{FORMAT}/page/{token}"),
         "keys": keys,
     }
     if kdf is not None:

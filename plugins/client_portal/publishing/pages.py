@@ -115,7 +115,8 @@ def client_page(
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
     # a page nobody can open any more carries nothing worth opening
     content = renderer.sealed_body(body, inputs.assets) if recipients else ""
-    opened_by = crypto.seal_page(content, token, recipients, kdf, decoys=decoys)
+    shared = renderer.sealed_style(inputs.assets) if recipients else ""  # the same on every page: deflated once
+    opened_by = crypto.seal_page(content, token, recipients, kdf, decoys=decoys, shared=shared)
     payload = sealed_json({**opened_by, "ended": ended} if ended else opened_by, mode)
     try:
         html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -206,6 +207,7 @@ def rule_error(violations: list[tuple[str, str]]) -> PydanticCustomError:
     return PydanticCustomError("record_rule", "{message}", {"message": message, "violations": violations})
 
 
+@lru_cache(maxsize=4096)  # a page asks an item's key several times
 def slug(text: str) -> str:
     """A URL-safe id from a title; titles without Latin letters get a stable short hash."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Literal
 
 from babel import Locale
@@ -103,6 +104,12 @@ def invoice_totals(record: Record) -> list[Totals]:
     return [Totals(currency, found["open"], found["paid"]) for currency, found in sums.items()]
 
 
+# Babel parses the currency's pattern on every call; a build shows the same amounts on many pages.
+@lru_cache(maxsize=4096)
+def _amount(value: Decimal, currency: str, locale: Locale) -> str:
+    return format_currency(value, currency, locale=locale)
+
+
 @dataclass(frozen=True)
 class MoneyFormat:
     """Amounts and quantities in one locale, such as "€1,250.00", "¥1,250.00", "7.5 hours", "7.5小时"."""
@@ -111,7 +118,7 @@ class MoneyFormat:
 
     def amount(self, value: Decimal, currency: str) -> str:
         """Money with its currency sign and the currency's own decimals."""
-        return format_currency(value, currency, locale=self.locale)
+        return _amount(value, currency, self.locale)
 
     def number(self, value: Decimal) -> str:
         """A bare number, such as "7.5" or "1,250"."""
