@@ -12,6 +12,7 @@ from icalendar.prop import vDDDTypes, vText
 from client_portal.records.model import Record
 
 PRODID = "-//mkdocs-client-portal//EN"
+FOLD_AT = 75  # octets a content line may hold before it continues on the next
 
 
 def new_calendar(name: str) -> Calendar:
@@ -67,6 +68,8 @@ def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
 
 def _folded(line: str) -> str:
     """A content line folded at 75 octets, as RFC 5545 asks."""
+    if len(line) <= FOLD_AT // 4 or len(line.encode("utf-8")) <= FOLD_AT:
+        return line  # most lines: nothing to fold, and icalendar's folding looks at every character
     folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
     return folded.decode("utf-8")
 
