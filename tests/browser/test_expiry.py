@@ -28,7 +28,7 @@ def test_an_expired_link_says_when_it_ended_while_a_colleagues_still_opens(build
         gate = ended.page.locator("#cp-gate")
         expect(gate).to_have_attribute("data-state", "ended")
         expect(gate).to_contain_text("This link expired on November 23, 2026. Please ask Mei Chen for a new one.")
-        expect(gate.locator("time[data-cp-ended]")).to_have_attribute("datetime", "2026-11-23")
+        expect(gate.locator("[data-cp-ended] time")).to_have_attribute("datetime", "2026-11-23")
         assert ended.page.locator("#cp-content").inner_html() == ""
         assert_clean(ended)
         colleague = Watched(context.new_page())

@@ -452,7 +452,9 @@
 
   /* Says when this link or password ended, as a date in the page's language. */
   function showEnded(state, day) {
-    gate.querySelectorAll("time[data-cp-ended]").forEach(function (el) {
+    // The gate holds an empty place for the date (an empty <time> is not valid HTML).
+    gate.querySelectorAll("[data-cp-ended]").forEach(function (place) {
+      var el = document.createElement("time");
       el.setAttribute("datetime", day);
       try {
         el.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -461,6 +463,7 @@
       } catch (e) {
         el.textContent = day;
       }
+      place.replaceChildren(el);
     });
     show(state);
   }
