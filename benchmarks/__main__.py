@@ -47,9 +47,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # The peer takes about 30 ms a page: at 10,000 clients, 5 minutes a build.
 PEER_UP_TO = int(os.environ.get("BENCH_PEER_UP_TO", "1000"))
 RUNS = ROUNDS
-# The password samples get their password, so their pages cost the real PBKDF2 work.
+# The password samples get their password, so their pages cost the real PBKDF2 work. The
+# site secret is one `client-portal secret` could print: a weak one stops a strict build.
 ENV = os.environ | {
-    "PORTAL_SECRET": "bench-secret-0123456789abcdef0123456789",
+    "PORTAL_SECRET": "nHZI1nGNaJ7jB_iqqoS-ocQiJikDV7nMxgSpfsCklN8",
     "LOTUS_TEA_PORTAL_PASSWORD": "bench-password-for-the-tea-shop",
     "NO_MKDOCS_2_WARNING": "1",
 }

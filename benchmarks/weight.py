@@ -37,7 +37,7 @@ LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 RUNS = int(os.environ.get("WEIGHT_RUNS", "3"))
 TARGET = 64 * 1024  # issue 22: a typical page and everything it loads, before compression
 BUILD_ENV = os.environ | {
-    "PORTAL_SECRET": "bench-secret-0123456789abcdef0123456789",
+    "PORTAL_SECRET": "nHZI1nGNaJ7jB_iqqoS-ocQiJikDV7nMxgSpfsCklN8",
     "LOTUS_TEA_PORTAL_PASSWORD": "bench-password-for-the-tea-shop",
     "NO_MKDOCS_2_WARNING": "1",
 }

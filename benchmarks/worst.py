@@ -20,7 +20,7 @@ from .portals import WORST_MARKDOWN, portal, worst_portal
 
 BIN = Path(sys.executable).parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-ENV = os.environ | {"PORTAL_SECRET": "bench-secret-0123456789abcdef0123456789", "NO_MKDOCS_2_WARNING": "1"}
+ENV = os.environ | {"PORTAL_SECRET": "nHZI1nGNaJ7jB_iqqoS-ocQiJikDV7nMxgSpfsCklN8", "NO_MKDOCS_2_WARNING": "1"}
 
 
 def build_times(folder: Path) -> tuple[float, float]:
