@@ -590,6 +590,21 @@ def test_what_a_template_writes_is_escaped_unless_it_is_markup_already(template,
     assert environment.from_string(template).render(values) == expected
 
 
+WRITES = "{{ value }}|{% macro m(t) %}[{{ t }}]{% endmacro %}{{ m(value) }}|{{ [value]|join }}"
+OUR_WRITES = Renderer().environment("en").from_string(WRITES)
+JINJAS_WRITES = Environment(autoescape=True).from_string(WRITES)
+
+
+class Name(str):
+    """A str of another type: escaped the way any value is."""
+
+
+@given(st.one_of(st.text(), st.integers(), st.booleans(), st.floats(), st.text().map(Name), st.text().map(Markup)))
+def test_any_value_is_written_as_jinja_writes_it(value):
+    # text and numbers are escaped without a Markup made for each (what a template outputs is only joined)
+    assert OUR_WRITES.render(value=value) == JINJAS_WRITES.render(value=value)
+
+
 class HTML:
     """Anything with ``__html__`` is written as it says, as markupsafe does."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Any
+from typing import Any, cast
 
 from babel.support import NullTranslations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
@@ -21,6 +21,7 @@ from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 from client_portal.i18n import right_to_left, text_direction, translations
+from client_portal.page.html_text import escaped_text
 from client_portal.page.whatsnew import Seen
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -124,10 +125,16 @@ class _PageEnvironment(Environment):
     code_generator_class = _PageCode
 
     @staticmethod
-    def escaped(value: Any) -> Markup:
-        """``escape(value)``: the same text, but Markup (half of what a page outputs) is not copied first."""
-        if type(value) is Markup:
-            return value
+    def escaped(value: Any) -> str:
+        """``escape(value)``, the same text: Markup (half of what a page outputs) as it is, plain text and
+        numbers escaped without a Markup around them, since what a template outputs is only joined."""
+        kind = type(value)
+        if kind is Markup:
+            return cast(Markup, value)
+        if kind is str:
+            return escaped_text(value)
+        if kind is int:
+            return str(value)  # digits and a sign: nothing to escape
         return escape(value)
 
 
