@@ -605,6 +605,25 @@ def test_any_value_is_written_as_jinja_writes_it(value):
     assert OUR_WRITES.render(value=value) == JINJAS_WRITES.render(value=value)
 
 
+FILLED_VALUES = st.one_of(
+    st.text(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.text().map(Markup), st.dates()
+)
+
+
+@given(
+    st.sampled_from(["%(a)s and %(b)s", "%(a)s: %(b)r", "%(b)s%%", "%(a)s, %(b)s in %(a)s", "%(a)5s|%(b)-3s"]),
+    FILLED_VALUES,
+    FILLED_VALUES,
+)
+def test_a_message_is_filled_in_as_markup_fills_it_in(text, a, b):
+    assert render_module._filled(text, {"a": a, "b": b}) == Markup(text) % {"a": a, "b": b}
+
+
+@given(st.sampled_from(["%(num)d day", "%(num)s days", "%(num).1f%% of %(num)d"]), st.integers() | st.floats(0, 1e6))
+def test_a_count_is_filled_in_as_markup_fills_it_in(text, num):
+    assert render_module._filled(text, {"num": num}) == Markup(text) % {"num": num}
+
+
 class HTML:
     """Anything with ``__html__`` is written as it says, as markupsafe does."""
 
