@@ -97,8 +97,9 @@ class _PageContext(Context):
         plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
         if not plain and not (type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__):
             return super().call(__obj, *args, **kwargs)
-        kwargs.pop("_block_vars", None)
-        kwargs.pop("_loop_vars", None)
+        if kwargs:  # most calls have none
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
