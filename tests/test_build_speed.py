@@ -56,8 +56,8 @@ def slow(text: str) -> str:
 
 
 def fast(text: str) -> str | None:
-    """The HTML of the direct way, or None where it leaves the text to Markdown."""
-    html = _simple_html(text)
+    """The HTML of the direct way, or None where it leaves the text to Markdown (CJK lines joined first, too)."""
+    html = _simple_html(_CJK_LINE_BREAK.sub(r"\1", text))
     return None if html is None else _cleaner().clean(html)
 
 
