@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import re
 import shutil
@@ -55,8 +56,8 @@ def slow(text: str) -> str:
 
 
 def fast(text: str) -> str | None:
-    """The HTML of the direct way, or None where it leaves the text to Markdown."""
-    html = _simple_html(text)
+    """The HTML of the direct way, or None where it leaves the text to Markdown (CJK lines joined first, too)."""
+    html = _simple_html(_CJK_LINE_BREAK.sub(r"\1", text))
     return None if html is None else _cleaner().clean(html)
 
 
@@ -138,6 +139,26 @@ def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch
     for one, other in zip(serial, parallel, strict=True):
         assert (one.folder, one.links, one.notice) == (other.folder, other.links, other.notice)
         assert readable(one) == readable(other)
+
+
+def test_pages_are_built_with_the_objects_made_before_out_of_the_collectors_sight(monkeypatch, tmp_path):
+    counts = []
+    built = pipeline_module.client_page
+
+    def counted(*args, **kwargs):
+        counts.append(gc.get_freeze_count())
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "client_page", counted)
+    pages = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "first").pages
+    assert len(counts) == len(pages) > 3 and min(counts) > 0  # the records read, the templates compiled...
+    assert gc.get_freeze_count() == 0  # ...back in sight once the pages are built
+    gc.freeze()  # objects someone else froze stay so
+    try:
+        run(Pipeline(workers=1), ROOT / "clients", tmp_path / "second")
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_path):

@@ -79,6 +79,16 @@ def test_calendar_apps_read_back_every_event():
     assert all(e.decoded("DTSTAMP") == datetime(2026, 11, 23, tzinfo=UTC) for e in events)
 
 
+def test_a_line_of_exactly_75_octets_is_folded_as_icalendar_folds_it():
+    # icalendar folds a line on reaching 75 octets, so one of 75 is folded too (here with 2- and 4-byte characters)
+    for name in ["N" * 62, "000000" + "\x80" * 20 + "\U00010000" * 4]:
+        record = record_with([{"date": date(2026, 12, 1), "title": "Call"}], name=name)
+        assert len(f"X-WR-CALNAME:{name}".encode()) == 75
+        written = calendar_ics("acme", record, TODAY)
+        assert written == icalendar_ics("acme", record, TODAY)
+        assert "\r\n " in written.split("BEGIN:VEVENT")[0]
+
+
 text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=200).filter(lambda s: s.strip())
 # icalendar refuses a line break in the calendar's name, which it writes unescaped
 one_line = text.filter(lambda s: len(s.splitlines()) == 1 and s == s.splitlines()[0])

@@ -590,6 +590,40 @@ def test_what_a_template_writes_is_escaped_unless_it_is_markup_already(template,
     assert environment.from_string(template).render(values) == expected
 
 
+WRITES = "{{ value }}|{% macro m(t) %}[{{ t }}]{% endmacro %}{{ m(value) }}|{{ [value]|join }}"
+OUR_WRITES = Renderer().environment("en").from_string(WRITES)
+JINJAS_WRITES = Environment(autoescape=True).from_string(WRITES)
+
+
+class Name(str):
+    """A str of another type: escaped the way any value is."""
+
+
+@given(st.one_of(st.text(), st.integers(), st.booleans(), st.floats(), st.text().map(Name), st.text().map(Markup)))
+def test_any_value_is_written_as_jinja_writes_it(value):
+    # text and numbers are escaped without a Markup made for each (what a template outputs is only joined)
+    assert OUR_WRITES.render(value=value) == JINJAS_WRITES.render(value=value)
+
+
+FILLED_VALUES = st.one_of(
+    st.text(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.text().map(Markup), st.dates()
+)
+
+
+@given(
+    st.sampled_from(["%(a)s and %(b)s", "%(a)s: %(b)r", "%(b)s%%", "%(a)s, %(b)s in %(a)s", "%(a)5s|%(b)-3s"]),
+    FILLED_VALUES,
+    FILLED_VALUES,
+)
+def test_a_message_is_filled_in_as_markup_fills_it_in(text, a, b):
+    assert render_module._filled(text, {"a": a, "b": b}) == Markup(text) % {"a": a, "b": b}
+
+
+@given(st.sampled_from(["%(num)d day", "%(num)s days", "%(num).1f%% of %(num)d"]), st.integers() | st.floats(0, 1e6))
+def test_a_count_is_filled_in_as_markup_fills_it_in(text, num):
+    assert render_module._filled(text, {"num": num}) == Markup(text) % {"num": num}
+
+
 class HTML:
     """Anything with ``__html__`` is written as it says, as markupsafe does."""
 

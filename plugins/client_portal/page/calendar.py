@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar, Event
 from icalendar.parser import Contentline
@@ -12,7 +13,7 @@ from icalendar.prop import vDDDTypes, vText
 from client_portal.records.model import Record
 
 PRODID = "-//mkdocs-client-portal//EN"
-FOLD_AT = 75  # octets a content line may hold before it continues on the next
+FOLD_AT = 75  # octets at which a content line continues on the next (icalendar keeps lines under it)
 
 
 def new_calendar(name: str) -> Calendar:
@@ -46,7 +47,7 @@ def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
     `timed_event` give, for a third of the CPU of building its tree of components.
     """
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "X-WR-CALNAME:" + " ".join(record.name.splitlines())]
-    dtstamp = "DTSTAMP:" + _ical(vDDDTypes(datetime.combine(stamp, time(), tzinfo=UTC)))
+    dtstamp = "DTSTAMP:" + _moment(datetime.combine(stamp, time(), tzinfo=UTC))
     for item in record.schedule:
         # A stable UID lets calendar apps update an event when the file is imported again.
         digest = hashlib.sha256(f"{client_id}|{item.date.isoformat()}|{item.title}".encode()).hexdigest()[:16]
@@ -54,10 +55,10 @@ def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
         when = item.date
         if isinstance(when, datetime):
             # UTC needs no VTIMEZONE block and every calendar app reads it the same way
-            lines.append("DTSTART:" + _ical(vDDDTypes(when.astimezone(UTC) if when.tzinfo else when)))
+            lines.append("DTSTART:" + _moment(when.astimezone(UTC) if when.tzinfo else when))
         else:
-            lines.append("DTSTART;VALUE=DATE:" + _ical(vDDDTypes(when)))
-            lines.append("DTEND;VALUE=DATE:" + _ical(vDDDTypes(when + timedelta(days=1))))
+            lines.append("DTSTART;VALUE=DATE:" + _moment(when))
+            lines.append("DTEND;VALUE=DATE:" + _moment(when + timedelta(days=1)))
         lines += [dtstamp, f"UID:{digest}@client-portal"]
         if item.notes:
             lines.append("DESCRIPTION:" + _ical(vText(item.notes)))
@@ -68,7 +69,7 @@ def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
 
 def _folded(line: str) -> str:
     """A content line folded at 75 octets, as RFC 5545 asks."""
-    if len(line) <= FOLD_AT // 4 or len(line.encode("utf-8")) <= FOLD_AT:
+    if len(line) < FOLD_AT // 4 or len(line.encode("utf-8")) < FOLD_AT:
         return line  # most lines: nothing to fold, and icalendar's folding looks at every character
     folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
     return folded.decode("utf-8")
@@ -76,3 +77,9 @@ def _folded(line: str) -> str:
 
 def _ical(value: vText | vDDDTypes) -> str:
     return str(value.to_ical().decode("utf-8"))
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _moment(when: date | datetime) -> str:
+    """A day or a moment as iCalendar writes it: the pages of a build share most of their dates."""
+    return _ical(vDDDTypes(when))

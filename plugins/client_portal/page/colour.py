@@ -67,9 +67,11 @@ def _readable(colour: RGB, page: str, tint: float, *, darker: bool) -> RGB:
     for step in range(101):
         shifted = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)
         shade = colorsys.hls_to_rgb(hue, shifted, saturation)
-        card = _mix(shade, background, tint)
         luminance = _luminance(shade)
-        if min(_ratio_of(luminance, page_luminance), _ratio_of(luminance, _luminance(card))) >= AA + MARGIN:
+        # the card's contrast only for a shade readable on the page: most steps are not, and stop there
+        if _ratio_of(luminance, page_luminance) < AA + MARGIN:
+            continue
+        if _ratio_of(luminance, _luminance(_mix(shade, background, tint))) >= AA + MARGIN:
             return shade
     return (0.0, 0.0, 0.0) if darker else (1.0, 1.0, 1.0)
 

@@ -21,6 +21,8 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
+from client_portal.page.html_text import escaped_text
+
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
@@ -137,13 +139,14 @@ def _simple_html(text: str) -> str | None:
             return None
         position = match.end()
         kind = match.lastgroup
+        # escaped as plain strings: they are joined into one, so a Markup for each would be thrown away
         if kind == "href":
-            parts.append(f'<a href="{escape(match["href"])}">{escape(match["label"])}</a>')
+            parts.append(f'<a href="{escaped_text(match["href"])}">{escaped_text(match["label"])}</a>')
         elif kind == "text":
-            parts.append(escape(match["text"]))  # joined below into a plain str, so no copy of it here
+            parts.append(escaped_text(match["text"]))
         else:
             assert kind is not None
-            parts.append(_SIMPLE_TAGS[kind].format(escape(match[kind])))
+            parts.append(_SIMPLE_TAGS[kind].format(escaped_text(match[kind])))
     if position != len(text):
         return None
     parts.append("</p>")

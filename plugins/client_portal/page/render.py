@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
@@ -21,6 +22,7 @@ from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 from client_portal.i18n import right_to_left, text_direction, translations
+from client_portal.page.html_text import escaped_text
 from client_portal.page.whatsnew import Seen
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -95,8 +97,9 @@ class _PageContext(Context):
         plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
         if not plain and not (type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__):
             return super().call(__obj, *args, **kwargs)
-        kwargs.pop("_block_vars", None)
-        kwargs.pop("_loop_vars", None)
+        if kwargs:  # most calls have none
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
@@ -124,10 +127,16 @@ class _PageEnvironment(Environment):
     code_generator_class = _PageCode
 
     @staticmethod
-    def escaped(value: Any) -> Markup:
-        """``escape(value)``: the same text, but Markup (half of what a page outputs) is not copied first."""
-        if type(value) is Markup:
-            return value
+    def escaped(value: Any) -> str:
+        """``escape(value)``, the same text: Markup (half of what a page outputs) as it is, plain text and
+        numbers escaped without a Markup around them, since what a template outputs is only joined."""
+        kind = type(value)
+        if kind is Markup:
+            return value  # type: ignore[no-any-return]  # a Markup (cast() would cost a call a value)
+        if kind is str:
+            return escaped_text(value)
+        if kind is int:
+            return str(value)  # digits and a sign: nothing to escape
         return escape(value)
 
 
@@ -337,11 +346,14 @@ class Messages:
     def __init__(self, catalog: NullTranslations) -> None:
         self.catalog = catalog
         self._plain: dict[str, Markup] = {}
+        self._texts: dict[str | tuple[str, str, int], str] = {}
 
     def gettext(self, message: str, /, **variables: Any) -> Markup:
         """The translated message, with ``%(name)s`` placeholders filled in and escaped."""
         if variables:
-            return Markup(self.catalog.gettext(message)) % variables  # noqa: S704 - the catalog's own text
+            if message not in self._texts:
+                self._texts[message] = self.catalog.gettext(message)
+            return _filled(self._texts[message], variables)
         if message not in self._plain:
             # formatted even without variables, as Jinja does: "%%" becomes "%"
             self._plain[message] = Markup(self.catalog.gettext(message)) % {}  # noqa: S704 - the catalog's own text
@@ -350,7 +362,34 @@ class Messages:
     def ngettext(self, singular: str, plural: str, num: int, /, **variables: Any) -> Markup:
         """The singular or plural message for ``num``, which also fills ``%(num)s``."""
         variables.setdefault("num", num)
-        return Markup(self.catalog.ngettext(singular, plural, num)) % variables  # noqa: S704 - the catalog's own text
+        if type(num) is not int:
+            return _filled(self.catalog.ngettext(singular, plural, num), variables)
+        key = (singular, plural, num)  # counts on a page are small numbers: a few forms each
+        if key not in self._texts:
+            self._texts[key] = self.catalog.ngettext(singular, plural, num)
+        return _filled(self._texts[key], variables)
+
+
+# A placeholder written from its value's repr(), which Markup's "%" escapes after the repr is taken.
+_REPR_PLACEHOLDER = re.compile(r"%\([^)]*\)[-#0 +.\d]*r")
+
+
+def _filled(text: str, variables: dict[str, Any]) -> Markup:
+    """``Markup(text) % variables``, the same text: text and numbers, most of what a page fills in, are escaped
+    (or left, as numbers need no escaping) here rather than through Markup's wrapper around every value."""
+    values: dict[str, Any] = {}
+    for name, value in variables.items():
+        kind = type(value)
+        if kind is str:
+            values[name] = escaped_text(value)
+        elif kind is Markup or kind is int or kind is float:
+            values[name] = value
+        else:
+            break
+    else:
+        if _REPR_PLACEHOLDER.search(text) is None:
+            return Markup(text % values)  # noqa: S704 - the catalog's own text, the values escaped
+    return Markup(text) % variables  # noqa: S704 - the catalog's own text
 
 
 def content_security_policy(inline_styles: list[str], *, live_reload: bool = False) -> str:

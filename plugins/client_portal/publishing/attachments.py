@@ -104,12 +104,14 @@ def _others_files(client: Client, base: Path, others: set[str], relative: str, r
 
 def _scan(client: Client, clients_dir: Path, shown: Path, *, hashed: bool) -> tuple[list[Attachment], list[Problem]]:
     record = client.record
+    if not any(d.files for d in record.deliverables):
+        return [], []  # most records attach nothing: no folder to resolve
     base = clients_dir.resolve()
     attachments: list[Attachment] = []
     problems: list[Problem] = []
     total = 0
     others: set[str] = set()
-    if not hashed and any(d.files for d in record.deliverables):
+    if not hashed:
         others = {path.stem for path in base.iterdir() if path.suffix in (".yml", ".yaml")} - {client.id}
     for d_index, deliverable in enumerate(record.deliverables):
         if deliverable.files and record.access.mode == "unlisted":

@@ -9,13 +9,15 @@ where their pages' files were written come back.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import os
 import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -87,15 +89,34 @@ def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
     sealed = sealings(clients, inputs.secret, run.environ, _password_keys)
     build = build_fingerprint(inputs, run.templates) if run.keyed else ""
     chunk = Chunk(clients)
-    for client in clients:
-        logo = client_logo(client, settings)
-        key = page_key(client, inputs, build, logo, run.environ) if run.keyed else None
-        page = client_page(client, inputs, renderer, sealed.get(client.id), logo)
-        folder = run.folder / (key or uuid.uuid4().hex) if run.keyed else run.folder
-        files = tuple(_written(site_file, folder) for site_file in page.files)
-        chunk.pages.append(PortalPage(client, page.folder, page.links, files, page.notice))
-        chunk.keys.append(key)
+    with _collecting_new_objects_only():
+        for client in clients:
+            logo = client_logo(client, settings)
+            key = page_key(client, inputs, build, logo, run.environ) if run.keyed else None
+            page = client_page(client, inputs, renderer, sealed.get(client.id), logo)
+            folder = run.folder / (key or uuid.uuid4().hex) if run.keyed else run.folder
+            files = tuple(_written(site_file, folder) for site_file in page.files)
+            chunk.pages.append(PortalPage(client, page.folder, page.links, files, page.notice))
+            chunk.keys.append(key)
     return chunk
+
+
+@contextmanager
+def _collecting_new_objects_only() -> Iterator[None]:
+    """Pages built with what exists already (records, templates, catalogs) out of the garbage collector's sight.
+
+    Each page leaves cyclic garbage (Jinja's contexts and macros), found among the objects
+    made since; the full collections that garbage also sets off would walk every record
+    and module of the process again, for nothing: a tenth of a page's CPU.
+    """
+    if gc.get_freeze_count():  # objects frozen by someone else stay so
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _in_order(jobs: list[Job], found: list[Client]) -> list[Client]:
