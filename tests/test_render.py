@@ -632,3 +632,39 @@ class HTML:
 
     def __html__(self) -> str:
         return self.html
+
+
+class _Looked:
+    """An object whose attributes come from ``__getattr__``, raising for one name as a property might."""
+
+    title = "Plan"
+
+    def __getattr__(self, name: str) -> str:
+        if name == "broken":
+            raise ValueError("broken")
+        raise AttributeError(name)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ item.title }}",  # an attribute
+        # a dict's key, its methods
+        "{{ labels.planned }}|{{ labels.get('planned') }}|{{ labels.items()|list|length }}",
+        "{{ (item.title ~ 'x').upper() }}|{{ pairs[0].title }}",  # an attribute of what an expression gives
+        "{{ item.nowhere is defined }}|{{ labels.nowhere is defined }}",  # a missing one, undefined
+        "{% for p in pairs %}{{ loop.index }}{{ p.title }}{% endfor %}",  # in a loop
+    ],
+)
+def test_attributes_are_looked_up_as_jinja_looks_them_up(template):
+    values = {"item": _Looked(), "labels": {"planned": "Planned"}, "pairs": [_Looked(), _Looked()]}
+    ours = Renderer().environment("en").from_string(template).render(values)
+    assert ours == Environment(autoescape=True).from_string(template).render(values)
+
+
+@pytest.mark.parametrize(("name", "error"), [("nowhere", "UndefinedError"), ("broken", "ValueError")])
+def test_a_missing_attribute_fails_the_page_and_an_attributes_own_error_goes_through(name, error):
+    template = Renderer().environment("en").from_string("{{ item." + name + " }}")
+    with pytest.raises(Exception) as raised:
+        template.render(item=_Looked())
+    assert type(raised.value).__name__ == error
