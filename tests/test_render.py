@@ -668,3 +668,12 @@ def test_a_missing_attribute_fails_the_page_and_an_attributes_own_error_goes_thr
     with pytest.raises(Exception) as raised:
         template.render(item=_Looked())
     assert type(raised.value).__name__ == error
+
+
+def test_a_template_is_loaded_once_a_build_and_globals_asked_for_still_reach_it(tmp_path):
+    (tmp_path / "mine.html").write_text("{{ greeting }}, {{ name }}", encoding="utf-8")
+    environment = Renderer([tmp_path]).environment("en")
+    template = environment.get_template("mine.html")
+    (tmp_path / "mine.html").write_text("changed", encoding="utf-8")  # a build reads its templates once
+    assert environment.get_template("mine.html") is template
+    assert environment.get_template("mine.html", globals={"greeting": "Hello"}).render(name="Ann") == "Hello, Ann"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -18,6 +18,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     UndefinedError,
     nodes,
     select_autoescape,
@@ -147,6 +148,26 @@ class _PageEnvironment(Environment):
 
     context_class = _PageContext
     code_generator_class = _PageCode
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._loaded: dict[str, Template] = {}
+
+    @internalcode
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        """Jinja's `get_template`, each template found once: a page includes twenty, and Jinja's own cache
+        (least recently used, behind a lock) costs more a lookup than a dict; without `auto_reload`, as a
+        build's environment is, it never looks at a template's file again either."""
+        if globals is not None or self.auto_reload or type(name) is not str:
+            return super().get_template(name, parent, globals)
+        if name not in self._loaded:
+            self._loaded[name] = super().get_template(name, parent)
+        return self._loaded[name]
 
     @staticmethod
     def escaped(value: Any) -> str:
