@@ -677,3 +677,25 @@ def test_a_template_is_loaded_once_a_build_and_globals_asked_for_still_reach_it(
     (tmp_path / "mine.html").write_text("changed", encoding="utf-8")  # a build reads its templates once
     assert environment.get_template("mine.html") is template
     assert environment.get_template("mine.html", globals={"greeting": "Hello"}).render(name="Ann") == "Hello, Ann"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% macro m(a, b) %}[{{ a }}{{ b }}]{% endmacro %}{{ m('<', 2) }}|{{ m('x', 2)|length }}",  # every parameter
+        "{% macro m(a, b=2) %}[{{ a }}{{ b }}]{% endmacro %}{{ m(1) }}{{ m(1, b=3) }}{{ m(a=4) }}",  # defaults, names
+        "{% macro m() %}[{{ varargs|join }}{{ kwargs|dictsort|join }}]{% endmacro %}{{ m(1, 2, c=3) }}",  # the rest
+        "{% macro m(a) %}[{{ a }}{{ caller() }}]{% endmacro %}{% call m(1) %}2{% endcall %}",  # a caller
+        "{% macro m() %}<b>{% endmacro %}{% autoescape false %}{{ m() }}{% endautoescape %}{{ m() }}",  # markup
+    ],
+)
+def test_macros_are_called_as_jinja_calls_them(template):
+    ours = Renderer().environment("en").from_string(template).render()
+    assert ours == Environment(autoescape=True).from_string(template).render()
+
+
+@pytest.mark.parametrize(("call", "error"), [("m(1, 2, 3)", "not more than"), ("m(1, c=3)", "no keyword argument")])
+def test_a_macro_called_with_too_much_fails_as_in_jinja(call, error):
+    template = Renderer().environment("en").from_string("{% macro m(a, b) %}{{ a }}{% endmacro %}{{ " + call + " }}")
+    with pytest.raises(TypeError, match=error):
+        template.render()

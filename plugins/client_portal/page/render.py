@@ -26,6 +26,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.filters import do_urlencode
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 from markupsafe import Markup, escape
@@ -110,11 +111,24 @@ class _PageContext(Context):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
+            if kind is Macro and not kwargs and _plain_macro_call(__obj, args):  # type: ignore[arg-type]
+                output = __obj._func(*args)  # type: ignore[attr-defined]
+                return Markup(output) if __obj._default_autoescape else output  # type: ignore[attr-defined]  # noqa: S704
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+def _plain_macro_call(macro: Macro, args: tuple[Any, ...]) -> bool:
+    """Whether ``macro(*args)`` is a call of all its parameters and nothing else (most of a page's sixty), which
+    `Macro.__call__` would only hand on: no defaults to fill in, no ``caller``, ``kwargs`` or ``varargs``."""
+    return (
+        len(args) == macro._argument_count
+        and not (macro.caller or macro.catch_kwargs or macro.catch_varargs)
+        and not (args and isinstance(args[0], EvalContext))
+    )
 
 
 class _PageCode(CodeGenerator):
