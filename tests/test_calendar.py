@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
+from icalendar.parser import Contentline
 
+from client_portal.page import calendar as calendar_module
 from client_portal.page.calendar import calendar_ics
 from client_portal.records.loader import load_clients
 from client_portal.records.model import Record
@@ -104,3 +106,11 @@ def test_any_text_is_escaped_and_folded_as_icalendar_does(name, title, notes, da
     # line breaks are the one thing normalised, to "\n"
     title = record.schedule[0].title.replace("\\N", "\n").replace("\r\n", "\n").replace("\r", "\n")
     assert str(event["SUMMARY"]) == title
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab ,;:\\^n"), min_size=70, max_size=400))
+def test_a_long_line_of_plain_characters_and_escapes_is_folded_as_icalendar_folds_it(tail):
+    # escapes ("\\," "\\n" "^^") fall on every place, the fold's included; none is split across lines
+    line = "DESCRIPTION:" + tail
+    assert calendar_module._folded(line) == Contentline(line).to_ical().decode()

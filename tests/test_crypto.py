@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from client_portal.page.render import Renderer
 from client_portal.publishing import crypto
+from client_portal.publishing.site_files import page_assets
+
+from .pages import render_sample
 
 SECRET = b"test-site-secret-0123456789abcdef-0123456789"
 DECOYS = crypto.decoys_key(SECRET, "acme", 1)
@@ -193,3 +197,15 @@ def test_files_that_do_not_open_say_why():
         open_file(key, data + b"x", len(content), digest)
     with pytest.raises(crypto.FileMismatch, match=r"^the file changed while it was being encrypted$"):
         crypto.seal_file(key, io.BytesIO(content + b"more"), len(content), digest, "token", io.BytesIO())
+
+
+@pytest.mark.parametrize("client_id", ["acme-bakery", "fjord-cycles", "harbor-books", "lotus-tea", "northwind-studio"])
+def test_an_example_page_is_padded_to_the_bucket_zlibs_default_level_would_give(client_id):
+    # pages are deflated a little faster than zlib's default level: no page may be any bigger on the wire for it
+    assets = page_assets(2)
+    shared = Renderer.sealed_style(assets)
+    html = shared + render_sample(client_id)
+    start = crypto._deflated_start(shared)[0]
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=shared.encode()[-32768:])
+    default = 4 + len(start + packer.compress(html[len(shared) :].encode()) + packer.flush())
+    assert len(crypto.frame(html, shared)) == crypto.page_bucket(default)

@@ -632,3 +632,70 @@ class HTML:
 
     def __html__(self) -> str:
         return self.html
+
+
+class _Looked:
+    """An object whose attributes come from ``__getattr__``, raising for one name as a property might."""
+
+    title = "Plan"
+
+    def __getattr__(self, name: str) -> str:
+        if name == "broken":
+            raise ValueError("broken")
+        raise AttributeError(name)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ item.title }}",  # an attribute
+        # a dict's key, its methods
+        "{{ labels.planned }}|{{ labels.get('planned') }}|{{ labels.items()|list|length }}",
+        "{{ (item.title ~ 'x').upper() }}|{{ pairs[0].title }}",  # an attribute of what an expression gives
+        "{{ item.nowhere is defined }}|{{ labels.nowhere is defined }}",  # a missing one, undefined
+        "{% for p in pairs %}{{ loop.index }}{{ p.title }}{% endfor %}",  # in a loop
+    ],
+)
+def test_attributes_are_looked_up_as_jinja_looks_them_up(template):
+    values = {"item": _Looked(), "labels": {"planned": "Planned"}, "pairs": [_Looked(), _Looked()]}
+    ours = Renderer().environment("en").from_string(template).render(values)
+    assert ours == Environment(autoescape=True).from_string(template).render(values)
+
+
+@pytest.mark.parametrize(("name", "error"), [("nowhere", "UndefinedError"), ("broken", "ValueError")])
+def test_a_missing_attribute_fails_the_page_and_an_attributes_own_error_goes_through(name, error):
+    template = Renderer().environment("en").from_string("{{ item." + name + " }}")
+    with pytest.raises(Exception) as raised:
+        template.render(item=_Looked())
+    assert type(raised.value).__name__ == error
+
+
+def test_a_template_is_loaded_once_a_build_and_globals_asked_for_still_reach_it(tmp_path):
+    (tmp_path / "mine.html").write_text("{{ greeting }}, {{ name }}", encoding="utf-8")
+    environment = Renderer([tmp_path]).environment("en")
+    template = environment.get_template("mine.html")
+    (tmp_path / "mine.html").write_text("changed", encoding="utf-8")  # a build reads its templates once
+    assert environment.get_template("mine.html") is template
+    assert environment.get_template("mine.html", globals={"greeting": "Hello"}).render(name="Ann") == "Hello, Ann"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% macro m(a, b) %}[{{ a }}{{ b }}]{% endmacro %}{{ m('<', 2) }}|{{ m('x', 2)|length }}",  # every parameter
+        "{% macro m(a, b=2) %}[{{ a }}{{ b }}]{% endmacro %}{{ m(1) }}{{ m(1, b=3) }}{{ m(a=4) }}",  # defaults, names
+        "{% macro m() %}[{{ varargs|join }}{{ kwargs|dictsort|join }}]{% endmacro %}{{ m(1, 2, c=3) }}",  # the rest
+        "{% macro m(a) %}[{{ a }}{{ caller() }}]{% endmacro %}{% call m(1) %}2{% endcall %}",  # a caller
+        "{% macro m() %}<b>{% endmacro %}{% autoescape false %}{{ m() }}{% endautoescape %}{{ m() }}",  # markup
+    ],
+)
+def test_macros_are_called_as_jinja_calls_them(template):
+    ours = Renderer().environment("en").from_string(template).render()
+    assert ours == Environment(autoescape=True).from_string(template).render()
+
+
+@pytest.mark.parametrize(("call", "error"), [("m(1, 2, 3)", "not more than"), ("m(1, c=3)", "no keyword argument")])
+def test_a_macro_called_with_too_much_fails_as_in_jinja(call, error):
+    template = Renderer().environment("en").from_string("{% macro m(a, b) %}{{ a }}{% endmacro %}{{ " + call + " }}")
+    with pytest.raises(TypeError, match=error):
+        template.render()

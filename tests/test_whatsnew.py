@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from client_portal.page.whatsnew import Seen
 from client_portal.publishing import crypto
@@ -86,3 +89,10 @@ def test_the_format_browsers_keep_is_pinned():
     seen = Seen(bytes(range(32)))
     assert attributes(seen, "deliverable", "brand", "Brand refresh", "in_progress", None, 60) == PINNED
     assert seen.storage == PINNED_STORAGE
+
+
+@given(key=st.binary(min_size=16, max_size=130), parts=st.lists(st.none() | st.text() | st.integers(), max_size=5))
+def test_a_digest_is_hmac_sha256_of_the_parts(key, parts):
+    # keys past SHA-256's 64-byte block are hashed first, as HMAC does
+    text = "\x1f".join("" if part is None else str(part) for part in parts)
+    assert Seen(key)._digest(*parts) == hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:12]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -13,10 +13,20 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from babel.support import NullTranslations
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    UndefinedError,
+    nodes,
+    select_autoescape,
+)
 from jinja2.bccache import Bucket
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.filters import do_urlencode
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 from markupsafe import Markup, escape
@@ -101,6 +111,9 @@ class _PageContext(Context):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
+            if kind is Macro and not kwargs and _plain_macro_call(__obj, args):  # type: ignore[arg-type]
+                output = __obj._func(*args)  # type: ignore[attr-defined]
+                return Markup(output) if __obj._default_autoescape else output  # type: ignore[attr-defined]  # noqa: S704
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
@@ -108,8 +121,32 @@ class _PageContext(Context):
             )
 
 
+def _plain_macro_call(macro: Macro, args: tuple[Any, ...]) -> bool:
+    """Whether ``macro(*args)`` is a call of all its parameters and nothing else (most of a page's sixty), which
+    `Macro.__call__` would only hand on: no defaults to fill in, no ``caller``, ``kwargs`` or ``varargs``."""
+    return (
+        len(args) == macro._argument_count
+        and not (macro.caller or macro.catch_kwargs or macro.catch_varargs)
+        and not (args and isinstance(args[0], EvalContext))
+    )
+
+
 class _PageCode(CodeGenerator):
-    """Jinja's code generator, writing what a template outputs through `_PageEnvironment.escaped`."""
+    """Jinja's code generator, writing what a template outputs through `_PageEnvironment.escaped`
+    and looking attributes up inline."""
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """``x.name`` as Python's ``getattr(x, "name", missing)``, and only when that misses (a dict's key, an
+        undefined name) through `Environment.getattr`: the same value, without a Python call for each of a
+        page's eight hundred lookups."""
+        if self.environment.is_async:
+            super().visit_Getattr(node, frame)
+            return
+        value, owner = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({value} if ({value} := getattr(({owner} := ")
+        self.visit(node.node, frame)
+        self.write(f"), {node.attr!r}, missing)) is not missing else environment.getattr({owner}, {node.attr!r}))")
 
     def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
@@ -125,6 +162,26 @@ class _PageEnvironment(Environment):
 
     context_class = _PageContext
     code_generator_class = _PageCode
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._loaded: dict[str, Template] = {}
+
+    @internalcode
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        """Jinja's `get_template`, each template found once: a page includes twenty, and Jinja's own cache
+        (least recently used, behind a lock) costs more a lookup than a dict; without `auto_reload`, as a
+        build's environment is, it never looks at a template's file again either."""
+        if globals is not None or self.auto_reload or type(name) is not str:
+            return super().get_template(name, parent, globals)
+        if name not in self._loaded:
+            self._loaded[name] = super().get_template(name, parent)
+        return self._loaded[name]
 
     @staticmethod
     def escaped(value: Any) -> str:
