@@ -13,7 +13,7 @@
 3. The samples' mix (1 in 5 password pages) and link-only copies of the samples.
 4. `client-portal check` on the biggest valid record, and `client-portal audit`.
 5. The worst record within the limits (`benchmarks.worst`).
-6. CPU per record read and per page built, in one process (`benchmarks.per_page`).
+6. CPU per record read and per page built, in one process (`benchmarks.per_page`), best of ROUNDS.
 7. What a link page weighs in Chromium, and Lighthouse's figures (`benchmarks.weight`).
 8. A table of the promised targets, each with what this run measured and whether it met it.
 
@@ -266,8 +266,12 @@ def serve_rebuild(work: Path, full: float | None, free: float | None) -> None:
 
 def main() -> None:
     print(machine())
-    read, built = per_page()
-    print(f"CPU per client, 300 synthetic clients in one process: read {read:.2f} ms, page {built:.2f} ms")
+    # the least CPU of ROUNDS runs, as for the builds: what the code costs, not what the machine added
+    runs = [per_page() for _ in range(ROUNDS)]
+    read, built = min(r[0] for r in runs), min(r[1] for r in runs)
+    print(
+        f"CPU per client, 300 synthetic clients in one process, best of {ROUNDS}: read {read:.2f} ms, page {built:.2f} ms"
+    )
     TARGETS.append(Target("CPU per page, one process", built, 3.5, " ms"))
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
