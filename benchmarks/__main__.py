@@ -269,9 +269,8 @@ def main() -> None:
     # the least CPU of ROUNDS runs, as for the builds: what the code costs, not what the machine added
     runs = [per_page() for _ in range(ROUNDS)]
     read, built = min(r[0] for r in runs), min(r[1] for r in runs)
-    print(
-        f"CPU per client, 300 synthetic clients in one process, best of {ROUNDS}: read {read:.2f} ms, page {built:.2f} ms"
-    )
+    where = f"300 synthetic clients in one process, best of {ROUNDS}"
+    print(f"CPU per client, {where}: read {read:.2f} ms, page {built:.2f} ms")
     TARGETS.append(Target("CPU per page, one process", built, 3.5, " ms"))
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
