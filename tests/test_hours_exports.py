@@ -129,7 +129,7 @@ def test_a_legacy_encoding_is_refused_at_its_byte(tmp_path):
     with pytest.raises(ExportError) as caught:
         read_export(path, SHOWN)
     assert [str(p) for p in caught.value.problems] == [
-        "export.csv:2:50: error: not UTF-8 (byte 0xe9): the file is in an older encoding such as Windows-1252; "
+        "export.csv:2:50: error: not valid UTF-8 (byte 0xe9); the file is in an older encoding such as Windows-1252; "
         "export it again as UTF-8, or save it as 'CSV UTF-8' in your spreadsheet"
     ]
 

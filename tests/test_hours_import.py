@@ -180,7 +180,7 @@ def test_a_wrong_line_anywhere_writes_nothing_for_anyone(portal):
     legacy = portal / "legacy.csv"
     legacy.write_bytes(toggl([Worked(datetime(2026, 11, 2, 9), 30, notes="Caf\u00e9")]).encode("cp1252"))
     result = run("hours", "import", "legacy.csv")
-    assert result.exit_code == 1 and "legacy.csv:2:50: error: not UTF-8 (byte 0xe9)" in result.output
+    assert result.exit_code == 1 and "legacy.csv:2:50: error: not valid UTF-8 (byte 0xe9)" in result.output
 
 
 def test_a_missing_export_or_a_broken_record_is_a_clean_error(portal):

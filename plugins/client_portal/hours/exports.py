@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from client_portal.hours.entries import MAX_ENTRY_SECONDS, TOOL_NAMES, Tool
-from client_portal.records.problems import Problem
+from client_portal.records.problems import Problem, not_utf8
 
 DateOrder = Literal["mdy", "dmy"]
 # The columns each tool's detailed export has, in lower case; a header holding all of them is that tool's.
@@ -96,15 +96,12 @@ def read_export(path: Path, shown: Path | None = None, dates: DateOrder | None =
 def _decode(raw: bytes, shown: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        bad = raw[error.start : error.start + 1].hex()
-        message = (
-            f"not UTF-8 (byte 0x{bad}): the file is in an older encoding such as Windows-1252; "
+    except UnicodeDecodeError:
+        advice = (
+            "the file is in an older encoding such as Windows-1252; "
             "export it again as UTF-8, or save it as 'CSV UTF-8' in your spreadsheet"
         )
-        raise ExportError([Problem(shown, line, column, message)]) from None
+        raise ExportError([not_utf8(raw, shown, advice)]) from None
 
 
 def parse_export(text: str, shown: Path, dates: DateOrder | None = None) -> Export:

@@ -249,16 +249,7 @@ def client_letters(
         if own.stage is not None and (stage := _stage_news(own.stage[1], fmt)):
             opening.append(stage)
         access = _access_lines(record, link.url(base_url), fmt)
-        closing = [
-            _("Questions are welcome: just reply to this e-mail."),
-            _("Best wishes,"),
-            isolate(settings.freelancer.name) if settings.freelancer.name else "",
-        ]
-        look = LetterLook(
-            accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
-            freelancer=settings.freelancer,
-            button=_("Open your project page"),
-        )
+        closing, look = _closing(record, settings, fmt)
         text = plain(_text(opening, sections, access, closing), rtl)
         letters.append(
             Letter(
@@ -294,16 +285,7 @@ def short_letter(
     locale = fmt.locale
     direction = text_direction(locale)
     rtl = direction == "rtl"
-    closing = [
-        _("Questions are welcome: just reply to this e-mail."),
-        _("Best wishes,"),
-        isolate(settings.freelancer.name) if settings.freelancer.name else "",
-    ]
-    look = LetterLook(
-        accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
-        freelancer=settings.freelancer,
-        button=_("Open your project page"),
-    )
+    closing, look = _closing(record, settings, fmt)
     text = plain(_text(opening, [], access, closing), rtl)
     html = _html(html_lang(locale), direction, subject, opening, [], access, closing, look)
     return Letter(
@@ -316,6 +298,22 @@ def short_letter(
         html=_bdi(plain(html, rtl)),
         news=news,
     )
+
+
+def _closing(record: Record, settings: PortalSettings, fmt: Formatter) -> tuple[list[str], LetterLook]:
+    """How every letter ends, and how it looks: the freelancer's sign-off, the client's accent and button."""
+    _ = fmt.gettext.gettext
+    closing = [
+        _("Questions are welcome: just reply to this e-mail."),
+        _("Best wishes,"),
+        isolate(settings.freelancer.name) if settings.freelancer.name else "",
+    ]
+    look = LetterLook(
+        accent=accent_shades(record.brand.accent).light if record.brand and record.brand.accent else DEFAULT_ACCENT,
+        freelancer=settings.freelancer,
+        button=_("Open your project page"),
+    )
+    return closing, look
 
 
 def salutation(contact: Contact, locale: str, fmt: Formatter) -> str:

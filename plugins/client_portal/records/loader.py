@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from client_portal.hours.store import hours_bytes, hours_file, parse_entries
 from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
-from client_portal.records.problems import Problem, RecordError
+from client_portal.records.problems import Problem, RecordError, not_utf8
 from client_portal.records.yaml_hints import comment_colour, new_item_hint, syntax_hint
 from client_portal.values import shown as _quoted
 
@@ -273,13 +273,8 @@ def _kind(value: Any) -> str:
 def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        bad = raw[error.start : error.start + 1].hex()
-        raise RecordError(
-            [Problem(path, line, column, f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")]
-        ) from None
+    except UnicodeDecodeError:
+        raise RecordError([not_utf8(raw, path, "save the file as UTF-8")]) from None
 
 
 def _yaml_problem(error: yaml.YAMLError, path: Path, text: str) -> Problem:
