@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from client_portal.mail.history import Baseline
 from client_portal.publishing.addresses import client_links
 from client_portal.records.access import LinkChange, link_changes
-from client_portal.records.loader import parse_record
-from client_portal.records.model import Client, Record
+from client_portal.records.model import Client
 from client_portal.records.problems import RecordError
 from client_portal.settings import PortalSettings
 
@@ -38,15 +36,6 @@ def baseline_day(start: Baseline, zone: ZoneInfo) -> date:
     return start.since - timedelta(days=1)
 
 
-def earlier_record(start: Baseline, client: Client) -> Record | None:
-    """The client's record at ``start``; None when it did not exist. Raises `RecordError` when it does not load."""
-    text = start.record_text(client.source.name)
-    if text is None:
-        return None
-    record, _ = parse_record(text, Path(f"{(start.commit or '')[:12]}:{client.source.name}"), today=None)
-    return record
-
-
 def changed_links(
     clients: list[Client], start: Baseline, settings: PortalSettings, secret: bytes, base_url: str, today: date
 ) -> tuple[list[ContactLinkChange], list[str]]:
@@ -56,7 +45,7 @@ def changed_links(
     for client in clients:
         zone = ZoneInfo(client.record.timezone or settings.timezone)
         try:
-            before = earlier_record(start, client)
+            before = start.record(client.source.name)
         except RecordError as error:
             first = error.problems[0].message if error.problems else ""
             skipped.append(f"{client.id}: the record at {(start.commit or '')[:12]} does not load ({first})")

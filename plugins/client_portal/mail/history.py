@@ -14,6 +14,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from client_portal.records.loader import parse_record
+from client_portal.records.model import Record
+
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -41,6 +44,15 @@ class Baseline:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise HistoryError(f"{name} at {self.commit[:12]} is not valid UTF-8") from None
+
+    def record(self, name: str) -> Record | None:
+        """Record file ``name`` as it stood at this state; None when it did not exist (`RecordError`: unreadable)."""
+        text = self.record_text(name)
+        if text is None:
+            return None
+        # No build date: a delivery date that was in the future then is no error now.
+        record, _ = parse_record(text, Path(f"{(self.commit or '')[:12]}:{name}"), today=None)
+        return record
 
 
 def baseline(directory: Path, since: str | date, zone: ZoneInfo) -> Baseline:

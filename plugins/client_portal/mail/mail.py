@@ -33,7 +33,6 @@ from client_portal.publishing.attachments import AttachmentError
 from client_portal.records import insights
 from client_portal.records.access import access_ends, has_ended
 from client_portal.records.addressing import greeting_line
-from client_portal.records.loader import parse_record
 from client_portal.records.model import Client, Contact, Decision, Record
 from client_portal.records.money import MoneyFormat
 from client_portal.records.problems import RecordError
@@ -149,7 +148,7 @@ def update_letters(
     for client in clients:
         zone = ZoneInfo(client.record.timezone or settings.timezone)
         try:
-            before = _earlier_record(start, client)
+            before = start.record(client.source.name)
         except RecordError as error:
             first = error.problems[0].message if error.problems else ""
             at = (start.commit or "")[:12]
@@ -183,15 +182,6 @@ def _decided(client: Client, settings: PortalSettings) -> Callable[[Record], fro
         # a file the build would refuse anyway: its deliverable's decision asks again, erring on asking
         digests = {}
     return lambda record: insights.decided_items(decision_logs(record, digests))
-
-
-def _earlier_record(start: Baseline, client: Client) -> Record | None:
-    text = start.record_text(client.source.name)
-    if text is None:
-        return None
-    # No build date: a delivery date that was in the future then is no error now.
-    record, _ = parse_record(text, Path(f"{start.commit}:{client.source.name}"), today=None)
-    return record
 
 
 def _earlier_hours(
