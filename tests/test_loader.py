@@ -268,6 +268,63 @@ def test_each_mistake_is_located_and_explained(case, text, line, column, words):
         assert word in message, f"{word!r} not in {message!r}"
 
 
+@pytest.mark.parametrize(("case", "text", "line", "column", "words"), CASES, ids=[c[0] for c in CASES])
+def test_a_build_reading_without_positions_reports_the_same_located_problems(case, text, line, column, words):
+    with pytest.raises(RecordError) as caught:
+        parse_record(text, Path("clients/x.yml"), today=TODAY, located=False)
+    assert [(p.line, p.column, p.message) for p in caught.value.problems] == problems_of(text)
+
+
+def test_a_build_reading_without_positions_gives_the_same_record_and_no_positions():
+    text = VALID + "    notes: |\n      Two lines\n      of notes\nbrand: {accent: '#1f5c4a'}\n"
+    record, positions = parse_record(text, Path("x.yml"), today=TODAY)
+    unlocated, none = parse_record(text, Path("x.yml"), today=TODAY, located=False)
+    assert unlocated == record and positions[("deliverables", 0, "notes")] == (9, 12) and none == {}
+
+
+def nested(levels: int, flow: bool) -> str:
+    """A record whose ``deep`` field holds lists ``levels`` deep, in brackets or in indented lines."""
+    if flow:
+        return "name: A\ncontacts: [{name: B}]\ndeep: " + "[" * levels + "x" + "]" * levels + "\n"
+    return (
+        "name: A\ncontacts: [{name: B}]\ndeep:\n"
+        + "".join("  " * n + "-\n" for n in range(levels - 1))
+        + "  " * (levels - 1)
+        + "- x\n"
+    )
+
+
+@pytest.mark.parametrize("flow", [True, False], ids=["brackets", "lines"])
+@pytest.mark.parametrize("pure_python", [False, True], ids=["libyaml", "pure Python"])
+@pytest.mark.parametrize("located", [True, False], ids=["located", "unlocated"])
+def test_nesting_too_deep_is_refused_where_it_starts_with_either_parser(monkeypatch, flow, pure_python, located):
+    import yaml
+
+    from client_portal.records import loader
+
+    if pure_python:  # no libyaml, or one without its own depth limit: the events are looked at first
+        monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+        monkeypatch.setattr(loader, "_NESTING_BOUNDED", loader._bounded_nesting())
+        assert not loader._NESTING_BOUNDED
+    # the record's mapping holds `deep`: its 49 lists make 50 levels, which is only an unknown field
+    with pytest.raises(RecordError) as caught:
+        parse_record(nested(49, flow), Path("x.yml"), today=TODAY, located=located)
+    assert [p.message for p in caught.value.problems] == [loader._unknown_key_message(("deep",))]
+    with pytest.raises(RecordError) as caught:
+        parse_record(nested(50, flow), Path("x.yml"), today=TODAY, located=located)
+    [problem] = caught.value.problems
+    where = (3, 7 + 49) if flow else (3 + 50, 2 * 49 + 1)  # the 50th list, at its bracket or its dash
+    assert ((problem.line, problem.column), problem.message) == (where, loader._TOO_DEEP)
+
+
+@pytest.mark.parametrize("levels", [1_001, 30_000])
+def test_nesting_beyond_the_parsers_own_limit_gets_the_same_message(levels):
+    from client_portal.records.loader import _TOO_DEEP
+
+    [(_, _, message)] = problems_of(nested(levels, flow=True))
+    assert message == _TOO_DEEP
+
+
 def test_huge_values_are_shortened_in_messages():
     [(_, _, message)] = problems_of(f"name: A\ncontacts: [{{name: B}}]\nstage: {'s' * 5000}\n")
     assert len(message) < 300 and "(5,000 characters)" in message
