@@ -19,6 +19,7 @@ from client_portal.publishing.addresses import client_links, replaced_folders
 from client_portal.publishing.calendar_feed import feed_path, subscribes
 from client_portal.publishing.crypto import url_token
 from client_portal.records.loader import load_clients
+from client_portal.settings import CACHE_DIR
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -277,6 +278,23 @@ def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
     )
     assert "Traceback" not in result.stderr
     assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
+
+
+def test_a_second_build_replaces_the_pages_of_the_first(tmp_path):
+    config = copy_portal(tmp_path / "portal")
+    env = {"PORTAL_SECRET": SECRET, "LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
+    assert mkdocs("build", cwd=config.parent, env=env).returncode == 0
+    clients = {c.id: c for c in load_clients(config.parent / "clients", today=TODAY)}
+    (config.parent / "clients" / "fjord-cycles.yml").unlink()
+    (config.parent / "site" / "p" / "stray.html").write_text("from an earlier build", encoding="utf-8")
+    result = mkdocs("build", cwd=config.parent, env=env)
+    assert result.returncode == 0, result.stderr
+    site = config.parent / "site"
+    assert not (site / folder_of(clients.pop("fjord-cycles"))).exists()
+    assert not (site / "p" / "stray.html").exists()  # MkDocs empties the site; the pages' folder went first
+    assert all((site / folder_of(client) / "index.html").is_file() for client in clients.values())
+    # set aside in the cache at once, and removed by the time the build ends
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import client_portal
 from client_portal.publishing import crypto
 from client_portal.publishing.site_files import page_stylesheet, stylesheet
 from client_portal.records.loader import load_clients
+from client_portal.settings import CACHE_DIR
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -206,6 +207,8 @@ def test_build_again_replaces_its_own_pages(portal):
     assert "5 client pages written to out" in result.stdout
     assert not (portal / "out" / folder_of(gone)).exists()  # a removed client's page is not left behind
     assert cli("audit", "out", cwd=portal).returncode == 0
+    # the old pages were set aside in the cache and are removed by the time the command ends
+    assert not list((portal / CACHE_DIR).glob("pages-*"))
 
 
 def test_build_never_deletes_a_page_it_did_not_write_under_the_prefix(portal):

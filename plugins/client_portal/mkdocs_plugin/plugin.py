@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -16,7 +17,8 @@ from client_portal.publishing.errors import BuildError
 from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SecretError, site_secret
 from client_portal.publishing.site_files import EXTENDED, BuiltPortal
-from client_portal.publishing.site_folder import linked, refuse_links_to_private
+from client_portal.publishing.site_folder import linked, refuse_links_to_private, set_aside
+from client_portal.settings import CACHE_DIR
 
 log = get_plugin_logger(__name__)
 
@@ -26,15 +28,28 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
     def __init__(self) -> None:
         self.serving = False
+        self.dirty = False
         # Kept across `mkdocs serve` rebuilds (MkDocs keeps a plugin that has on_startup):
         # unchanged records and pages are reused, and password keys derived once.
         self.portal: Portal | None = None
         self.built: BuiltPortal | None = None  # from on_pre_build to on_files
+        self.removal: threading.Thread | None = None  # the last build's pages, set aside and being removed
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
+        self.dirty = dirty
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._removed()
+
+    def _removed(self) -> None:
+        """Wait until the last build's pages, set aside, are removed."""
+        if self.removal is not None:
+            self.removal.join()
+            self.removal = None
 
     def on_shutdown(self) -> None:
+        self._removed()  # a build that failed waits for them too
         if self.built is not None:
             self.built.discard()
         if self.portal is not None:
@@ -83,6 +98,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             self.built = self.portal.build()
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None
+        if not (self.dirty or self.serving):  # MkDocs empties the site folder next: the last pages go at once
+            folder = Path(config.site_dir) / self.portal.settings.url_prefix
+            self.removal = set_aside(folder, self.portal.settings.root / CACHE_DIR)
 
     # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
