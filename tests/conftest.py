@@ -109,7 +109,7 @@ def templates_compile_once() -> Iterator[None]:
     """
     shared = OWN_COMPILED_TEMPLATES()
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(render_module, "_Compiled", lambda: shared)
+        patched.setattr(render_module, "_Compiled", lambda folder=None: shared)
         yield
 
 

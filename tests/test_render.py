@@ -516,6 +516,58 @@ def test_templates_compile_once_for_every_language(monkeypatch):
     assert renderer.environment("de").globals["_"]("Deliverables") == "Arbeitsergebnisse"
 
 
+@pytest.mark.own_templates
+def test_templates_compiled_by_a_build_are_loaded_by_the_next_not_compiled_again(monkeypatch, tmp_path):
+    compiled = []
+    original = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    first = Renderer(compiled_in=tmp_path).environment("en").get_template("client-portal/body.html")
+    assert "client-portal/body.html" in compiled
+    kept = list((tmp_path / render_module.COMPILER).iterdir())
+    assert kept and not [file for file in kept if file.name.startswith(".")]  # whole files, no temporary ones
+    compiled.clear()
+    again = Renderer(compiled_in=tmp_path).environment("de").get_template("client-portal/body.html")
+    assert compiled == []  # loaded: the other language's environment, in a new Renderer, compiled nothing
+    assert (again.name, again.filename) == (first.name, first.filename)
+
+
+@pytest.mark.own_templates
+def test_a_changed_template_is_compiled_again_and_an_unwritable_cache_is_no_error(tmp_path):
+    templates = tmp_path / "theme" / "client-portal"
+    templates.mkdir(parents=True)
+    (templates / "notice.html").write_text("one", encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert (
+        Renderer([tmp_path / "theme"], compiled_in=cache)
+        .environment("en")
+        .get_template("client-portal/notice.html")
+        .render()
+        == "one"
+    )
+    (templates / "notice.html").write_text("two", encoding="utf-8")
+    assert (
+        Renderer([tmp_path / "theme"], compiled_in=cache)
+        .environment("en")
+        .get_template("client-portal/notice.html")
+        .render()
+        == "two"
+    )
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    assert (
+        Renderer([tmp_path / "theme"], compiled_in=blocked)
+        .environment("en")
+        .get_template("client-portal/notice.html")
+        .render()
+        == "two"
+    )
+
+
 class _Greeter:
     @pass_context
     def __call__(self, context, greeting: str) -> str:

@@ -18,6 +18,8 @@ from client_portal.values import LanguageTag, TimeZone
 PLUGIN_NAME = "client-portal"
 # Encrypted attachments between builds, relative to the folder of the configuration.
 CACHE_DIR = Path(".cache") / "client-portal" / "files"
+# Templates compiled by earlier builds, loaded by the next one's workers instead of compiled again.
+TEMPLATES_CACHE = CACHE_DIR.parent / "templates"
 URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote
 
@@ -292,6 +292,13 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
     """
     if not text:
         return Markup("")
+    return _rendered(text, inline, top)
+
+
+# A page renders a text twice when a client can decide on its item: once shown, once in the
+# fingerprint of what the client saw (`page.fingerprints`).
+@lru_cache(maxsize=256)
+def _rendered(text: str, inline: bool, top: int) -> Markup:
     if "\n" in text:  # most record text is one line: no line break to join
         text = _CJK_LINE_BREAK.sub(r"\1", text)
     html = _simple_html(text) or _markdown_tidied(text, top)

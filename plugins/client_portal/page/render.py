@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
@@ -12,6 +14,7 @@ from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
+import jinja2
 from babel.support import NullTranslations
 from jinja2 import (
     BytecodeCache,
@@ -76,18 +79,45 @@ class Assets:
     page_stylesheet: str = ""  # the page's sections: in the encrypted body of a sealed page, in <head> otherwise
 
 
-class _Compiled(BytecodeCache):
-    """Templates compiled once for every language's environment (they differ only in their catalog)."""
+# What compiles a template besides its source: Jinja, and this module's code generator and options.
+COMPILER = hashlib.sha256(jinja2.__version__.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
 
-    def __init__(self) -> None:
+
+class _Compiled(BytecodeCache):
+    """Templates compiled once for every language's environment (they differ only in their catalog), and
+    kept in ``folder`` between builds: each worker of the next build loads them rather than compiling them.
+
+    Jinja checks what it loads against the template's source and Python's version; the
+    folder is named for `COMPILER`. Anything that cannot be read or written there is
+    compiled (or kept in memory) as if there were no folder.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
         self._code: dict[str, bytes] = {}
+        self._folder = folder / COMPILER if folder is not None else None
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])  # checks the source's checksum too
+        code = self._code.get(bucket.key)
+        if code is None and self._folder is not None:
+            try:
+                code = (self._folder / bucket.key).read_bytes()
+            except OSError:
+                return
+        if code is not None:
+            bucket.bytecode_from_string(code)  # checks the source's checksum too
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
+        code = self._code[bucket.key] = bucket.bytecode_to_string()
+        if self._folder is None:
+            return
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            # another worker may write the same template at the same moment: each file is whole or absent
+            with tempfile.NamedTemporaryFile(dir=self._folder, prefix=".", delete=False) as file:
+                file.write(code)
+            os.replace(file.name, self._folder / bucket.key)
+        except OSError:
+            return
 
 
 class _PageContext(Context):
@@ -200,12 +230,12 @@ class _PageEnvironment(Environment):
 class Renderer:
     """Renders page bodies and page shells; one Jinja environment per language."""
 
-    def __init__(self, search_path: Sequence[Path] = ()) -> None:
+    def __init__(self, search_path: Sequence[Path] = (), *, compiled_in: Path | None = None) -> None:
         # Theme directories come first, so `custom_dir/client-portal/partials/x.html` wins;
         # they also provide Material's `.icons`.
         self.search_path = [*search_path, TEMPLATES_DIR]
         self._environments: dict[str, Environment] = {}
-        self._compiled = _Compiled()
+        self._compiled = _Compiled(compiled_in)  # templates compiled by earlier builds, when given
 
     @cached_property
     def loader(self) -> FileSystemLoader:

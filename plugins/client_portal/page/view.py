@@ -225,10 +225,23 @@ class DecisionReply:
 
 
 def decision_reply(
-    record: Record, client_id: str, digests: dict[str, str], lines: DecisionLines, item: str, decision: str
+    record: Record,
+    client_id: str,
+    digests: dict[str, str],
+    lines: DecisionLines,
+    item: str,
+    decision: str,
+    *,
+    fingerprints: dict[str, str | None] | None = None,
 ) -> DecisionReply | None:
-    """The reply for deciding ``decision`` on ``item``; None when the record has no such item."""
-    seen = item_fingerprint(record, item, digests)
+    """The reply for deciding ``decision`` on ``item``; None when the record has no such item.
+
+    ``fingerprints`` keeps each item's fingerprint for the page's next control on it (each item has two).
+    """
+    known = fingerprints if fingerprints is not None else {}
+    if item not in known:
+        known[item] = item_fingerprint(record, item, digests)
+    seen = known[item]
     if seen is None:
         return None
     kind, _, key = item.partition("/")
@@ -317,7 +330,7 @@ def page_context(
         "md": render_markdown,
         "seen": Seen(whatsnew_key),
         "mailto": mailto,
-        "decision_reply": partial(decision_reply, record, client.id, digests, lines),
+        "decision_reply": partial(decision_reply, record, client.id, digests, lines, fingerprints={}),
         "headline": insights.headline(record, today, zone, decided),
         "attention": insights.attention(record, today, decided),
         "decisions": decisions,

@@ -33,6 +33,7 @@ from client_portal.publishing.workers import Workers
 from client_portal.records.loader import read_records, record_digest
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
+from client_portal.settings import TEMPLATES_CACHE
 
 # The store's folder for pages that name no client (see `Pipeline.kept`).
 NEUTRAL = "neutral"
@@ -85,7 +86,7 @@ def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
     unpublishable = attachment_errors(clients, settings.clients_dir, settings.root, inputs.today)
     if unpublishable:
         return Chunk(clients, files=unpublishable)
-    renderer = _renderer(inputs.search_path, run.templates)
+    renderer = _renderer(inputs, run.templates)
     sealed = sealings(clients, inputs.secret, run.environ, _password_keys)
     build = build_fingerprint(inputs, run.templates) if run.keyed else ""
     chunk = Chunk(clients)
@@ -130,10 +131,13 @@ _renderers: dict[tuple[tuple[Path, ...], str], Renderer] = {}
 _password_keys = PasswordKeys()
 
 
-def _renderer(search_path: tuple[Path, ...], templates: str) -> Renderer:
+def _renderer(inputs: PageInputs, templates: str) -> Renderer:
+    """The build's templates, compiled once in this process (and loaded from the cache folder when they were before)."""
+    search_path = inputs.search_path
     if (search_path, templates) not in _renderers:
         _renderers.clear()  # templates changed: compile them afresh
-        _renderers[search_path, templates] = Renderer(list(search_path))
+        compiled_in = inputs.settings.root / TEMPLATES_CACHE
+        _renderers[search_path, templates] = Renderer(list(search_path), compiled_in=compiled_in)
     return _renderers[search_path, templates]
 
 
@@ -227,7 +231,7 @@ class Pipeline:
                 warming.join()
         else:
             done = [build_chunk(run, chunk) for chunk in chunks]
-        renderer = _renderer(inputs.search_path, templates)
+        renderer = _renderer(inputs, templates)
         records = [problem for chunk in done for problem in chunk.records]
         files = [problem for chunk in done for problem in chunk.files]
         built = {
