@@ -18,6 +18,7 @@ from client_portal.publishing import crypto
 from client_portal.publishing.addresses import client_links, replaced_folders
 from client_portal.publishing.calendar_feed import feed_path, subscribes
 from client_portal.publishing.crypto import url_token
+from client_portal.publishing.portal import RECYCLED
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 
@@ -280,21 +281,27 @@ def test_invalid_record_fails_the_build_before_anything_is_written(tmp_path):
     assert (site_dir / "keep.txt").exists()  # the previous site was not cleaned away
 
 
-def test_a_second_build_replaces_the_pages_of_the_first(tmp_path):
+def test_each_build_replaces_the_pages_of_the_last_and_leaves_nothing_of_them(tmp_path):
     config = copy_portal(tmp_path / "portal")
     env = {"PORTAL_SECRET": SECRET, "LOTUS_TEA_PORTAL_PASSWORD": PASSWORD}
-    assert mkdocs("build", cwd=config.parent, env=env).returncode == 0
+    site, recycled = config.parent / "site", config.parent / CACHE_DIR / RECYCLED
+    for _ in range(2):  # the second build sets the first one's pages aside, for the third to write over
+        assert mkdocs("build", cwd=config.parent, env=env).returncode == 0
     clients = {c.id: c for c in load_clients(config.parent / "clients", today=TODAY)}
     (config.parent / "clients" / "fjord-cycles.yml").unlink()
-    (config.parent / "site" / "p" / "stray.html").write_text("from an earlier build", encoding="utf-8")
+    (site / "p" / "stray.html").write_text("from an earlier build", encoding="utf-8")
+    (recycled / "stray").mkdir()
+    (recycled / "stray" / "index.html").write_text("a page no build writes", encoding="utf-8")
     result = mkdocs("build", cwd=config.parent, env=env)
     assert result.returncode == 0, result.stderr
-    site = config.parent / "site"
     assert not (site / folder_of(clients.pop("fjord-cycles"))).exists()
-    assert not (site / "p" / "stray.html").exists()  # MkDocs empties the site; the pages' folder went first
+    assert not (site / "p" / "stray.html").exists() and not (site / "p" / "stray").exists()
     assert all((site / folder_of(client) / "index.html").is_file() for client in clients.values())
-    # set aside in the cache at once, and removed by the time the build ends
-    assert not list((config.parent / CACHE_DIR).glob("pages-*"))
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))  # nothing left waiting
+    shutil.rmtree(recycled)  # a build from nothing, to compare with
+    assert mkdocs("build", "-d", str(tmp_path / "fresh"), cwd=config.parent, env=env).returncode == 0
+    under = {name: {p.relative_to(name).as_posix() for p in name.rglob("*")} for name in (site, tmp_path / "fresh")}
+    assert under[site] == under[tmp_path / "fresh"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 
 import client_portal
 from client_portal.publishing import crypto
+from client_portal.publishing.portal import RECYCLED
 from client_portal.publishing.site_files import page_stylesheet, stylesheet
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
@@ -208,6 +209,31 @@ def test_build_again_replaces_its_own_pages(portal):
     assert not (portal / "out" / folder_of(gone)).exists()  # a removed client's page is not left behind
     assert cli("audit", "out", cwd=portal).returncode == 0
     # the old pages were set aside in the cache and are removed by the time the command ends
+    assert not list((portal / CACHE_DIR).glob("pages-*"))
+
+
+def test_pages_written_over_the_last_builds_leave_nothing_of_them_behind(portal):
+    """The pages set aside from the site are the next build's to write over: what it does not write again goes."""
+    for _ in range(2):  # the second build sets the first one's pages aside
+        assert cli("build", "out", cwd=portal).returncode == 0
+    recycled = portal / CACHE_DIR / RECYCLED
+    clients = {c.id: c for c in load_clients(portal / "clients", today=TODAY)}
+    assert (recycled / folder_of(clients["fjord-cycles"]).removeprefix("p/") / "index.html").is_file()
+    (portal / "clients" / "fjord-cycles.yml").unlink()
+    acme = portal / "clients" / "acme-bakery.yml"
+    acme.write_text(acme.read_text(encoding="utf-8").replace("  version: 1", "  version: 2", 1), encoding="utf-8")
+    (recycled / "stray").mkdir()
+    (recycled / "stray" / "index.html").write_text("a page no build writes", encoding="utf-8")
+    (recycled / folder_of(clients["northwind-studio"]).removeprefix("p/") / "old.pdf").write_bytes(b"%PDF")
+    result = cli("build", "out", cwd=portal)
+    assert result.returncode == 0, result.stderr
+    shutil.rmtree(recycled)  # now the last build's pages: a build from nothing, to compare with
+    assert cli("build", "fresh", cwd=portal).returncode == 0
+    assert files_under(portal / "out").keys() == files_under(portal / "fresh").keys()
+    assert not (portal / "out" / folder_of(clients["fjord-cycles"])).exists()
+    # the written-over page at Acme's old address is the neutral one that says the link was replaced
+    assert "data-cp-replaced" in (portal / "out" / folder_of(clients["acme-bakery"]) / "index.html").read_text()
+    assert cli("audit", "out", cwd=portal).returncode == 0
     assert not list((portal / CACHE_DIR).glob("pages-*"))
 
 

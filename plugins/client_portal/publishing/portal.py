@@ -12,16 +12,21 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from client_portal.publishing.addresses import replaced_folders
 from client_portal.publishing.errors import BuildError, PublishError
-from client_portal.publishing.pages import PageInputs
+from client_portal.publishing.pages import PageInputs, PortalPage
 from client_portal.publishing.pipeline import Pipeline
 from client_portal.publishing.site_files import BuiltPortal, page_assets
 from client_portal.records.loader import read_clients, record_files
+from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
 # The private folders in the cache where a build writes its pages before they are placed: pages-<pid>-<random>
 STAGING = "pages-"
+# The last build's client pages, set aside from the site by the next (`site_folder.set_aside`): the
+# build after writes its pages over them, so each page's folder is made once, not removed and made again.
+RECYCLED = "recycled-pages"
 
 
 class Portal:
@@ -71,6 +76,7 @@ class Portal:
         else:
             cache.mkdir(parents=True, exist_ok=True)
             staging = folder = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
+            _recycle(cache / RECYCLED, staging / settings.url_prefix)
         inputs = PageInputs(
             settings, self.secret, today, self.search_path, page_assets(self.depth), live_reload=self.live_reload
         )
@@ -87,12 +93,58 @@ class Portal:
             if outcome.records:
                 raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
             raise BuildError(_attachment_message(outcome.files))
+        if staging is not None:
+            _prune(staging, _site_paths(settings, self.secret, outcome.clients, outcome.pages))
         kept = self.pipeline.kept if self.pipeline.remember else None
         return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
 
     def close(self) -> None:
         """Stop the worker processes and remove what was kept for previewing."""
         self.pipeline.close()
+
+
+def _recycle(recycled: Path, folder: Path) -> None:
+    """The recycled pages, if any, become ``folder`` for this build to write over: one rename, by one build."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        recycled.rename(folder)
+    except OSError:  # none, or another build took them
+        return
+
+
+def _site_paths(settings: PortalSettings, secret: bytes, clients: list[Client], pages: list[PortalPage]) -> set[str]:
+    """Every file of the site a build writes into its staging folder or has its front end write there.
+
+    The pages, and the neutral pages (the prefix index and each client's replaced
+    addresses), which every front end writes over what a recycled folder holds.
+    """
+    paths = {site_file.path for page in pages for site_file in page.files}
+    paths.add(f"{settings.url_prefix}/index.html")
+    for client in clients:
+        paths.update(folder + "index.html" for folder in replaced_folders(settings.url_prefix, secret, client))
+    return paths
+
+
+def _prune(staging: Path, kept: set[str]) -> None:
+    """Remove from ``staging`` every file an earlier build left that this one does not write (a recycled folder's).
+
+    A client removed, an address replaced, a file no longer attached: none of the last
+    build's pages may stay published unless this build wrote it again.
+    """
+    for root, folders, files in os.walk(staging, topdown=False):
+        here = Path(root)
+        holds = False
+        for name in files + [name for name in folders if (here / name).is_symlink()]:
+            path = here / name
+            if path.relative_to(staging).as_posix() in kept and not path.is_symlink():
+                holds = True
+            else:
+                path.unlink()
+        for name in folders:
+            if (here / name).is_dir() and not (here / name).is_symlink():
+                holds = True  # a folder still there holds something kept
+        if not holds and here != staging:
+            here.rmdir()
 
 
 def _discard(staging: Path | None) -> None:

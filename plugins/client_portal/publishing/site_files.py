@@ -46,10 +46,6 @@ def page_assets(depth: int) -> Assets:
 
 # A phone downloads these before it shows the page: minified, they weigh a third less.
 # The sources keep their comments; "/*!" ones (the stylesheet's licence) stay.
-
-
-# A phone downloads these before it shows the page: minified, they weigh a third less.
-# The sources keep their comments; "/*!" ones (the stylesheet's licence) stay.
 @cache
 def stylesheet() -> str:
     """The stylesheet every page under the prefix carries inline in its head, minified."""
@@ -229,9 +225,20 @@ class BuiltPortal:
             yield SiteFile("_headers", headers_rules(existing("_headers"), prefix))
 
     def placed(self, site_dir: Path) -> BuiltPortal:
-        """The pages moved from the private folder to where they belong in ``site_dir`` (a rename each)."""
+        """The pages moved from the private folder to where they belong in ``site_dir``.
+
+        Into a site with no folder of client pages yet (a generator emptied it), the
+        private folder's moves whole: one rename for every page. Otherwise each page's
+        folder moves on its own.
+        """
         if self.staging is None:
             return self
+        prefix = self.inputs.settings.url_prefix
+        whole = self.staging / prefix
+        target = site_dir / prefix
+        if whole.is_dir() and not target.exists() and not target.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            whole.rename(target)
         pages = [_moved(page, self.staging, site_dir) for page in self.pages]
         self.discard()
         return dataclasses.replace(self, pages=pages, staging=None)

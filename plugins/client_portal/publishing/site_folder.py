@@ -19,7 +19,7 @@ from pathlib import Path
 from client_portal.publishing import crypto
 from client_portal.publishing.errors import BuildError
 from client_portal.publishing.pages import PortalPage
-from client_portal.publishing.portal import STAGING, Portal
+from client_portal.publishing.portal import RECYCLED, STAGING, Portal
 from client_portal.publishing.secret import SECRET_FILE
 from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, SITE_MARK
 from client_portal.settings import CACHE_DIR, PortalSettings
@@ -71,23 +71,30 @@ def claim_prefix(
             "old client pages, empty that folder; then build the site again"
         )
     removal = set_aside(folder, cache) if cache is not None else None
-    if removal is None:
+    if folder.is_dir():  # it could not move
         shutil.rmtree(folder)
     return removal
 
 
 def set_aside(folder: Path, cache: Path) -> threading.Thread | None:
-    """``folder`` (a site's client pages of the last build) moved into ``cache`` at once, and removed in the background.
+    """``folder`` (a site's client pages of the last build) moved into ``cache`` at once, and kept or removed there.
 
     Emptying it file by file costs a second for ten thousand pages before the new ones can
-    be placed; a rename costs nothing, and the removal goes on beside the rest of the build.
-    The folder waits as a staging folder, which the next build sweeps if this process is
-    killed first. Returns the thread that removes it (to be joined), or None when it
-    cannot move (it is not a folder, or the cache is on another file system).
+    be placed; a rename costs nothing. The folder is kept as the recycled pages the next
+    build writes over (`portal.RECYCLED`), or, when there are some already, removed in the
+    background as a staging folder, which the next build sweeps if this process is killed
+    first. Returns the thread that removes it (to be joined), or None when there is none.
+    A folder that cannot move (not a folder, the cache on another file system) stays.
     """
     if folder.is_symlink() or not folder.is_dir():
         return None
     cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / RECYCLED).exists():
+        try:  # kept for the next build to write its pages over
+            folder.rename(cache / RECYCLED)
+            return None
+        except OSError:
+            pass
     aside = cache / f"{STAGING}{os.getpid()}-{uuid.uuid4().hex}"
     try:
         folder.rename(aside)
