@@ -129,22 +129,28 @@ def _prune(staging: Path, kept: set[str]) -> None:
     """Remove from ``staging`` every file an earlier build left that this one does not write (a recycled folder's).
 
     A client removed, an address replaced, a file no longer attached: none of the last
-    build's pages may stay published unless this build wrote it again.
+    build's pages may stay published unless this build wrote it again. ``kept`` holds
+    site paths; a link is never kept.
     """
-    for root, folders, files in os.walk(staging, topdown=False):
-        here = Path(root)
-        holds = False
-        for name in files + [name for name in folders if (here / name).is_symlink()]:
-            path = here / name
-            if path.relative_to(staging).as_posix() in kept and not path.is_symlink():
+    _pruned(str(staging), "", kept)
+
+
+def _pruned(folder: str, under: str, kept: set[str]) -> bool:
+    """Whether ``folder`` (at site path ``under``) holds anything kept, once the rest is removed."""
+    holds = False
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            path = under + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if _pruned(entry.path, path + "/", kept):
+                    holds = True
+                else:
+                    os.rmdir(entry.path)
+            elif path in kept and not entry.is_symlink():
                 holds = True
             else:
-                path.unlink()
-        for name in folders:
-            if (here / name).is_dir() and not (here / name).is_symlink():
-                holds = True  # a folder still there holds something kept
-        if not holds and here != staging:
-            here.rmdir()
+                os.unlink(entry.path)
+    return holds
 
 
 def _discard(staging: Path | None) -> None:
