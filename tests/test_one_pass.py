@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import subprocess
@@ -200,7 +201,7 @@ def test_a_killed_one_pass_build_leaves_no_worker_running(tmp_path):
             assert build.poll() is None and time.monotonic() < deadline, "the build ended before it was killed"
             time.sleep(0.02)
         workers = _descendants(build.pid)
-        assert len(workers) >= 3  # the forkserver and two workers at least
+        assert len(workers) >= 3  # the forkserver, its worker and the resource tracker at least
     finally:
         build.kill()
         build.wait()
@@ -234,3 +235,35 @@ def test_a_build_leaves_the_staging_folder_of_a_running_build(tmp_path, way):
     (running / "p").mkdir(parents=True)
     build(config, tmp_path / "site")
     assert running.is_dir()
+
+
+def _whose(number: int) -> tuple[int, int]:
+    """``number`` and the process that took it."""
+    time.sleep(0.01)
+    return number, os.getpid()
+
+
+def test_this_process_shares_the_work_with_its_workers_and_results_keep_their_order():
+    workers = Workers(3)
+    try:
+        results = workers.map(_whose, list(range(60)))
+    finally:
+        workers.close()
+    assert [number for number, _ in results] == list(range(60))
+    here = [number for number, pid in results if pid == os.getpid()]
+    assert here and here[-1] == 59  # this process takes the last ones while the workers start
+    assert {pid for _, pid in results} - {os.getpid()}  # and the workers the first ones
+
+
+def _dies_in_a_worker(number: int) -> int:
+    if number == 0 and multiprocessing.parent_process() is not None:
+        os._exit(1)  # killed, say, or out of memory
+    return number * 2
+
+
+def test_work_a_dead_worker_had_is_done_here():
+    workers = Workers(2)
+    try:
+        assert workers.map(_dies_in_a_worker, list(range(8))) == [n * 2 for n in range(8)]
+    finally:
+        workers.close()

@@ -8,13 +8,11 @@ where their pages' files were written come back.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import hashlib
 import os
 import shutil
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -225,10 +223,7 @@ class Pipeline:
                 jobs.append(known)
         chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
         if len(jobs) >= PARALLEL_FROM:
-            warming = self._warm(run, jobs[0])
             done = self.workers.map(partial(build_chunk, run), chunks)
-            if warming is not None:
-                warming.join()
         else:
             done = [build_chunk(run, chunk) for chunk in chunks]
         renderer = _renderer(inputs, templates)
@@ -246,28 +241,6 @@ class Pipeline:
         if self.remember:
             self._remember(inputs.today, [page for page, _ in pages], [key for _, key in pages], stats)
         return Outcome(ordered, [], [], [page for page, _ in pages], renderer, reused=len(reused))
-
-    def _warm(self, run: Run, job: Job) -> threading.Thread | None:
-        """While the workers build, compile the templates here too, so a preview's next rebuild is quick.
-
-        A rebuild after an edit builds one page, in this process: without this, it would
-        first compile every template (half a second), which only the workers had done.
-        """
-        if not self.remember or (run.inputs.search_path, run.templates) in _renderers:
-            return None
-        trial = dataclasses.replace(run, folder=self.store() / f"warm-{uuid.uuid4().hex}", keyed=False)
-
-        def warm() -> None:
-            try:
-                build_chunk(trial, [job])
-            except Exception:  # noqa: S110 - the workers report what is wrong with this record
-                pass
-            finally:
-                shutil.rmtree(trial.folder, ignore_errors=True)
-
-        thread = threading.Thread(target=warm, name="client-portal-warm", daemon=True)
-        thread.start()
-        return thread
 
     def _known(self, path: Path, stat: FileStat | None, inputs: PageInputs) -> Client | None:
         """The client read from ``path`` by the build before, when the file and the build date are the same.
@@ -294,7 +267,7 @@ class Pipeline:
         self._stats = {path: stat for path in self._read if (stat := stats.get(path)) is not None}
         self._pages = {key: page for page, key in zip(pages, keys, strict=True) if key is not None}
         if self._store is not None:  # an edited record's earlier page is not needed again
-            for stale in set(os.listdir(self._store)) - set(self._pages) - {NEUTRAL}:  # warm-up folders too
+            for stale in set(os.listdir(self._store)) - set(self._pages) - {NEUTRAL}:
                 shutil.rmtree(self._store / stale, ignore_errors=True)
             # nor a neutral page (the local index, say) that the build before no longer listed
             for stale_page in set((self._store / NEUTRAL).glob("*.html")) - self._listed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import sys
@@ -9,7 +10,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
@@ -22,7 +23,8 @@ _Out = TypeVar("_Out")
 
 
 class Workers:
-    """``count`` worker processes that start from a server which imported ``preload`` once."""
+    """``count`` processes sharing the work: this one, and ``count - 1`` workers started from a server which
+    imported ``preload`` once."""
 
     def __init__(self, count: int, preload: Sequence[str] = ()) -> None:
         self.count = count
@@ -35,24 +37,46 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             # Forking the build process itself could copy a lock held by one of `mkdocs serve`'s threads.
             context.set_forkserver_preload(self.preload)
+            workers = self.count - 1
             self._pool = ProcessPoolExecutor(
-                max_workers=self.count, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
+                max_workers=workers, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
             )
             with _bare_main():
-                for _ in range(self.count):  # each call starts one worker
+                for _ in range(workers):  # each call starts one worker
                     self._pool.submit(int)
 
     def map(self, function: Callable[[_In], _Out], items: list[_In]) -> list[_Out]:
-        """``function`` over ``items`` in the worker processes (here, with one worker or if one dies), in order."""
+        """``function`` over ``items``, in order: the workers take them from the front, this process from the back.
+
+        This process starts at once, while the workers start (a third of a second); it does
+        all the work with one process, or when a worker dies (killed, out of memory).
+        """
         self.start()
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             return [function(item) for item in items]
+        done: dict[int, _Out] = {}
+        waiting = collections.deque(range(len(items)))
+        running: dict[Future[_Out], int] = {}
         try:
-            return list(self._pool.map(function, items))
+            while waiting or running:
+                # a task or two queued for each worker, so none waits for this process to hand it one
+                while waiting and len(running) < 2 * (self.count - 1):
+                    index = waiting.popleft()
+                    running[pool.submit(function, items[index])] = index
+                if waiting:
+                    index = waiting.pop()
+                    done[index] = function(items[index])
+                    finished = [future for future in running if future.done()]
+                else:
+                    finished = list(wait(running, return_when=FIRST_COMPLETED).done)
+                for future in finished:
+                    done[running.pop(future)] = future.result()
         except BrokenProcessPool:
-            # A worker died (killed, out of memory): the work is still done, here.
             self.close()
-            return [function(item) for item in items]
+            for index in [*waiting, *running.values()]:
+                done[index] = function(items[index])
+        return [done[index] for index in range(len(items))]
 
     def close(self) -> None:
         """Stop the worker processes (they start again when needed)."""
