@@ -237,6 +237,29 @@ def test_pages_written_over_the_last_builds_leave_nothing_of_them_behind(portal)
     assert not list((portal / CACHE_DIR).glob("pages-*"))
 
 
+def test_links_among_the_pages_written_over_are_removed_never_followed(portal, tmp_path):
+    for _ in range(2):
+        assert cli("build", "out", cwd=portal).returncode == 0
+    recycled = portal / CACHE_DIR / RECYCLED
+    clients = {c.id: c for c in load_clients(portal / "clients", today=TODAY)}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("not the portal's", encoding="utf-8")
+    (elsewhere / "notes.txt").write_text("not the portal's either", encoding="utf-8")
+    acme = recycled / folder_of(clients["acme-bakery"]).removeprefix("p/")
+    shutil.rmtree(acme)
+    acme.symlink_to(elsewhere, target_is_directory=True)  # a page's folder, a link out of the cache
+    page = recycled / folder_of(clients["lotus-tea"]).removeprefix("p/") / "index.html"
+    page.unlink()
+    page.symlink_to(elsewhere / "notes.txt")  # a page, a link to a file elsewhere
+    result = cli("build", "out", cwd=portal)
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "index.html").read_text(encoding="utf-8") == "not the portal's"
+    assert (elsewhere / "notes.txt").read_text(encoding="utf-8") == "not the portal's either"
+    assert not [path for path in (portal / "out").rglob("*") if path.is_symlink()]
+    assert cli("audit", "out", cwd=portal).returncode == 0
+
+
 def test_build_never_deletes_a_page_it_did_not_write_under_the_prefix(portal):
     assert cli("build", "out", cwd=portal).returncode == 0
     # a generator's page beside the client pages, and a copy of the prefix index (with this secret's mark)

@@ -144,6 +144,11 @@ def _written(site_file: SiteFile, folder: Path) -> SiteFile:
     if site_file.content is None:
         return site_file  # an attached file, sealed in the cache folder
     target = folder / site_file.path
+    # ``folder`` may hold the last build's pages, written over (`portal.RECYCLED`): a link there, to
+    # a folder or a file, is removed, never followed out of it
+    for link in (target.parent, target):
+        if link.is_symlink():
+            link.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     content = site_file.content
     target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
