@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def way(request, monkeypatch) -> list[int]:
 
     def counted(self, function, items):
         self.start()
-        assert self._pool is not None, "no worker processes started"
+        assert self.ready(), "no worker processes started"
         passes.append(sum(len(item) for item in items))
         return original(self, function, items)
 
@@ -197,11 +198,11 @@ def test_a_killed_one_pass_build_leaves_no_worker_running(tmp_path):
     build = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, SECRET], cwd=portal, env=env)
     try:
         deadline = time.monotonic() + 60
-        while not any(cache.glob("pages-*/**/index.html")):  # the workers are writing pages
+        # pages are being written, and the forkserver, its worker and the resource tracker are there
+        while not any(cache.glob("pages-*/**/index.html")) or len(_descendants(build.pid)) < 3:
             assert build.poll() is None and time.monotonic() < deadline, "the build ended before it was killed"
             time.sleep(0.02)
         workers = _descendants(build.pid)
-        assert len(workers) >= 3  # the forkserver, its worker and the resource tracker at least
     finally:
         build.kill()
         build.wait()
@@ -246,13 +247,47 @@ def _whose(number: int) -> tuple[int, int]:
 def test_this_process_shares_the_work_with_its_workers_and_results_keep_their_order():
     workers = Workers(3)
     try:
+        workers.start()
+        assert workers.ready()
         results = workers.map(_whose, list(range(60)))
     finally:
         workers.close()
     assert [number for number, _ in results] == list(range(60))
     here = [number for number, pid in results if pid == os.getpid()]
-    assert here and here[-1] == 59  # this process takes the last ones while the workers start
-    assert {pid for _, pid in results} - {os.getpid()}  # and the workers the first ones
+    assert here and here[-1] == 59  # this process takes the last ones
+    assert len({pid for _, pid in results} - {os.getpid()}) == 2  # and each worker some of the first
+
+
+_RELEASE = threading.Event()
+_DONE_HERE: list[int] = []
+
+
+def _releasing(number: int) -> int:
+    """``number``; in the test's process, the third call lets the workers start."""
+    if multiprocessing.parent_process() is None:
+        _DONE_HERE.append(number)
+        if len(_DONE_HERE) == 3:
+            _RELEASE.set()
+    return number
+
+
+def test_this_process_works_while_its_workers_start(monkeypatch):
+    starting = Workers._start
+
+    def held(self):
+        assert _RELEASE.wait(30), "this process did not go on while the workers started"
+        starting(self)
+
+    monkeypatch.setattr(Workers, "_start", held)
+    _RELEASE.clear()
+    _DONE_HERE.clear()
+    workers = Workers(2)
+    try:
+        assert workers.map(_releasing, list(range(40))) == list(range(40))
+        assert workers.ready()
+    finally:
+        workers.close()
+    assert _DONE_HERE[:3] == [39, 38, 37]  # from the back, before any worker was there
 
 
 def _dies_in_a_worker(number: int) -> int:

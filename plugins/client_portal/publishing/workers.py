@@ -30,38 +30,59 @@ class Workers:
         self.count = count
         self.preload = list(preload)
         self._pool: ProcessPoolExecutor | None = None
+        self._starting: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the worker processes now, so they are ready by the time the work is."""
-        if self.count > 1 and self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # Forking the build process itself could copy a lock held by one of `mkdocs serve`'s threads.
-            context.set_forkserver_preload(self.preload)
-            workers = self.count - 1
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
-            )
+        """Start the worker processes, in the background: the server imports ``preload`` for a third of a second."""
+        if self.count > 1 and self._pool is None and self._starting is None:
+            self._starting = threading.Thread(target=self._start, name="client-portal-workers", daemon=True)
+            self._starting.start()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("forkserver")
+        # Forking the build process itself could copy a lock held by one of `mkdocs serve`'s threads.
+        context.set_forkserver_preload(self.preload)
+        workers = self.count - 1
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
+        )
+        try:
             with _bare_main():
-                for _ in range(workers):  # each call starts one worker
-                    self._pool.submit(int)
+                for _ in range(workers):  # each call starts one worker, once the server is there
+                    pool.submit(int)
+        except Exception:  # no workers (the system refused a process): this one does the work
+            pool.shutdown(cancel_futures=True)
+            return
+        self._pool = pool
+
+    def ready(self) -> bool:
+        """Wait until the workers have started; whether they did."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        return self._pool is not None
+
+    def _started(self) -> ProcessPoolExecutor | None:
+        """The workers, once started; None while they start (or when there are none)."""
+        if self._starting is not None and self._starting.is_alive():
+            return None
+        return self._pool if self.ready() else None
 
     def map(self, function: Callable[[_In], _Out], items: list[_In]) -> list[_Out]:
         """``function`` over ``items``, in order: the workers take them from the front, this process from the back.
 
-        This process starts at once, while the workers start (a third of a second); it does
-        all the work with one process, or when a worker dies (killed, out of memory).
+        This process starts at once, while the workers start; it does all the work with one
+        process, and what a worker had when one dies (killed, out of memory).
         """
         self.start()
-        pool = self._pool
-        if pool is None:
-            return [function(item) for item in items]
         done: dict[int, _Out] = {}
         waiting = collections.deque(range(len(items)))
         running: dict[Future[_Out], int] = {}
         try:
             while waiting or running:
                 # a task or two queued for each worker, so none waits for this process to hand it one
-                while waiting and len(running) < 2 * (self.count - 1):
+                pool = self._started() if waiting else None
+                while pool is not None and waiting and len(running) < 2 * (self.count - 1):
                     index = waiting.popleft()
                     running[pool.submit(function, items[index])] = index
                 if waiting:
@@ -80,6 +101,7 @@ class Workers:
 
     def close(self) -> None:
         """Stop the worker processes (they start again when needed)."""
+        self.ready()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
