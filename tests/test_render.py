@@ -6,7 +6,7 @@ import dataclasses
 import re
 from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from babel import Locale
@@ -21,7 +21,7 @@ from client_portal.page import render as render_module
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.render import ICONS_DIR, Renderer
-from client_portal.page.view import page_context, unsigned_lines
+from client_portal.page.view import page_context, percent_encoded, unsigned_lines
 from client_portal.records.loader import load_client, parse_record
 from client_portal.records.model import Client
 
@@ -751,3 +751,14 @@ def test_a_macro_called_with_too_much_fails_as_in_jinja(call, error):
     template = Renderer().environment("en").from_string("{% macro m(a, b) %}{{ a }}{% endmacro %}{{ " + call + " }}")
     with pytest.raises(TypeError, match=error):
         template.render()
+
+
+@given(st.text())
+def test_a_decision_replys_text_is_percent_encoded_as_urllib_encodes_it(text):
+    try:
+        expected = quote(text, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, either way
+        with pytest.raises(UnicodeEncodeError):
+            percent_encoded(text)
+        return
+    assert percent_encoded(text) == expected
