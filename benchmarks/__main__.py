@@ -205,6 +205,9 @@ def series(work: Path) -> dict[int, float]:
         print(f"{count:,} clients")
         for name, result in best.items():
             print("  " + _row(name, count, result))
+        # the later rounds load the templates compiled by the first and write over its pages
+        first = results["client-portal"][0]
+        print("  " + _row("client-portal, its first round (as a fresh clone: nothing kept)", count, first))
         for name, limit in (("plain", 0.5), ("peer", 0.2)):
             if name in best:
                 ratio = best["client-portal"][0] / best[name][0]
