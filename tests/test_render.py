@@ -21,7 +21,8 @@ from client_portal.page import render as render_module
 from client_portal.page.fingerprints import item_fingerprint
 from client_portal.page.markdown_text import render_markdown
 from client_portal.page.render import ICONS_DIR, Renderer
-from client_portal.page.view import page_context, percent_encoded, unsigned_lines
+from client_portal.page.url_text import percent_encoded
+from client_portal.page.view import page_context, unsigned_lines
 from client_portal.records.loader import load_client, parse_record
 from client_portal.records.model import Client
 
@@ -753,12 +754,12 @@ def test_a_macro_called_with_too_much_fails_as_in_jinja(call, error):
         template.render()
 
 
-@given(st.text())
-def test_a_decision_replys_text_is_percent_encoded_as_urllib_encodes_it(text):
+@given(st.text(), st.sampled_from(["", "/", "@"]))
+def test_text_is_percent_encoded_as_urllib_quotes_it(text, safe):
     try:
-        expected = quote(text, safe="")
+        expected = quote(text, safe=safe)
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, either way
         with pytest.raises(UnicodeEncodeError):
-            percent_encoded(text)
+            percent_encoded(text, safe)
         return
-    assert percent_encoded(text) == expected
+    assert percent_encoded(text, safe) == expected
