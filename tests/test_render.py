@@ -500,16 +500,22 @@ def test_every_icon_the_templates_name_ships_with_the_package():
     assert {name for name in named if not (ICONS_DIR / f"{name}.svg").is_file()} == set()
 
 
-@pytest.mark.own_templates
-def test_templates_compile_once_for_every_language(monkeypatch):
-    compiled = []
+@pytest.fixture
+def compiled(monkeypatch) -> list[str]:
+    """The name of every template Jinja compiles from here on."""
+    names: list[str] = []
     original = Environment.compile
 
     def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
+        names.append(name)
         return original(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(Environment, "compile", counting)
+    return names
+
+
+@pytest.mark.own_templates
+def test_templates_compile_once_for_every_language(compiled):
     renderer = Renderer()
     pages = [renderer.environment(lang).get_template("client-portal/body.html") for lang in ("en", "de", "zh_Hans_CN")]
     assert compiled.count("client-portal/body.html") == 1
@@ -518,15 +524,7 @@ def test_templates_compile_once_for_every_language(monkeypatch):
 
 
 @pytest.mark.own_templates
-def test_templates_compiled_by_a_build_are_loaded_by_the_next_not_compiled_again(monkeypatch, tmp_path):
-    compiled = []
-    original = Environment.compile
-
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return original(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(Environment, "compile", counting)
+def test_templates_compiled_by_a_build_are_loaded_by_the_next_not_compiled_again(compiled, tmp_path):
     first = Renderer(compiled_in=tmp_path).environment("en").get_template("client-portal/body.html")
     assert "client-portal/body.html" in compiled
     kept = list((tmp_path / render_module.COMPILER).iterdir())
@@ -541,32 +539,18 @@ def test_templates_compiled_by_a_build_are_loaded_by_the_next_not_compiled_again
 def test_a_changed_template_is_compiled_again_and_an_unwritable_cache_is_no_error(tmp_path):
     templates = tmp_path / "theme" / "client-portal"
     templates.mkdir(parents=True)
+
+    def notice(compiled_in: Path) -> str:
+        renderer = Renderer([tmp_path / "theme"], compiled_in=compiled_in)
+        return renderer.environment("en").get_template("client-portal/notice.html").render()
+
     (templates / "notice.html").write_text("one", encoding="utf-8")
-    cache = tmp_path / "cache"
-    assert (
-        Renderer([tmp_path / "theme"], compiled_in=cache)
-        .environment("en")
-        .get_template("client-portal/notice.html")
-        .render()
-        == "one"
-    )
+    assert notice(tmp_path / "cache") == "one"
     (templates / "notice.html").write_text("two", encoding="utf-8")
-    assert (
-        Renderer([tmp_path / "theme"], compiled_in=cache)
-        .environment("en")
-        .get_template("client-portal/notice.html")
-        .render()
-        == "two"
-    )
+    assert notice(tmp_path / "cache") == "two"
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would be", encoding="utf-8")
-    assert (
-        Renderer([tmp_path / "theme"], compiled_in=blocked)
-        .environment("en")
-        .get_template("client-portal/notice.html")
-        .render()
-        == "two"
-    )
+    assert notice(blocked) == "two"
 
 
 class _Greeter:
