@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -135,6 +136,39 @@ def test_an_end_date_that_could_not_end_anything_is_refused(access, where, words
 # ---- the sealed page ----
 
 
+def ended_dates(payload: dict[str, object], opener: bytes) -> set[str]:
+    """The end dates the page holds for ``opener`` (a link's key or a stretched password), as the browser reads them."""
+    check = crypto.ended_check(opener)
+    return {
+        crypto.open_end_date(crypto.ended_date_key(opener), check, entry["on"])
+        for entry in payload["ended"]  # type: ignore[attr-defined]
+        if entry["check"] == check
+    }
+
+
+def shape(entries: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """What anyone sees of the ended list: how many, and how long each mark and sealed date is."""
+    return [(len(e["check"]), len(e["on"]["iv"]), len(e["on"]["data"])) for e in entries]
+
+
+def test_the_ended_list_never_tells_how_many_ended_or_when():
+    payloads = [
+        payload_of(page_of(harbor(ana=ana, until=until)).html)
+        for ana, until in (
+            ("2027-06-01", ""),  # nobody's access ended
+            ("2026-11-23", ""),  # Ana's did
+            ("2026-12-20", "2026-11-20"),  # everyone's did
+        )
+    ]
+    assert len({tuple(shape(p["ended"])) for p in payloads}) == 1  # type: ignore[arg-type]
+    assert all(len(p["ended"]) == crypto.KEYS_MULTIPLE for p in payloads)  # type: ignore[arg-type]
+    for payload in payloads:
+        assert "2026-11" not in json.dumps(payload["ended"])
+    # decoys keep their marks from build to build, as real ones do; only the sealed dates are new
+    again = payload_of(page_of(harbor(ana="2026-11-23", until="")).html)
+    assert [e["check"] for e in again["ended"]] == [e["check"] for e in payloads[1]["ended"]]  # type: ignore[union-attr]
+
+
 def test_an_expired_contacts_key_opens_nothing_while_a_colleagues_still_does():
     client = harbor(ana="2026-11-23")
     page = page_of(client)
@@ -145,13 +179,14 @@ def test_an_expired_contacts_key_opens_nothing_while_a_colleagues_still_does():
         crypto.open_page(payload, token, crypto.Recipient.from_link(ana))
     assert crypto.key_id(ana) not in [entry["id"] for entry in payload["keys"]]  # type: ignore[union-attr]
     assert "Catalogue photo shoot" in crypto.open_page(payload, token, crypto.Recipient.from_link(ben))
-    # her link's page can say when it ended, from a mark only her key gives
-    assert payload["ended"] == [{"check": crypto.ended_check(ana), "on": "2026-11-23"}]
+    # her link's page can say when it ended, from a mark only her key gives, with a date only her key reads
+    assert ended_dates(payload, ana) == {"2026-11-23"}
     assert crypto.ended_check(ben) not in json.dumps(payload)
-    # the day before, her key still opens the page and nothing is marked ended
+    # the day before, her key still opens the page and nothing is marked ended; the list looks the same
     before = payload_of(page_of(client, TODAY - timedelta(days=1)).html)
     assert "Catalogue photo shoot" in crypto.open_page(before, token, crypto.Recipient.from_link(ana))
-    assert "ended" not in before
+    assert ended_dates(before, ana) == set()
+    assert shape(before["ended"]) == shape(payload["ended"])  # type: ignore[arg-type]
 
 
 def test_after_access_until_no_key_opens_anything_and_every_link_says_when():
@@ -162,7 +197,9 @@ def test_after_access_until_no_key_opens_anything_and_every_link_says_when():
         with pytest.raises(KeyError):
             crypto.open_page(payload, page.token, crypto.Recipient.from_link(link_key(client, name)))
     assert len(payload["keys"]) == crypto.KEYS_MULTIPLE  # type: ignore[arg-type]  # decoys only: it looks like any page
-    assert sorted(e["on"] for e in payload["ended"]) == ["2026-11-20", "2026-11-20"]  # type: ignore[union-attr]
+    for name in ("Ana Ruiz", "Ben Okafor"):
+        assert ended_dates(payload, link_key(client, name)) == {"2026-11-20"}
+    assert len(payload["ended"]) == crypto.KEYS_MULTIPLE  # type: ignore[arg-type]  # two, and two decoys
     assert [f.path for f in page.files] == [page.path]  # no feed either
 
 
@@ -180,7 +217,7 @@ def test_a_personal_password_expires_the_same_way():
         crypto.open_with_password(payload, token, "ana-password-1")
     salt = crypto.from_b64url(payload["kdf"]["salt"])  # type: ignore[index]
     ana = crypto.password_key("ana-password-1", salt)
-    assert payload["ended"] == [{"check": crypto.ended_check(ana), "on": "2026-11-23"}]
+    assert ended_dates(payload, ana) == {"2026-11-23"}
 
 
 def test_check_warns_at_the_line_of_the_date(empty_portal):

@@ -160,11 +160,33 @@ def _open(key: bytes, sealed: dict[str, str], associated: str) -> bytes:
 def ended_check(opener: bytes) -> str:
     """A public mark of a link's key (or a stretched password) whose access ended, as the browser derives it.
 
-    The page lists these with the end date, so an ended link can say so; the mark is an HKDF
-    output, so it tells nothing about the key and opens nothing.
+    The page lists these, each with its end date sealed to it (`seal_end_date`), so an ended
+    link can say when; the mark is an HKDF output, so it tells nothing about the key and
+    opens nothing.
     """
     info = f"{LABELS}/ended".encode()
     return b64url(HKDF(algorithm=hashes.SHA256(), length=LABEL_BYTES, salt=None, info=info).derive(opener))
+
+
+def ended_date_key(opener: bytes) -> bytes:
+    """The key that seals an ended mark's date: only the link or password it ended for reads when."""
+    info = f"{LABELS}/ended-date".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(opener)
+
+
+def seal_end_date(key: bytes, check: str, day: str) -> dict[str, str]:
+    """An ended mark's date (``YYYY-MM-DD``), sealed to its mark."""
+    return _seal(key, day.encode("ascii"), f"{LABELS}/ended/{check}")
+
+
+def open_end_date(key: bytes, check: str, sealed: dict[str, str]) -> str:
+    """The date `seal_end_date` sealed (what the browser does; used in tests)."""
+    return _open(key, sealed, f"{LABELS}/ended/{check}").decode("ascii")
+
+
+def decoy_mark(key: bytes, slot: int) -> str:
+    """The mark of the ended-link decoy in ``slot``: the same in every build, like a real mark."""
+    return b64url(hmac.new(key, f"ended decoy {slot}".encode(), hashlib.sha256).digest()[:LABEL_BYTES])
 
 
 @dataclass(frozen=True)
@@ -175,16 +197,17 @@ class Recipient:
     id: str
     holder: str = ""  # a contact's identity, or "" for a shared password
     ended: str = ""  # `ended_check` of what opens this copy, listed in the page once access has ended
+    ended_key: bytes = b""  # `ended_date_key` of what opens this copy: seals the date beside that mark
 
     @classmethod
     def from_link(cls, key: bytes, holder: str = "") -> Recipient:
         """A contact whose link carries ``key``; the id lets the browser find its copy at once."""
-        return cls(key, key_id(key), holder, ended_check(key))
+        return cls(key, key_id(key), holder, ended_check(key), ended_date_key(key))
 
     @classmethod
     def from_password(cls, stretched: bytes, label: str, holder: str = "") -> Recipient:
         """A password (already stretched with PBKDF2) and the label of its copy."""
-        return cls(wrapping_key(stretched, label), label, holder, ended_check(stretched))
+        return cls(wrapping_key(stretched, label), label, holder, ended_check(stretched), ended_date_key(stretched))
 
 
 def padded_size(length: int) -> int:

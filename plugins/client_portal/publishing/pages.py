@@ -111,13 +111,13 @@ def client_page(
         html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html), *feeds))
     recipients, kdf, notice = sealing
-    recipients, ended = kept_and_ended(client.record, recipients, inputs.today)  # ended access: no copy at all
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
+    recipients, ended = kept_and_ended(client.record, recipients, inputs.today, decoys)  # ended: no copy at all
     # a page nobody can open any more carries nothing worth opening
     content = renderer.sealed_body(body, inputs.assets) if recipients else ""
     shared = renderer.sealed_style(inputs.assets) if recipients else ""  # the same on every page: deflated once
     opened_by = crypto.seal_page(content, token, recipients, kdf, decoys=decoys, shared=shared)
-    payload = sealed_json({**opened_by, "ended": ended} if ended else opened_by, mode)
+    payload = sealed_json({**opened_by, "ended": ended}, mode)  # never empty: decoys pad it
     try:
         html = renderer.page(context, payload=payload, assets=inputs.assets, live_reload=inputs.live_reload)
     except ShellError as error:

@@ -437,16 +437,26 @@
   }
 
   /* When the access of a link's key (or a stretched password) ended: the page lists the public
-     mark of each ended one (crypto.ended_check) with its date; anything else finds nothing. */
+     mark of each ended one (crypto.ended_check), with its date sealed to that key, among
+     decoys; anything else finds nothing, and reads no date. */
   function endedOn(payload, material) {
     var ended = payload.ended || [];
-    if (!ended.length) return Promise.resolve(null);
-    return subtle.deriveBits(
-      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(LABELS + "/ended") }, material, 72
-    ).then(function (bits) {
+    var hkdf = function (info, bits) {
+      return subtle.deriveBits(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(LABELS + info) }, material, bits
+      );
+    };
+    return hkdf("/ended", 72).then(function (bits) {
       var check = toB64url(new Uint8Array(bits));
       var found = ended.filter(function (entry) { return entry.check === check; })[0];
-      return found ? found.on : null;
+      if (!found) return null;
+      return hkdf("/ended-date", 256).then(function (key) {
+        return subtle.importKey("raw", key, "AES-GCM", false, ["decrypt"]);
+      }).then(function (key) {
+        return subtle.decrypt({
+          name: "AES-GCM", iv: fromB64url(found.on.iv), additionalData: encoder.encode(LABELS + "/ended/" + check)
+        }, key, fromB64url(found.on.data));
+      }).then(function (day) { return new TextDecoder().decode(day); });
     }).catch(function () { return null; });
   }
 
