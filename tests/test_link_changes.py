@@ -136,6 +136,22 @@ def test_the_text_names_client_contact_change_and_link(portal):
     assert "Anna Weber" not in result.stdout and "Quiet" not in result.stdout
 
 
+def test_a_removed_records_contacts_are_revoked_all_but_one_whose_access_had_ended(portal):
+    quiet = QUIET + "  - name: Ida Quiet\n    email: ida@quiet.example\n    expires: 2026-11-01\n"
+    write(portal, "quiet.yml", quiet)
+    git(portal, "commit", "-q", "-a", "-m", "Quiet: Ida", when="2026-11-21T12:00:00+01:00")
+    (portal / "clients" / "quiet.yml").unlink()
+    result = links("--since", "HEAD", "--json")
+    assert ("quiet", "Sam Quiet", "revoked") in _rows(result)
+    assert "Ida Quiet" not in result.stdout  # her link had ended before
+    rows = {row["contact"]: row for row in json.loads(result.stdout)}
+    assert rows["Sam Quiet"]["url"] is None and rows["Sam Quiet"]["detail"] == "the client's record was removed"
+    assert (
+        "Quiet Studio (quiet, link)\n  Sam Quiet: revoked (the client's record was removed)"
+        in links("--since", "HEAD").stdout
+    )
+
+
 def test_since_a_later_revision_leaves_out_what_changed_before_it(portal):
     # HEAD already moved Harbor's page: only Acme's uncommitted edits remain
     assert sorted(_rows(links("--since", "HEAD", "--json"))) == sorted(r for r in EXPECTED if r[0] == "acme")

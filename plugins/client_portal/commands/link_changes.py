@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from client_portal.mail.history import Baseline
 from client_portal.publishing.addresses import client_links
-from client_portal.records.access import LinkChange, link_changes
+from client_portal.records.access import LinkChange, link_changes, removed_record_changes
 from client_portal.records.model import Client
 from client_portal.records.problems import RecordError
 from client_portal.settings import PortalSettings
@@ -57,6 +58,24 @@ def changed_links(
         for change in link_changes(before, client.record, baseline_day(start, zone), today):
             url = urls.get(change.contact.identity) if change.needs_link else None
             found.append(ContactLinkChange(client, change, url))
+    # a record removed since: its page is gone, and with it every link to it
+    folder = settings.clients_dir
+    current = {client.source.name for client in clients}
+    for name in start.record_names():
+        if name in current or (folder / name).exists():  # one that does not load now is not removed
+            continue
+        try:
+            before = start.record(name)
+        except RecordError:
+            continue
+        if before is None:
+            continue
+        gone = Client(Path(name).stem, folder / name, before)
+        zone = ZoneInfo(before.timezone or settings.timezone)
+        found += [
+            ContactLinkChange(gone, change, None)
+            for change in removed_record_changes(before, baseline_day(start, zone))
+        ]
     return found, skipped
 
 

@@ -45,6 +45,13 @@ class Baseline:
         except UnicodeDecodeError:
             raise HistoryError(f"{name} at {self.commit[:12]} is not valid UTF-8") from None
 
+    def record_names(self) -> list[str]:
+        """The record files (``<id>.yml``) of the records folder at this state; none before any commit."""
+        if self.commit is None:
+            return []
+        listed = _git(self.directory, "ls-tree", "--name-only", self.commit, "--", ".")
+        return sorted(name for name in listed.splitlines() if name.endswith(".yml") and "/" not in name)
+
     def record(self, name: str) -> Record | None:
         """Record file ``name`` as it stood at this state; None when it did not exist (`RecordError`: unreadable)."""
         text = self.record_text(name)

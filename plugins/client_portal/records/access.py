@@ -117,3 +117,12 @@ def link_changes(before: Record | None, after: Record, then: date, today: date) 
         if identity not in current and before is not None and not has_ended(access_ends(before, contact), then):
             found.append(LinkChange(contact, "revoked", "removed from contacts"))
     return found
+
+
+def removed_record_changes(before: Record, then: date) -> list[LinkChange]:
+    """The contacts of a record removed since ``then`` whose link still opened its page then: all revoked."""
+    return [
+        LinkChange(contact, "revoked", "the client's record was removed")
+        for contact in before.contacts
+        if not has_ended(access_ends(before, contact), then)
+    ]
