@@ -34,6 +34,14 @@ serve: $(STAMP)
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+# Every example page at desktop and phone widths, light and dark, in build/screenshots: to look at.
+# The links come from the secret the build used: PORTAL_SECRET, or the local one it generated.
+screenshots: $(STAMP)
+	LOTUS_TEA_PORTAL_PASSWORD=$${LOTUS_TEA_PORTAL_PASSWORD:-green-tea-please} $(BIN)/mkdocs build --strict
+	PORTAL_SECRET=$${PORTAL_SECRET:-$$(grep -v '^#' .portal-secret)} \
+	LOTUS_TEA_PORTAL_PASSWORD=$${LOTUS_TEA_PORTAL_PASSWORD:-green-tea-please} \
+	  $(BIN)/python scripts/screenshots.py site build/screenshots
+
 # The sdist and the wheel a release publishes, built with the locked hatchling (no
 # isolated build environment to download), and checked as PyPI will read them.
 dist: $(STAMP)
