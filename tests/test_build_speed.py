@@ -114,7 +114,8 @@ def readable(page: PortalPage) -> tuple[str, str]:
         body = crypto.open_page(payload, page.token, crypto.Recipient.from_link(key))
     else:
         body = crypto.open_with_password(payload, page.token, PASSWORD)
-    kept = {k: v for k, v in payload.items() if k not in ("keys", "page")}
+    kept = {k: v for k, v in payload.items() if k not in ("keys", "page", "ended")}
+    kept["ended"] = [entry["check"] for entry in payload["ended"]]  # each date is sealed anew, as the page is
     return html.replace(found.group(1), json.dumps(kept, sort_keys=True)), body
 
 
