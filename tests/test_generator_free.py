@@ -22,7 +22,7 @@ from client_portal.settings import CACHE_DIR
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
-from .test_build import PASSWORD, copy_portal, folder_of, payload_of
+from .test_build import PASSWORD, copy_portal, folder_of, mkdocs, payload_of
 
 # The MkDocs adapter; everything else in the package is the core or the command line.
 ADAPTER = "client_portal.mkdocs_plugin"
@@ -258,6 +258,16 @@ def test_links_among_the_pages_written_over_are_removed_never_followed(portal, t
     assert (elsewhere / "notes.txt").read_text(encoding="utf-8") == "not the portal's either"
     assert not [path for path in (portal / "out").rglob("*") if path.is_symlink()]
     assert cli("audit", "out", cwd=portal).returncode == 0
+
+
+def test_attached_files_are_stored_once_the_site_links_the_cache(portal):
+    assert cli("build", "out", cwd=portal).returncode == 0
+    assert mkdocs("build", cwd=portal, env=ENV).returncode == 0
+    cached = {path.stat().st_ino for path in (portal / CACHE_DIR).rglob("*.bin")}
+    for site in ("out", "site"):
+        attached = list((portal / site / "p").rglob("*.bin"))
+        assert len(attached) >= 3  # Acme's files, at least
+        assert {path.stat().st_ino for path in attached} <= cached, site
 
 
 def test_build_never_deletes_a_page_it_did_not_write_under_the_prefix(portal):

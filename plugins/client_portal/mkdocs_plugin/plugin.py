@@ -131,7 +131,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
                 continue
             source = site_file.source
             assert source is not None
-            if self.serving:  # a link, not a copy: MkDocs empties the site on every rebuild
+            # A hard link, not a copy: MkDocs empties the site on every rebuild while serving, and an
+            # attached file is not stored a second time (nor a third, in the pages the next build writes over).
+            if self.serving or not source.is_relative_to(config.site_dir):
                 source = linked(source, Path(config.site_dir) / site_file.path)
             files.append(File.generated(config, site_file.path, abs_src_path=str(source)))
         for page in built.pages:

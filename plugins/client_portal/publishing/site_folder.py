@@ -213,7 +213,7 @@ def build_into(
             content = site_file.content
             target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         elif site_file.source is not None and site_file.source != target:
-            shutil.copyfile(site_file.source, target)  # attached files, from the cache folder where they were sealed
+            linked(site_file.source, target)  # attached files, from the cache folder where they were sealed
     _remember_written(listing, site_dir, settings.url_prefix)
     if removal is not None:
         removal.join()
@@ -223,7 +223,8 @@ def build_into(
 def linked(source: Path, target: Path) -> Path:
     """``source`` at ``target`` as a hard link (a copy where the file system has none): ``target``.
 
-    A preview places every page again after each edit; a link costs no copy of the page.
+    A preview places every page again after each edit; a link costs no copy of the page. An
+    attached file, sealed in the cache, is linked into the site too: stored once, not twice.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
