@@ -71,12 +71,13 @@ class Portal:
             raise BuildError(f"invalid client records:\n{RecordError(problems)}")
         cache = settings.root / CACHE_DIR
         _sweep_staging(cache)
+        written_over = False  # the pages of the build before, recycled into the staging folder
         if self.pipeline.remember:
             staging, folder = None, self.pipeline.store()
         else:
             cache.mkdir(parents=True, exist_ok=True)
             staging = folder = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=cache))
-            _recycle(cache / RECYCLED, staging / settings.url_prefix)
+            written_over = _recycle(cache / RECYCLED, staging / settings.url_prefix)
         inputs = PageInputs(
             settings, self.secret, today, self.search_path, page_assets(self.depth), live_reload=self.live_reload
         )
@@ -93,7 +94,7 @@ class Portal:
             if outcome.records:
                 raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
             raise BuildError(_attachment_message(outcome.files))
-        if staging is not None:
+        if staging is not None and written_over:  # a fresh folder holds only what this build wrote
             _prune(staging, _site_paths(settings, self.secret, outcome.clients, outcome.pages))
         kept = self.pipeline.kept if self.pipeline.remember else None
         return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
@@ -103,13 +104,17 @@ class Portal:
         self.pipeline.close()
 
 
-def _recycle(recycled: Path, folder: Path) -> None:
-    """The recycled pages, if any, become ``folder`` for this build to write over: one rename, by one build."""
+def _recycle(recycled: Path, folder: Path) -> bool:
+    """The recycled pages, if any, become ``folder`` for this build to write over: one rename, by one build.
+
+    Whether there were any.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
     try:
         recycled.rename(folder)
     except OSError:  # none, or another build took them
-        return
+        return False
+    return True
 
 
 def _site_paths(settings: PortalSettings, secret: bytes, clients: list[Client], pages: list[PortalPage]) -> set[str]:
