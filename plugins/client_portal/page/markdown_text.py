@@ -21,8 +21,6 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from client_portal.page.html_text import escaped_text
-
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
@@ -114,9 +112,10 @@ def _converter() -> markdown.Markdown:
 # Text that needs none of Markdown's block rules and only its simplest inline ones: one
 # paragraph of plain words with **strong**, *emphasis* and [links](https://…). Most record
 # text is like this, and writing it here directly costs a twentieth of Markdown's pipeline;
-# a differential test checks that it gives what Markdown gives. Plain characters are those
-# Markdown gives no inline meaning; a line may not start what could be a block (a heading,
-# quote, list, rule, indented code or setext underline) nor end in a space (a line break).
+# a differential test checks that it gives what Markdown and nh3 give. Plain characters are
+# those Markdown gives no inline meaning, and never "<", ">" or "&": no tag or entity can
+# start in them. A line may not start what could be a block (a heading, quote, list, rule,
+# indented code or setext underline) nor end in a space (a line break).
 _PLAIN_CHAR = r"[^\\`*_\[\]<>&|\x00-\x1f\x7f]"
 _SIMPLE_LINE = re.compile(r"(?![#>+\-=\d\s])[^\n]+(?<!\s)")
 _SIMPLE = re.compile(
@@ -126,10 +125,21 @@ _SIMPLE = re.compile(
     rf"|\[(?P<label>(?=\S){_PLAIN_CHAR}+(?<=\S))\]\((?P<href>https?://[^\s()<>\"'\\`*\[\]&]+)\)"
 )
 _SIMPLE_TAGS = {"strong": "<strong>{}</strong>", "em": "<em>{}</em>"}
+# nh3's link, as it writes one: the href is an http(s) URL with nothing to escape (see _SIMPLE)
+_SIMPLE_LINK = f'<a href="{{}}" rel="{LINK_REL}">{{}}</a>'
+
+
+def _nh3_text(text: str) -> str:
+    """Plain characters (`_PLAIN_CHAR`) as nh3 writes text: only the no-break space is escaped; quotes stay."""
+    return text.replace("\xa0", "&nbsp;") if "\xa0" in text else text
 
 
 def _simple_html(text: str) -> str | None:
-    """The HTML Markdown gives ``text``, when it is simple enough to write directly; else None."""
+    """The HTML Markdown and nh3 give ``text``, written directly when it is simple enough; else None.
+
+    It is what nh3 writes, character for character, so it needs no cleaning: a property
+    test holds it equal to Markdown's HTML cleaned, and to itself cleaned again.
+    """
     lines = text.split("\n") if "\n" in text else (text,)
     if not all(_SIMPLE_LINE.fullmatch(line) for line in lines):
         return None
@@ -141,12 +151,12 @@ def _simple_html(text: str) -> str | None:
         kind = match.lastgroup
         # escaped as plain strings: they are joined into one, so a Markup for each would be thrown away
         if kind == "href":
-            parts.append(f'<a href="{escaped_text(match["href"])}">{escaped_text(match["label"])}</a>')
+            parts.append(_SIMPLE_LINK.format(match["href"], _nh3_text(match["label"])))
         elif kind == "text":
-            parts.append(escaped_text(match["text"]))
+            parts.append(_nh3_text(match["text"]))
         else:
             assert kind is not None
-            parts.append(_SIMPLE_TAGS[kind].format(escaped_text(match[kind])))
+            parts.append(_SIMPLE_TAGS[kind].format(_nh3_text(match[kind])))
     if position != len(text):
         return None
     parts.append("</p>")
@@ -301,7 +311,10 @@ def render_markdown(text: str | None, *, inline: bool = False, top: int = 3) -> 
 def _rendered(text: str, inline: bool, top: int) -> Markup:
     if "\n" in text:  # most record text is one line: no line break to join
         text = _CJK_LINE_BREAK.sub(r"\1", text)
-    html = _simple_html(text) or _markdown_tidied(text, top)
+    simple = _simple_html(text)
+    html = simple or _markdown_tidied(text, top)
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
+    if simple is not None:  # already as nh3 writes it (see `_simple_html`)
+        return Markup(html)  # noqa: S704 - plain characters and three tags, written as nh3 would
     return Markup(_cleaner().clean(html))  # noqa: S704 - nh3 is the last step: nothing edits its output
