@@ -149,7 +149,7 @@ def _simple_html(text: str) -> str | None:
             return None
         position = match.end()
         kind = match.lastgroup
-        # escaped as plain strings: they are joined into one, so a Markup for each would be thrown away
+        # plain strings in nh3's form: they are joined into one, so a Markup for each would be thrown away
         if kind == "href":
             parts.append(_SIMPLE_LINK.format(match["href"], _nh3_text(match["label"])))
         elif kind == "text":
