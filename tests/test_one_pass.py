@@ -41,7 +41,7 @@ WAYS = ["here", "workers"]
 
 @pytest.fixture
 def way(request, monkeypatch) -> list[int]:
-    """Builds from here on run the pipeline in this process, or on two workers in chunks of two records.
+    """Builds from here on run the pipeline in this process, or on two workers in slices of two records at most.
 
     Returns the number of records each worker pass was given (none in this process).
     """
@@ -52,11 +52,11 @@ def way(request, monkeypatch) -> list[int]:
         return passes
     original = Workers.map
 
-    def counted(self, function, items):
+    def counted(self, function, items, *, largest):
         self.start()
         assert self.ready(), "no worker processes started"
-        passes.append(sum(len(item) for item in items))
-        return original(self, function, items)
+        passes.append(len(items))
+        return original(self, function, items, largest=largest)
 
     monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several chunks, so both workers take some
@@ -94,9 +94,13 @@ def test_the_pipeline_writes_the_same_site_in_this_process_and_on_workers(tmp_pa
         patched.setattr(pipeline_module, "CHUNK", 2)
         patched.setattr(pipeline_module.os, "cpu_count", lambda: 2)
         original = Workers.map
-        patched.setattr(Workers, "map", lambda self, f, items: passes.append(len(items)) or original(self, f, items))
+        patched.setattr(
+            Workers,
+            "map",
+            lambda self, f, items, largest: passes.append(len(items)) or original(self, f, items, largest=largest),
+        )
         build(config, tmp_path / "workers")
-    assert passes == [3]  # six records, in chunks of two
+    assert passes == [6]  # six records, in slices of two at most
     here, on_workers = (files_under(tmp_path / name) for name in ("here", "workers"))
     assert here.keys() == on_workers.keys()
     clients = load_clients(config.parent / "clients", today=TODAY)
@@ -238,10 +242,10 @@ def test_a_build_leaves_the_staging_folder_of_a_running_build(tmp_path, way):
     assert running.is_dir()
 
 
-def _whose(number: int) -> tuple[int, int]:
-    """``number`` and the process that took it."""
+def _whose(numbers: list[int]) -> list[tuple[int, int]]:
+    """Each of ``numbers`` and the process that took it."""
     time.sleep(0.01)
-    return number, os.getpid()
+    return [(number, os.getpid()) for number in numbers]
 
 
 def test_this_process_shares_the_work_with_its_workers_and_results_keep_their_order():
@@ -249,26 +253,30 @@ def test_this_process_shares_the_work_with_its_workers_and_results_keep_their_or
     try:
         workers.start()
         assert workers.ready()
-        results = workers.map(_whose, list(range(60)))
+        slices = workers.map(_whose, list(range(600)), largest=16)
     finally:
         workers.close()
-    assert [number for number, _ in results] == list(range(60))
+    results = [result for piece in slices for result in piece]
+    assert [number for number, _ in results] == list(range(600))
     here = [number for number, pid in results if pid == os.getpid()]
-    assert here and here[-1] == 59  # this process takes the last ones
+    assert here and here[-1] == 599  # this process takes the last ones
     assert len({pid for _, pid in results} - {os.getpid()}) == 2  # and each worker some of the first
+    sizes = [len(piece) for piece in slices]
+    assert max(sizes) == 16 and sizes[0] == 16  # a large share of what is left while much is
+    assert min(sizes) == 1  # and smaller ones as it runs out
 
 
 _RELEASE = threading.Event()
 _DONE_HERE: list[int] = []
 
 
-def _releasing(number: int) -> int:
-    """``number``; in the test's process, the third call lets the workers start."""
+def _releasing(numbers: list[int]) -> list[int]:
+    """``numbers``; in the test's process, the third call lets the workers start."""
     if multiprocessing.parent_process() is None:
-        _DONE_HERE.append(number)
+        _DONE_HERE.append(numbers[-1])
         if len(_DONE_HERE) == 3:
             _RELEASE.set()
-    return number
+    return numbers
 
 
 def test_this_process_works_while_its_workers_start(monkeypatch):
@@ -283,22 +291,24 @@ def test_this_process_works_while_its_workers_start(monkeypatch):
     _DONE_HERE.clear()
     workers = Workers(2)
     try:
-        assert workers.map(_releasing, list(range(40))) == list(range(40))
+        slices = workers.map(_releasing, list(range(400)), largest=10)
+        assert [number for piece in slices for number in piece] == list(range(400))
         assert workers.ready()
     finally:
         workers.close()
-    assert _DONE_HERE[:3] == [39, 38, 37]  # from the back, before any worker was there
+    assert _DONE_HERE[:3] == [399, 389, 379]  # from the back, before any worker was there
 
 
-def _dies_in_a_worker(number: int) -> int:
-    if number == 0 and multiprocessing.parent_process() is not None:
+def _dies_in_a_worker(numbers: list[int]) -> list[int]:
+    if 0 in numbers and multiprocessing.parent_process() is not None:
         os._exit(1)  # killed, say, or out of memory
-    return number * 2
+    return [number * 2 for number in numbers]
 
 
 def test_work_a_dead_worker_had_is_done_here():
     workers = Workers(2)
     try:
-        assert workers.map(_dies_in_a_worker, list(range(8))) == [n * 2 for n in range(8)]
+        slices = workers.map(_dies_in_a_worker, list(range(80)), largest=4)
     finally:
         workers.close()
+    assert [number for piece in slices for number in piece] == [n * 2 for n in range(80)]

@@ -37,8 +37,8 @@ from client_portal.settings import TEMPLATES_CACHE
 NEUTRAL = "neutral"
 # Below this many records to build, this process is done before worker processes start.
 PARALLEL_FROM = 150
-# Records per task sent to a worker: large enough that sending them costs little, small
-# enough that both cores stay busy to the end.
+# Records per task sent to a worker at most: large enough that sending them costs little (the
+# last tasks of a build are smaller, so that both cores stay busy to the end).
 CHUNK = 16
 
 # One record to build: its file, to be read and checked, or (previewing) a client read before.
@@ -226,11 +226,10 @@ class Pipeline:
                 reused[path] = (page, key)
             else:
                 jobs.append(known)
-        chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
         if len(jobs) >= PARALLEL_FROM:
-            done = self.workers.map(partial(build_chunk, run), chunks)
+            done = self.workers.map(partial(build_chunk, run), jobs, largest=CHUNK)
         else:
-            done = [build_chunk(run, chunk) for chunk in chunks]
+            done = [build_chunk(run, jobs[start : start + CHUNK]) for start in range(0, len(jobs), CHUNK)]
         renderer = _renderer(inputs, templates)
         records = [problem for chunk in done for problem in chunk.records]
         files = [problem for chunk in done for problem in chunk.files]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import multiprocessing
 import os
 import sys
@@ -68,26 +67,37 @@ class Workers:
             return None
         return self._pool if self.ready() else None
 
-    def map(self, function: Callable[[_In], _Out], items: list[_In]) -> list[_Out]:
-        """``function`` over ``items``, in order: the workers take them from the front, this process from the back.
+    def map(self, function: Callable[[list[_In]], _Out], items: list[_In], *, largest: int) -> list[_Out]:
+        """``function`` over consecutive slices of ``items``, the results in the slices' order.
 
-        This process starts at once, while the workers start; it does all the work with one
-        process, and what a worker had when one dies (killed, out of memory).
+        The workers take slices from the front, this process from the back. This process
+        starts at once, while the workers start; it does all the work with one process, and
+        what a worker had when one dies (killed, out of memory). A slice is an equal share
+        of what is left, ``largest`` at most: the last ones are small, so no process waits
+        long for another's at the end.
         """
         self.start()
-        done: dict[int, _Out] = {}
-        waiting = collections.deque(range(len(items)))
-        running: dict[Future[_Out], int] = {}
+        front, back = 0, len(items)  # items[front:back] are not handed out yet
+        done: dict[tuple[int, int], _Out] = {}
+        running: dict[Future[_Out], tuple[int, int]] = {}
+
+        def share() -> int:
+            return max(1, min(largest, (back - front) // (4 * self.count)))
+
         try:
-            while waiting or running:
-                # a task or two queued for each worker, so none waits for this process to hand it one
-                pool = self._started() if waiting else None
-                while pool is not None and waiting and len(running) < 2 * (self.count - 1):
-                    index = waiting.popleft()
-                    running[pool.submit(function, items[index])] = index
-                if waiting:
-                    index = waiting.pop()
-                    done[index] = function(items[index])
+            while front < back or running:
+                # a slice or two queued for each worker, so none waits for this process to hand it one
+                pool = self._started() if front < back else None
+                while pool is not None and front < back and len(running) < 2 * (self.count - 1):
+                    size = share()
+                    piece = (front, front + size)
+                    front += size
+                    running[pool.submit(function, items[piece[0] : piece[1]])] = piece
+                if front < back:
+                    size = share()
+                    piece = (back - size, back)
+                    back -= size
+                    done[piece] = function(items[piece[0] : piece[1]])
                     finished = [future for future in running if future.done()]
                 else:
                     finished = list(wait(running, return_when=FIRST_COMPLETED).done)
@@ -95,9 +105,10 @@ class Workers:
                     done[running.pop(future)] = future.result()
         except BrokenProcessPool:
             self.close()
-            for index in [*waiting, *running.values()]:
-                done[index] = function(items[index])
-        return [done[index] for index in range(len(items))]
+            for start, end in [*running.values(), (front, back)]:
+                if start < end:
+                    done[start, end] = function(items[start:end])
+        return [done[piece] for piece in sorted(done)]
 
     def close(self) -> None:
         """Stop the worker processes (they start again when needed)."""
