@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from mkdocs.config import load_config
 
+from client_portal.mkdocs_plugin import plugin as plugin_module
 from client_portal.publishing import crypto
 from client_portal.publishing import pipeline as pipeline_module
 from client_portal.publishing.errors import BuildError
 from client_portal.publishing.site_folder import build_into
-from client_portal.publishing.workers import Workers
+from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers, start_server
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 from client_portal.site_config import read_site_config
@@ -312,3 +314,64 @@ def test_work_a_dead_worker_had_is_done_here():
     finally:
         workers.close()
     assert [number for piece in slices for number in piece] == [n * 2 for n in range(80)]
+
+
+def _parent(numbers: list[int]) -> list[int]:
+    return [os.getppid() for _ in numbers]
+
+
+def test_workers_fork_from_the_server_started_before_them():
+    start_server()
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    assert server is not None
+    workers = Workers(2, preload=[PIPELINE])
+    try:
+        workers.start()
+        assert workers.ready()
+        parents = {pid for piece in workers.map(_parent, list(range(200)), largest=8) for pid in piece}
+    finally:
+        workers.close()
+    assert server in parents  # the worker's parent: no second server was started
+    assert multiprocessing.forkserver._forkserver._forkserver_pid == server
+
+
+def test_the_workers_run_the_pipeline():
+    assert pipeline_module.__name__ == PIPELINE
+
+
+@pytest.mark.parametrize(
+    ("records", "cores", "started"),
+    [(PARALLEL_FROM, 2, True), (PARALLEL_FROM - 1, 2, False), (PARALLEL_FROM, 1, False)],
+)
+def test_the_plugin_starts_the_workers_server_as_it_reads_the_settings_of_a_large_portal(
+    tmp_path, monkeypatch, records, cores, started
+):
+    config = copy_portal(tmp_path / "portal")
+    clients = config.parent / "clients"
+    sample = next(clients.glob("*.yml")).read_text(encoding="utf-8")
+    for number in range(records - len(list(clients.glob("*.yml")))):
+        (clients / f"copy-{number}.yml").write_text(sample, encoding="utf-8")
+    calls: list[int] = []
+    monkeypatch.setattr(plugin_module, "start_server", lambda: calls.append(1))
+    monkeypatch.setattr(plugin_module.os, "cpu_count", lambda: cores)
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    mkdocs_config = load_config(str(config))
+    try:
+        mkdocs_config.plugins.on_startup(command="build", dirty=False)
+        mkdocs_config.plugins.on_config(mkdocs_config)
+    finally:
+        mkdocs_config.plugins.on_shutdown()
+    assert calls == ([1] if started else [])
+
+
+def test_the_plugin_imports_the_core_only_once_it_reads_its_settings():
+    """So the workers' server, started then, imports the core while this process does the same."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, client_portal.mkdocs_plugin.plugin; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "'client_portal.mkdocs_plugin.plugin'" in loaded
+    for core in ("client_portal.publishing.portal", "client_portal.page.render", "client_portal.records.loader", "nh3"):
+        assert f"'{core}'" not in loaded, core

@@ -1,10 +1,16 @@
-"""The MkDocs adapter: reads the settings, hands the build to the core, places its pages among MkDocs' files."""
+"""The MkDocs adapter: reads the settings, hands the build to the core, places its pages among MkDocs' files.
+
+The core (templates, records, encryption) is imported once the settings are read, after
+the worker processes of a large portal have begun their own import of it: both imports
+then take their third of a second at the same time, on two cores.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -14,11 +20,13 @@ from mkdocs.structure.files import File, Files
 
 from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
 from client_portal.publishing.errors import BuildError
-from client_portal.publishing.portal import Portal
 from client_portal.publishing.secret import SecretError, site_secret
-from client_portal.publishing.site_files import EXTENDED, BuiltPortal
-from client_portal.publishing.site_folder import linked, refuse_links_to_private, set_aside
-from client_portal.settings import CACHE_DIR
+from client_portal.publishing.workers import PARALLEL_FROM, start_server
+from client_portal.settings import CACHE_DIR, PortalSettings
+
+if TYPE_CHECKING:
+    from client_portal.publishing.portal import Portal
+    from client_portal.publishing.site_files import BuiltPortal
 
 log = get_plugin_logger(__name__)
 
@@ -82,12 +90,18 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:
             if self.portal is not None:
                 self.portal.close()
+            if _workers_wanted(settings):
+                start_server()
+            from client_portal.publishing.portal import Portal  # after the workers' server started
+
             self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving, live_reload=self.serving)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Records are checked and pages built before MkDocs cleans or writes the site, and
         # records read again on every build so `mkdocs serve` picks up edits.
+        from client_portal.publishing.site_folder import refuse_links_to_private, set_aside
+
         assert self.portal is not None
         if self.built is not None:  # the build before stopped between here and on_files
             self.built.discard()
@@ -105,6 +119,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        from client_portal.publishing.site_files import EXTENDED
+        from client_portal.publishing.site_folder import linked
+
         assert self.portal is not None and self.built is not None
         prefix = self.portal.settings.url_prefix
         public = sorted(f.src_uri for f in files if f.dest_uri.startswith(prefix + "/"))
@@ -151,3 +168,13 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         base = f"http://{config.dev_addr.host}:{config.dev_addr.port}{where}{self.portal.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
+
+
+def _workers_wanted(settings: PortalSettings) -> bool:
+    """Whether the build will share its pages with worker processes: several cores, and enough records."""
+    if (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        return sum(1 for _ in settings.clients_dir.glob("*.yml")) >= PARALLEL_FROM
+    except OSError:
+        return False

@@ -27,7 +27,7 @@ from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.page_keys import build_fingerprint, page_key, still_there, templates_fingerprint
 from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page
 from client_portal.publishing.sealing import PasswordKeys, sealings
-from client_portal.publishing.workers import Workers
+from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers
 from client_portal.records.loader import read_records, record_digest
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
@@ -35,8 +35,6 @@ from client_portal.settings import TEMPLATES_CACHE
 
 # The store's folder for pages that name no client (see `Pipeline.kept`).
 NEUTRAL = "neutral"
-# Below this many records to build, this process is done before worker processes start.
-PARALLEL_FROM = 150
 # Records per task sent to a worker at most: large enough that sending them costs little (the
 # last tasks of a build are smaller, so that both cores stay busy to the end).
 CHUNK = 16
@@ -187,7 +185,7 @@ class Pipeline:
     """Builds the pages of one build after another; while previewing, reuses what did not change."""
 
     def __init__(self, *, workers: int | None = None, remember: bool = False) -> None:
-        self.workers = Workers(os.cpu_count() or 1 if workers is None else workers, preload=[__name__])
+        self.workers = Workers(os.cpu_count() or 1 if workers is None else workers, preload=[PIPELINE])
         self.remember = remember
         self._read: dict[Path, Client] = {}  # remembering: the clients of the build before, by record file
         self._pages: dict[str, PortalPage] = {}  # remembering: their pages, by page key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import threading
@@ -16,6 +17,10 @@ from typing import TypeVar
 
 # How often a worker looks whether the build that started it is still there.
 BUILD_CHECK_SECONDS = 0.5
+# Below this many records to build, this process is done before worker processes start.
+PARALLEL_FROM = 150
+# What the workers run (`pipeline.build_chunk`): their server imports it before it forks any.
+PIPELINE = "client_portal.publishing.pipeline"
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
@@ -38,9 +43,7 @@ class Workers:
             self._starting.start()
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("forkserver")
-        # Forking the build process itself could copy a lock held by one of `mkdocs serve`'s threads.
-        context.set_forkserver_preload(self.preload)
+        context = _server_context(self.preload)
         workers = self.count - 1
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_exit_with_build, initargs=(os.getpid(),)
@@ -116,6 +119,29 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def start_server(preload: Sequence[str] = (PIPELINE,)) -> None:
+    """Start the server the workers are forked from, before they are needed.
+
+    It imports ``preload`` for a third of a second, on another core, while this process
+    goes on (importing the same modules, say); `Workers` with the same ``preload`` use it.
+    A system that refuses a process, or has no fork server (Windows), is no error: `Workers`
+    find out on their own.
+    """
+    try:
+        _server_context(preload)
+        with _bare_main():
+            multiprocessing.forkserver.ensure_running()
+    except (OSError, ValueError):
+        return
+
+
+def _server_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    # Forking the build process itself could copy a lock held by one of `mkdocs serve`'s threads.
+    context.set_forkserver_preload(list(preload))
+    return context
 
 
 def _exit_with_build(build: int) -> None:
