@@ -21,15 +21,23 @@ from client_portal.publishing import crypto
 from client_portal.publishing.addresses import Link, client_folder, client_links, link_keys, replaced_folders
 from client_portal.publishing.attachments import file_digests, find_attachments
 from client_portal.publishing.errors import PublishError
-from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, portal_pages
+from client_portal.publishing.pages import (
+    PageInputs,
+    PortalPage,
+    SiteFile,
+    client_logo,
+    client_page,
+    portal_pages,
+    replaced_page,
+)
 from client_portal.publishing.sealing import PasswordKeys, Sealing, _recipients, password_labels, sealed_json, sealings
 from client_portal.publishing.site_files import (
     PREFIX_INDEX_MARKER,
     REPLACED_MARKER,
     headers_rules,
     local_index,
-    neutral_pages,
     page_assets,
+    prefix_index,
     robots_rules,
 )
 from client_portal.records.loader import load_clients
@@ -194,10 +202,19 @@ def test_a_logo_that_cannot_be_read_stops_the_build_naming_the_client():
 # --- the neutral pages -----------------------------------------------------------------------------
 
 
-def neutral(prefix: str = "p", language: str = "en", **options: bool) -> dict[str, str]:
+def neutral(prefix: str = "p", language: str = "en") -> dict[str, str]:
+    """{path: HTML} of the prefix index and every client's replaced addresses, as a build writes them."""
     settings = dataclasses.replace(SETTINGS, url_prefix=prefix, language=language)
     clients = [*CLIENTS.values(), with_access(CLIENTS["fjord-cycles"], version=2)]
-    return neutral_pages(clients, settings, KEY, RENDERER, page_assets, **options)
+    inputs = PageInputs(settings, KEY, TODAY, (MATERIAL_TEMPLATES,), page_assets(prefix.count("/") + 2))
+    sealed = sealings(clients, KEY, {"LOTUS_TEA_PORTAL_PASSWORD": "a long enough password"}, lambda p, s: bytes(32))
+    pages = {f"{prefix}/index.html": prefix_index(settings, KEY, RENDERER, page_assets, TODAY)}
+    for client in clients:
+        page = client_page(client, inputs, RENDERER, sealed.get(client.id), None)
+        earlier = {f"{folder}index.html" for folder in replaced_folders(prefix, KEY, client)}
+        pages.update((f.path, str(f.content)) for f in page.files if f.path in earlier)
+        assert len(earlier & {f.path for f in page.files}) == len(earlier)  # every one of them
+    return pages
 
 
 def test_the_prefix_index_and_every_replaced_folder_get_a_neutral_page():
@@ -209,7 +226,9 @@ def test_the_prefix_index_and_every_replaced_folder_get_a_neutral_page():
     index = pages.pop("p/index.html")
     assert PREFIX_INDEX_MARKER in index and REPLACED_MARKER not in index
     assert f'data-cp-site="{crypto.site_fingerprint(KEY)}"' in index
+    assert f'data-cp-built="{TODAY.isoformat()}"' in index
     assert "Private pages" in index and 'src="../assets/client-portal/portal.js"' in index
+    assert len(set(pages.values())) == 1  # the same page at every replaced address of the build
     for html in pages.values():
         assert REPLACED_MARKER in html and PREFIX_INDEX_MARKER not in html and "data-cp-site" not in html
         assert "This link was replaced" in html and "ask Mei Chen for a new link" in html
@@ -219,16 +238,25 @@ def test_the_prefix_index_and_every_replaced_folder_get_a_neutral_page():
 
 
 def test_neutral_pages_sit_as_deep_as_the_prefix_and_speak_the_sites_language():
-    pages = neutral("clients/p", language="zh-CN", with_index=False)
+    pages = neutral("clients/p", language="zh-CN")
     assert pages and all(path.startswith("clients/p/") for path in pages)
-    html = next(iter(pages.values()))
+    html = pages[next(path for path in pages if path != "clients/p/index.html")]
     assert '<html lang="zh-CN"' in html and "This link was replaced" not in html
     assert 'src="../../../assets/client-portal/portal.js"' in html
 
 
-def test_the_index_can_be_left_out():
-    assert "p/index.html" not in neutral(with_index=False)
-    assert set(neutral(with_index=False)) == set(neutral()) - {"p/index.html"}
+def test_a_page_built_alone_has_the_replaced_page_a_build_gives_it():
+    client = CLIENTS["acme-bakery"]
+    inputs = PageInputs(SETTINGS, KEY, TODAY, (MATERIAL_TEMPLATES,), page_assets(2))
+    sealing = sealings([client], KEY, {}).get(client.id)
+    alone = client_page(client, inputs, RENDERER, sealing, None)
+    given = client_page(client, inputs, RENDERER, sealing, None, replaced=replaced_page(inputs, RENDERER))
+    earlier = [f"{folder}index.html" for folder in replaced_folders("p", KEY, client)]
+    assert earlier
+    for path in earlier:
+        (mine,) = [f.content for f in alone.files if f.path == path]
+        (theirs,) = [f.content for f in given.files if f.path == path]
+        assert mine == theirs and REPLACED_MARKER in str(mine)
 
 
 # --- the sealed page's JSON ------------------------------------------------------------------------
@@ -423,8 +451,11 @@ def test_a_sealed_page_opens_with_every_link_and_offers_its_files_encrypted(tmp_
     assert payload["mode"] == "link" and "kdf" not in payload
     attached = find_attachments(acme, ROOT / "clients")
     names = {folder + crypto.file_name(KEY, acme.id, 1, attachment.sha256) for attachment in attached}
-    assert {file.path for file in page.files[1:]} == names and len(names) == 3
-    assert all(file.source is not None and file.source.is_file() for file in page.files[1:])
+    inside = [file for file in page.files[1:] if file.path.startswith(folder)]
+    assert {file.path for file in inside} == names and len(names) == 3
+    assert all(file.source is not None and file.source.is_file() for file in inside)
+    earlier = {f"{other}index.html" for other in replaced_folders("clients/p", KEY, acme)}
+    assert {file.path for file in page.files[1:]} - names == earlier  # the neutral page at each earlier address
     for link in page.links:
         key = crypto.from_b64url(link.path.split("#")[1])
         body = crypto.open_page(payload, page.token, crypto.Recipient.from_link(key))
@@ -445,7 +476,12 @@ def test_a_password_page_carries_how_the_browser_stretches_the_password(tmp_path
 def test_a_readable_page_is_one_file_however_many_files_its_record_attaches(tmp_path):
     acme = with_access(CLIENTS["acme-bakery"], mode="unlisted")
     page = build_page(acme, tmp_path, None)
-    assert [file.path for file in page.files] == [client_folder("clients/p", KEY, acme) + "index.html"]
+    folder = client_folder("clients/p", KEY, acme)
+    assert [file.path for file in page.files if file.path.startswith(folder)] == [folder + "index.html"]
+    earlier = {f"{other}index.html" for other in replaced_folders("clients/p", KEY, acme)}
+    assert {file.path for file in page.files[1:]} == earlier and all(
+        REPLACED_MARKER in str(f.content) for f in page.files[1:]
+    )
     assert "Acme Bakery" in page.html and f'src="{LOGO}"' in page.html and PAYLOAD not in page.html
     assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
     assert (page.client, page.folder, page.notice) == (acme, client_folder("clients/p", KEY, acme), None)

@@ -67,8 +67,15 @@ def test_while_previewing_the_prefix_index_is_the_local_index(portal):
         assert index is not None
         html = index.read_text(encoding="utf-8")
         assert PREFIX_INDEX_MARKER not in html and "Local preview only" in html and 'href="/site/p/' in html
-        replaced = [f.source for f in files.values() if f.source is not None and f.source.parent.name == "neutral"]
-        assert any(REPLACED_MARKER in source.read_text(encoding="utf-8") for source in replaced)
+        assert files["p/index.html"].source.parent.name == "neutral"
+        replaced = [
+            files[folder + "index.html"]
+            for page in result.pages
+            for folder in replaced_folders("p", SECRET.encode(), page.client)
+        ]
+        assert replaced and all(
+            f.source is not None and REPLACED_MARKER in f.source.read_text(encoding="utf-8") for f in replaced
+        )
     finally:
         maker.close()
 

@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 from client_portal.decisions.line import PAGE, DecisionLine
+from client_portal.i18n import html_lang, page_locale
 from client_portal.page.logo import LogoError, logo_data_uri
 from client_portal.page.render import Assets, Renderer, ShellError
 from client_portal.page.view import DecisionLines, page_context
 from client_portal.publishing import crypto
-from client_portal.publishing.addresses import Link, client_folder, client_links
+from client_portal.publishing.addresses import Link, client_folder, client_links, replaced_folders
 from client_portal.publishing.attachments import AttachmentError, SealedFile, find_attachments, seal_attachments
 from client_portal.publishing.calendar_feed import feed_file
 from client_portal.publishing.ended_links import kept_and_ended
@@ -77,10 +78,19 @@ class PageInputs:
 
 
 def client_page(
-    client: Client, inputs: PageInputs, renderer: Renderer, sealing: Sealing | None, logo_src: str | None
+    client: Client,
+    inputs: PageInputs,
+    renderer: Renderer,
+    sealing: Sealing | None,
+    logo_src: str | None,
+    *,
+    replaced: str | None = None,
 ) -> PortalPage:
     """One client's build: its page, rendered and (unless unlisted) encrypted, and its links.
 
+    Its files are the page, its attached files and calendar feed, and the neutral page
+    at each of its earlier addresses (``replaced``: `replaced_page`, the same for every
+    client of a build, rendered here when not given).
     A pure function of its arguments, so pages can be built in any process and in any order.
     Whether the page is readable comes from ``access.mode`` alone; a page that should be
     sealed and has no sealing (or the reverse) is a bug upstream, and stops the build
@@ -106,7 +116,12 @@ def client_page(
     )
     body = renderer.body(context)
     feed = feed_file(client, inputs.secret, settings, inputs.today)  # opt-in, in the open, beside the page's folder
-    feeds = (SiteFile(*feed),) if feed is not None else ()
+    feeds: tuple[SiteFile, ...] = (SiteFile(*feed),) if feed is not None else ()
+    neutral = replaced_page(inputs, renderer) if replaced is None else replaced
+    feeds += tuple(
+        SiteFile(earlier + "index.html", neutral)
+        for earlier in replaced_folders(settings.url_prefix, inputs.secret, client)
+    )
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
         return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html), *feeds))
@@ -127,6 +142,13 @@ def client_page(
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
     files = (SiteFile(folder + "index.html", html), *sealed.values(), *feeds)
     return PortalPage(client, folder, links, files, notice)
+
+
+def replaced_page(inputs: PageInputs, renderer: Renderer) -> str:
+    """What each earlier address of a client's page shows: "this link was replaced". It names no client."""
+    settings = inputs.settings
+    locale = page_locale(settings.language)
+    return renderer.notice("replaced", str(locale), html_lang(locale), settings.freelancer, inputs.assets)
 
 
 def decision_lines(secret: bytes, client: Client) -> DecisionLines:
@@ -157,8 +179,11 @@ def portal_pages(
 ) -> list[PortalPage]:
     """Render and, unless unlisted, encrypt every client's page, one after the other."""
     keys = sealings(clients, inputs.secret, environ)
+    replaced = replaced_page(inputs, renderer)
     return [
-        client_page(client, inputs, renderer, keys.get(client.id), client_logo(client, inputs.settings))
+        client_page(
+            client, inputs, renderer, keys.get(client.id), client_logo(client, inputs.settings), replaced=replaced
+        )
         for client in clients
     ]
 

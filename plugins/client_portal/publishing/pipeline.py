@@ -25,7 +25,7 @@ from client_portal.hours.store import hours_bytes, hours_file
 from client_portal.page.render import Renderer
 from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.page_keys import build_fingerprint, page_key, still_there, templates_fingerprint
-from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page
+from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, replaced_page
 from client_portal.publishing.sealing import PasswordKeys, sealings
 from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers
 from client_portal.records.loader import read_records, record_digest
@@ -86,11 +86,12 @@ def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
     sealed = sealings(clients, inputs.secret, run.environ, _password_keys)
     build = build_fingerprint(inputs, run.templates) if run.keyed else ""
     chunk = Chunk(clients)
+    replaced = replaced_page(inputs, renderer)
     with _collecting_new_objects_only():
         for client in clients:
             logo = client_logo(client, settings)
             key = page_key(client, inputs, build, logo, run.environ) if run.keyed else None
-            page = client_page(client, inputs, renderer, sealed.get(client.id), logo)
+            page = client_page(client, inputs, renderer, sealed.get(client.id), logo, replaced=replaced)
             folder = run.folder / (key or uuid.uuid4().hex) if run.keyed else run.folder
             files = tuple(_written(site_file, folder) for site_file in page.files)
             chunk.pages.append(PortalPage(client, page.folder, page.links, files, page.notice))

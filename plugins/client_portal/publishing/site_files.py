@@ -19,7 +19,6 @@ from markupsafe import Markup
 from client_portal.i18n import html_lang, page_locale, text_direction
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer, content_security_policy
 from client_portal.publishing import crypto
-from client_portal.publishing.addresses import replaced_folders
 from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile
 from client_portal.records.model import Client
 from client_portal.settings import PortalSettings
@@ -70,37 +69,22 @@ def asset_files() -> dict[str, str]:
     return {f"{PORTAL_ASSETS}/{SCRIPT}": str(rjsmin.jsmin(script, keep_bang_comments=True))}
 
 
-def neutral_pages(
-    clients: list[Client],
-    settings: PortalSettings,
-    secret: bytes,
-    renderer: Renderer,
-    assets_for: Callable[[int], Assets],
-    *,
-    built: date | None = None,
-    with_index: bool = True,
-) -> dict[str, str]:
-    """{path: HTML} of the pages that name no client: the prefix index (with the build's date) and replaced links."""
-    locale = page_locale(settings.language)
-    lang = html_lang(locale)
+def prefix_index(
+    settings: PortalSettings, secret: bytes, renderer: Renderer, assets_for: Callable[[int], Assets], built: date
+) -> str:
+    """The neutral page of the prefix folder itself, naming no client, with the build's date.
 
+    (The other neutral pages, at each client's replaced addresses, come with that client's
+    page: `pages.replaced_page`.)
+    """
+    locale = page_locale(settings.language)
     # the index carries the secret's public fingerprint, so `client-portal build` and
     # `links --check` can tell whose pages a folder holds
     site = crypto.site_fingerprint(secret)
-
-    def notice(kind: str, depth: int) -> str:
-        day = built.isoformat() if built else ""
-        return renderer.notice(kind, str(locale), lang, settings.freelancer, assets_for(depth), site, day)
-
     depth = settings.url_prefix.count("/") + 1
-    index = notice("index", depth)
-    pages = {f"{settings.url_prefix}/index.html": index} if with_index else {}
-    replaced = notice("replaced", depth + 1)
-    for client in clients:
-        pages.update(
-            (folder + "index.html", replaced) for folder in replaced_folders(settings.url_prefix, secret, client)
-        )
-    return pages
+    return renderer.notice(
+        "index", str(locale), html_lang(locale), settings.freelancer, assets_for(depth), site, built.isoformat()
+    )
 
 
 def robots_rules(existing: str, prefix: str) -> str:
@@ -188,8 +172,8 @@ class BuiltPortal:
     ) -> Iterator[SiteFile]:
         """Every file of the portal's part of the site, once: where it goes, and its content or the file holding it.
 
-        The script every page loads, each client's page and attached files, the neutral
-        pages (the prefix index, replaced links), and robots.txt and _headers as
+        The script every page loads, each client's page, attached files and replaced
+        addresses, the prefix index, and robots.txt and _headers as
         ``existing`` (the generator's own text of each, "" for none) extended with the
         portal's rules. Previewing (``local_index_at``: the path the site is served at),
         the prefix index is the local index of every client's links instead.
@@ -200,26 +184,16 @@ class BuiltPortal:
         for page in self.pages:
             yield from page.files
         renderer = self.renderer
-        neutral = neutral_pages(
-            self.clients,
-            settings,
-            self.inputs.secret,
-            renderer,
-            page_assets,
-            built=self.inputs.today,
-            with_index=local_index_at is None,
-        )
-        if local_index_at is not None:
+        if local_index_at is None:
+            index = prefix_index(settings, self.inputs.secret, renderer, page_assets, self.inputs.today)
+        else:
             live_reload = self.inputs.live_reload
-            neutral[f"{prefix}/index.html"] = local_index(
-                self.pages, settings, renderer, site_path=local_index_at, live_reload=live_reload
-            )
-        kept: dict[str, Path] = {}  # every replaced link has the same page
-        for path, html in neutral.items():
-            if self.kept is None:
-                yield SiteFile(path, html)
-            else:  # kept, an unchanged page is not written again by `mkdocs serve --dirty`
-                yield SiteFile(path, source=kept.get(html) or kept.setdefault(html, self.kept(html)))
+            index = local_index(self.pages, settings, renderer, site_path=local_index_at, live_reload=live_reload)
+        path = f"{prefix}/index.html"
+        if self.kept is None:
+            yield SiteFile(path, index)
+        else:  # kept, an unchanged page is not written again by `mkdocs serve --dirty`
+            yield SiteFile(path, source=self.kept(index))
         yield SiteFile("robots.txt", robots_rules(existing("robots.txt"), prefix))
         if settings.headers_file:
             yield SiteFile("_headers", headers_rules(existing("_headers"), prefix))
