@@ -174,3 +174,31 @@ def test_mkdocs_serve_links_the_pages_into_the_site(portal, tmp_path, monkeypatc
     # a build's pages are its own; only the attached files are linked, to their sealed copies in the cache
     built = [path for path in (tmp_path / "built" / "p").rglob("*") if path.is_file()]
     assert all(path.stat().st_nlink == 1 for path in built if path.suffix != ".bin")
+
+
+@pytest.mark.parametrize("site_has_the_prefix", [False, True])
+def test_placed_pages_are_where_their_files_say_in_a_site_with_or_without_a_prefix_folder(
+    portal, tmp_path, site_has_the_prefix
+):
+    """A site with no prefix folder takes the staging folder's whole; one that has it (a dirty build), page by page."""
+    maker = built(portal)
+    try:
+        result = maker.build(ENV)
+        assert result.staging is not None
+        staging = result.staging
+        in_staging = [f for page in result.pages for f in page.files if f.source and f.source.is_relative_to(staging)]
+        staged = {f.path: f.source.read_bytes() for f in in_staging if f.source}
+        site = tmp_path / "site"
+        if site_has_the_prefix:
+            (site / "p").mkdir(parents=True)
+            (site / "p" / "theirs.txt").write_text("left as it was", encoding="utf-8")
+        placed = result.placed(site)
+    finally:
+        maker.close()
+    assert not staging.exists()
+    files = [f for page in placed.pages for f in page.files]
+    assert {f.path for f in files if f.path in staged} == set(staged) and len(staged) > 12
+    for f in files:
+        if f.path in staged:
+            assert f.source == site / f.path and f.source.read_bytes() == staged[f.path], f.path
+    assert (site / "p" / "theirs.txt").exists() == site_has_the_prefix

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 import re
 import shutil
@@ -210,10 +211,12 @@ class BuiltPortal:
         prefix = self.inputs.settings.url_prefix
         whole = self.staging / prefix
         target = site_dir / prefix
+        moved = None
         if whole.is_dir() and not target.exists() and not target.is_symlink():
             target.parent.mkdir(parents=True, exist_ok=True)
             whole.rename(target)
-        pages = [_moved(page, self.staging, site_dir) for page in self.pages]
+            moved = prefix + "/"
+        pages = [_moved(page, self.staging, site_dir, moved) for page in self.pages]
         self.discard()
         return dataclasses.replace(self, pages=pages, staging=None)
 
@@ -223,24 +226,28 @@ class BuiltPortal:
             shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def _moved(page: PortalPage, staging: Path, site_dir: Path) -> PortalPage:
+def _moved(page: PortalPage, staging: Path, site_dir: Path, moved: str | None = None) -> PortalPage:
     """A page built into ``staging``, moved to where it belongs in ``site_dir``.
 
-    The page's folder moves whole when the site has none of that name yet: one rename, where
-    moving each file and removing the emptied folder costs the disk a write per folder.
+    ``moved`` is the site folder that already moved whole, with every file in it: those
+    are only given their new place, with no look at the disk. Otherwise the page's folder
+    moves whole when the site has none of that name yet: one rename, where moving each
+    file and removing the emptied folder costs the disk a write per folder.
     """
-    folder, target = staging / page.folder, site_dir / page.folder
-    if folder.is_dir() and not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        folder.rename(target)
+    if moved is None or not page.folder.startswith(moved):
+        folder, target = staging / page.folder, site_dir / page.folder
+        if folder.is_dir() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folder.rename(target)
+    staged = str(staging) + os.sep
     files = []
     for site_file in page.files:
         source = site_file.source
-        if source is None or not source.is_relative_to(staging):
+        if source is None or not str(source).startswith(staged):
             files.append(site_file)  # attached files stay in the cache folder, copied from there
             continue
         target = site_dir / site_file.path
-        if source.exists():  # its folder could not move whole
+        if not (moved and site_file.path.startswith(moved)) and source.exists():  # its folder could not move whole
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(source, target)  # a rename on one file system
         files.append(SiteFile(site_file.path, source=target))
