@@ -7,6 +7,8 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from client_portal.records.loader import load_client, load_clients, parse_record
 from client_portal.records.problems import RecordError
@@ -471,3 +473,76 @@ def test_items_named_alike_are_told_apart_by_their_ids():
         "suggestions[1].id: idea id 'a-newsletter' is already used by suggestion #1; give each suggestion its own 'id'",
         "invoices[1].number: invoice number 'INV-1' is already used by invoice #1",
     ]
+
+
+# Plain scalars each implicit resolver looks at, and words around them.
+_PLAIN = st.sampled_from(
+    [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "true",
+        "False",
+        "~",
+        "null",
+        "Null",
+        "",
+        "0x1f",
+        "0o17",
+        "017",
+        "1_000",
+        "-12",
+        "+3",
+        ".inf",
+        "-.Inf",
+        ".nan",
+        "1.5e3",
+        "3.",
+        "2026-01-01",
+        "2026-1-1 10:00:00",
+        "2026-01-01T10:00:00Z",
+        "<<",
+        "=",
+        "12:30:00",
+        "1:20",
+        "!",
+        "&",
+        "*",
+        "Acme",
+        "y",
+        "n",
+    ]
+)
+_SCALAR = st.one_of(_PLAIN, st.text(min_size=1, max_size=12), st.integers().map(str), st.floats().map(str))
+
+
+def _tags(node):
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return [(node.tag, node.value)]
+    if isinstance(node, yaml.SequenceNode):
+        return [node.tag, *(tag for item in node.value for tag in _tags(item))]
+    return [node.tag, *(tag for key, value in node.value for tag in (*_tags(key), *_tags(value)))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_SCALAR, _SCALAR, st.booleans()), min_size=1, max_size=6))
+def test_a_record_is_composed_with_the_tags_the_safe_loader_gives(lines):
+    from client_portal.records import loader
+
+    text = "".join(
+        f"k{n}{key}: [{value}, {key}]\n" if flow else f"{key}: {value}\n" for n, (key, value, flow) in enumerate(lines)
+    )
+    assert _composed(text, loader._RecordLoader) == _composed(text, loader._Loader)
+
+
+def _composed(text, loader_class):
+    """Every node's tag and value, or the error, as ``loader_class`` composes ``text``."""
+    import yaml
+
+    try:
+        return _tags(yaml.compose(text, Loader=loader_class))
+    except yaml.YAMLError as error:
+        return str(error)
