@@ -18,6 +18,7 @@ from client_portal.mkdocs_plugin import plugin as plugin_module
 from client_portal.publishing import crypto
 from client_portal.publishing import pipeline as pipeline_module
 from client_portal.publishing.errors import BuildError
+from client_portal.publishing.pages import SiteFile
 from client_portal.publishing.site_folder import build_into
 from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers, start_server
 from client_portal.records.loader import load_clients
@@ -375,3 +376,28 @@ def test_the_plugin_imports_the_core_only_once_it_reads_its_settings():
     assert "'client_portal.mkdocs_plugin.plugin'" in loaded
     for core in ("client_portal.publishing.portal", "client_portal.page.render", "client_portal.records.loader", "nh3"):
         assert f"'{core}'" not in loaded, core
+
+
+@pytest.mark.parametrize("before", [b"", b"short", b"a longer page than the one written over it, " * 400])
+def test_a_page_written_over_the_last_builds_is_exactly_the_new_page(tmp_path, before):
+    page = tmp_path / "p" / "token" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(before)
+    pipeline_module._write_over(page, b"the new page " * 100)
+    assert page.read_bytes() == b"the new page " * 100
+
+
+def test_writing_over_never_changes_a_file_linked_in_from_elsewhere(tmp_path):
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_bytes(b"not the portal's")
+    folder = tmp_path / "staging" / "p" / "token"
+    folder.mkdir(parents=True)
+    (folder / "index.html").hardlink_to(elsewhere)
+    (folder / "feed.ics").symlink_to(elsewhere)
+    (tmp_path / "staging" / "p" / "other").symlink_to(tmp_path, target_is_directory=True)
+    for path in ("p/token/index.html", "p/token/feed.ics", "p/other/index.html"):
+        pipeline_module._written(SiteFile(path, "new"), tmp_path / "staging")
+        assert (tmp_path / "staging" / path).read_text(encoding="utf-8") == "new"
+    assert elsewhere.read_bytes() == b"not the portal's"
+    assert not (tmp_path / "index.html").exists()  # nothing written through the folder's link
+    assert not [path for path in (tmp_path / "staging").rglob("*") if path.is_symlink()]

@@ -8,10 +8,12 @@ where their pages' files were written come back.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
@@ -143,15 +145,52 @@ def _written(site_file: SiteFile, folder: Path) -> SiteFile:
     if site_file.content is None:
         return site_file  # an attached file, sealed in the cache folder
     target = folder / site_file.path
-    # ``folder`` may hold the last build's pages, written over (`portal.RECYCLED`): a link there, to
-    # a folder or a file, is removed, never followed out of it
-    for link in (target.parent, target):
-        if link.is_symlink():
-            link.unlink()
-    target.parent.mkdir(parents=True, exist_ok=True)
     content = site_file.content
-    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    _folder_at(target.parent)
+    _write_over(target, content.encode("utf-8") if isinstance(content, str) else content)
     return SiteFile(site_file.path, source=target)
+
+
+# ``folder`` may hold the last build's pages, written over (`portal.RECYCLED`): a link there, to a
+# folder or a file, is removed, never followed out of it.
+
+
+def _folder_at(path: Path) -> None:
+    """A folder at ``path``: the one there, or a new one where there was none, or a link or a file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        path.mkdir(parents=True, exist_ok=True)
+        return
+    if not stat.S_ISDIR(mode):
+        path.unlink()
+        path.mkdir()
+
+
+_WRITE_OVER = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_over(path: Path, data: bytes) -> None:
+    """``data`` as the whole content of the file at ``path``, written over the blocks of the one there.
+
+    Opening the last build's page to truncate it would free its blocks, only for the new
+    page to take as many again: on a disk that discards what is freed, that costs more than
+    the writing. A file with other names (a hard link) is replaced instead, never changed.
+    """
+    try:
+        handle = os.open(path, _WRITE_OVER, 0o666)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        path.unlink()  # a link in the file's place
+        handle = os.open(path, _WRITE_OVER, 0o666)
+    if os.fstat(handle).st_nlink > 1:
+        os.close(handle)
+        path.unlink()
+        handle = os.open(path, _WRITE_OVER | os.O_EXCL, 0o666)
+    with open(handle, "wb") as file:
+        file.write(data)
+        file.truncate()  # the rest of a longer page before
 
 
 @dataclass(frozen=True)
