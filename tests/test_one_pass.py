@@ -401,3 +401,17 @@ def test_writing_over_never_changes_a_file_linked_in_from_elsewhere(tmp_path):
     assert elsewhere.read_bytes() == b"not the portal's"
     assert not (tmp_path / "index.html").exists()  # nothing written through the folder's link
     assert not [path for path in (tmp_path / "staging").rglob("*") if path.is_symlink()]
+
+
+def test_the_collector_skips_the_build_process_objects_only_as_it_exits():
+    script = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('at exit', gc.get_freeze_count() > 0))\n"  # runs after the plugin's
+        "from client_portal.mkdocs_plugin.plugin import PortalPlugin\n"
+        "plugin = PortalPlugin()\n"
+        "plugin.on_startup(command='build', dirty=False)\n"
+        "plugin.on_startup(command='build', dirty=False)\n"
+        "print('running', gc.get_freeze_count())\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert shown.split("\n") == ["running 0", "at exit True", ""]

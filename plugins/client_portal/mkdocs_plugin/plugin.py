@@ -7,6 +7,9 @@ then take their third of a second at the same time, on two cores.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
 import os
 import threading
 from pathlib import Path
@@ -46,6 +49,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
         self.dirty = dirty
+        _frozen_at_exit()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._removed()
@@ -178,3 +182,13 @@ def _workers_wanted(settings: PortalSettings) -> bool:
         return sum(1 for _ in settings.clients_dir.glob("*.yml")) >= PARALLEL_FROM
     except OSError:
         return False
+
+
+@functools.cache
+def _frozen_at_exit() -> None:
+    """Have the collector skip every object of the process as it exits.
+
+    Python looks for garbage over every object again and again while it shuts down, which
+    cost a twentieth of a 1,000-client build; at exit all of it is freed anyway.
+    """
+    atexit.register(gc.freeze)
