@@ -92,11 +92,21 @@ def sealings(
     stretch: Callable[[str, bytes], bytes] = crypto.password_key,
 ) -> dict[str, Sealing]:
     """Who can open each encrypted page, by client id; password keys derived on every core."""
-    # PBKDF2 costs ~0.1 s a password and releases the GIL, so threads run it on every core.
     sealed = [c for c in clients if c.record.access.mode != "unlisted"]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = pool.map(lambda c: _recipients(c, secret, environ, stretch), sealed)
-        return dict(zip((c.id for c in sealed), found, strict=True))
+    found = {c.id: _recipients(c, secret, environ, stretch) for c in sealed if c.record.access.mode == "link"}
+    # PBKDF2 costs ~0.1 s a password and releases the GIL, so threads run it on every core (a link's
+    # keys take microseconds: a thread would cost them more than it saves).
+    stretched = [c for c in sealed if c.record.access.mode != "link"]
+    if stretched:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found.update(
+                zip(
+                    (c.id for c in stretched),
+                    pool.map(lambda c: _recipients(c, secret, environ, stretch), stretched),
+                    strict=True,
+                )
+            )
+    return {c.id: found[c.id] for c in sealed}
 
 
 def password_labels(secret: bytes, client: Client) -> list[tuple[str, str]]:
