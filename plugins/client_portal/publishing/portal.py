@@ -12,13 +12,11 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from client_portal.publishing.addresses import replaced_folders
 from client_portal.publishing.errors import BuildError, PublishError
 from client_portal.publishing.pages import PageInputs, PortalPage
 from client_portal.publishing.pipeline import Pipeline
 from client_portal.publishing.site_files import BuiltPortal, page_assets
 from client_portal.records.loader import read_clients, record_files
-from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
 from client_portal.settings import CACHE_DIR, PortalSettings, build_date
 
@@ -95,7 +93,7 @@ class Portal:
                 raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
             raise BuildError(_attachment_message(outcome.files))
         if staging is not None and written_over:  # a fresh folder holds only what this build wrote
-            _prune(staging, _site_paths(settings, self.secret, outcome.clients, outcome.pages))
+            _prune(staging, _site_paths(settings, outcome.pages))
         kept = self.pipeline.kept if self.pipeline.remember else None
         return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
 
@@ -117,16 +115,15 @@ def _recycle(recycled: Path, folder: Path) -> bool:
     return True
 
 
-def _site_paths(settings: PortalSettings, secret: bytes, clients: list[Client], pages: list[PortalPage]) -> set[str]:
+def _site_paths(settings: PortalSettings, pages: list[PortalPage]) -> set[str]:
     """Every file of the site a build writes into its staging folder or has its front end write there.
 
-    The pages, and the neutral pages (the prefix index and each client's replaced
-    addresses), which every front end writes over what a recycled folder holds.
+    The pages (each client's with its attached files and the neutral page at each of its
+    replaced addresses), and the prefix index, which every front end writes over what a
+    recycled folder holds.
     """
     paths = {site_file.path for page in pages for site_file in page.files}
     paths.add(f"{settings.url_prefix}/index.html")
-    for client in clients:
-        paths.update(folder + "index.html" for folder in replaced_folders(settings.url_prefix, secret, client))
     return paths
 
 
