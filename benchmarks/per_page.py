@@ -1,9 +1,11 @@
 """CPU time per client page, in one process: ``python -m benchmarks.per_page [CLIENTS]``.
 
 Reads and builds the synthetic clients of `make bench` (300 by default) one after the
-other, after a few pages that compile the templates, and prints the CPU milliseconds
-per record read and per page built (rendered, encrypted and written). Run it at two
-commits to see what a change saved; the documentation's Performance table was made that way.
+other, with the settings `make bench` builds them with (the freelancer's contact among
+them, so each page has its decision replies), after a few pages that compile the
+templates, and prints the CPU milliseconds per record read and per page built (rendered,
+encrypted and written). Run it at two commits to see what a change saved; the
+documentation's Performance table was made that way.
 
 The records and pages are in memory-backed storage where there is some (``/dev/shm``):
 on a virtual machine's disk, making a folder or a file cost from 0.01 to 0.3 ms depending
@@ -23,7 +25,7 @@ from client_portal.publishing.pages import PageInputs
 from client_portal.publishing.pipeline import Run, build_chunk
 from client_portal.publishing.site_files import page_assets
 from client_portal.records.loader import load_clients
-from client_portal.settings import settings_from_options
+from client_portal.site_config import read_site_config
 
 from .portals import TODAY, portal
 
@@ -35,7 +37,7 @@ def per_page(count: int = 300) -> tuple[float, float]:
     """CPU milliseconds per record read and per page built, over ``count`` synthetic clients."""
     with tempfile.TemporaryDirectory(dir=MEMORY if MEMORY.is_dir() else None) as temp:
         folder = portal(Path(temp) / "portal", count)
-        settings = settings_from_options({}, folder, "https://portal.example/")
+        settings = read_site_config(folder / "mkdocs.yml").settings
         started = time.process_time()
         clients = load_clients(folder / "clients", today=TODAY, located=False)
         read = (time.process_time() - started) / count
