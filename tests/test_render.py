@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from html import unescape as html_unescape
 from pathlib import Path
@@ -563,6 +564,13 @@ class _Greeter:
         return context["name"]
 
 
+class _CachedGreeter:
+    @functools.cache  # noqa: B019 - one object, for the test's life
+    @pass_context
+    def method(self, context) -> str:
+        return context["name"]
+
+
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
@@ -574,6 +582,10 @@ class _Greeter:
         ("{% for n in [1] %}{% set x = n %}{{ loop_name() }}{% endfor %}", "1"),  # as do names set in a loop
         ("{% macro m(x) %}[{{ x }}{{ caller() }}]{% endmacro %}{% call m(1) %}2{% endcall %}", "[12]"),
         ("{{ {'a': 1}.get('a') }}{{ [3]|first }}{{ ''.join(['4']) }}", "134"),  # built-ins
+        ("{{ cached() }}", "Acme"),  # a cached function that asks for it
+        ("{{ cached_greeter.method() }}", "Acme"),  # a cached method that asks for it
+        ("{{ bound() }}", "Acme!"),  # a partial that asks for it
+        ("{{ plain_partial('x') }}{{ plain_cached('y') }}", "x.y."),  # and those that do not
     ],
 )
 def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expected):
@@ -584,6 +596,11 @@ def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expec
         autoescaping=pass_eval_context(lambda eval_context: eval_context.autoescape),
         site=pass_environment(lambda environment: isinstance(environment, Environment)),
         loop_name=pass_context(lambda context: context["x"]),
+        cached=functools.cache(pass_context(lambda context: context["name"])),
+        cached_greeter=_CachedGreeter(),
+        bound=pass_context(functools.partial(lambda end, context: context["name"] + end, "!")),
+        plain_partial=functools.partial(lambda text, end: text + end, end="."),
+        plain_cached=functools.cache(lambda text: text + "."),
     )
     assert environment.from_string(template).render(name="Acme") == expected
 

@@ -127,8 +127,10 @@ class _PageContext(Context):
     Before every call Jinja asks the callable, and its ``__call__``, whether it wants the
     context passed in; two failed ``hasattr`` cost more than most of a page's 400 calls
     (``_()``, ``fmt.day``, macros). A function says so in its own ``__dict__`` (a method,
-    in its function's); a macro, a built-in or the page's ``seen`` never does: those are
-    read here at once, and anything else goes Jinja's own way.
+    in its function's), as do a cached function (`functools.cache` copies the
+    ``__dict__`` of the function it wraps) and a `functools.partial` (its own attributes,
+    nothing of its function's); a macro, a built-in or the page's ``seen`` never does:
+    those are read here at once, and anything else goes Jinja's own way.
     """
 
     @internalcode
@@ -136,7 +138,7 @@ class _PageContext(Context):
         kind = type(__obj)
         function = __obj.__func__ if kind is MethodType else __obj  # type: ignore[attr-defined]
         plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
-        if not plain and not (type(function) is FunctionType and "jinja_pass_arg" not in function.__dict__):
+        if not plain and not (type(function) in _ASKING_IN_DICT and "jinja_pass_arg" not in function.__dict__):
             return super().call(__obj, *args, **kwargs)
         if kwargs:  # most calls have none
             kwargs.pop("_block_vars", None)
@@ -150,6 +152,10 @@ class _PageContext(Context):
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+# Callables that ask for the context (`jinja2.pass_context`) only in their own ``__dict__``.
+_ASKING_IN_DICT = (FunctionType, type(cache(len)), partial)
 
 
 def _plain_macro_call(macro: Macro, args: tuple[Any, ...]) -> bool:

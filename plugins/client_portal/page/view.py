@@ -182,13 +182,19 @@ def mailto(address: str, subject: str, body: str = "") -> str:
     """
     subject = subject.unescape() if isinstance(subject, Markup) else subject
     body = body.unescape() if isinstance(body, Markup) else body
-    # One address and nothing else: no header can ride in on it, encoded or not.
-    mailbox = "".join(ch for ch in address.strip() if ch.isprintable() and not ch.isspace() and ch not in ",;?#&")
     # A subject is one header line; RFC 6068 wants CRLF line breaks in a body.
     subject = " ".join(subject.split())
     body = "\r\n".join(body.splitlines())
     query = f"subject={percent_encoded(subject)}" + (f"&body={percent_encoded(body)}" if body else "")
-    return f"mailto:{quote(mailbox, safe='@')}?{query}"
+    return f"mailto:{_mailbox(address)}?{query}"
+
+
+@lru_cache(maxsize=64)
+def _mailbox(address: str) -> str:
+    """One address and nothing else, so no header can ride in on it, encoded or not; the freelancer's,
+    on every decision control of every page."""
+    mailbox = "".join(ch for ch in address.strip() if ch.isprintable() and not ch.isspace() and ch not in ",;?#&")
+    return quote(mailbox, safe="@")
 
 
 def local_hours(availability: str, home: ZoneInfo, client: ZoneInfo, today: date) -> str | None:
