@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -415,3 +416,18 @@ def test_the_collector_skips_the_build_process_objects_only_as_it_exits():
     )
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert shown.split("\n") == ["running 0", "at exit True", ""]
+
+
+def test_mkdocs_copies_a_file_of_ours_from_elsewhere_but_never_onto_itself(tmp_path, monkeypatch):
+    config = load_config(str(copy_portal(tmp_path / "portal")), site_dir=str(tmp_path / "site"))
+    monkeypatch.setattr(config.plugins, "_current_plugin", "client-portal", raising=False)  # as in on_files
+    source = tmp_path / "sealed.bin"
+    source.write_bytes(b"sealed bytes")
+    from_elsewhere = plugin_module._Placed.generated(config, "p/token/a.bin", abs_src_path=str(source))
+    placed = tmp_path / "site" / "p" / "token" / "index.html"
+    in_place = plugin_module._Placed.generated(config, "p/token/index.html", abs_src_path=str(placed))
+    copies: list[str] = []
+    monkeypatch.setattr(shutil, "copyfile", lambda source, target: copies.append(target))
+    from_elsewhere.copy_file()
+    in_place.copy_file()
+    assert copies == [str(tmp_path / "site" / "p" / "token" / "a.bin")]
