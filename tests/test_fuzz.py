@@ -650,6 +650,33 @@ def test_any_yaml_loads_as_a_record_or_located_errors(text):
     parsed(text)
 
 
+def read_by_a_build(text: str) -> tuple[Record | None, list[tuple[int, int, str]]]:
+    """What a build reads (no positions kept), or what check reads: the record, or its problems."""
+    try:
+        return parse_record(text, SHOWN, today=TODAY, located=False)[0], []
+    except RecordError as error:
+        return None, [(p.line, p.column, p.message) for p in error.problems]
+
+
+def read_by_check(text: str) -> tuple[Record | None, list[tuple[int, int, str]]]:
+    try:
+        return parse_record(text, SHOWN, today=TODAY)[0], []
+    except RecordError as error:
+        return None, [(p.line, p.column, p.message) for p in error.problems]
+
+
+@pytest.mark.parametrize("text", FOUND.values(), ids=FOUND.keys())
+def test_a_build_reads_what_the_fuzzer_found_as_check_does(text):
+    assert read_by_a_build(text) == read_by_check(text)
+
+
+# A build reads a record without keeping positions, by its own code: the same values, and
+# for anything else the same located problems, whatever the text.
+@given(text=RECORD_TEXTS | valid_record().map(dumped) | st.integers(2, 60).map(alias_chain))
+def test_a_build_reads_any_yaml_as_check_does(text):
+    assert read_by_a_build(text) == read_by_check(text)
+
+
 @settings(max_examples=examples(0.5))
 @given(record=valid_record())
 def test_valid_records_load_as_written(record):

@@ -29,9 +29,9 @@ VALID = dedent(
 )
 
 
-def problems_of(text: str) -> list[tuple[int, int, str]]:
+def problems_of(text: str, *, located: bool = True) -> list[tuple[int, int, str]]:
     with pytest.raises(RecordError) as caught:
-        parse_record(text, Path("clients/x.yml"), today=TODAY)
+        parse_record(text, Path("clients/x.yml"), today=TODAY, located=located)
     return [(p.line, p.column, p.message) for p in caught.value.problems]
 
 
@@ -405,24 +405,26 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path):
     assert load_client(path, today=TODAY).record.name == "Acme Bakery"
 
 
-def test_alias_bomb_fails_fast():
+@pytest.mark.parametrize("located", [True, False], ids=["check", "build"])
+def test_alias_bomb_fails_fast(located):
     levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for n in range(1, 10):
         prev, cur = chr(ord("a") + n - 1), chr(ord("a") + n)
         levels.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
     text = "name: A\nbomb:\n" + "\n".join("  " + level for level in levels) + "\n"
     started = time.process_time()
-    found = problems_of(text)
+    found = problems_of(text, located=located)
     assert time.process_time() - started < 5, "the alias bomb was expanded"
     assert any("aliases expand" in message for _, _, message in found)
 
 
-def test_modest_alias_reuse_is_fine():
+@pytest.mark.parametrize("located", [True, False], ids=["check", "build"])
+def test_modest_alias_reuse_is_fine(located):
     text = (
         "name: A\ncontacts:\n  - &jane {name: Jane}\n"
         "updates:\n  - {date: 2026-11-20, text: &t Hello}\n  - {date: 2026-11-21, text: *t}\n"
     )
-    record, _ = parse_record(text, Path("x.yml"), today=TODAY)
+    record, _ = parse_record(text, Path("x.yml"), today=TODAY, located=located)
     assert [u.text for u in record.updates] == ["Hello", "Hello"]
 
 

@@ -106,10 +106,8 @@ class _Refusal(Exception):
 class _Converter:
     """Turns a YAML node tree into plain Python values, remembering each value's position."""
 
-    def __init__(self, text: str = "", *, located: bool = True) -> None:
+    def __init__(self, text: str = "") -> None:
         self.text = text  # for hints that quote the file's own lines
-        # Unlocated, no position is kept: a valid record needs none, and an invalid one is read again, located.
-        self.located = located
         self.empty: list[Loc] = []  # keys written with no value (`accent: #1f5c4a` reads as one)
         self.values: dict[Loc, tuple[int, int]] = {}
         self.keys: dict[Loc, tuple[int, int]] = {}
@@ -130,8 +128,7 @@ class _Converter:
                 )
         else:
             self.seen.add(id(node))
-        if self.located:
-            self.values[loc] = _position(node)
+        self.values[loc] = _position(node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)
         if id(node) in self.open:
@@ -149,7 +146,7 @@ class _Converter:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            where = _position(key_node) if self.located else _NOWHERE
+            where = _position(key_node)
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
                 self.problems.append((where, "YAML merge keys ('<<') are not supported; write the fields out"))
                 continue
@@ -167,8 +164,7 @@ class _Converter:
                 self.problems.append((where, message))
                 continue
             first_seen[key] = where[0]
-            if self.located:
-                self.keys[(*loc, key)] = where
+            self.keys[(*loc, key)] = where
             result[key] = self.convert(value_node, (*loc, key))
         return result
 
@@ -201,8 +197,55 @@ class _Converter:
 
 
 _TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} levels deep; a record needs only a few"
-# An unlocated reading's stand-in for a position: any problem has the record read again, located.
-_NOWHERE = (0, 0)
+_TIMESTAMP, _NULL, _BOOL, _INT, _FLOAT = (
+    f"tag:yaml.org,2002:{kind}" for kind in ("timestamp", "null", "bool", "int", "float")
+)
+
+
+def _unlocated(node: yaml.Node, depth: int, seen: set[int] | None) -> Any:
+    """The values of a record as `_Converter` gives them, for a record with nothing to point at.
+
+    No position is kept: a valid record needs none. Anything `_Converter` would report or
+    refuse (and an alias, which it counts) has the record read again by it, located, so
+    both give the same values and the same messages. ``seen`` is None when the text has
+    no anchor (``&``), and so no alias; otherwise it holds the nodes already reached.
+    """
+    if seen is not None:
+        if id(node) in seen:
+            raise _ReadAgain
+        seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):  # never deeper than MAX_DEPTH: its list or mapping was not
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            return BIDI_CONTROLS.sub("", node.value)
+        if tag == _BOOL:
+            return _scalars.construct_yaml_bool(node)
+        if tag == _NULL and node.value != "":
+            return None
+        try:
+            if tag == _INT:
+                number = _scalars.construct_yaml_int(node)
+                if number.bit_length() <= MAX_INTEGER_BITS:
+                    return number
+            elif tag == _FLOAT:
+                return _scalars.construct_yaml_float(node)
+        except ValueError:
+            pass
+        raise _ReadAgain  # an empty value, a number it cannot use, another tag
+    if depth >= MAX_DEPTH:
+        raise _ReadAgain
+    depth += 1
+    if type(node) is yaml.SequenceNode:
+        return [_unlocated(item, depth, seen) for item in node.value]
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
+            raise _ReadAgain
+        key = key_node.value
+        if key in result or key == "<<":
+            raise _ReadAgain
+        result[key] = _unlocated(value_node, depth, seen)
+    return result
 
 
 def _bounded_nesting() -> bool:
@@ -441,14 +484,19 @@ def _parse_record(
         raise RecordError(
             [Problem(path, line, column, f"the top level must be fields such as 'name: Acme', not {what}")]
         )
-    converter = _Converter(text, located=located)
+    if not located:
+        try:
+            return Record.model_validate(
+                _unlocated(root, 0, set() if "&" in text else None), context={"today": today}
+            ), {}
+        except ValidationError:
+            raise _ReadAgain from None
+    converter = _Converter(text)
     try:
         data = converter.convert(root, ())
     except _Refusal as refusal:
         line, column = _position(refusal.node)
         raise RecordError([Problem(path, line, column, refusal.message)]) from None
-    if not located and (converter.problems or converter.empty):
-        raise _ReadAgain
     problems = [Problem(path, line, column, message) for (line, column), message in converter.problems]
     for loc in converter.empty:
         if loc in converter.keys and (hint := comment_colour(text, converter.keys[loc][0])):
@@ -456,8 +504,6 @@ def _parse_record(
     try:
         record = Record.model_validate(data, context={"today": today})
     except ValidationError as error:
-        if not located:
-            raise _ReadAgain from None
         for loc, at_key, message in _messages(error):
             table = converter.keys if at_key else converter.values
             line, column = next((table[loc[:end]] for end in range(len(loc), -1, -1) if loc[:end] in table), (1, 1))
