@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import uuid
+import weakref
 from pathlib import Path
 
 import pytest
@@ -146,23 +147,38 @@ def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch
 
 
 def test_pages_are_built_with_the_objects_made_before_out_of_the_collectors_sight(monkeypatch, tmp_path):
-    counts = []
+    counts, collecting, left = [], [], []
     built = pipeline_module.client_page
+
+    class Cycle:  # garbage only the collector finds, as a page's Jinja contexts are
+        pass
 
     def counted(*args, **kwargs):
         counts.append(gc.get_freeze_count())
+        collecting.append(gc.isenabled())
+        cycle = Cycle()
+        cycle.itself = cycle
+        left.append(weakref.ref(cycle))
         return built(*args, **kwargs)
 
     monkeypatch.setattr(pipeline_module, "client_page", counted)
     pages = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "first").pages
     assert len(counts) == len(pages) > 3 and min(counts) > 0  # the records read, the templates compiled...
     assert gc.get_freeze_count() == 0  # ...back in sight once the pages are built
+    assert not any(collecting) and gc.isenabled()  # no collection while a chunk is built, as before after it
+    assert all(ref() is None for ref in left)  # its garbage collected at its end
     gc.freeze()  # objects someone else froze stay so
     try:
         run(Pipeline(workers=1), ROOT / "clients", tmp_path / "second")
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+    gc.disable()  # and a collector someone else stopped stays stopped
+    try:
+        run(Pipeline(workers=1), ROOT / "clients", tmp_path / "third")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_path):
