@@ -113,7 +113,7 @@ def _collected_once() -> Iterator[None]:
     every 700 new objects, it took 400 collections for 640 pages, each walking the young
     records and pages again. What existed before the chunk (records, templates, catalogs)
     is frozen out of the collector's sight, so that the collection after it does not walk
-    every record and module of the process again; a chunk (16 records at most) leaves a
+    every record and module of the process again; a chunk (`CHUNK` records at most) leaves a
     few megabytes of garbage until then.
     """
     if gc.get_freeze_count():  # objects frozen by someone else stay so
