@@ -195,6 +195,7 @@ CASES = [
     ("merge key", "base: &b {name: A}\n<<: *b\n", 2, 1, ["merge keys"]),
     ("recursive alias", "name: A\npreferences: &p [*p]\n", 2, 14, ["alias", "contains it"]),
     ("unsupported tag", "name: !!binary aGVsbG8=\n", 1, 7, ["unsupported YAML tag"]),
+    ("foreign tag named like text", "name: !<tag:example.com,2000:str> A\n", 1, 7, ["unsupported YAML tag"]),
     # Limits: every text has one, and going over it is a located error, not a slow build.
     ("name too long", f"name: {'n' * 301}\n", 1, 7, ["name: is 301 characters; keep it within 300"]),
     (

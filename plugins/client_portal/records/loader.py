@@ -169,37 +169,55 @@ class _Converter:
         return result
 
     def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
-        tag = node.tag.rsplit(":", 1)[-1]
-        if tag in ("str", "timestamp"):  # dates stay text: the model parses them strictly
-            return BIDI_CONTROLS.sub("", node.value)
-        if tag == "null":
-            if node.value == "":
-                self.empty.append(loc)
-            return None
-        if tag == "bool":
-            return _scalars.construct_yaml_bool(node)
-        if tag in ("int", "float"):
-            # Some texts match YAML's number patterns but convert to none ("0x_"), and
-            # Python turns no integer of more than 4,300 digits into text (``name: 0xfff…``).
-            try:
-                if tag == "float":
-                    return _scalars.construct_yaml_float(node)
-                number = _scalars.construct_yaml_int(node)
-                if number.bit_length() <= MAX_INTEGER_BITS:
-                    return number
-            except ValueError:
-                pass
-            message = f"{_dotted(loc)}: YAML reads {_quoted(node.value)} as a number it cannot use"
-            self.problems.append((_position(node), message + "; put it in quotes if it is text"))
+        try:
+            value = _scalar_value(node)
+        except _Unusable as unusable:
+            if unusable.number:
+                message = f"{_dotted(loc)}: YAML reads {_quoted(node.value)} as a number it cannot use"
+                self.problems.append((_position(node), message + "; put it in quotes if it is text"))
+            else:
+                self.problems.append((_position(node), f"{_dotted(loc)}: unsupported YAML tag {_quoted(node.tag)}"))
             return node.value
-        self.problems.append((_position(node), f"{_dotted(loc)}: unsupported YAML tag {_quoted(node.tag)}"))
-        return node.value
+        if value is None and node.value == "":
+            self.empty.append(loc)
+        return value
 
 
 _TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} levels deep; a record needs only a few"
 _TIMESTAMP, _NULL, _BOOL, _INT, _FLOAT = (
     f"tag:yaml.org,2002:{kind}" for kind in ("timestamp", "null", "bool", "int", "float")
 )
+
+
+class _Unusable(Exception):
+    """A scalar that holds nothing a record can: a number it cannot use (``number``), or another tag."""
+
+    def __init__(self, *, number: bool) -> None:
+        self.number = number
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    """A scalar's value: text (a date stays text, the model parses it strictly), None, a boolean or a number."""
+    tag = node.tag
+    if tag in (_STR, _TIMESTAMP):
+        return BIDI_CONTROLS.sub("", node.value)
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _scalars.construct_yaml_bool(node)
+    if tag not in (_INT, _FLOAT):
+        raise _Unusable(number=False)
+    # Some texts match YAML's number patterns but convert to none ("0x_"), and
+    # Python turns no integer of more than 4,300 digits into text (``name: 0xfff…``).
+    try:
+        if tag == _FLOAT:
+            return _scalars.construct_yaml_float(node)
+        number = _scalars.construct_yaml_int(node)
+        if number.bit_length() <= MAX_INTEGER_BITS:
+            return number
+    except ValueError:
+        pass
+    raise _Unusable(number=True)
 
 
 def _unlocated(node: yaml.Node, depth: int, seen: set[int] | None) -> Any:
@@ -215,23 +233,13 @@ def _unlocated(node: yaml.Node, depth: int, seen: set[int] | None) -> Any:
             raise _ReadAgain
         seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):  # never deeper than MAX_DEPTH: its list or mapping was not
-        tag = node.tag
-        if tag in (_STR, _TIMESTAMP):
-            return BIDI_CONTROLS.sub("", node.value)
-        if tag == _BOOL:
-            return _scalars.construct_yaml_bool(node)
-        if tag == _NULL and node.value != "":
-            return None
         try:
-            if tag == _INT:
-                number = _scalars.construct_yaml_int(node)
-                if number.bit_length() <= MAX_INTEGER_BITS:
-                    return number
-            elif tag == _FLOAT:
-                return _scalars.construct_yaml_float(node)
-        except ValueError:
-            pass
-        raise _ReadAgain  # an empty value, a number it cannot use, another tag
+            value = _scalar_value(node)
+        except _Unusable:
+            raise _ReadAgain from None
+        if value is None and node.value == "":  # an empty value, which may be a misplaced comment
+            raise _ReadAgain
+        return value
     if depth >= MAX_DEPTH:
         raise _ReadAgain
     depth += 1
