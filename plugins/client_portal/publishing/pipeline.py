@@ -107,27 +107,23 @@ def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
 
 @contextmanager
 def _collected_once() -> Iterator[None]:
-    """No garbage collection while a chunk is built: once after it, over only what the chunk made.
+    """No garbage collection while a chunk is built: once after it, over what the chunk made.
 
     Each page leaves cyclic garbage (Jinja's contexts and macros). Collected as it came,
     every 700 new objects, it took 400 collections for 640 pages, each walking the young
-    records and pages again. What existed before the chunk (records, templates, catalogs)
-    is frozen out of the collector's sight, so that the collection after it does not walk
-    every record and module of the process again; a chunk (`CHUNK` records at most) leaves a
-    few megabytes of garbage until then.
+    records and pages again, and the full collections it set off walked every record and
+    module of the process. The objects made meanwhile are counted, so the first one made
+    after the chunk sets off one collection of the young generation: what the chunk made.
+    A chunk (`CHUNK` records at most) leaves a few megabytes of garbage until then.
     """
-    if gc.get_freeze_count():  # objects frozen by someone else stay so
+    if not gc.isenabled():  # a collector someone else stopped stays stopped
         yield
         return
-    collecting = gc.isenabled()
-    gc.freeze()
     gc.disable()
     try:
         yield
     finally:
-        if collecting:  # the objects made since were counted: the next one made sets off the collection
-            gc.enable()
-        gc.unfreeze()
+        gc.enable()
 
 
 def _in_order(jobs: list[Job], found: list[Client]) -> list[Client]:
