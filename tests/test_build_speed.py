@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import pickle
 import re
 import shutil
 import uuid
@@ -26,7 +27,7 @@ from client_portal.page.markdown_text import (
 from client_portal.page.render import Assets
 from client_portal.publishing import crypto
 from client_portal.publishing import pipeline as pipeline_module
-from client_portal.publishing.pages import PageInputs, PortalPage
+from client_portal.publishing.pages import PageInputs, PageOwner, PortalPage
 from client_portal.publishing.pipeline import Outcome, Pipeline
 from client_portal.records.loader import load_clients, record_files
 
@@ -112,7 +113,7 @@ def readable(page: PortalPage) -> tuple[str, str]:
     if found is None:
         return html, ""
     payload = json.loads(found.group(1))
-    mode = page.client.record.access.mode
+    mode = page.owner.mode
     if mode == "link":
         key = crypto.from_b64url(page.links[0].path.split("#", 1)[1])
         body = crypto.open_page(payload, page.token, crypto.Recipient.from_link(key))
@@ -140,7 +141,7 @@ def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch
         parallel = run(parallel_pipeline, ROOT / "clients", tmp_path / "there").pages
     finally:
         parallel_pipeline.close()
-    assert [p.client.id for p in parallel] == [c.id for c in clients]
+    assert [p.owner.id for p in parallel] == [c.id for c in clients]
     for one, other in zip(serial, parallel, strict=True):
         assert (one.folder, one.links, one.notice) == (other.folder, other.links, other.notice)
         assert readable(one) == readable(other)
@@ -186,10 +187,11 @@ def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_p
         text = (folder / "acme-bakery.yml").read_text(encoding="utf-8")
         (folder / f"copy-{n}.yml").write_text(text.replace("stage: active", "stage: nope") if n % 2 else text)
     (folder / "old-style.yaml").write_text("name: X\n")
-    here = run(Pipeline(workers=1), folder, tmp_path / "here")
+    # previewing, the clients read come back with the problems; a build keeps no record
+    here = run(Pipeline(workers=1, remember=True), folder, tmp_path / "here")
     monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pipeline_module, "CHUNK", 2)
-    workers = Pipeline(workers=2)
+    workers = Pipeline(workers=2, remember=True)
     try:
         there = run(workers, folder, tmp_path / "there")
     finally:
@@ -214,7 +216,7 @@ def test_a_page_is_reused_until_anything_it_is_made_from_changes(records, tmp_pa
     def build(inputs=INPUTS, custom_dir=None, env=ENV):
         outcome = run(pages, records, tmp_path, inputs, custom_dir, env)
         reused.append(outcome.reused)
-        return {p.client.id: p for p in outcome.pages}
+        return {p.owner.id: p for p in outcome.pages}
 
     first = build()
     assert reused[-1] == 0
@@ -289,14 +291,14 @@ def test_only_an_edited_record_is_read_again_while_previewing(records, tmp_path,
 
     monkeypatch.setattr(pipeline_module, "read_records", counted)
     try:
-        first = {p.client.id: p.client for p in run(pages, records, tmp_path).pages}
+        first = {c.id: c for c in run(pages, records, tmp_path).clients}
         assert sorted(read) == sorted(first) and all(not c.locations and c.digest for c in first.values())
         read.clear()
         record = records / "fjord-cycles.yml"
         record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
         second = run(pages, records, tmp_path)
         assert read == ["fjord-cycles"] and second.reused == len(first) - 1
-        assert [p.client.id for p in second.pages if p.client is not first[p.client.id]] == ["fjord-cycles"]
+        assert [c.id for c in second.clients if c is not first[c.id]] == ["fjord-cycles"]
         read.clear()
         next_day = PageInputs(SETTINGS, SECRET.encode(), TODAY.replace(day=24), (MATERIAL_TEMPLATES,), ASSETS)
         run(pages, records, tmp_path, next_day)
@@ -308,13 +310,16 @@ def test_only_an_edited_record_is_read_again_while_previewing(records, tmp_path,
 def test_a_record_whose_imported_hours_changed_is_read_and_built_again_while_previewing(records, tmp_path):
     pages = Pipeline(workers=1, remember=True)
     try:
-        first = {p.client.id: p for p in run(pages, records, tmp_path).pages}
+        once = run(pages, records, tmp_path)
+        first = {p.owner.id: p for p in once.pages}
         hours = records / "hours" / "acme-bakery.csv"
         lines = hours.read_text(encoding="utf-8").splitlines(keepends=True)
         hours.write_text("".join(lines[:-1]), encoding="utf-8")  # the last entry undone, the record untouched
-        second = {p.client.id: p for p in run(pages, records, tmp_path).pages}
+        again = run(pages, records, tmp_path)
+        second = {p.owner.id: p for p in again.pages}
         assert [i for i in second if second[i] is not first[i]] == ["acme-bakery"]
-        assert len(second["acme-bakery"].client.hours) == len(first["acme-bakery"].client.hours) - 1
+        entries = [{c.id: len(c.hours) for c in outcome.clients}["acme-bakery"] for outcome in (once, again)]
+        assert entries[1] == entries[0] - 1
     finally:
         pages.close()
 
@@ -326,7 +331,7 @@ def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_i
 
     def acme() -> PortalPage:
         built = run(pages, records, tmp_path, inputs).pages
-        return next(p for p in built if p.client.id == "acme-bakery")
+        return next(p for p in built if p.owner.id == "acme-bakery")
 
     first = acme()
     sealed = [f.source for f in first.files if f.source is not None and f.source.is_relative_to(tmp_path)]
@@ -345,13 +350,32 @@ def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_i
     pages.close()
 
 
+def test_a_build_sends_back_no_record_and_keeps_none_only_previewing_does(tmp_path):
+    clients = load_clients(ROOT / "clients", today=TODAY)
+    chunk_run = pipeline_module.Run(INPUTS, "templates", ENV, tmp_path / "chunk")
+    chunk = pipeline_module.build_chunk(chunk_run, record_files(ROOT / "clients"))
+    sent = pickle.dumps(chunk)  # what a worker sends back
+    assert chunk.clients == [] and [page.owner for page in chunk.pages] == [PageOwner.of(c) for c in clients]
+    greeting = next(c.record.greeting for c in clients if c.record.greeting)
+    assert greeting.encode("utf-8") not in sent and b"Record" not in sent  # the pages left their records behind
+    keyed = pipeline_module.build_chunk(dataclasses.replace(chunk_run, keyed=True), record_files(ROOT / "clients"))
+    assert [c.id for c in keyed.clients] == [c.id for c in clients]  # previewing remembers them
+    outcome = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "build")
+    assert outcome.clients == [] and len(outcome.pages) == len(clients)
+    previewing = Pipeline(workers=1, remember=True)
+    try:
+        assert [c.record for c in run(previewing, ROOT / "clients", tmp_path).clients] == [c.record for c in clients]
+    finally:
+        previewing.close()
+
+
 def test_pages_are_written_where_asked_and_not_kept_in_memory(tmp_path):
     built = run(Pipeline(workers=1), ROOT / "clients", tmp_path).pages
     assert len(built) == 6
     for page in built:
         assert all(f.content is None for f in page.files)
         assert page.files[0].source == tmp_path / page.path
-        assert 'id="cp-payload"' in page.html or page.client.record.access.mode == "unlisted"
+        assert 'id="cp-payload"' in page.html or page.owner.mode == "unlisted"
 
 
 def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(records, tmp_path):
@@ -359,7 +383,7 @@ def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(reco
     try:
 
         def build() -> dict[str, PortalPage]:
-            return {p.client.id: p for p in run(pages, records, tmp_path / "unused").pages}
+            return {p.owner.id: p for p in run(pages, records, tmp_path / "unused").pages}
 
         first = build()
         store = pages.store()

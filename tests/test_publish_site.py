@@ -23,6 +23,7 @@ from client_portal.publishing.attachments import file_digests, find_attachments
 from client_portal.publishing.errors import PublishError
 from client_portal.publishing.pages import (
     PageInputs,
+    PageOwner,
     PortalPage,
     SiteFile,
     client_logo,
@@ -131,8 +132,8 @@ def test_a_built_page_knows_its_address_token_and_html(tmp_path):
     on_disk = tmp_path / "page.html"
     on_disk.write_text("<p>from the cache</p>", encoding="utf-8")
     acme = CLIENTS["acme-bakery"]
-    held = PortalPage(acme, "p/abc/", [], (SiteFile("p/abc/index.html", "<p>held</p>"),))
-    copied = PortalPage(acme, "a/p/xyz/", [], (SiteFile("a/p/xyz/index.html", source=on_disk),))
+    held = PortalPage(PageOwner.of(acme), "p/abc/", [], (SiteFile("p/abc/index.html", "<p>held</p>"),))
+    copied = PortalPage(PageOwner.of(acme), "a/p/xyz/", [], (SiteFile("a/p/xyz/index.html", source=on_disk),))
     assert (held.path, held.token, held.html) == ("p/abc/index.html", "abc", "<p>held</p>")
     assert (copied.path, copied.token, copied.html) == ("a/p/xyz/index.html", "xyz", "<p>from the cache</p>")
 
@@ -330,7 +331,7 @@ def test_the_rules_name_the_prefix_and_no_page():
 
 
 def preview_page(client: Client, links: list[Link], notice: str | None = None) -> PortalPage:
-    return PortalPage(client, "p/t/", links, (SiteFile("p/t/index.html", ""),), notice)
+    return PortalPage(PageOwner.of(client), "p/t/", links, (SiteFile("p/t/index.html", ""),), notice)
 
 
 def local(pages: list[PortalPage], site_path: str = "/", settings=SETTINGS, **options: bool) -> str:
@@ -444,7 +445,7 @@ def test_a_sealed_page_opens_with_every_link_and_offers_its_files_encrypted(tmp_
     acme = CLIENTS["acme-bakery"]
     page = build_page(acme, tmp_path, link_sealing(acme, notice="said once in the log"))
     folder = client_folder("clients/p", KEY, acme)
-    assert (page.client, page.folder, page.notice) == (acme, folder, "said once in the log")
+    assert (page.owner, page.folder, page.notice) == (PageOwner.of(acme), folder, "said once in the log")
     assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
     assert page.files[0].path == f"{folder}index.html" and "Acme Bakery" not in page.html
     payload = payload_of(page)
@@ -484,7 +485,7 @@ def test_a_readable_page_is_one_file_however_many_files_its_record_attaches(tmp_
     )
     assert "Acme Bakery" in page.html and f'src="{LOGO}"' in page.html and PAYLOAD not in page.html
     assert page.links == client_links(dataclasses.replace(SETTINGS, url_prefix="clients/p"), KEY, acme)
-    assert (page.client, page.folder, page.notice) == (acme, client_folder("clients/p", KEY, acme), None)
+    assert (page.owner, page.folder, page.notice) == (PageOwner.of(acme), client_folder("clients/p", KEY, acme), None)
     assert not any(path.suffix == ".bin" for path in tmp_path.rglob("*"))  # nothing was even encrypted
 
 
@@ -551,7 +552,7 @@ def test_every_client_gets_its_page_sealed_as_its_record_says(tmp_path):
     password = "only-in-the-given-environment"
     pages = portal_pages(clients, inputs, RENDERER, {"LOTUS_TEA_PORTAL_PASSWORD": password})
     acme, harbor, lotus = pages
-    assert [page.client.id for page in pages] == ["acme-bakery", "harbor-books", "lotus-tea"]
+    assert [page.owner.id for page in pages] == ["acme-bakery", "harbor-books", "lotus-tea"]
     assert PAYLOAD not in harbor.html and PAYLOAD in acme.html
     key = crypto.from_b64url(acme.links[0].path.split("#")[1])
     assert client_logo(CLIENTS["acme-bakery"], settings) in crypto.open_page(

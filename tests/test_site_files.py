@@ -14,9 +14,11 @@ from client_portal.publishing.addresses import replaced_folders
 from client_portal.publishing.portal import Portal
 from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, REPLACED_MARKER, SCRIPT
 from client_portal.publishing.site_folder import build_into, linked
+from client_portal.records.loader import load_clients
 from client_portal.site_config import read_site_config
 
 from .build import SECRET, build_site
+from .conftest import TODAY
 from .test_build import PASSWORD, copy_portal
 from .test_generator_free import files_under
 
@@ -36,6 +38,7 @@ def built(config: Path, headers_file: bool = False, **options: object) -> Portal
 
 
 def test_the_list_names_every_file_of_the_portal_once(portal):
+    clients = {client.id: client for client in load_clients(portal.parent / "clients", today=TODAY)}
     maker = built(portal, headers_file=True)
     result = maker.build(ENV)
     try:
@@ -48,7 +51,7 @@ def test_the_list_names_every_file_of_the_portal_once(portal):
     assert f"assets/client-portal/{SCRIPT}" in paths and "p/index.html" in paths and "_headers" in paths
     for page in result.pages:
         assert {site_file.path for site_file in page.files} <= set(paths)
-        for folder in replaced_folders("p", SECRET.encode(), page.client):
+        for folder in replaced_folders("p", SECRET.encode(), clients[page.owner.id]):
             assert folder + "index.html" in paths
     robots = next(site_file for site_file in files if site_file.path == "robots.txt")
     assert robots.content == "User-agent: Bot\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /p/\n"
@@ -57,6 +60,7 @@ def test_the_list_names_every_file_of_the_portal_once(portal):
 
 
 def test_while_previewing_the_prefix_index_is_the_local_index(portal):
+    clients = {client.id: client for client in load_clients(portal.parent / "clients", today=TODAY)}
     maker = built(portal, remember=True)
     try:
         result = maker.build(ENV)
@@ -71,7 +75,7 @@ def test_while_previewing_the_prefix_index_is_the_local_index(portal):
         replaced = [
             files[folder + "index.html"]
             for page in result.pages
-            for folder in replaced_folders("p", SECRET.encode(), page.client)
+            for folder in replaced_folders("p", SECRET.encode(), clients[page.owner.id])
         ]
         assert replaced and all(
             f.source is not None and REPLACED_MARKER in f.source.read_text(encoding="utf-8") for f in replaced
@@ -140,11 +144,9 @@ def test_a_preview_rebuild_takes_the_edited_record_only(portal, monkeypatch):
     finally:
         maker.close()
     assert read == ["harbor-books"] and second.reused == len(first.pages) - 1
-    renamed = next(page for page in second.pages if page.client.id == "harbor-books")
-    assert renamed.client.record.name == "Harbour Books"
-    assert renamed.client.record.model_copy(update={"name": "Harbor Books"}) == next(
-        page.client.record for page in first.pages if page.client.id == "harbor-books"
-    )
+    renamed = next(page for page in second.pages if page.owner.id == "harbor-books")
+    before = next(page for page in first.pages if page.owner.id == "harbor-books")
+    assert renamed.owner == dataclasses.replace(before.owner, name="Harbour Books")
 
 
 def test_linked_places_a_file_without_copying_it(tmp_path, monkeypatch):

@@ -35,10 +35,29 @@ class SiteFile:
 
 
 @dataclass(frozen=True)
+class PageOwner:
+    """Whose page a `PortalPage` is: all a build needs of a client once its page is built.
+
+    A page leaves its record behind: a worker sends back only this, and a build of 10,000
+    clients does not keep 10,000 records in memory until the end.
+    """
+
+    id: str
+    source: Path  # the record file
+    name: str  # as the local index lists it
+    mode: str  # ``access.mode``
+
+    @classmethod
+    def of(cls, client: Client) -> PageOwner:
+        record = client.record
+        return cls(client.id, client.source, record.name, record.access.mode)
+
+
+@dataclass(frozen=True)
 class PortalPage:
     """One built client: its folder in the site, its links and the files published in that folder."""
 
-    client: Client
+    owner: PageOwner
     folder: str  # relative to the site root, ending in "/"
     links: list[Link]
     files: tuple[SiteFile, ...]  # the page itself first
@@ -124,7 +143,7 @@ def client_page(
     )
     if sealing is None:
         html = renderer.page(context, body=body, assets=inputs.assets, live_reload=inputs.live_reload)
-        return PortalPage(client, folder, links, (SiteFile(folder + "index.html", html), *feeds))
+        return PortalPage(PageOwner.of(client), folder, links, (SiteFile(folder + "index.html", html), *feeds))
     recipients, kdf, notice = sealing
     decoys = crypto.decoys_key(inputs.secret, client.id, client.record.access.version)
     recipients, ended = kept_and_ended(client.record, recipients, inputs.today, decoys)  # ended: no copy at all
@@ -141,7 +160,7 @@ def client_page(
     # a file attached twice is one file in the site (MkDocs refuses two files at one address)
     sealed = {f.url: SiteFile(folder + f.url, source=f.sealed) for f in attached}
     files = (SiteFile(folder + "index.html", html), *sealed.values(), *feeds)
-    return PortalPage(client, folder, links, files, notice)
+    return PortalPage(PageOwner.of(client), folder, links, files, notice)
 
 
 def replaced_page(inputs: PageInputs, renderer: Renderer) -> str:

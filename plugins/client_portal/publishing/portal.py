@@ -95,7 +95,7 @@ class Portal:
         if staging is not None and written_over:  # a fresh folder holds only what this build wrote
             _prune(staging, _site_paths(settings, outcome.pages))
         kept = self.pipeline.kept if self.pipeline.remember else None
-        return BuiltPortal(inputs, outcome.clients, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
+        return BuiltPortal(inputs, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
 
     def close(self) -> None:
         """Stop the worker processes and remove what was kept for previewing."""

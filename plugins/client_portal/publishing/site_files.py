@@ -21,7 +21,6 @@ from client_portal.i18n import html_lang, page_locale, text_direction
 from client_portal.page.render import ASSETS_DIR, Assets, Renderer, content_security_policy
 from client_portal.publishing import crypto
 from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile
-from client_portal.records.model import Client
 from client_portal.settings import PortalSettings
 
 # How the audit recognises the two neutral pages allowed under the prefix.
@@ -133,12 +132,12 @@ def local_index(
     root = "/" + site_path.strip("/") + "/" if site_path.strip("/") else "/"
     clients = [
         {
-            "name": page.client.record.name,
-            "mode": page.client.record.access.mode,
+            "name": page.owner.name,
+            "mode": page.owner.mode,
             "links": [(link.contact, root + link.path) for link in page.links],
             "notice": page.notice,
         }
-        for page in sorted(pages, key=lambda page: page.client.record.name.lower())
+        for page in sorted(pages, key=lambda page: page.owner.name.lower())
     ]
     assets = page_assets(settings.url_prefix.count("/") + 1)
     template = renderer.environment(str(locale)).get_template("client-portal/local-index.html")
@@ -158,10 +157,9 @@ EXTENDED = ("robots.txt", "_headers")
 
 @dataclass(frozen=True)
 class BuiltPortal:
-    """One build's clients and pages, waiting in a private folder: what the portal's part of the site is made of."""
+    """One build's pages, waiting in a private folder: what the portal's part of the site is made of."""
 
     inputs: PageInputs
-    clients: list[Client]
     pages: list[PortalPage]
     reused: int  # pages taken over unchanged from the build before (previewing)
     staging: Path | None  # the private folder the pages wait in, when not kept for previewing
