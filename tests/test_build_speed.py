@@ -369,6 +369,20 @@ def test_a_build_sends_back_no_record_and_keeps_none_only_previewing_does(tmp_pa
         previewing.close()
 
 
+def test_only_a_preview_looks_at_the_record_files_before_reading_them(tmp_path, monkeypatch):
+    looked: list[Path] = []
+    stat = pipeline_module._stat
+    monkeypatch.setattr(pipeline_module, "_stat", lambda path: looked.append(path) or stat(path))
+    assert len(run(Pipeline(workers=1), ROOT / "clients", tmp_path / "build").pages) == 6
+    assert looked == []  # a build reads every record: their sizes and times would tell it nothing
+    previewing = Pipeline(workers=1, remember=True)
+    try:
+        run(previewing, ROOT / "clients", tmp_path)
+    finally:
+        previewing.close()
+    assert sorted(path.name for path in looked) == sorted(path.name for path in record_files(ROOT / "clients"))
+
+
 def test_pages_are_written_where_asked_and_not_kept_in_memory(tmp_path):
     built = run(Pipeline(workers=1), ROOT / "clients", tmp_path).pages
     assert len(built) == 6

@@ -29,6 +29,7 @@ from client_portal.commands.cli import main
 from client_portal.records.loader import BIDI_CONTROLS, load_client, load_clients, parse_record
 from client_portal.records.model import Record, slug
 from client_portal.records.problems import RecordError
+from client_portal.records.readings import Readings
 
 from .build import SECRET, build_site
 from .conftest import ROOT, TODAY
@@ -675,6 +676,26 @@ def test_a_build_reads_what_the_fuzzer_found_as_check_does(text):
 @given(text=RECORD_TEXTS | valid_record().map(dumped) | st.integers(2, 60).map(alias_chain))
 def test_a_build_reads_any_yaml_as_check_does(text):
     assert read_by_a_build(text) == read_by_check(text)
+
+
+# A build keeps what each valid record's YAML was read as, and reads it from there while the
+# text is the same: the same record, or for a text the kept reading no longer suits the same
+# located problems, whatever the text.
+@given(text=RECORD_TEXTS | valid_record().map(dumped) | st.integers(2, 60).map(alias_chain))
+def test_a_build_reads_any_yaml_as_check_does_from_its_kept_reading_too(text):
+    with tempfile.TemporaryDirectory() as folder:
+        readings = Readings(Path(folder))
+
+        def read_again() -> tuple[Record | None, list[tuple[int, int, str]]]:
+            try:
+                return parse_record(text, SHOWN, today=TODAY, located=False, readings=readings)[0], []
+            except RecordError as error:
+                return None, [(p.line, p.column, p.message) for p in error.problems]
+
+        first = read_again()
+        kept = readings.values(SHOWN.stem, text)
+        assert kept is None or first[0] is not None  # only a valid record's reading is kept
+        assert read_again() == first == read_by_check(text)
 
 
 @settings(max_examples=examples(0.5))

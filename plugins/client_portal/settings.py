@@ -20,6 +20,8 @@ PLUGIN_NAME = "client-portal"
 CACHE_DIR = Path(".cache") / "client-portal" / "files"
 # Templates compiled by earlier builds, loaded by the next one's workers instead of compiled again.
 TEMPLATES_CACHE = CACHE_DIR.parent / "templates"
+# What each record's YAML was read as, by the hash of its text: a record that did not change is not parsed again.
+READINGS_CACHE = CACHE_DIR.parent / "records"
 URL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
 
 

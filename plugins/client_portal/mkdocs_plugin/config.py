@@ -1,21 +1,21 @@
-"""The ``client-portal`` plugin options as MkDocs reads them: an adapter over the core's own settings."""
+"""The ``client-portal`` plugin options as MkDocs reads them: an adapter over the core's own settings.
+
+The core's settings (and pydantic, which checks them) are imported only once they are
+read, so the plugin can start its workers' server first (see `plugin.PortalPlugin.load_config`).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import ConfigurationError
 
-from client_portal.settings import (
-    FreelancerOptions,
-    PortalOptions,
-    PortalSettings,
-    SettingsError,
-    settings_from_options,
-)
+if TYPE_CHECKING:
+    from client_portal.settings import PortalSettings
 
 
 class FreelancerConfig(base.Config):
@@ -57,7 +57,9 @@ def settings_from_config(
     ``docs_dir`` and ``site_dir`` (relative to that file's folder, or absolute) are what MkDocs
     publishes: ``clients_dir`` and the cache folder inside either are refused.
     """
-    root = Path(config_file).resolve().parent if config_file else Path.cwd()
+    from client_portal.settings import FreelancerOptions, PortalOptions, SettingsError, settings_from_options
+
+    root = config_root(config_file)
     options = {name: config[name] for name in PortalOptions.model_fields}
     options["freelancer"] = {name: config.freelancer[name] for name in FreelancerOptions.model_fields}
     try:
@@ -71,3 +73,8 @@ def settings_from_config(
         )
     except SettingsError as error:
         raise ConfigurationError(str(error)) from None
+
+
+def config_root(config_file: str | Path | None) -> Path:
+    """The folder the options' paths are relative to: that of ``mkdocs.yml``."""
+    return Path(config_file).resolve().parent if config_file else Path.cwd()

@@ -1,8 +1,10 @@
 """The MkDocs adapter: reads the settings, hands the build to the core, places its pages among MkDocs' files.
 
-The core (templates, records, encryption) is imported once the settings are read, after
-the worker processes of a large portal have begun their own import of it: both imports
-then take their third of a second at the same time, on two cores.
+The core (settings, templates, records, encryption) is imported once the settings are
+read, after the worker processes of a large portal have begun their own import of it:
+both imports then take their third of a second at the same time, on two cores. The
+workers' server starts as soon as MkDocs hands the plugin its options, before MkDocs
+reads the rest of its configuration.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from client_portal.mkdocs_plugin.config import PortalConfig, settings_from_config
+from client_portal.mkdocs_plugin.config import PortalConfig, config_root, settings_from_config
 from client_portal.publishing.errors import BuildError
 from client_portal.publishing.secret import SecretError, site_secret
 from client_portal.publishing.workers import PARALLEL_FROM, start_server
-from client_portal.settings import CACHE_DIR, PortalSettings
 
 if TYPE_CHECKING:
+    from mkdocs.config.base import ConfigErrors, ConfigWarnings
+
     from client_portal.publishing.portal import Portal
     from client_portal.publishing.site_files import BuiltPortal
 
@@ -45,6 +48,16 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.portal: Portal | None = None
         self.built: BuiltPortal | None = None  # from on_pre_build to on_files
         self.removal: threading.Thread | None = None  # the last build's pages, set aside and being removed
+
+    def load_config(
+        self, options: dict[str, Any], config_file_path: str | None = None
+    ) -> tuple[ConfigErrors, ConfigWarnings]:
+        errors, warnings = super().load_config(options, config_file_path)
+        # The earliest moment the records' folder is known: the server's import of the core
+        # overlaps MkDocs reading its other plugins and this process importing the same.
+        if not errors and _workers_wanted(config_root(config_file_path) / self.config.clients_dir):
+            start_server()
+        return errors, warnings
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -94,8 +107,6 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:
             if self.portal is not None:
                 self.portal.close()
-            if _workers_wanted(settings):
-                start_server()
             from client_portal.publishing.portal import Portal  # after the workers' server started
 
             self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving, live_reload=self.serving)
@@ -105,6 +116,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # Records are checked and pages built before MkDocs cleans or writes the site, and
         # records read again on every build so `mkdocs serve` picks up edits.
         from client_portal.publishing.site_folder import refuse_links_to_private, set_aside
+        from client_portal.settings import CACHE_DIR
 
         assert self.portal is not None
         if self.built is not None:  # the build before stopped between here and on_files
@@ -186,12 +198,12 @@ class _Placed(File):
             super().copy_file(dirty)
 
 
-def _workers_wanted(settings: PortalSettings) -> bool:
+def _workers_wanted(clients_dir: Path) -> bool:
     """Whether the build will share its pages with worker processes: several cores, and enough records."""
     if (os.cpu_count() or 1) < 2:
         return False
     try:
-        return sum(1 for _ in settings.clients_dir.glob("*.yml")) >= PARALLEL_FROM
+        return sum(1 for _ in clients_dir.glob("*.yml")) >= PARALLEL_FROM
     except OSError:
         return False
 

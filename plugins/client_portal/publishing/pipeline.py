@@ -33,7 +33,8 @@ from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers
 from client_portal.records.loader import read_records, record_digest
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
-from client_portal.settings import TEMPLATES_CACHE
+from client_portal.records.readings import Readings
+from client_portal.settings import READINGS_CACHE, TEMPLATES_CACHE
 
 # The store's folder for pages that name no client (see `Pipeline.kept`).
 NEUTRAL = "neutral"
@@ -85,7 +86,10 @@ def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
     inputs = run.inputs
     settings = inputs.settings
     paths = [job for job in jobs if isinstance(job, Path)]
-    found, records = read_records(paths, today=inputs.today, relative_to=settings.root, located=False)
+    readings = Readings(settings.root / READINGS_CACHE)
+    found, records = read_records(
+        paths, today=inputs.today, relative_to=settings.root, located=False, readings=readings
+    )
     if records:  # the build stops: no page is needed
         return Chunk([job for job in jobs if isinstance(job, Client)] + found if run.keyed else [], records)
     clients = _in_order(jobs, found)
@@ -264,9 +268,10 @@ class Pipeline:
         reused: dict[Path, tuple[PortalPage, str]] = {}
         remembered: dict[Path, Client] = {}  # the clients of the reused pages
         jobs: list[Job] = []
-        stats = {path: _stat(path) for path in paths}
+        # only a preview, which remembers them, looks at the files: two looks at the disk a record
+        stats = {path: _stat(path) for path in paths} if self.remember else {}
         for path in paths:
-            known = self._known(path, stats[path], inputs)
+            known = self._known(path, stats.get(path), inputs)
             if known is None:
                 jobs.append(path)
                 continue
@@ -292,6 +297,7 @@ class Pipeline:
         if records or files:
             return Outcome(ordered, records, files, [], renderer)
         pages = [(reused | built)[path] for path in paths]
+        Readings(inputs.settings.root / READINGS_CACHE).prune(path.stem for path in paths)
         if self.remember:
             self._remember(inputs.today, ordered, [page for page, _ in pages], [key for _, key in pages], stats)
         return Outcome(ordered, [], [], [page for page, _ in pages], renderer, reused=len(reused))

@@ -77,7 +77,8 @@ class Workers:
         starts at once, while the workers start; it does all the work with one process, and
         what a worker had when one dies (killed, out of memory). A slice is an equal share
         of what is left, ``largest`` at most: the last ones are small, so no process waits
-        long for another's at the end.
+        long for another's at the end. This process's slices are smaller while the workers
+        start, so they get their first as soon as they are there.
         """
         self.start()
         front, back = 0, len(items)  # items[front:back] are not handed out yet
@@ -86,6 +87,12 @@ class Workers:
 
         def share() -> int:
             return max(1, min(largest, (back - front) // (4 * self.count)))
+
+        def own_share() -> int:
+            # While the workers start, slices a quarter as large: they are handed work
+            # between this process's slices, and wait no longer than one for their first.
+            starting = self._starting is not None and self._starting.is_alive()
+            return max(1, share() // 4) if starting else share()
 
         try:
             while front < back or running:
@@ -97,7 +104,7 @@ class Workers:
                     front += size
                     running[pool.submit(function, items[piece[0] : piece[1]])] = piece
                 if front < back:
-                    size = share()
+                    size = own_share()
                     piece = (back - size, back)
                     back -= size
                     done[piece] = function(items[piece[0] : piece[1]])

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from client_portal.hours.store import hours_bytes, hours_file, parse_entries
 from client_portal.records.model import CLIENT_ID, MAX_MARKDOWN, Client, Record
 from client_portal.records.problems import Problem, RecordError, not_utf8
+from client_portal.records.readings import Readings
 from client_portal.records.yaml_hints import comment_colour, new_item_hint, syntax_hint
 from client_portal.values import shown as _quoted
 
@@ -456,24 +457,41 @@ def _gc_paused() -> Iterator[None]:
 
 
 def parse_record(
-    text: str, path: Path, *, today: date | None, located: bool = True
+    text: str,
+    path: Path,
+    *,
+    today: date | None,
+    located: bool = True,
+    readings: Readings | None = None,
 ) -> tuple[Record, dict[Loc, tuple[int, int]]]:
     """Validate one record's YAML text; raise `RecordError` with every problem found.
 
     ``located=False`` keeps no positions (the mapping returned is empty): a valid record
     is read a third faster, and an invalid one is read again for its located problems.
+    With ``readings`` too, a text read before is not parsed again (see `readings`), and
+    a valid record's reading is kept, under the name of ``path``.
     """
     with _gc_paused():
         if not located:
             try:
-                return _parse_record(text, path, today=today, located=False)
+                if readings is not None and (values := readings.values(path.stem, text)) is not None:
+                    return _validated(values, today), {}
+                return _parse_record(text, path, today=today, located=False, readings=readings)
             except _ReadAgain:
                 pass
         return _parse_record(text, path, today=today)
 
 
+def _validated(values: Any, today: date | None) -> Record:
+    """The record an unlocated reading's values make; `_ReadAgain` when they make none."""
+    try:
+        return Record.model_validate(values, context={"today": today})
+    except ValidationError:
+        raise _ReadAgain from None
+
+
 def _parse_record(
-    text: str, path: Path, *, today: date | None, located: bool = True
+    text: str, path: Path, *, today: date | None, located: bool = True, readings: Readings | None = None
 ) -> tuple[Record, dict[Loc, tuple[int, int]]]:
     try:
         deep = None if _NESTING_BOUNDED else _too_deep(text)
@@ -493,12 +511,11 @@ def _parse_record(
             [Problem(path, line, column, f"the top level must be fields such as 'name: Acme', not {what}")]
         )
     if not located:
-        try:
-            return Record.model_validate(
-                _unlocated(root, 0, set() if "&" in text else None), context={"today": today}
-            ), {}
-        except ValidationError:
-            raise _ReadAgain from None
+        values = _unlocated(root, 0, set() if "&" in text else None)
+        record = _validated(values, today)
+        if readings is not None:
+            readings.keep(path.stem, text, values)
+        return record, {}
     converter = _Converter(text)
     try:
         data = converter.convert(root, ())
@@ -528,11 +545,13 @@ def load_client(
     today: date | None,
     shown_as: Path | None = None,
     located: bool = True,
+    readings: Readings | None = None,
 ) -> Client:
     """Read and validate ``clients/<id>.yml``; problems name ``shown_as`` (default: ``path``).
 
     ``located=False`` drops where each value came from once the record is valid: a
-    build needs no line numbers, and 10,000 records' worth take hundreds of MiB.
+    build needs no line numbers, and 10,000 records' worth take hundreds of MiB. With
+    ``readings`` too, its YAML is not parsed again when it was read before (`parse_record`).
     """
     shown = shown_as or path
     if not CLIENT_ID.match(path.stem):
@@ -552,7 +571,7 @@ def load_client(
         raise RecordError([Problem(shown, 1, 1, f"cannot read the file: {error.strerror}")]) from None
     hours_raw = hours_bytes(path, shown)
     digest = record_digest(raw, hours_raw)
-    record, locations = parse_record(_decode(raw, shown), shown, today=today, located=located)
+    record, locations = parse_record(_decode(raw, shown), shown, today=today, located=located, readings=readings)
     hours = parse_entries(hours_raw, hours_file(shown)) if hours_raw else ()
     client = Client(
         id=path.stem,
@@ -581,8 +600,9 @@ def read_records(
     today: date | None,
     relative_to: Path | None = None,
     located: bool = True,
+    readings: Readings | None = None,
 ) -> tuple[list[Client], list[Problem]]:
-    """The valid records among ``paths``, and the problems of the others."""
+    """The valid records among ``paths``, and the problems of the others (see `load_client`)."""
     clients, problems = [], []
     for path in paths:
         shown = shown_path(path, relative_to)
@@ -590,7 +610,7 @@ def read_records(
             problems.append(Problem(shown, 1, 1, f"records end in .yml; rename it to {path.stem}.yml"))
             continue
         try:
-            clients.append(load_client(path, today=today, shown_as=shown, located=located))
+            clients.append(load_client(path, today=today, shown_as=shown, located=located, readings=readings))
         except RecordError as error:
             problems.extend(error.problems)
     return clients, problems
