@@ -57,6 +57,7 @@ class Run:
     environ: dict[str, str]
     folder: Path  # a private folder: the build's staging folder, or the preview's store
     keyed: bool = False  # previewing: each page in a subfolder named for its key, to be reused
+    readings: Readings | None = None  # what records were read as before: an unchanged one is not parsed again
 
 
 @dataclass
@@ -86,9 +87,8 @@ def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
     inputs = run.inputs
     settings = inputs.settings
     paths = [job for job in jobs if isinstance(job, Path)]
-    readings = Readings(settings.root / READINGS_CACHE)
     found, records = read_records(
-        paths, today=inputs.today, relative_to=settings.root, located=False, readings=readings
+        paths, today=inputs.today, relative_to=settings.root, located=False, readings=run.readings
     )
     if records:  # the build stops: no page is needed
         return Chunk([job for job in jobs if isinstance(job, Client)] + found if run.keyed else [], records)
@@ -263,7 +263,8 @@ class Pipeline:
         not built again when its key (`page_keys`) is the same either.
         """
         templates = templates_fingerprint(inputs.search_path, custom_dir)
-        run = Run(inputs, templates, dict(environ), folder, keyed=self.remember)
+        readings = Readings(inputs.settings.root / READINGS_CACHE)
+        run = Run(inputs, templates, dict(environ), folder, keyed=self.remember, readings=readings)
         build = build_fingerprint(inputs, templates)
         reused: dict[Path, tuple[PortalPage, str]] = {}
         remembered: dict[Path, Client] = {}  # the clients of the reused pages
@@ -297,7 +298,7 @@ class Pipeline:
         if records or files:
             return Outcome(ordered, records, files, [], renderer)
         pages = [(reused | built)[path] for path in paths]
-        Readings(inputs.settings.root / READINGS_CACHE).prune(path.stem for path in paths)
+        readings.prune(path.stem for path in paths)
         if self.remember:
             self._remember(inputs.today, ordered, [page for page, _ in pages], [key for _, key in pages], stats)
         return Outcome(ordered, [], [], [page for page, _ in pages], renderer, reused=len(reused))

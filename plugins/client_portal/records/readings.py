@@ -41,7 +41,7 @@ class Readings:
         except (OSError, ValueError):
             return None
         key, _, values = kept.partition("\n")
-        if key != _key(text) or not key:
+        if key != _key(text):  # another text's, or nothing is kept (None)
             return None
         try:
             return json.loads(values)
