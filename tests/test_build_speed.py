@@ -133,12 +133,12 @@ def run(pipeline: Pipeline, records: Path, folder: Path, inputs=INPUTS, custom_d
 
 def test_pages_built_in_worker_processes_are_those_built_in_this_one(monkeypatch, tmp_path):
     clients = load_clients(ROOT / "clients", today=TODAY)
-    serial = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "here").pages
+    serial = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "here").pages()
     monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several tasks, so both workers take some
     parallel_pipeline = Pipeline(workers=2)
     try:
-        parallel = run(parallel_pipeline, ROOT / "clients", tmp_path / "there").pages
+        parallel = run(parallel_pipeline, ROOT / "clients", tmp_path / "there").pages()
     finally:
         parallel_pipeline.close()
     assert [p.owner.id for p in parallel] == [c.id for c in clients]
@@ -162,7 +162,7 @@ def test_no_garbage_collection_while_pages_are_built_and_their_garbage_collected
         return built(*args, **kwargs)
 
     monkeypatch.setattr(pipeline_module, "client_page", counted)
-    pages = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "first").pages
+    pages = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "first").pages()
     assert len(collecting) == len(pages) > 3
     assert not any(collecting) and gc.isenabled()  # no collection while a chunk is built, as before after it
     assert all(ref() is None for ref in left)  # its garbage collected after it
@@ -199,7 +199,7 @@ def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_p
     assert [c.id for c in there.clients] == [c.id for c in here.clients] and len(there.clients) == 9
     assert [c.record for c in there.clients] == [c.record for c in here.clients]
     assert there.records == here.records and len(there.records) == 3  # two wrong stages and the .yaml, in file order
-    assert there.pages == here.pages == []  # no page of a build that stops
+    assert there.pages() == here.pages() == []  # no page of a build that stops
 
 
 @pytest.fixture
@@ -216,7 +216,7 @@ def test_a_page_is_reused_until_anything_it_is_made_from_changes(records, tmp_pa
     def build(inputs=INPUTS, custom_dir=None, env=ENV):
         outcome = run(pages, records, tmp_path, inputs, custom_dir, env)
         reused.append(outcome.reused)
-        return {p.owner.id: p for p in outcome.pages}
+        return {p.owner.id: p for p in outcome.pages()}
 
     first = build()
     assert reused[-1] == 0
@@ -311,12 +311,12 @@ def test_a_record_whose_imported_hours_changed_is_read_and_built_again_while_pre
     pages = Pipeline(workers=1, remember=True)
     try:
         once = run(pages, records, tmp_path)
-        first = {p.owner.id: p for p in once.pages}
+        first = {p.owner.id: p for p in once.pages()}
         hours = records / "hours" / "acme-bakery.csv"
         lines = hours.read_text(encoding="utf-8").splitlines(keepends=True)
         hours.write_text("".join(lines[:-1]), encoding="utf-8")  # the last entry undone, the record untouched
         again = run(pages, records, tmp_path)
-        second = {p.owner.id: p for p in again.pages}
+        second = {p.owner.id: p for p in again.pages()}
         assert [i for i in second if second[i] is not first[i]] == ["acme-bakery"]
         entries = [{c.id: len(c.hours) for c in outcome.clients}["acme-bakery"] for outcome in (once, again)]
         assert entries[1] == entries[0] - 1
@@ -330,7 +330,7 @@ def test_a_page_is_built_again_when_an_attached_file_changes_or_its_ciphertext_i
     pages = Pipeline(workers=1, remember=True)
 
     def acme() -> PortalPage:
-        built = run(pages, records, tmp_path, inputs).pages
+        built = run(pages, records, tmp_path, inputs).pages()
         return next(p for p in built if p.owner.id == "acme-bakery")
 
     first = acme()
@@ -361,7 +361,7 @@ def test_a_build_sends_back_no_record_and_keeps_none_only_previewing_does(tmp_pa
     keyed = pipeline_module.build_chunk(dataclasses.replace(chunk_run, keyed=True), record_files(ROOT / "clients"))
     assert [c.id for c in keyed.clients] == [c.id for c in clients]  # previewing remembers them
     outcome = run(Pipeline(workers=1), ROOT / "clients", tmp_path / "build")
-    assert outcome.clients == [] and len(outcome.pages) == len(clients)
+    assert outcome.clients == [] and len(outcome.pages()) == len(clients)
     previewing = Pipeline(workers=1, remember=True)
     try:
         assert [c.record for c in run(previewing, ROOT / "clients", tmp_path).clients] == [c.record for c in clients]
@@ -373,7 +373,7 @@ def test_only_a_preview_looks_at_the_record_files_before_reading_them(tmp_path, 
     looked: list[Path] = []
     stat = pipeline_module._stat
     monkeypatch.setattr(pipeline_module, "_stat", lambda path: looked.append(path) or stat(path))
-    assert len(run(Pipeline(workers=1), ROOT / "clients", tmp_path / "build").pages) == 6
+    assert len(run(Pipeline(workers=1), ROOT / "clients", tmp_path / "build").pages()) == 6
     assert looked == []  # a build reads every record: their sizes and times would tell it nothing
     previewing = Pipeline(workers=1, remember=True)
     try:
@@ -384,7 +384,7 @@ def test_only_a_preview_looks_at_the_record_files_before_reading_them(tmp_path, 
 
 
 def test_pages_are_written_where_asked_and_not_kept_in_memory(tmp_path):
-    built = run(Pipeline(workers=1), ROOT / "clients", tmp_path).pages
+    built = run(Pipeline(workers=1), ROOT / "clients", tmp_path).pages()
     assert len(built) == 6
     for page in built:
         assert all(f.content is None for f in page.files)
@@ -397,7 +397,7 @@ def test_serve_keeps_unchanged_pages_where_they_are_and_forgets_edited_ones(reco
     try:
 
         def build() -> dict[str, PortalPage]:
-            return {p.owner.id: p for p in run(pages, records, tmp_path / "unused").pages}
+            return {p.owner.id: p for p in run(pages, records, tmp_path / "unused").pages()}
 
         first = build()
         store = pages.store()

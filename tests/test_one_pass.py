@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +26,7 @@ from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 from client_portal.site_config import read_site_config
 
-from .build import SECRET
+from .build import SECRET, build_site
 from .conftest import TODAY
 from .test_build import PASSWORD, copy_portal, folder_of, payload_of
 from .test_generator_free import files_under
@@ -52,20 +52,20 @@ def way(request, monkeypatch) -> list[int]:
     passes: list[int] = []
     if request.param == "here":
         monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 10**6)
-        monkeypatch.setattr(Workers, "map", lambda *args: pytest.fail("a worker was asked to build"))
+        monkeypatch.setattr(Workers, "hand_out", lambda *args, **kw: pytest.fail("a worker was asked to build"))
         return passes
-    original = Workers.map
+    original = Workers.hand_out
 
-    def counted(self, function, items, *, largest):
+    def counted(self, function, items, **options):
         self.start()
         assert self.ready(), "no worker processes started"
         passes.append(len(items))
-        return original(self, function, items, largest=largest)
+        return original(self, function, items, **options)
 
     monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pipeline_module, "CHUNK", 2)  # several chunks, so both workers take some
     monkeypatch.setattr(pipeline_module.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(Workers, "map", counted)
+    monkeypatch.setattr(Workers, "hand_out", counted)
     return passes
 
 
@@ -97,11 +97,11 @@ def test_the_pipeline_writes_the_same_site_in_this_process_and_on_workers(tmp_pa
         patched.setattr(pipeline_module, "PARALLEL_FROM", 1)
         patched.setattr(pipeline_module, "CHUNK", 2)
         patched.setattr(pipeline_module.os, "cpu_count", lambda: 2)
-        original = Workers.map
+        original = Workers.hand_out
         patched.setattr(
             Workers,
-            "map",
-            lambda self, f, items, largest: passes.append(len(items)) or original(self, f, items, largest=largest),
+            "hand_out",
+            lambda self, f, items, **options: passes.append(len(items)) or original(self, f, items, **options),
         )
         build(config, tmp_path / "workers")
     assert passes == [6]  # six records, in slices of two at most
@@ -429,16 +429,139 @@ def test_the_collector_skips_the_build_process_objects_only_as_it_exits():
     assert shown.split("\n") == ["running 0", "at exit True", ""]
 
 
-def test_mkdocs_copies_a_file_of_ours_from_elsewhere_but_never_onto_itself(tmp_path, monkeypatch):
-    config = load_config(str(copy_portal(tmp_path / "portal")), site_dir=str(tmp_path / "site"))
-    monkeypatch.setattr(config.plugins, "_current_plugin", "client-portal", raising=False)  # as in on_files
-    source = tmp_path / "sealed.bin"
-    source.write_bytes(b"sealed bytes")
-    from_elsewhere = plugin_module._Placed.generated(config, "p/token/a.bin", abs_src_path=str(source))
-    placed = tmp_path / "site" / "p" / "token" / "index.html"
-    in_place = plugin_module._Placed.generated(config, "p/token/index.html", abs_src_path=str(placed))
-    copies: list[str] = []
-    monkeypatch.setattr(shutil, "copyfile", lambda source, target: copies.append(target))
-    from_elsewhere.copy_file()
-    in_place.copy_file()
-    assert copies == [str(tmp_path / "site" / "p" / "token" / "a.bin")]
+def _slow_whose(numbers: list[int]) -> list[tuple[int, int]]:
+    time.sleep(0.05)
+    return _whose(numbers)
+
+
+def test_this_process_checks_the_last_slices_and_leaves_them_to_the_workers():
+    workers = Workers(2)
+    checked: list[int] = []
+
+    def check(numbers: list[int]) -> list[tuple[int, int]]:
+        checked.extend(numbers)
+        return [(number, 0) for number in numbers]
+
+    try:
+        workers.start()
+        assert workers.ready()
+        handout = workers.hand_out(_slow_whose, list(range(300)), largest=8, check=check, later=40)
+        assert handout.running  # returned while the worker still has slices
+        verdicts = [result for piece in handout.verdicts() for result in piece]
+        slices = handout.results()
+    finally:
+        workers.close()
+    # every slice not done when this process left: the last 40 at most, and the two slices the worker had
+    assert 0 < len(checked) <= 40 + 2 * 8 and checked == list(range(checked[0], checked[-1] + 1))
+    assert [number for number, _ in verdicts] == list(range(300))
+    assert [number for number, pid in verdicts if pid == 0] == checked  # the check's findings stand in for them
+    results = [result for piece in slices for result in piece]
+    assert [number for number, _ in results] == list(range(300))
+    assert not [number for number, pid in results if pid == 0]  # then every slice's own result
+    # the queued slices the worker had not begun, taken back by this process as it waited for them
+    taken_back = [number for number, pid in results if pid == os.getpid() and number in checked]
+    assert taken_back and taken_back[-1] == checked[-1]
+
+
+def test_slices_given_up_are_not_built(tmp_path):
+    workers = Workers(2)
+    try:
+        workers.start()
+        assert workers.ready()
+        handout = workers.hand_out(_slow_whose, list(range(300)), largest=8, check=lambda part: [], later=40)
+        left = sorted(piece for piece in handout.running.values())
+        handout.cancel()
+        assert not handout.running
+    finally:
+        workers.close()
+    # the worker finished at most the slices it was running (and one queued for it): never the last
+    assert len(left) > 3 and left[-1] not in handout.done
+
+
+def test_giving_up_slices_after_the_workers_stopped_waits_for_none_of_them():
+    workers = Workers(2)
+    try:
+        workers.start()
+        assert workers.ready()
+        handout = workers.hand_out(_slow_whose, list(range(300)), largest=8, check=lambda part: [], later=40)
+    finally:
+        workers.close()  # the slices not begun are cancelled, and never marked done by the closed pool
+    giving_up = threading.Thread(target=handout.cancel, daemon=True)
+    giving_up.start()
+    giving_up.join(30)
+    assert not giving_up.is_alive() and not handout.running
+
+
+@pytest.fixture
+def mkdocs_on_workers(request, monkeypatch):
+    """MkDocs builds from here on share the records with a worker, once it is there, in slices of two; the last
+    ``request.param`` records are checked here and left to the worker while MkDocs writes its own pages."""
+    monkeypatch.setattr(pipeline_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pipeline_module, "CHUNK", 2)
+    monkeypatch.setattr(pipeline_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(plugin_module, "LATER", request.param)
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    original = Workers.hand_out
+
+    def once_started(self, function, items, **options):
+        self.start()
+        assert self.ready(), "no worker processes started"
+        return original(self, function, items, **options)
+
+    monkeypatch.setattr(Workers, "hand_out", once_started)
+
+
+# A hook (a plugin of the site's own): what MkDocs and every other plugin see of the client pages.
+SEEING_HOOK = """
+import json
+from pathlib import Path
+
+def on_files(files, config):
+    Path(config.site_dir).with_name("seen.json").write_text(json.dumps([f.dest_uri for f in files]))
+
+def on_post_build(config):
+    seen = Path(config.site_dir).with_name("seen.json")
+    found = [p.relative_to(config.site_dir).as_posix() for p in Path(config.site_dir).rglob("*")]
+    seen.write_text(json.dumps(json.loads(seen.read_text()) + found))
+"""
+
+
+@pytest.mark.parametrize("mkdocs_on_workers", [4], indirect=True)
+def test_no_other_plugin_sees_a_client_file_and_the_pages_come_last(tmp_path, mkdocs_on_workers):
+    config = copy_portal(tmp_path / "portal")
+    (config.parent / "content" / "robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n", encoding="utf-8")
+    hook = config.parent / "seeing.py"
+    hook.write_text(SEEING_HOOK, encoding="utf-8")
+    site = tmp_path / "out" / "site"
+    site.parent.mkdir()
+    build_site(config, site, hooks=[str(hook)])
+    seen = json.loads((tmp_path / "out" / "seen.json").read_text())
+    assert "index.html" in seen and "robots.txt" in seen  # the generator's own files, as MkDocs has them
+    assert not [path for path in seen if path.startswith("p/") or path == "p"]
+    clients = load_clients(config.parent / "clients", today=TODAY)
+    assert all((site / folder_of(client) / "index.html").is_file() for client in clients)
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert robots.startswith((config.parent / "content" / "robots.txt").read_text(encoding="utf-8"))
+    assert "Disallow: /p/" in robots  # theirs, extended
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))
+
+
+# every record left to the worker: only this process's check can find the wrong one in time
+@pytest.mark.parametrize("mkdocs_on_workers", [100], indirect=True)
+def test_a_wrong_record_left_to_the_workers_stops_mkdocs_before_the_site_is_touched(
+    tmp_path, mkdocs_on_workers, caplog
+):
+    config = copy_portal(tmp_path / "portal")
+    record = config.parent / "clients" / "fjord-cycles.yml"
+    text = record.read_text(encoding="utf-8")
+    line = text[: text.index("stage: ")].count("\n") + 1
+    record.write_text(text.replace("stage: paused", "stage: nope", 1), encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "keep.txt").write_text("an earlier build", encoding="utf-8")
+    with pytest.raises(Exception, match="BuildError"):
+        build_site(config, site)
+    assert f"clients/fjord-cycles.yml:{line}:8: error: stage" in caplog.text
+    assert [path.name for path in site.iterdir()] == ["keep.txt"]
+    assert not list((config.parent / CACHE_DIR).glob("pages-*"))

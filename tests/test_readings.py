@@ -126,7 +126,7 @@ def test_a_build_keeps_a_reading_per_record_and_forgets_removed_records(tmp_path
     kept = tmp_path / READINGS_CACHE
 
     def build(folder: str) -> list[str]:
-        return [page.html for page in run(Pipeline(workers=1), clients, tmp_path / folder, inputs).pages]
+        return [page.html for page in run(Pipeline(workers=1), clients, tmp_path / folder, inputs).pages()]
 
     first = build("one")
     assert sorted(p.stem for p in kept.iterdir()) == sorted(p.stem for p in record_files(clients))

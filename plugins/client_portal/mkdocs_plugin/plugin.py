@@ -1,4 +1,4 @@
-"""The MkDocs adapter: reads the settings, hands the build to the core, places its pages among MkDocs' files.
+"""The MkDocs adapter: reads the settings, hands the build to the core, writes its pages once MkDocs wrote its own.
 
 The core (settings, templates, records, encryption) is imported once the settings are
 read, after the worker processes of a large portal have begun their own import of it:
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 
 from client_portal.mkdocs_plugin.config import PortalConfig, config_root, settings_from_config
 from client_portal.publishing.errors import BuildError
@@ -31,10 +31,13 @@ from client_portal.publishing.workers import PARALLEL_FROM, start_server
 if TYPE_CHECKING:
     from mkdocs.config.base import ConfigErrors, ConfigWarnings
 
-    from client_portal.publishing.portal import Portal
-    from client_portal.publishing.site_files import BuiltPortal
+    from client_portal.publishing.portal import Building, Portal
 
 log = get_plugin_logger(__name__)
+
+# The records a worker still builds pages of when MkDocs goes on (all of them checked): MkDocs writes
+# its own pages in the meantime, a fifth of a second for a Material site, one worker's 48 pages.
+LATER = 48
 
 
 class PortalPlugin(BasePlugin[PortalConfig]):
@@ -46,7 +49,8 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         # Kept across `mkdocs serve` rebuilds (MkDocs keeps a plugin that has on_startup):
         # unchanged records and pages are reused, and password keys derived once.
         self.portal: Portal | None = None
-        self.built: BuiltPortal | None = None  # from on_pre_build to on_files
+        self.building: Building | None = None  # from on_pre_build to on_post_build
+        self.existing: dict[str, str] = {}  # the generator's own robots.txt and _headers
         self.removal: threading.Thread | None = None  # the last build's pages, set aside and being removed
 
     def load_config(
@@ -64,19 +68,24 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.dirty = dirty
         _frozen_at_exit()
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._removed()
-
     def _removed(self) -> None:
         """Wait until the last build's pages, set aside, are removed."""
         if self.removal is not None:
             self.removal.join()
             self.removal = None
 
+    def on_build_error(self, *, error: Exception) -> None:
+        self._given_up()
+
+    def _given_up(self) -> None:
+        """Give up the pages still being built (the build failed): none is written into the site."""
+        if self.building is not None:
+            self.building.discard()
+            self.building = None
+
     def on_shutdown(self) -> None:
         self._removed()  # a build that failed waits for them too
-        if self.built is not None:
-            self.built.discard()
+        self._given_up()
         if self.portal is not None:
             self.portal.close()
 
@@ -106,6 +115,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         kept = (settings, secret.value, custom_dir)
         if self.portal is None or (self.portal.settings, self.portal.secret, self.portal.custom_dir) != kept:
             if self.portal is not None:
+                self._given_up()
                 self.portal.close()
             from client_portal.publishing.portal import Portal  # after the workers' server started
 
@@ -119,13 +129,12 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         from client_portal.settings import CACHE_DIR
 
         assert self.portal is not None
-        if self.built is not None:  # the build before stopped between here and on_files
-            self.built.discard()
-            self.built = None
+        self._given_up()  # the build before stopped between here and on_post_build
         try:
             # MkDocs copies what a link in docs_dir points to, as an uploader does
             refuse_links_to_private(Path(config.docs_dir), self.portal.settings)
-            self.built = self.portal.build()
+            # every record checked before MkDocs empties the site; the last pages built while it writes its own
+            self.building = self.portal.start(later=LATER)
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None
         if not (self.dirty or self.serving):  # MkDocs empties the site folder next: the last pages go at once
@@ -136,44 +145,43 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     @event_priority(-50)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         from client_portal.publishing.site_files import EXTENDED
-        from client_portal.publishing.site_folder import linked
 
-        assert self.portal is not None and self.built is not None
+        assert self.portal is not None and self.building is not None
         prefix = self.portal.settings.url_prefix
         public = sorted(f.src_uri for f in files if f.dest_uri.startswith(prefix + "/"))
         if public:
-            self.built.discard()
+            self._given_up()
             raise PluginError(
                 f"client-portal: {', '.join(public)} would be published under '{prefix}/', the folder of client "
                 "pages; move it or change url_prefix"
             )
-        # MkDocs leaves a file a plugin wrote in place: the pages move there from their private folder
-        built, self.built = self.built.placed(Path(config.site_dir)), None
+        # The generator's own robots.txt and _headers, which ours extend: read now, as MkDocs has them.
+        self.existing = {path: found.content_string for path in EXTENDED if (found := files.get_file_from_path(path))}
+        return files
 
-        def existing(path: str) -> str:
-            found = files.get_file_from_path(path)
-            return found.content_string if found is not None else ""
+    # Last, once MkDocs and every other plugin wrote the site: no other plugin sees a client's file.
+    @event_priority(-100)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        from client_portal.publishing.site_folder import write_files
 
+        assert self.portal is not None and self.building is not None
+        building, self.building = self.building, None
+        try:
+            built = building.result()
+        except BuildError as error:
+            raise PluginError(f"client-portal: {error}") from None
+        site_dir = Path(config.site_dir)
+        # The pages move into the site from their private folder; none is one of MkDocs' files, so
+        # nothing of theirs is copied, and the prefix index, robots.txt and _headers are written over.
+        built = built.placed(site_dir)
         # While serving, the prefix index lists the local links instead.
         served = urlsplit(config.site_url or "/").path if self.serving else None
-        for site_file in built.files(existing, local_index_at=served):
-            if site_file.path in EXTENDED and (theirs := files.get_file_from_path(site_file.path)) is not None:
-                files.remove(theirs)  # extended in ours
-            if site_file.content is not None:
-                files.append(File.generated(config, site_file.path, content=site_file.content))
-                continue
-            source = site_file.source
-            assert source is not None
-            # A hard link, not a copy: MkDocs empties the site on every rebuild while serving, and an
-            # attached file is not stored a second time (nor a third, in the pages the next build writes over).
-            if self.serving or not source.is_relative_to(config.site_dir):
-                source = linked(source, Path(config.site_dir) / site_file.path)
-            files.append(_Placed.generated(config, site_file.path, abs_src_path=str(source)))
+        write_files(site_dir, built.files(lambda path: self.existing.get(path, ""), local_index_at=served))
         for page in built.pages:
             if page.notice:
                 log.info(page.notice)
         log.info("%d client pages built, %d of them unchanged", len(built.pages), built.reused)
-        return files
+        self._removed()
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.portal is not None
@@ -184,18 +192,6 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         base = f"http://{config.dev_addr.host}:{config.dev_addr.port}{where}{self.portal.settings.url_prefix}/"
         log.info("Client pages (local preview only): %s", base)
         return server
-
-
-class _Placed(File):
-    """A file of ours, already where MkDocs would copy it in the site (MkDocs lets a plugin write there).
-
-    MkDocs would make its folder, see whether it is one, and find the file the same: three
-    looks at the disk a file, for the 2,000 of 1,000 clients.
-    """
-
-    def copy_file(self, dirty: bool = False) -> None:
-        if self.abs_src_path != self.abs_dest_path:
-            super().copy_file(dirty)
 
 
 def _workers_wanted(clients_dir: Path) -> bool:

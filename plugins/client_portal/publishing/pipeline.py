@@ -16,11 +16,11 @@ import shutil
 import stat
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from client_portal.hours.store import hours_bytes, hours_file
@@ -29,7 +29,7 @@ from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.page_keys import build_fingerprint, page_key, still_there, templates_fingerprint
 from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, replaced_page
 from client_portal.publishing.sealing import PasswordKeys, sealings
-from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers
+from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Handout, Workers
 from client_portal.records.loader import read_records, record_digest
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
@@ -83,7 +83,13 @@ def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
         return _built_chunk(run, jobs)
 
 
-def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
+def check_chunk(run: Run, jobs: list[Job]) -> Chunk:
+    """Read and check a few records as `build_chunk` does, and build nothing: the same problems, and no page."""
+    return _checked(run, jobs)[1]
+
+
+def _checked(run: Run, jobs: list[Job]) -> tuple[list[Client], Chunk]:
+    """The clients of ``jobs``, read, and a chunk with their problems (and, previewing, the clients)."""
     inputs = run.inputs
     settings = inputs.settings
     paths = [job for job in jobs if isinstance(job, Path)]
@@ -91,16 +97,21 @@ def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
         paths, today=inputs.today, relative_to=settings.root, located=False, readings=run.readings
     )
     if records:  # the build stops: no page is needed
-        return Chunk([job for job in jobs if isinstance(job, Client)] + found if run.keyed else [], records)
+        return [], Chunk([job for job in jobs if isinstance(job, Client)] + found if run.keyed else [], records)
     clients = _in_order(jobs, found)
     kept = clients if run.keyed else []
-    unpublishable = attachment_errors(clients, settings.clients_dir, settings.root, inputs.today)
-    if unpublishable:
-        return Chunk(kept, files=unpublishable)
+    return clients, Chunk(kept, files=attachment_errors(clients, settings.clients_dir, settings.root, inputs.today))
+
+
+def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
+    clients, chunk = _checked(run, jobs)
+    if chunk.records or chunk.files:
+        return chunk
+    inputs = run.inputs
+    settings = inputs.settings
     renderer = _renderer(inputs, run.templates)
     sealed = sealings(clients, inputs.secret, run.environ, _password_keys)
     build = build_fingerprint(inputs, run.templates) if run.keyed else ""
-    chunk = Chunk(kept)
     replaced = replaced_page(inputs, renderer)
     for client in clients:
         logo = client_logo(client, settings)
@@ -210,14 +221,23 @@ def _write_over(path: Path, data: bytes) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One build's problems that stop it, or its pages; previewing, also its clients in the order of their files."""
+    """One build's problems that stop it, or the pages it builds; previewing, also its clients, in their files' order.
+
+    Every record is read and checked once there is an outcome; the last pages may still be
+    underway on the workers (`Pipeline.run`'s ``later``) until `pages` is called.
+    """
 
     clients: list[Client]  # previewing (remembering) only: a build keeps no record once its pages are built
     records: list[Problem]
     files: list[Problem]
-    pages: list[PortalPage]
     renderer: Renderer  # the build's templates, compiled in this process
     reused: int = 0  # pages taken over unchanged from the build before
+    finish: Callable[[], list[PortalPage]] = list  # waits for the pages still underway: every page
+    abandon: Callable[[], None] = lambda: None  # gives up those not begun, waiting for those being built
+
+    def pages(self) -> list[PortalPage]:
+        """Every page, in the order of the record files (none when a record has a problem)."""
+        return self.finish()
 
 
 def _stat(path: Path) -> FileStat | None:
@@ -256,11 +276,15 @@ class Pipeline:
         custom_dir: Path | None,
         environ: Mapping[str, str],
         folder: Path,
+        *,
+        later: int = 0,
     ) -> Outcome:
         """Every record in ``paths`` read and checked, and its page built into ``folder`` when all are right.
 
         Remembering, a record whose file did not change is not read again, and its page is
-        not built again when its key (`page_keys`) is the same either.
+        not built again when its key (`page_keys`) is the same either. With ``later``, the
+        pages of that many records a worker at most are still being built when the outcome
+        comes (their records checked here as well): `Outcome.pages` waits for them.
         """
         templates = templates_fingerprint(inputs.search_path, custom_dir)
         readings = Readings(inputs.settings.root / READINGS_CACHE)
@@ -283,25 +307,43 @@ class Pipeline:
                 remembered[path] = known
             else:
                 jobs.append(known)
+        handout: Handout[Job, Chunk] | None = None
         if len(jobs) >= PARALLEL_FROM:
-            done = self.workers.map(partial(build_chunk, run), jobs, largest=CHUNK)
+            # a preview remembers the clients its chunks send back: it waits for every one
+            building, checking = partial(build_chunk, run), partial(check_chunk, run)
+            later = 0 if self.remember else later
+            handout = self.workers.hand_out(building, jobs, largest=CHUNK, check=checking, later=later)
+            verdicts = handout.verdicts()
         else:
-            done = [build_chunk(run, jobs[start : start + CHUNK]) for start in range(0, len(jobs), CHUNK)]
+            verdicts = [build_chunk(run, jobs[start : start + CHUNK]) for start in range(0, len(jobs), CHUNK)]
         renderer = _renderer(inputs, templates)
-        records = [problem for chunk in done for problem in chunk.records]
-        files = [problem for chunk in done for problem in chunk.files]
-        built = {
-            page.owner.source: (page, key) for chunk in done for page, key in zip(chunk.pages, chunk.keys, strict=True)
-        }
-        clients = {client.source: client for chunk in done for client in chunk.clients} | remembered  # previewing
+        records = [problem for chunk in verdicts for problem in chunk.records]
+        files = [problem for chunk in verdicts for problem in chunk.files]
+        clients = {client.source: client for chunk in verdicts for client in chunk.clients} | remembered  # previewing
         ordered = [clients[path] for path in paths if path in clients]
         if records or files:
-            return Outcome(ordered, records, files, [], renderer)
-        pages = [(reused | built)[path] for path in paths]
-        readings.prune(path.stem for path in paths)
-        if self.remember:
-            self._remember(inputs.today, ordered, [page for page, _ in pages], [key for _, key in pages], stats)
-        return Outcome(ordered, [], [], [page for page, _ in pages], renderer, reused=len(reused))
+            if handout is not None:
+                handout.cancel()
+            return Outcome(ordered, records, files, renderer)
+
+        def finish() -> list[PortalPage]:
+            done = handout.results() if handout is not None else verdicts
+            built = {
+                page.owner.source: (page, key)
+                for chunk in done
+                for page, key in zip(chunk.pages, chunk.keys, strict=True)
+            }
+            pages = [(reused | built)[path] for path in paths]
+            readings.prune(path.stem for path in paths)
+            if self.remember:
+                self._remember(inputs.today, ordered, [page for page, _ in pages], [key for _, key in pages], stats)
+            return [page for page, _ in pages]
+
+        finished = cache(finish)
+        if handout is None or not handout.running:  # every page is built: a preview remembers them now
+            finished()
+        abandon = handout.cancel if handout is not None else lambda: None
+        return Outcome(ordered, [], [], renderer, len(reused), finished, abandon)
 
     def _known(self, path: Path, stat: FileStat | None, inputs: PageInputs) -> Client | None:
         """The client read from ``path`` by the build before, when the file and the build date are the same.

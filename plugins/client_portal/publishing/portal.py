@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from client_portal.publishing.errors import BuildError, PublishError
 from client_portal.publishing.pages import PageInputs, PortalPage
-from client_portal.publishing.pipeline import Pipeline
+from client_portal.publishing.pipeline import Outcome, Pipeline
 from client_portal.publishing.site_files import BuiltPortal, page_assets
 from client_portal.records.loader import read_clients, record_files
 from client_portal.records.problems import Problem, RecordError
@@ -59,6 +60,16 @@ class Portal:
         Nothing is written into the site: the result's `BuiltPortal.files` lists what goes
         there. Raises `BuildError`, with every problem found, when a page cannot be built.
         """
+        return self.start(environ).result()
+
+    def start(self, environ: Mapping[str, str] = os.environ, *, later: int = 0) -> Building:
+        """Read and check every record and attached file, and start building every page into a private folder.
+
+        Raises `BuildError`, with every problem found, when a page cannot be built. With
+        ``later``, the pages of that many records a worker at most (all checked) are still
+        being built on the workers when this returns, while the caller does other work: the MkDocs
+        plugin has them built while MkDocs writes its own pages. `Building.result` waits.
+        """
         settings = self.settings
         try:
             today = build_date(settings.today)
@@ -79,8 +90,9 @@ class Portal:
         inputs = PageInputs(
             settings, self.secret, today, self.search_path, page_assets(self.depth), live_reload=self.live_reload
         )
+        records = record_files(settings.clients_dir)
         try:
-            outcome = self.pipeline.run(record_files(settings.clients_dir), inputs, self.custom_dir, environ, folder)
+            outcome = self.pipeline.run(records, inputs, self.custom_dir, environ, folder, later=later)
         except PublishError as error:
             _discard(staging)
             raise BuildError(str(error)) from None
@@ -92,14 +104,42 @@ class Portal:
             if outcome.records:
                 raise BuildError(f"invalid client records:\n{RecordError(outcome.records)}")
             raise BuildError(_attachment_message(outcome.files))
-        if staging is not None and written_over:  # a fresh folder holds only what this build wrote
-            _prune(staging, _site_paths(settings, outcome.pages))
         kept = self.pipeline.kept if self.pipeline.remember else None
-        return BuiltPortal(inputs, outcome.pages, outcome.reused, staging, outcome.renderer, kept)
+        return Building(inputs, outcome, staging, written_over, kept)
 
     def close(self) -> None:
         """Stop the worker processes and remove what was kept for previewing."""
         self.pipeline.close()
+
+
+@dataclass(frozen=True)
+class Building:
+    """A build whose records are all checked, and whose last pages may still be underway on the workers."""
+
+    inputs: PageInputs
+    outcome: Outcome
+    staging: Path | None  # the private folder the pages are written into, when not kept for previewing
+    written_over: bool  # whether it holds the pages of the build before, recycled
+    kept: Callable[[str], Path] | None  # previewing: writes a neutral page once, to a kept file
+
+    def result(self) -> BuiltPortal:
+        """Every page, once built. Raises `BuildError` when one cannot be (its private folder then removed)."""
+        try:
+            pages = self.outcome.pages()
+        except PublishError as error:
+            _discard(self.staging)
+            raise BuildError(str(error)) from None
+        except BaseException:
+            self.discard()
+            raise
+        if self.staging is not None and self.written_over:  # a fresh folder holds only what this build wrote
+            _prune(self.staging, _site_paths(self.inputs.settings, pages))
+        return BuiltPortal(self.inputs, pages, self.outcome.reused, self.staging, self.outcome.renderer, self.kept)
+
+    def discard(self) -> None:
+        """Give up the build: its pages not begun are not built, and its private folder is removed."""
+        self.outcome.abandon()
+        _discard(self.staging)
 
 
 def _recycle(recycled: Path, folder: Path) -> bool:

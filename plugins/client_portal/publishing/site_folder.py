@@ -12,13 +12,13 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 
 from client_portal.publishing import crypto
 from client_portal.publishing.errors import BuildError
-from client_portal.publishing.pages import PortalPage
+from client_portal.publishing.pages import PortalPage, SiteFile
 from client_portal.publishing.portal import RECYCLED, STAGING, Portal
 from client_portal.publishing.secret import SECRET_FILE
 from client_portal.publishing.site_files import PREFIX_INDEX_MARKER, SITE_MARK
@@ -206,18 +206,27 @@ def build_into(
         built = built.placed(site_dir)
     finally:
         built.discard()
-    for site_file in built.files(partial(_extended, site_dir)):
-        target = site_dir / site_file.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if site_file.content is not None:
-            content = site_file.content
-            target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        elif site_file.source is not None and site_file.source != target:
-            linked(site_file.source, target)  # attached files, from the cache folder where they were sealed
+    write_files(site_dir, built.files(partial(_extended, site_dir)))
     _remember_written(listing, site_dir, settings.url_prefix)
     if removal is not None:
         removal.join()
     return built.pages
+
+
+def write_files(site_dir: Path, files: Iterable[SiteFile]) -> None:
+    """Write each of the portal's files into ``site_dir``, where its pages were placed already.
+
+    A file with content is written; one with a source elsewhere is linked in (attached
+    files, sealed in the cache, and a preview's kept pages); a placed page is left as it is.
+    """
+    for site_file in files:
+        target = site_dir / site_file.path
+        if site_file.content is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            content = site_file.content
+            target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        elif site_file.source is not None and site_file.source != target:
+            linked(site_file.source, target)
 
 
 def linked(source: Path, target: Path) -> Path:

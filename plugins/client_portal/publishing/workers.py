@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 # How often a worker looks whether the build that started it is still there.
 BUILD_CHECK_SECONDS = 0.5
@@ -71,7 +71,19 @@ class Workers:
         return self._pool if self.ready() else None
 
     def map(self, function: Callable[[list[_In]], _Out], items: list[_In], *, largest: int) -> list[_Out]:
-        """``function`` over consecutive slices of ``items``, the results in the slices' order.
+        """``function`` over consecutive slices of ``items``, the results in the slices' order (see `hand_out`)."""
+        return self.hand_out(function, items, largest=largest).results()
+
+    def hand_out(
+        self,
+        function: Callable[[list[_In]], _Out],
+        items: list[_In],
+        *,
+        largest: int,
+        check: Callable[[list[_In]], _Out] | None = None,
+        later: int = 0,
+    ) -> Handout[_In, _Out]:
+        """``function`` over consecutive slices of ``items``, done here and on the workers.
 
         The workers take slices from the front, this process from the back. This process
         starts at once, while the workers start; it does all the work with one process, and
@@ -79,11 +91,16 @@ class Workers:
         of what is left, ``largest`` at most: the last ones are small, so no process waits
         long for another's at the end. This process's slices are smaller while the workers
         start, so they get their first as soon as they are there.
+
+        With ``check``, once ``later`` items a worker at most are left, this process hands
+        them all to the workers and returns, with ``check`` run here over every slice not
+        done yet (a cheaper look at the same items): the workers go on while this process
+        does other work, until `Handout.results`.
         """
         self.start()
         front, back = 0, len(items)  # items[front:back] are not handed out yet
-        done: dict[tuple[int, int], _Out] = {}
-        running: dict[Future[_Out], tuple[int, int]] = {}
+        handout: Handout[_In, _Out] = Handout(self, function, items)
+        done, running = handout.done, handout.running
 
         def share() -> int:
             return max(1, min(largest, (back - front) // (4 * self.count)))
@@ -98,6 +115,14 @@ class Workers:
             while front < back or running:
                 # a slice or two queued for each worker, so none waits for this process to hand it one
                 pool = self._started() if front < back else None
+                if pool is not None and check is not None and back - front <= later * (self.count - 1):
+                    while front < back:  # the rest, in slices a quarter as large as the largest at least
+                        size = min(back - front, max(share(), largest // 4))
+                        running[pool.submit(function, items[front : front + size])] = (front, front + size)
+                        front += size
+                    for start, end in sorted(running.values()):
+                        handout.checked[start, end] = check(items[start:end])
+                    return handout
                 while pool is not None and front < back and len(running) < 2 * (self.count - 1):
                     size = share()
                     piece = (front, front + size)
@@ -114,11 +139,8 @@ class Workers:
                 for future in finished:
                     done[running.pop(future)] = future.result()
         except BrokenProcessPool:
-            self.close()
-            for start, end in [*running.values(), (front, back)]:
-                if start < end:
-                    done[start, end] = function(items[start:end])
-        return [done[piece] for piece in sorted(done)]
+            handout.take_back((front, back))
+        return handout
 
     def close(self) -> None:
         """Stop the worker processes (they start again when needed)."""
@@ -126,6 +148,54 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class Handout(Generic[_In, _Out]):
+    """The slices of a `Workers.hand_out`: those done, those the workers still have, and what ``check`` found."""
+
+    def __init__(self, workers: Workers, function: Callable[[list[_In]], _Out], items: list[_In]) -> None:
+        self.workers = workers
+        self.function = function
+        self.items = items
+        self.done: dict[tuple[int, int], _Out] = {}
+        self.running: dict[Future[_Out], tuple[int, int]] = {}
+        self.checked: dict[tuple[int, int], _Out] = {}  # each slice not done when this process left them
+
+    def verdicts(self) -> list[_Out]:
+        """For every slice, in order, its result, or what ``check`` found when it was not done yet."""
+        found = self.checked | self.done
+        return [found[piece] for piece in sorted(found)]
+
+    def results(self) -> list[_Out]:
+        """Every slice's result, in order, once all are done: this process does those no worker has begun."""
+        running = self.running
+        try:
+            while running:
+                # the last slice still queued, taken back; else wait for a worker to finish one
+                taken = next((future for future in reversed(running) if future.cancel()), None)
+                if taken is not None:
+                    start, end = running.pop(taken)
+                    self.done[start, end] = self.function(self.items[start:end])
+                    continue
+                for future in wait(running, return_when=FIRST_COMPLETED).done:
+                    self.done[running.pop(future)] = future.result()
+        except BrokenProcessPool:
+            self.take_back()
+        return [self.done[piece] for piece in sorted(self.done)]
+
+    def take_back(self, *left: tuple[int, int]) -> None:
+        """Do here what the workers had (and ``left``), when one of them died: they are stopped."""
+        self.workers.close()
+        for start, end in [*self.running.values(), *left]:
+            if start < end:
+                self.done[start, end] = self.function(self.items[start:end])
+        self.running.clear()
+
+    def cancel(self) -> None:
+        """Give up what the workers have not begun: wait only for the slices they are doing."""
+        # Not a cancelled slice: the pool, closed meanwhile, may never mark it done.
+        wait([future for future in self.running if not future.cancel()])
+        self.running.clear()
 
 
 def start_server(preload: Sequence[str] = (PIPELINE,)) -> None:
