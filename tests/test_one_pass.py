@@ -565,3 +565,37 @@ def test_a_wrong_record_left_to_the_workers_stops_mkdocs_before_the_site_is_touc
     assert f"clients/fjord-cycles.yml:{line}:8: error: stage" in caplog.text
     assert [path.name for path in site.iterdir()] == ["keep.txt"]
     assert not list((config.parent / CACHE_DIR).glob("pages-*"))
+
+
+def test_pruning_removes_only_what_the_recycled_folder_held_and_this_build_did_not_write(tmp_path):
+    from client_portal.publishing import portal as portal_module
+
+    staging = tmp_path / "staging"
+    (staging / "p" / "kept").mkdir(parents=True)
+    (staging / "p" / "gone").mkdir()
+    (staging / "p" / "kept" / "index.html").write_text("last build's", encoding="utf-8")
+    (staging / "p" / "kept" / "old.pdf").write_text("no longer attached", encoding="utf-8")
+    (staging / "p" / "gone" / "index.html").write_text("a removed client's", encoding="utf-8")
+    (staging / "p" / "linked.html").symlink_to(tmp_path / "elsewhere.html")
+    (staging / "p" / "link-kept.html").symlink_to(tmp_path / "elsewhere.html")
+    (staging / "p" / "file-then-folder").write_text("a file where this build makes a folder", encoding="utf-8")
+    listed = portal_module._listed(staging)
+    # what the last pages write while the folder is listed and pruned: over a link, a folder where a file was
+    (staging / "p" / "link-kept.html").unlink()
+    (staging / "p" / "link-kept.html").write_text("this build's", encoding="utf-8")
+    (staging / "p" / "file-then-folder").unlink()
+    (staging / "p" / "file-then-folder").mkdir()
+    (staging / "p" / "file-then-folder" / "index.html").write_text("this build's", encoding="utf-8")
+    (staging / "p" / "new").mkdir()
+    (staging / "p" / "new" / "index.html").write_text("this build's", encoding="utf-8")
+    kept = {
+        "p/kept/index.html",
+        "p/linked.html",  # a link is never kept
+        "p/link-kept.html",
+        "p/file-then-folder/index.html",
+        "p/new/index.html",
+    }
+    portal_module._prune(staging, listed, kept)
+    left = {path.relative_to(staging).as_posix() for path in staging.rglob("*") if not path.is_dir()}
+    assert left == kept - {"p/linked.html"}
+    assert not (staging / "p" / "gone").exists()

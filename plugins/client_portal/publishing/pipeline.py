@@ -327,14 +327,15 @@ class Pipeline:
             return Outcome(ordered, records, files, renderer)
 
         def finish() -> list[PortalPage]:
+            readings.prune(path.stem for path in paths)  # while the workers may still build the last pages
             done = handout.results() if handout is not None else verdicts
             built = {
                 page.owner.source: (page, key)
                 for chunk in done
                 for page, key in zip(chunk.pages, chunk.keys, strict=True)
             }
-            pages = [(reused | built)[path] for path in paths]
-            readings.prune(path.stem for path in paths)
+            every = reused | built
+            pages = [every[path] for path in paths]
             if self.remember:
                 self._remember(inputs.today, ordered, [page for page, _ in pages], [key for _, key in pages], stats)
             return [page for page, _ in pages]

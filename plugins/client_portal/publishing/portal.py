@@ -6,6 +6,7 @@ The MkDocs plugin, ``client-portal build`` and ``client-portal serve`` all build
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -124,6 +125,8 @@ class Building:
 
     def result(self) -> BuiltPortal:
         """Every page, once built. Raises `BuildError` when one cannot be (its private folder then removed)."""
+        # what the recycled folder held, listed while the workers may still write the last pages
+        listed = _listed(self.staging) if self.staging is not None and self.written_over else None
         try:
             pages = self.outcome.pages()
         except PublishError as error:
@@ -132,8 +135,8 @@ class Building:
         except BaseException:
             self.discard()
             raise
-        if self.staging is not None and self.written_over:  # a fresh folder holds only what this build wrote
-            _prune(self.staging, _site_paths(self.inputs.settings, pages))
+        if self.staging is not None and listed is not None:  # a fresh folder holds only what this build wrote
+            _prune(self.staging, listed, _site_paths(self.inputs.settings, pages))
         return BuiltPortal(self.inputs, pages, self.outcome.reused, self.staging, self.outcome.renderer, self.kept)
 
     def discard(self) -> None:
@@ -167,32 +170,49 @@ def _site_paths(settings: PortalSettings, pages: list[PortalPage]) -> set[str]:
     return paths
 
 
-def _prune(staging: Path, kept: set[str]) -> None:
+def _listed(staging: Path) -> list[tuple[str, bool, bool]]:
+    """Every entry under ``staging`` as its site path, whether it is a folder and whether a link: a folder after
+    what it holds."""
+    found: list[tuple[str, bool, bool]] = []
+
+    def walk(folder: str, under: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = under + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, path + "/")
+                    found.append((path, True, False))
+                else:
+                    found.append((path, False, entry.is_symlink()))
+
+    walk(str(staging), "")
+    return found
+
+
+def _prune(staging: Path, listed: list[tuple[str, bool, bool]], kept: set[str]) -> None:
     """Remove from ``staging`` every file an earlier build left that this one does not write (a recycled folder's).
 
     A client removed, an address replaced, a file no longer attached: none of the last
-    build's pages may stay published unless this build wrote it again. ``kept`` holds
-    site paths; a link is never kept.
+    build's pages may stay published unless this build wrote it again. ``listed`` is what
+    the folder held (`_listed`) before this build's last pages were written, and ``kept``
+    the site paths this build writes; a link is never kept.
     """
-    _pruned(str(staging), "", kept)
-
-
-def _pruned(folder: str, under: str, kept: set[str]) -> bool:
-    """Whether ``folder`` (at site path ``under``) holds anything kept, once the rest is removed."""
-    holds = False
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            path = under + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if _pruned(entry.path, path + "/", kept):
-                    holds = True
-                else:
-                    os.rmdir(entry.path)
-            elif path in kept and not entry.is_symlink():
-                holds = True
-            else:
-                os.unlink(entry.path)
-    return holds
+    holding: set[str] = set()  # the folders of kept files
+    for path in kept:
+        parent = path.rpartition("/")[0]
+        while parent and parent not in holding:
+            holding.add(parent)
+            parent = parent.rpartition("/")[0]
+    root = str(staging)
+    for path, folder, link in listed:
+        where = os.path.join(root, path)
+        if folder:
+            if path not in holding:  # nothing in it is kept: what it held is removed already
+                shutil.rmtree(where, ignore_errors=True)
+        elif path not in kept or (link and os.path.islink(where)):
+            # gone already, or a folder of this build's now (in place of a file)
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(where)
 
 
 def _discard(staging: Path | None) -> None:
