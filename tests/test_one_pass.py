@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -476,6 +477,32 @@ def test_slices_given_up_are_not_built(tmp_path):
         workers.close()
     # the worker finished at most the slices it was running (and one queued for it): never the last
     assert len(left) > 3 and left[-1] not in handout.done
+
+
+def _marking(folder: Path, numbers: list[int]) -> list[int]:
+    """``numbers``, each marked done by a file in ``folder``, slowly."""
+    time.sleep(0.05)
+    for number in numbers:
+        (folder / str(number)).touch()
+    return numbers
+
+
+def test_a_check_that_fails_gives_up_the_slices_the_workers_have_not_begun(tmp_path):
+    workers = Workers(2)
+
+    def check(numbers: list[int]) -> list[int]:
+        raise ValueError("a check that fails")
+
+    try:
+        workers.start()
+        assert workers.ready()
+        with pytest.raises(ValueError, match="a check that fails"):
+            workers.hand_out(functools.partial(_marking, tmp_path), list(range(300)), largest=8, check=check, later=40)
+        done_then = len(list(tmp_path.iterdir()))
+        time.sleep(0.3)  # six more slices' time: none is begun
+        assert len(list(tmp_path.iterdir())) == done_then < 300
+    finally:
+        workers.close()
 
 
 def test_giving_up_slices_after_the_workers_stopped_waits_for_none_of_them():

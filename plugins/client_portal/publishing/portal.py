@@ -130,7 +130,7 @@ class Building:
         try:
             pages = self.outcome.pages()
         except PublishError as error:
-            _discard(self.staging)
+            self.discard()  # the workers' other pages too
             raise BuildError(str(error)) from None
         except BaseException:
             self.discard()

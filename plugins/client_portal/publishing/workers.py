@@ -120,8 +120,12 @@ class Workers:
                         size = min(back - front, max(share(), largest // 4))
                         running[pool.submit(function, items[front : front + size])] = (front, front + size)
                         front += size
-                    for start, end in sorted(running.values()):
-                        handout.checked[start, end] = check(items[start:end])
+                    try:
+                        for start, end in sorted(running.values()):
+                            handout.checked[start, end] = check(items[start:end])
+                    except BaseException:
+                        handout.cancel()  # nobody will wait for them
+                        raise
                     return handout
                 while pool is not None and front < back and len(running) < 2 * (self.count - 1):
                     size = share()
