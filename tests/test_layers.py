@@ -19,6 +19,7 @@ PACKAGE = Path(client_portal.__file__).parent
 LAYERS = {
     "client_portal": 0,  # the version
     "client_portal.values": 0,
+    "client_portal.collector": 0,
     "client_portal.i18n": 0,
     "client_portal.settings": 0,
     "client_portal.site_config": 0,

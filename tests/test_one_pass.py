@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from client_portal.publishing import pipeline as pipeline_module
 from client_portal.publishing.errors import BuildError
 from client_portal.publishing.pages import SiteFile
 from client_portal.publishing.site_folder import build_into
-from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Workers, start_server
+from client_portal.publishing.workers import PARALLEL_FROM, PRELOAD, Workers, start_server
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 from client_portal.site_config import read_site_config
@@ -328,7 +329,7 @@ def test_workers_fork_from_the_server_started_before_them():
     start_server()
     server = multiprocessing.forkserver._forkserver._forkserver_pid
     assert server is not None
-    workers = Workers(2, preload=[PIPELINE])
+    workers = Workers(2, preload=[PRELOAD])
     try:
         workers.start()
         assert workers.ready()
@@ -339,8 +340,40 @@ def test_workers_fork_from_the_server_started_before_them():
     assert multiprocessing.forkserver._forkserver._forkserver_pid == server
 
 
-def test_the_workers_run_the_pipeline():
-    assert pipeline_module.__name__ == PIPELINE
+def test_the_workers_server_imports_the_pipeline_with_the_collector_paused_and_freezes_it():
+    script = (
+        "import gc, sys\n"
+        "during = []\n"
+        "def importing():\n"
+        "    pipeline = sys.modules.get('client_portal.publishing.pipeline')\n"
+        "    return pipeline is not None and not hasattr(pipeline, 'Pipeline')\n"  # its last class, made last
+        "gc.callbacks.append(lambda phase, info: during.append(importing()))\n"
+        f"import {PRELOAD}\n"
+        "print(hasattr(sys.modules['client_portal.publishing.pipeline'], 'Pipeline'), during.count(True),"
+        " gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    # what the workers run; no collection while it was imported (sixty without the pause); collecting after; frozen
+    assert shown == "True 0 True True\n"
+
+
+def test_the_plugin_reads_its_settings_and_imports_the_core_with_the_collector_paused(tmp_path, monkeypatch):
+    read = plugin_module.settings_from_config
+    collecting: list[bool] = []
+
+    def settings_from_config(*args, **kwargs):
+        collecting.append(gc.isenabled())
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(plugin_module, "settings_from_config", settings_from_config)
+    mkdocs_config = load_config(str(copy_portal(tmp_path / "portal")))
+    try:
+        mkdocs_config.plugins.on_startup(command="build", dirty=False)
+        mkdocs_config.plugins.on_config(mkdocs_config)
+    finally:
+        mkdocs_config.plugins.on_shutdown()
+    assert collecting == [False]
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(

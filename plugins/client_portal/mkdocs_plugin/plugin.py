@@ -23,6 +23,7 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 
+from client_portal import collector
 from client_portal.mkdocs_plugin.config import PortalConfig, config_root, settings_from_config
 from client_portal.publishing.errors import BuildError
 from client_portal.publishing.secret import SecretError, site_secret
@@ -90,6 +91,13 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             self.portal.close()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # The core is imported here: with the collector paused, a sixth sooner (see `collector`).
+        with collector.paused():
+            self._configured(config)
+        return config
+
+    def _configured(self, config: MkDocsConfig) -> None:
+        """Read the settings and the site secret; a new `Portal` when they (or the templates) changed."""
         try:
             settings = settings_from_config(
                 self.config,
@@ -120,7 +128,6 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             from client_portal.publishing.portal import Portal  # after the workers' server started
 
             self.portal = Portal(settings, secret.value, custom_dir, remember=self.serving, live_reload=self.serving)
-        return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Records are checked and pages built before MkDocs cleans or writes the site, and

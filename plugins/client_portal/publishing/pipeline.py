@@ -9,27 +9,26 @@ were built and where their files were written come back (and, previewing, the cl
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
 import os
 import shutil
 import stat
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
 from pathlib import Path
 
+from client_portal import collector
 from client_portal.hours.store import hours_bytes, hours_file
 from client_portal.page.render import Renderer
 from client_portal.publishing.attachments import attachment_errors
 from client_portal.publishing.page_keys import build_fingerprint, page_key, still_there, templates_fingerprint
 from client_portal.publishing.pages import PageInputs, PortalPage, SiteFile, client_logo, client_page, replaced_page
 from client_portal.publishing.sealing import PasswordKeys, sealings
-from client_portal.publishing.workers import PARALLEL_FROM, PIPELINE, Handout, Workers
+from client_portal.publishing.workers import PARALLEL_FROM, PRELOAD, Handout, Workers
 from client_portal.records.loader import read_records, record_digest
 from client_portal.records.model import Client
 from client_portal.records.problems import Problem, RecordError
@@ -79,7 +78,11 @@ class Chunk:
 
 def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
     """Read and check a few records and, when all are right, build and seal their pages into ``run.folder``."""
-    with _collected_once():
+    # Each page leaves cyclic garbage (Jinja's contexts and macros). Collected as it came, it
+    # took 400 collections for 640 pages, each walking the young records and pages again, and
+    # the full collections they set off every record and module of the process. Paused, the
+    # collector runs once after the chunk, over the few megabytes it made.
+    with collector.paused():
         return _built_chunk(run, jobs)
 
 
@@ -122,27 +125,6 @@ def _built_chunk(run: Run, jobs: list[Job]) -> Chunk:
         chunk.pages.append(PortalPage(page.owner, page.folder, page.links, files, page.notice))
         chunk.keys.append(key)
     return chunk
-
-
-@contextmanager
-def _collected_once() -> Iterator[None]:
-    """No garbage collection while a chunk is built: once after it, over what the chunk made.
-
-    Each page leaves cyclic garbage (Jinja's contexts and macros). Collected as it came,
-    every 700 new objects, it took 400 collections for 640 pages, each walking the young
-    records and pages again, and the full collections it set off walked every record and
-    module of the process. The objects made meanwhile are counted, so the first one made
-    after the chunk sets off one collection of the young generation: what the chunk made.
-    A chunk (`CHUNK` records at most) leaves a few megabytes of garbage until then.
-    """
-    if not gc.isenabled():  # a collector someone else stopped stays stopped
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _in_order(jobs: list[Job], found: list[Client]) -> list[Client]:
@@ -260,7 +242,7 @@ class Pipeline:
     """Builds the pages of one build after another; while previewing, reuses what did not change."""
 
     def __init__(self, *, workers: int | None = None, remember: bool = False) -> None:
-        self.workers = Workers(os.cpu_count() or 1 if workers is None else workers, preload=[PIPELINE])
+        self.workers = Workers(os.cpu_count() or 1 if workers is None else workers, preload=[PRELOAD])
         self.remember = remember
         self._read: dict[Path, Client] = {}  # remembering: the clients of the build before, by record file
         self._pages: dict[str, PortalPage] = {}  # remembering: their pages, by page key

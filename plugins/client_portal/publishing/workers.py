@@ -19,8 +19,8 @@ from typing import Generic, TypeVar
 BUILD_CHECK_SECONDS = 0.5
 # Below this many records to build, this process is done before worker processes start.
 PARALLEL_FROM = 150
-# What the workers run (`pipeline.build_chunk`): their server imports it before it forks any.
-PIPELINE = "client_portal.publishing.pipeline"
+# What the workers' server imports before it forks any: what they run (`pipeline.build_chunk`).
+PRELOAD = "client_portal.publishing.worker_start"
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
@@ -202,7 +202,7 @@ class Handout(Generic[_In, _Out]):
         self.running.clear()
 
 
-def start_server(preload: Sequence[str] = (PIPELINE,)) -> None:
+def start_server(preload: Sequence[str] = (PRELOAD,)) -> None:
     """Start the server the workers are forked from, before they are needed.
 
     It imports ``preload`` for a third of a second, on another core, while this process
