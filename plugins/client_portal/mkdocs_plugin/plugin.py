@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 log = get_plugin_logger(__name__)
 
 # The records a worker still builds pages of when MkDocs goes on (all of them checked): MkDocs writes
-# its own pages in the meantime, a fifth of a second for a Material site, one worker's 48 pages.
-LATER = 48
+# its own pages in the meantime, a quarter of a second for a Material site, one worker's 64 pages
+# (with 48, the worker waited a tenth of a second for the build's end).
+LATER = 64
 
 
 class PortalPlugin(BasePlugin[PortalConfig]):
