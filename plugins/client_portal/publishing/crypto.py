@@ -91,6 +91,7 @@ def feed_uid_key(secret: bytes, client_id: str, access_version: int) -> bytes:
     return derive(secret, "calendar feed uid", client_id, access_version)
 
 
+@lru_cache(maxsize=100_000)  # asked for by a page's links and again by its sealing
 def contact_key(secret: bytes, client_id: str, access_version: int, contact: str, key_version: int) -> bytes:
     """The key in one contact's link; bumping their ``key_version`` revokes the old link."""
     return derive(secret, "contact", client_id, access_version, contact, key_version)
