@@ -53,8 +53,8 @@ def timed_event(uid: str, when: date | datetime, stamp: date) -> Event:
 def calendar_ics(client_id: str, record: Record, stamp: date) -> str:
     """An .ics calendar of the record's schedule; all-day events for plain dates.
 
-    The same bytes as `new_calendar` and `timed_event` give, for a tenth of the CPU of
-    building icalendar's tree of components.
+    The same bytes as `new_calendar` and `timed_event` give: 0.058 ms for a synthetic client's
+    ten events, where icalendar's value types and folding took 0.089 ms.
     """
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "X-WR-CALNAME:" + " ".join(record.name.splitlines())]
     dtstamp = "DTSTAMP:" + _moment(datetime.combine(stamp, time(), tzinfo=UTC))
