@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property, partial
+from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -476,9 +476,15 @@ def _filled(text: str, variables: dict[str, Any]) -> Markup:
         else:
             break
     else:
-        if _REPR_PLACEHOLDER.search(text) is None:
+        if not _has_repr_placeholder(text):
             return Markup(text % values)  # noqa: S704 - the catalog's own text, the values escaped
     return Markup(text) % variables  # noqa: S704 - the catalog's own text
+
+
+@lru_cache(maxsize=4096)
+def _has_repr_placeholder(text: str) -> bool:
+    """Whether a message has a ``%(name)r`` placeholder: asked of the same few hundred messages on every page."""
+    return _REPR_PLACEHOLDER.search(text) is not None
 
 
 def content_security_policy(inline_styles: list[str], *, live_reload: bool = False) -> str:

@@ -196,9 +196,13 @@ def _write_over(path: Path, data: bytes) -> None:
         os.close(handle)
         path.unlink()
         handle = os.open(path, _WRITE_OVER | os.O_EXCL, 0o666)
-    with open(handle, "wb") as file:
-        file.write(data)
-        file.truncate()  # the rest of a longer page before
+    try:  # on the descriptor itself: a buffered file object around it took a quarter more a file
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        os.ftruncate(handle, len(data))  # the rest of a longer page before
+    finally:
+        os.close(handle)
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,15 @@ DONE_STATUSES: frozenset[str] = frozenset({"delivered", "approved"})
 UNDATED_STATUSES: frozenset[str] = frozenset({"planned", "cancelled"})
 
 
+# Compiled once: a record has dozens of dates, and `re`'s own lookup of a pattern costs as much as the match.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+
+
 def _iso_date(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
         raise _invalid("iso_date", f"expected a date like 2026-11-30, got {shown(value)}")
     try:
         return date.fromisoformat(value.strip())
@@ -101,7 +106,7 @@ def _iso_date(value: Any) -> date:
 def _iso_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value.strip()):
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value.strip()):
         raise _invalid("iso_datetime", f"expected a date and time like 2026-12-05T15:00+01:00, got {shown(value)}")
     try:
         return datetime.fromisoformat(value.strip())
