@@ -180,6 +180,22 @@ def test_no_garbage_collection_while_pages_are_built_and_their_garbage_collected
         gc.enable()
 
 
+def test_a_checked_chunk_is_read_with_the_collector_paused_once_for_the_chunk(monkeypatch, tmp_path):
+    collecting: list[bool] = []
+    read = pipeline_module.read_records
+
+    def counted(*args, **kwargs):
+        found = read(*args, **kwargs)
+        collecting.append(gc.isenabled())  # after every record of the chunk was read
+        return found
+
+    monkeypatch.setattr(pipeline_module, "read_records", counted)
+    chunk_run = pipeline_module.Run(INPUTS, "templates", ENV, tmp_path / "chunk")
+    chunk = pipeline_module.check_chunk(chunk_run, record_files(ROOT / "clients"))
+    assert not chunk.records and not chunk.pages
+    assert collecting == [False] and gc.isenabled()
+
+
 def test_records_read_by_worker_processes_are_those_read_here(monkeypatch, tmp_path):
     folder = tmp_path / "clients"
     shutil.copytree(ROOT / "clients", folder)

@@ -88,7 +88,8 @@ def build_chunk(run: Run, jobs: list[Job]) -> Chunk:
 
 def check_chunk(run: Run, jobs: list[Job]) -> Chunk:
     """Read and check a few records as `build_chunk` does, and build nothing: the same problems, and no page."""
-    return _checked(run, jobs)[1]
+    with collector.paused():  # as `build_chunk`: one collection after the chunk, not one after each record
+        return _checked(run, jobs)[1]
 
 
 def _checked(run: Run, jobs: list[Job]) -> tuple[list[Client], Chunk]:
