@@ -147,7 +147,7 @@ def test_a_page_whose_start_is_shared_with_others_is_still_one_deflate_stream_as
     inflater = zlib.decompressobj(-15)  # as the browser's deflate-raw: one stream, nothing after it
     assert inflater.decompress(framed[4 : 4 + length]).decode() == html and inflater.eof and not inflater.unused_data
     assert crypto.unframe(framed) == html
-    (alone,) = struct.unpack(">I", crypto.frame(html)[:4])
+    (alone,) = struct.unpack(">I", crypto.frame(html)[:4])  # the whole page deflated in one go, at the same level
     assert length <= alone + 16  # the sync flush after the start costs a few bytes, and nothing else does
     with pytest.raises(ValueError, match="must start with what it shares"):
         crypto.frame("<p>another start</p>" + html, shared)
