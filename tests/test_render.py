@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import types
 from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -15,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 from jinja2.filters import do_urlencode
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from client_portal.decisions.line import DecisionLine, find_lines
@@ -586,6 +588,10 @@ class _CachedGreeter:
         ("{{ cached_greeter.method() }}", "Acme"),  # a cached method that asks for it
         ("{{ bound() }}", "Acme!"),  # a partial that asks for it
         ("{{ plain_partial('x') }}{{ plain_cached('y') }}", "x.y."),  # and those that do not
+        ("{% block b %}{% set x = 2 %}{{ loop_name() }}{% endblock %}", "2"),  # names set in a block
+        ("{{ joined(*['a', 'b'], **{'sep': '-'}) }}{{ joined('c', sep=whose()) }}", "a-bc"),  # unpacked, nested
+        ("{{ keyword(class='x', if=1) }}", "x1"),  # arguments named as Python's keywords
+        ("{{ builtin_method() }}", "2"),  # a method of a function with no attributes of its own
     ],
 )
 def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expected):
@@ -601,6 +607,9 @@ def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expec
         bound=pass_context(functools.partial(lambda end, context: context["name"] + end, "!")),
         plain_partial=functools.partial(lambda text, end: text + end, end="."),
         plain_cached=functools.cache(lambda text: text + "."),
+        joined=lambda *parts, sep="": sep.join(parts),
+        keyword=lambda **named: f"{named['class']}{named['if']}",
+        builtin_method=types.MethodType(len, [1, 2]),
     )
     assert environment.from_string(template).render(name="Acme") == expected
 
@@ -764,3 +773,12 @@ def test_text_is_percent_encoded_as_urllib_quotes_it(text, safe):
             percent_encoded(text, safe)
         return
     assert percent_encoded(text, safe) == expected
+
+
+def test_a_template_context_knows_the_same_global_names_as_jinjas():
+    environment = Renderer().environment("en")
+    template = environment.from_string("{{ x }}", globals={"extra": 1})
+    context = template.new_context({"x": 1})
+    assert type(context) is not Context
+    assert context.globals_keys == Context(environment, {}, None, {}, globals=template.globals).globals_keys
+    assert {"extra", "_", "icon"} <= context.globals_keys

@@ -1,8 +1,9 @@
-"""Plain text escaped for HTML as a plain string: for what is only joined into a page, with no Markup made."""
+"""Plain text escaped for HTML as a plain string, and HTML as Markup: both without MarkupSafe's Python around them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import markupsafe
 
@@ -15,3 +16,7 @@ def _markupsafe_escaping() -> Callable[[str], str]:
 
 
 escaped_text: Callable[[str], str] = _markupsafe_escaping()
+
+# ``Markup(html)`` for a plain string ``html``, the same object: Markup's own constructor is Python, asking every
+# value for ``__html__`` first, which no plain string has. A page makes a few hundred (messages, macros, cards).
+markup_of: Callable[[str], markupsafe.Markup] = partial(str.__new__, markupsafe.Markup)

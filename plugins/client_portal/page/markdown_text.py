@@ -21,6 +21,8 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
+from client_portal.page.html_text import markup_of
+
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
@@ -316,5 +318,5 @@ def _rendered(text: str, inline: bool, top: int) -> Markup:
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     if simple is not None:  # already as nh3 writes it (see `_simple_html`)
-        return Markup(html)  # noqa: S704 - plain characters and three tags, written as nh3 would
+        return markup_of(html)  # plain characters and three tags, written as nh3 would
     return Markup(_cleaner().clean(html))  # noqa: S704 - nh3 is the last step: nothing edits its output

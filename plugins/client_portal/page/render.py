@@ -7,9 +7,11 @@ import hashlib
 import os
 import re
 import tempfile
+from collections import ChainMap
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache, partial
+from io import StringIO
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -35,7 +37,7 @@ from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 from client_portal.i18n import right_to_left, text_direction, translations
-from client_portal.page.html_text import escaped_text
+from client_portal.page.html_text import escaped_text, markup_of
 from client_portal.page.url_text import percent_encoded
 from client_portal.page.whatsnew import Seen
 
@@ -133,6 +135,20 @@ class _PageContext(Context):
     those are read here at once, and anything else goes Jinja's own way.
     """
 
+    def __init__(
+        self,
+        environment: Environment,
+        parent: dict[str, Any],
+        name: str | None,
+        blocks: dict[str, Callable[[Context], Any]],
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(environment, parent, name, blocks)
+        if globals is not None:
+            # what Jinja's set(globals) holds: a template's globals are a ChainMap, which that walks in Python,
+            # twenty times a page (every include and import makes a context)
+            self.globals_keys = set().union(*globals.maps) if type(globals) is ChainMap else set(globals)
+
     @internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
@@ -146,7 +162,7 @@ class _PageContext(Context):
         try:
             if kind is Macro and not kwargs and _plain_macro_call(__obj, args):  # type: ignore[arg-type]
                 output = __obj._func(*args)  # type: ignore[attr-defined]
-                return Markup(output) if __obj._default_autoescape else output  # type: ignore[attr-defined]  # noqa: S704
+                return markup_of(output) if __obj._default_autoescape else output  # type: ignore[attr-defined]
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
@@ -156,6 +172,14 @@ class _PageContext(Context):
 
 # Callables that ask for the context (`jinja2.pass_context`) only in their own ``__dict__``.
 _ASKING_IN_DICT = (FunctionType, type(cache(len)), partial)
+
+# What a template's call (`_PageCode.visit_Call`) calls at once, without the context: callables that never ask
+# for it, and those that would say so in the ``__dict__`` they have (a method's is its function's); anything
+# without one is taken as asking, and goes through the context as Jinja's own calls do.
+cp_at_once = frozenset({BuiltinFunctionType, Seen})
+cp_in_dict = frozenset({*_ASKING_IN_DICT, MethodType})
+cp_asks = {"jinja_pass_arg": None}
+cp_partial = partial
 
 
 def _plain_macro_call(macro: Macro, args: tuple[Any, ...]) -> bool:
@@ -184,6 +208,49 @@ class _PageCode(CodeGenerator):
         self.write(f"({value} if ({value} := getattr(({owner} := ")
         self.visit(node.node, frame)
         self.write(f"), {node.attr!r}, missing)) is not missing else environment.getattr({owner}, {node.attr!r}))")
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self.writeline(f"from {__name__} import cp_asks, cp_at_once, cp_in_dict, cp_partial")
+        super().visit_Template(node, frame)
+
+    @optimizeconst
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        """``f(x)`` called at once when ``f`` asks for no context, else through the context as Jinja calls it.
+
+        Jinja calls every function through ``context.call``, which looks at the callable
+        first: a Python call of its own for each of a page's 480 calls, a twentieth of
+        its time. The look is made inline here, and the arguments written once::
+
+            (f if (k := type(f := CALLEE)) in cp_at_once
+                  or (k in cp_in_dict and "jinja_pass_arg" not in getattr(f, "__dict__", cp_asks))
+             else cp_partial(context.call, f, _loop_vars=_loop_vars))(ARGUMENTS)
+
+        Macros go through the context (`_PageContext.call` calls most of them at once too).
+        """
+        if forward_caller or self.environment.is_async or self.environment.sandboxed:
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        callee, kind = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"(({callee} if (({kind} := type({callee} := ")
+        self.visit(node.node, frame)
+        self.write(
+            f")) in cp_at_once or ({kind} in cp_in_dict and 'jinja_pass_arg' not in getattr({callee}, "
+            f"'__dict__', cp_asks))) else cp_partial(context.call, {callee}"
+        )
+        if frame.loop_frame:
+            self.write(", _loop_vars=_loop_vars")
+        if frame.block_frame:
+            self.write(", _block_vars=_block_vars")
+        self.write("))(")
+        # the arguments as Jinja writes them, each after a comma: the first comma dropped
+        written, self.stream = self.stream, StringIO()
+        try:
+            self.signature(node, frame)
+            arguments = self.stream.getvalue()
+        finally:
+            self.stream = written
+        self.write(arguments.removeprefix(", "))
+        self.write("))")
 
     def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
@@ -407,7 +474,7 @@ def isolated(text: object, *, rtl: bool) -> Markup:
     """
     if rtl or right_to_left(str(text)):
         return Markup("<bdi>{}</bdi>").format(text)
-    return escape(text)
+    return markup_of(escaped_text(text)) if type(text) is str else escape(text)
 
 
 def urlencode(value: Any) -> str:
@@ -477,7 +544,7 @@ def _filled(text: str, variables: dict[str, Any]) -> Markup:
             break
     else:
         if not _has_repr_placeholder(text):
-            return Markup(text % values)  # noqa: S704 - the catalog's own text, the values escaped
+            return markup_of(text % values)  # the catalog's own text, the values escaped
     return Markup(text) % variables  # noqa: S704 - the catalog's own text
 
 

@@ -14,6 +14,8 @@ import hashlib
 
 from markupsafe import Markup
 
+from client_portal.page.html_text import markup_of
+
 LENGTH = 12  # hex digits: 48 bits tell a page's items apart
 NAME_LENGTH = 24  # hex digits of the storage name
 BLOCK = 64  # bytes: SHA-256's block, the length HMAC pads its key to
@@ -42,7 +44,7 @@ class Seen:
     def __call__(self, kind: str, key: object, *shown: object) -> Markup:
         """``data-cp-item`` (which item) and ``data-cp-state`` (what it shows) for one page item."""
         item, state = self._digest("item", kind, key), self._digest("state", *shown)
-        return Markup(f' data-cp-item="{item}" data-cp-state="{state}"')  # noqa: S704 - hex digests only
+        return markup_of(f' data-cp-item="{item}" data-cp-state="{state}"')  # hex digests only
 
     @property
     def storage(self) -> str:
