@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import colorsys
 import itertools
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from client_portal.page import colour
 from client_portal.page.colour import (
-    AA,
     DARK_PAGE,
     DARK_TINT,
     DEFAULT_ACCENT,
     LIGHT_PAGE,
     LIGHT_TINT,
-    MARGIN,
     accent_shades,
     contrast,
     mix,
@@ -70,35 +64,3 @@ def test_the_stylesheet_defaults_are_the_default_accents_shades():
 def test_contrast_matches_the_wcag_examples():
     assert contrast("#000000", "#ffffff") == pytest.approx(21)
     assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
-
-
-def _every_step(accent: str, page: str, tint: float, *, darker: bool) -> str:
-    """The shade `accent_shades` looks for, found by trying each step of lightness in turn."""
-    hue, lightness, saturation = colorsys.rgb_to_hls(*colour._rgb(accent))
-    background = colour._rgb(page)
-    for step in range(colour.STEPS):
-        shifted = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)
-        shade = colorsys.hls_to_rgb(hue, shifted, saturation)
-        luminance = colour._luminance(shade)
-        if (
-            colour._ratio_of(luminance, colour._luminance(background)) >= AA + MARGIN
-            and colour._ratio_of(luminance, colour._luminance(colour._mix(shade, background, tint))) >= AA + MARGIN
-        ):
-            return colour._hex(shade)
-    return "#000000" if darker else "#ffffff"
-
-
-def _same_as_every_step(accent: str) -> None:
-    shades = accent_shades.__wrapped__(accent)  # not an earlier answer of the cache
-    assert shades.light == _every_step(accent, LIGHT_PAGE, LIGHT_TINT, darker=True), accent
-    assert shades.dark == _every_step(accent, DARK_PAGE, DARK_TINT, darker=False), accent
-
-
-def test_the_shades_are_the_first_readable_step_for_every_short_colour():
-    for accent in EVERY_SHORT_COLOUR:
-        _same_as_every_step(accent)
-
-
-@given(st.integers(0, 0xFFFFFF))
-def test_the_shades_are_the_first_readable_step_for_any_colour(value):
-    _same_as_every_step(f"#{value:06x}")

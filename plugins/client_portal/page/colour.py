@@ -20,7 +20,6 @@ DARK_PAGE = "#1e2029"  # Material's slate background, hsl(232 15% 14%)
 # How strongly portal.css tints cards with the accent (--cp-soft) in each scheme.
 LIGHT_TINT, DARK_TINT = 0.08, 0.14
 DEFAULT_ACCENT = "#4051b5"
-STEPS = 101  # lightness from the accent's own to black or white, a hundredth at a time
 
 
 @dataclass(frozen=True)
@@ -60,37 +59,20 @@ RGB = tuple[float, float, float]
 
 
 def _readable(colour: RGB, page: str, tint: float, *, darker: bool) -> RGB:
-    """The first shade of ``colour``'s hue, moving lightness away from ``page``, that is readable on it.
-
-    The steps are a hundredth of lightness each. Readable on the page is a threshold on the
-    shade's luminance: a shade on the page's side of it is never readable (at most 1.3:1 on
-    either page), and with hue and saturation held, luminance only moves one way as
-    lightness does. So the first step past it is found by halving, and the card's contrast
-    is looked at from there (tests/test_colour.py holds it to trying every step in turn).
-    """
+    """The first shade of ``colour``'s hue, moving lightness away from ``page``, that is readable on it."""
     hue, lightness, saturation = colorsys.rgb_to_hls(*colour)
     background = _rgb(page)
-    page_luminance = _luminance(background)  # the same on every step
-
-    def shade(step: int) -> RGB:
+    # each luminance once a step: the page's is the same on every step, the shade's is in both ratios
+    page_luminance = _luminance(background)
+    for step in range(101):
         shifted = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)
-        return colorsys.hls_to_rgb(hue, shifted, saturation)
-
-    # a hundredth of a page's CPU when each step was tried in turn (a client's accent is its own)
-    first, last = 0, STEPS
-    while first < last:
-        middle = (first + last) // 2
-        if _ratio_of(_luminance(shade(middle)), page_luminance) >= AA + MARGIN:
-            last = middle
-        else:
-            first = middle + 1
-    for step in range(first, STEPS):
-        candidate = shade(step)
-        luminance = _luminance(candidate)
+        shade = colorsys.hls_to_rgb(hue, shifted, saturation)
+        luminance = _luminance(shade)
+        # the card's contrast only for a shade readable on the page: most steps are not, and stop there
         if _ratio_of(luminance, page_luminance) < AA + MARGIN:
             continue
-        if _ratio_of(luminance, _luminance(_mix(candidate, background, tint))) >= AA + MARGIN:
-            return candidate
+        if _ratio_of(luminance, _luminance(_mix(shade, background, tint))) >= AA + MARGIN:
+            return shade
     return (0.0, 0.0, 0.0) if darker else (1.0, 1.0, 1.0)
 
 
