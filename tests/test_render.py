@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 from jinja2.filters import do_urlencode
-from jinja2.runtime import Context
+from jinja2.runtime import Context, markup_join
 from markupsafe import Markup
 
 from client_portal.decisions.line import DecisionLine, find_lines
@@ -695,6 +695,53 @@ class HTML:
 
     def __html__(self) -> str:
         return self.html
+
+
+class HTMLText(str):
+    """A string that is HTML, as Markup is, of a kind of its own."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+class MarkupStr:
+    """A value whose text is a Markup."""
+
+    def __str__(self) -> str:
+        return Markup("<b>x</b>")
+
+
+JOINED_PARTS = st.one_of(
+    st.text(),
+    st.text().map(Markup),
+    st.integers(),
+    st.dates(),
+    st.none(),
+    st.text().map(Name),
+    st.text().map(HTMLText),
+    st.text().map(HTML),
+    st.just(MarkupStr()),
+)
+
+
+@given(st.lists(JOINED_PARTS, max_size=6).map(tuple))
+def test_parts_joined_by_a_tilde_are_what_jinja_joins(parts):
+    joined, jinjas = render_module.concatenated(parts), markup_join(parts)
+    assert joined == jinjas and type(joined) is type(jinjas)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ a ~ b }}|{{ (a ~ b) is string }}", "&lt;a&gt;&amp;1|True"),
+        ("{{ a ~ m ~ 2 }}", "&lt;a&gt;<i>m</i>2"),  # a Markup among them: the rest escaped once, it kept
+        ("{% autoescape false %}{{ a ~ m }}{% endautoescape %}", "<a><i>m</i>"),
+    ],
+)
+def test_a_template_joins_with_a_tilde_as_jinja_does(template, expected):
+    values = {"a": "<a>", "b": "&1", "m": Markup("<i>m</i>")}
+    assert Renderer().environment("en").from_string(template).render(values) == expected
+    assert Environment(autoescape=True).from_string(template).render(values) == expected
 
 
 class _Looked:
