@@ -592,6 +592,13 @@ class _CachedGreeter:
         ("{{ joined(*['a', 'b'], **{'sep': '-'}) }}{{ joined('c', sep=whose()) }}", "a-bc"),  # unpacked, nested
         ("{{ keyword(class='x', if=1) }}", "x1"),  # arguments named as Python's keywords
         ("{{ builtin_method() }}", "2"),  # a method of a function with no attributes of its own
+        # macros: every parameter given, defaults, keywords, unpacked, extra arguments, and inside a loop
+        (
+            "{% macro m(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{{ m(1, 0) }}{{ m(1) }}{{ m(1, b=3) }}{{ m(*[4, 5]) }}",
+            "10121345",
+        ),
+        ("{% macro v() %}{{ varargs|join }}{{ kwargs.x }}{% endmacro %}{{ v(1, 2, x=3) }}", "123"),
+        ("{% macro m(a) %}<{{ a }}>{% endmacro %}{% for n in ['&'] %}{{ m(n) }}{% endfor %}", "<&amp;>"),
     ],
 )
 def test_template_calls_give_the_context_to_whatever_asks_for_it(template, expected):

@@ -153,21 +153,30 @@ class _PageContext(Context):
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
         function = __obj.__func__ if kind is MethodType else __obj  # type: ignore[attr-defined]
-        plain = kind is Macro or kind is BuiltinFunctionType or kind is Seen
-        if not plain and not (type(function) in _ASKING_IN_DICT and "jinja_pass_arg" not in function.__dict__):
+        if kind not in cp_at_once and not (
+            type(function) in _ASKING_IN_DICT and "jinja_pass_arg" not in function.__dict__
+        ):
             return super().call(__obj, *args, **kwargs)
         if kwargs:  # most calls have none
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
-            if kind is Macro and not kwargs and _plain_macro_call(__obj, args):  # type: ignore[arg-type]
-                output = __obj._func(*args)  # type: ignore[attr-defined]
-                return markup_of(output) if __obj._default_autoescape else output  # type: ignore[attr-defined]
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+class _PageMacro(Macro):
+    """A template's macro, called at once when it is called with all its parameters and nothing else."""
+
+    @internalcode
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        if not kwargs and _plain_macro_call(self, args):  # most of a page's seventy macro calls
+            output = self._func(*args)
+            return markup_of(output) if self._default_autoescape else output
+        return super().__call__(*args, **kwargs)
 
 
 # Callables that ask for the context (`jinja2.pass_context`) only in their own ``__dict__``.
@@ -176,11 +185,12 @@ _ASKING_IN_DICT = (FunctionType, type(cache(len)), partial)
 # What a template's call (`_PageCode.visit_Call`) calls at once, without the context: callables that never ask
 # for it, and those that would say so in the ``__dict__`` they have (a method's is its function's); anything
 # without one is taken as asking, and goes through the context as Jinja's own calls do.
-cp_at_once = frozenset({BuiltinFunctionType, Seen})
+cp_at_once = frozenset({BuiltinFunctionType, Seen, _PageMacro})
 cp_in_dict = frozenset({*_ASKING_IN_DICT, MethodType})
 cp_asks = {"jinja_pass_arg": None}
 cp_partial = partial
 cp_escaped_text = escaped_text
+cp_Macro = _PageMacro
 
 
 def concatenated(parts: tuple[Any, ...]) -> str:
@@ -241,7 +251,8 @@ class _PageCode(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         self.writeline(
-            f"from {__name__} import cp_asks, cp_at_once, cp_concatenated, cp_escaped_text, cp_in_dict, cp_partial"
+            f"from {__name__} import cp_asks, cp_at_once, cp_concatenated, cp_escaped_text, cp_in_dict, cp_Macro,"
+            " cp_partial"
         )
         super().visit_Template(node, frame)
 
@@ -283,6 +294,17 @@ class _PageCode(CodeGenerator):
             self.stream = written
         self.write(arguments.removeprefix(", "))
         self.write("))")
+
+    def macro_def(self, macro_ref: Any, frame: Frame) -> None:
+        """Jinja's macro, made a `_PageMacro`."""
+        written, self.stream = self.stream, StringIO()
+        try:
+            super().macro_def(macro_ref, frame)
+            code = self.stream.getvalue()
+        finally:
+            self.stream = written
+        # a Jinja that writes its macros otherwise keeps its own: the same pages, called through the context
+        self.write("cp_" + code if code.startswith("Macro(") else code)
 
     @optimizeconst
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:

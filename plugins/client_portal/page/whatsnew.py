@@ -34,7 +34,10 @@ class Seen:
         self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
 
     def _digest(self, *parts: object, length: int = LENGTH) -> str:
-        text = "\x1f".join(["" if part is None else str(part) for part in parts])
+        # None is written as nothing; most digests have no None, and are joined without a look at each part
+        text = "\x1f".join(
+            map(str, parts) if None not in parts else ["" if part is None else str(part) for part in parts]
+        )
         inner = self._inner.copy()
         inner.update(text.encode("utf-8"))
         outer = self._outer.copy()

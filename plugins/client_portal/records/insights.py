@@ -258,16 +258,18 @@ def local_date(when: date | datetime, zone: ZoneInfo) -> date:
 
 def split_schedule(record: Record, today: date, zone: ZoneInfo) -> tuple[list[ScheduleItem], list[ScheduleItem]]:
     """(upcoming soonest first, past most recent first); today's items count as upcoming."""
-    ordered = sorted(record.schedule, key=lambda item: _sort_key(item.date, zone))
-    upcoming = [item for item in ordered if local_date(item.date, zone) >= today]
-    past = [item for item in reversed(ordered) if local_date(item.date, zone) < today]
+    ordered = sorted([(_sort_key(item.date, zone), item) for item in record.schedule], key=lambda pair: pair[0])
+    upcoming = [item for (day, *_), item in ordered if day >= today]
+    past = [item for (day, *_), item in reversed(ordered) if day < today]
     return upcoming, past
 
 
-def _sort_key(when: date | datetime, zone: ZoneInfo) -> tuple[date, str]:
-    day = local_date(when, zone)
-    clock = when.astimezone(zone).strftime("%H:%M") if isinstance(when, datetime) and when.tzinfo else "00:00"
-    return day, clock
+def _sort_key(when: date | datetime, zone: ZoneInfo) -> tuple[date, int, int]:
+    """The day in ``zone``, then the hour and minute there (midnight for a day or a time without a zone)."""
+    if isinstance(when, datetime) and when.tzinfo:
+        moment = when.astimezone(zone)  # once: a page sorts its schedule twice
+        return moment.date(), moment.hour, moment.minute
+    return local_date(when, zone), 0, 0
 
 
 @dataclass(frozen=True)
