@@ -12,6 +12,8 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from client_portal.audit.audit import PAYLOAD
 from client_portal.decisions.line import PAGE, find_lines
@@ -270,6 +272,26 @@ def test_the_sealed_json_cannot_end_its_script_element():
         '{"keys":[{"id":"a"}],"mode":"link","v":"\\u003c/script\\u003e\\u003c!--\\u0026"}'
     )  # compact, keys sorted, no <, > or & left
     assert json.loads(text) == {**payload, "mode": "link"}
+
+
+BASE64URL = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["format", "keys", "kdf", "ended", "z"]), JSON_VALUES, max_size=4),
+    st.one_of(BASE64URL, st.text(), st.integers(), st.none()),
+    st.dictionaries(st.sampled_from(["iv", "x"]), JSON_VALUES, max_size=2),
+)
+def test_the_sealed_json_is_the_payloads_json_whatever_its_page_holds(payload, data, page):
+    payload = {**payload, "page": {**page, "data": data}}
+    expected = json.dumps({**payload, "mode": "link"}, separators=(",", ":"), sort_keys=True)
+    expected = expected.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    assert sealed_json(payload, "link") == expected
 
 
 # --- robots.txt and _headers -----------------------------------------------------------------------

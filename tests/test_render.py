@@ -10,6 +10,7 @@ from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+import jinja2
 import pytest
 from babel import Locale
 from hypothesis import given
@@ -702,6 +703,28 @@ class HTML:
 
     def __html__(self) -> str:
         return self.html
+
+
+NAMED = {
+    "base.html": "{% set top = 'base' %}[{% block b %}{{ name }}{{ top }}{% endblock %}]{{ self.b() }}",
+    "child.html": "{% extends 'base.html' %}{% set top = 'child' %}{% block b %}{{ name }}:{{ super() }}{% endblock %}",
+    "names.html": (
+        "{% set early = 1 %}{% macro m() %}{{ early }}{{ late }}{{ name }}{{ nowhere is defined }}{% endmacro %}"
+        "{% set late = 2 %}{{ m() }}|{% for x in [3] %}{% set inner = x %}{{ inner }}{{ name }}{% endfor %}"
+        "|{% with w = 4 %}{{ w }}{{ name }}{% endwith %}|{{ name }}{% set name = 'set' %}{{ name }}"
+    ),
+    "imports.html": (
+        "{% import 'names.html' as n with context %}{% from 'names.html' import m with context %}{{ m() }}{{ n.m() }}"
+    ),
+}
+
+
+@pytest.mark.parametrize("template", sorted(NAMED))
+def test_names_are_found_as_jinja_finds_them(template):
+    ours = Renderer().environment("en")
+    ours.loader = jinja2.DictLoader(NAMED)
+    jinjas = Environment(autoescape=True, loader=jinja2.DictLoader(NAMED))
+    assert ours.get_template(template).render(name="given") == jinjas.get_template(template).render(name="given")
 
 
 class HTMLText(str):

@@ -31,6 +31,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.filters import do_urlencode
+from jinja2.idtracking import VAR_LOAD_ALIAS, VAR_LOAD_PARAMETER, VAR_LOAD_RESOLVE, VAR_LOAD_UNDEFINED
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro, markup_join
 from jinja2.utils import internalcode
@@ -294,6 +295,35 @@ class _PageCode(CodeGenerator):
             self.stream = written
         self.write(arguments.removeprefix(", "))
         self.write("))")
+
+    def write_commons(self) -> None:
+        super().write_commons()
+        self.writeline("cp_vars, cp_parent = context.vars, context.parent")
+
+    def enter_frame(self, frame: Frame) -> None:
+        """Jinja's, each name the frame reads from the template's context looked up inline, as
+        ``Context.resolve_or_missing`` looks: in what the template set, then in what it was given.
+
+        A macro reads its context's names each time it is called (a deliverable's card,
+        fourteen of them): five hundred Python calls a page. Names read from a context a
+        loop or a ``with`` derives are resolved Jinja's way.
+        """
+        if self.get_context_ref() != "context":
+            super().enter_frame(frame)
+            return
+        undefined = []
+        for target, (action, name) in frame.symbols.loads.items():
+            if action == VAR_LOAD_RESOLVE:
+                self.writeline(f"{target} = cp_vars.get({name!r}, missing)")
+                self.writeline(f"if {target} is missing: {target} = cp_parent.get({name!r}, missing)")
+            elif action == VAR_LOAD_ALIAS:
+                self.writeline(f"{target} = {name}")
+            elif action == VAR_LOAD_UNDEFINED:
+                undefined.append(target)
+            elif action != VAR_LOAD_PARAMETER:
+                raise NotImplementedError("unknown load instruction")
+        if undefined:
+            self.writeline(f"{' = '.join(undefined)} = missing")
 
     def macro_def(self, macro_ref: Any, frame: Frame) -> None:
         """Jinja's macro, made a `_PageMacro`."""
