@@ -170,11 +170,20 @@ class _PageContext(Context):
 
 
 class _PageMacro(Macro):
-    """A template's macro, called at once when it is called with all its parameters and nothing else."""
+    """A template's macro, called at once when it is called with all its parameters and nothing else.
+
+    `Macro.__call__` would only hand such a call on: no defaults to fill in, no ``caller``,
+    ``kwargs`` or ``varargs`` (most of a page's seventy macro calls).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # how many arguments a call hands on as they are; -1 when none does
+        self._plain_count = -1 if self.caller or self.catch_kwargs or self.catch_varargs else self._argument_count
 
     @internalcode
     def __call__(self, *args: Any, **kwargs: Any) -> str:
-        if not kwargs and _plain_macro_call(self, args):  # most of a page's seventy macro calls
+        if not kwargs and len(args) == self._plain_count and not (args and isinstance(args[0], EvalContext)):
             output = self._func(*args)
             return markup_of(output) if self._default_autoescape else output
         return super().__call__(*args, **kwargs)
@@ -221,16 +230,6 @@ def concatenated(parts: tuple[Any, ...]) -> str:
 
 
 cp_concatenated = concatenated
-
-
-def _plain_macro_call(macro: Macro, args: tuple[Any, ...]) -> bool:
-    """Whether ``macro(*args)`` is a call of all its parameters and nothing else (most of a page's sixty), which
-    `Macro.__call__` would only hand on: no defaults to fill in, no ``caller``, ``kwargs`` or ``varargs``."""
-    return (
-        len(args) == macro._argument_count
-        and not (macro.caller or macro.catch_kwargs or macro.catch_varargs)
-        and not (args and isinstance(args[0], EvalContext))
-    )
 
 
 class _PageCode(CodeGenerator):
