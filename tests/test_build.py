@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from mkdocs import utils as mkdocs_utils
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 from client_portal.audit.audit import site_texts as site_files
 from client_portal.publishing import crypto
@@ -19,6 +23,7 @@ from client_portal.publishing.addresses import client_links, replaced_folders
 from client_portal.publishing.calendar_feed import feed_path, subscribes
 from client_portal.publishing.crypto import url_token
 from client_portal.publishing.portal import RECYCLED
+from client_portal.publishing.site_folder import KEPT_ASIDE, keep_aside, take_back
 from client_portal.records.loader import load_clients
 from client_portal.settings import CACHE_DIR
 
@@ -245,6 +250,81 @@ def test_serve_writes_a_local_index_of_every_client(tmp_path, monkeypatch, clien
     index = (tmp_path / "p" / "index.html").read_text(encoding="utf-8")
     for client in clients:
         assert f'href="/{folder_of(client)}' in index
+
+
+def _serve_files(site: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a served site's client pages: its inode and bytes."""
+    return {
+        str(path.relative_to(site)): (path.stat().st_ino, path.read_bytes())
+        for path in (site / "p").rglob("*")
+        if path.is_file()
+    }
+
+
+def test_a_serve_rebuild_keeps_the_pages_aside_from_mkdocs_and_writes_what_a_first_build_writes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET", SECRET)
+    monkeypatch.setenv("LOTUS_TEA_PORTAL_PASSWORD", PASSWORD)
+    portal = copy_portal(tmp_path / "portal").parent
+    site = tmp_path / "site"
+    session = load_config(str(portal / "mkdocs.yml"), site_dir=str(site))
+    session.plugins.on_startup(command="serve", dirty=False)  # one plugin for the session, as `mkdocs serve` keeps
+
+    def rebuild(site_dir: Path = site) -> None:
+        build(load_config(str(portal / "mkdocs.yml"), site_dir=str(site_dir)))
+
+    emptied_with_pages = []
+    clean_directory = mkdocs_utils.clean_directory
+
+    def cleaned(folder: str) -> None:
+        if Path(folder) == site:
+            emptied_with_pages.append((site / "p").exists())
+        clean_directory(folder)
+
+    monkeypatch.setattr(mkdocs_utils, "clean_directory", cleaned)
+    rebuild()
+    first = _serve_files(site)
+    removed = url_token(SECRET.encode(), "fjord-cycles", 1)
+    (portal / "clients" / "fjord-cycles.yml").unlink()
+    acme = portal / "clients" / "acme-bakery.yml"
+    edited = re.sub(r"(\n *)status: in_review", r"\1status: approved\1delivered: 2026-11-20", acme.read_text("utf-8"))
+    acme.write_text(edited, encoding="utf-8")
+    rebuild()
+    again = _serve_files(site)
+    rebuild(tmp_path / "fresh")  # a new session's first build, into an empty folder
+    assert sorted(again) == sorted(_serve_files(tmp_path / "fresh"))
+    assert not [path for path in again if removed in path] and [path for path in first if removed in path]
+    assert emptied_with_pages == [False, False]  # MkDocs emptied the site folder each time, without the pages
+    assert [path for path in again if path in first and first[path][1] != again[path][1]]  # Acme's page changed
+    assert len([path for path in again if path in first and first[path] == again[path]]) > 10  # the others kept
+    assert not (site / KEPT_ASIDE).exists() and (site / "index.html").is_file()  # MkDocs' own pages written again
+    right = acme.read_text(encoding="utf-8")
+    acme.write_text(right.replace("status: approved", "status: finished", 1), encoding="utf-8")
+    with pytest.raises(Abort):
+        rebuild()  # a wrong record: the build stops, its pages wait aside
+    acme.write_text(right, encoding="utf-8")
+    rebuild()
+    assert sorted(_serve_files(site)) == sorted(again) and not (site / KEPT_ASIDE).exists()
+    session.plugins.on_shutdown()
+
+
+def test_pages_kept_aside_come_back_without_what_the_rebuild_left_out(tmp_path):
+    site = tmp_path / "site"
+    for path in ("p/a/index.html", "p/a/x.bin", "p/b/index.html", "p/c/d/index.html"):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(path, encoding="utf-8")
+    keep_aside(site, "p")
+    assert not (site / "p").exists() and (site / KEPT_ASIDE / "a" / "x.bin").is_file()
+    take_back(site, "p", ["p/a/x.bin", "p/b/index.html", "p/c/d/index.html", "robots.txt", "p/gone/index.html"])
+    assert sorted(str(path.relative_to(site)) for path in site.rglob("*")) == ["p", "p/a", "p/a/index.html"]
+    keep_aside(site, "p")
+    (site / "p").mkdir()  # a folder of that name written meanwhile: the kept pages go, it stays
+    take_back(site, "p", [])
+    assert not (site / KEPT_ASIDE).exists() and list((site / "p").iterdir()) == []
+    (site / "p").rmdir()
+    (site / "elsewhere").mkdir()
+    (site / "p").symlink_to(site / "elsewhere")
+    keep_aside(site, "p")  # a link is not a folder of pages: left where it is
+    assert (site / "p").is_symlink() and not (site / KEPT_ASIDE).exists()
 
 
 def copy_portal(tmp_path: Path) -> Path:

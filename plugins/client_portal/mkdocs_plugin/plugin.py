@@ -54,6 +54,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.building: Building | None = None  # from on_pre_build to on_post_build
         self.existing: dict[str, str] = {}  # the generator's own robots.txt and _headers
         self.removal: threading.Thread | None = None  # the last build's pages, set aside and being removed
+        self.served: set[str] = set()  # serving: every site path the last rebuilds wrote, for `take_back`
 
     def load_config(
         self, options: dict[str, Any], config_file_path: str | None = None
@@ -133,7 +134,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Records are checked and pages built before MkDocs cleans or writes the site, and
         # records read again on every build so `mkdocs serve` picks up edits.
-        from client_portal.publishing.site_folder import refuse_links_to_private, set_aside
+        from client_portal.publishing.site_folder import keep_aside, refuse_links_to_private, set_aside
         from client_portal.settings import CACHE_DIR
 
         assert self.portal is not None
@@ -145,9 +146,11 @@ class PortalPlugin(BasePlugin[PortalConfig]):
             self.building = self.portal.start(later=LATER)
         except BuildError as error:
             raise PluginError(f"client-portal: {error}") from None
+        prefix = self.portal.settings.url_prefix
         if not (self.dirty or self.serving):  # MkDocs empties the site folder next: the last pages go at once
-            folder = Path(config.site_dir) / self.portal.settings.url_prefix
-            self.removal = set_aside(folder, self.portal.settings.root / CACHE_DIR)
+            self.removal = set_aside(Path(config.site_dir) / prefix, self.portal.settings.root / CACHE_DIR)
+        elif not self.dirty and self.served:  # serving, MkDocs empties the site folder next: the last pages wait
+            keep_aside(Path(config.site_dir), prefix)  # aside (this plugin knows which files it wrote there)
 
     # Late, so files from other plugins are already there and a clash with ours is caught.
     @event_priority(-50)
@@ -170,7 +173,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     # Last, once MkDocs and every other plugin wrote the site: no other plugin sees a client's file.
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        from client_portal.publishing.site_folder import write_files
+        from client_portal.publishing.site_folder import take_back, write_files
 
         assert self.portal is not None and self.building is not None
         building, self.building = self.building, None
@@ -184,7 +187,15 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         built = built.placed(site_dir)
         # While serving, the prefix index lists the local links instead.
         served = urlsplit(config.site_url or "/").path if self.serving else None
-        write_files(site_dir, built.files(lambda path: self.existing.get(path, ""), local_index_at=served))
+        files = list(built.files(lambda path: self.existing.get(path, ""), local_index_at=served))
+        if self.serving:
+            written = {site_file.path for site_file in files}
+            if not self.dirty:
+                take_back(site_dir, self.portal.settings.url_prefix, self.served - written)
+            self.served |= written  # until every file is written, the last rebuild's may still be there
+        write_files(site_dir, files)
+        if self.serving:
+            self.served = written
         for page in built.pages:
             if page.notice:
                 log.info(page.notice)

@@ -105,6 +105,52 @@ def set_aside(folder: Path, cache: Path) -> threading.Thread | None:
     return removal
 
 
+# While `mkdocs serve` rebuilds, the last rebuild's client pages wait here in the site folder: MkDocs
+# empties the folder of everything but hidden entries before each rebuild (its `clean_directory`).
+KEPT_ASIDE = ".client-portal-pages"
+
+
+def keep_aside(site_dir: Path, prefix: str) -> None:
+    """While serving: the folder of client pages moved out of MkDocs' way before it empties the site folder.
+
+    Emptied, 1,000 clients' page folders took MkDocs a fifth of a second to remove and the
+    rebuild as long to make again, most of a preview's rebuild; `take_back` puts them back.
+    A folder left aside by a rebuild that failed stays aside, unless the site has new pages.
+    """
+    folder, aside = site_dir / prefix, site_dir / KEPT_ASIDE
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    if aside.exists() or aside.is_symlink():
+        shutil.rmtree(aside, ignore_errors=True)
+    folder.rename(aside)
+
+
+def take_back(site_dir: Path, prefix: str, stale: Iterable[str]) -> None:
+    """The folder `keep_aside` moved, back where it was, without ``stale``: the files of the last rebuild
+    that this one does not write (a client removed, a file no longer attached). Written pages are linked again."""
+    folder, aside = site_dir / prefix, site_dir / KEPT_ASIDE
+    if not aside.is_dir() or aside.is_symlink():
+        return
+    if folder.exists() or folder.is_symlink():  # the site has a folder of that name now: the pages go
+        shutil.rmtree(aside, ignore_errors=True)
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    aside.rename(folder)
+    emptied: set[Path] = set()
+    for path in stale:
+        if path.startswith(prefix + "/"):
+            target = site_dir / path
+            target.unlink(missing_ok=True)
+            emptied.add(target.parent)
+    for parent in sorted(emptied, key=lambda path: len(path.parts), reverse=True):  # the deepest first
+        while parent != folder and parent.is_relative_to(folder):
+            try:
+                parent.rmdir()
+            except OSError:  # not empty: another file of the page is still there
+                break
+            parent = parent.parent
+
+
 def _files_under(site_dir: Path, prefix: str) -> list[str]:
     """Every file (or link) under the prefix folder, as site paths."""
     return sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / prefix).rglob("*") if not p.is_dir())
