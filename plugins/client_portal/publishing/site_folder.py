@@ -1,4 +1,4 @@
-"""Writing the portal into a built site folder: claiming the prefix, the list of files written, and refusals.
+"""Writing the portal into a built site folder: claiming the prefix, the files written, refusals, pages kept aside.
 
 `build_into` is the whole flow of ``client-portal build`` for a site folder that a
 generator (or nobody) has already written.
