@@ -233,8 +233,13 @@ cp_concatenated = concatenated
 
 
 class _PageCode(CodeGenerator):
-    """Jinja's code generator, writing what a template outputs through `_PageEnvironment.escaped`
-    and looking attributes up inline."""
+    """Jinja's code generator, writing the same templates as code that makes fewer Python calls: attributes,
+    names, calls, joins and what a template outputs are looked at inline (tests/test_render.py holds every
+    kind of each to what Jinja's own code gives)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outputs: list[tuple[str, str] | None] = []  # each output's two temporaries, for `_output_child_post`
 
     @optimizeconst
     def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
@@ -268,7 +273,7 @@ class _PageCode(CodeGenerator):
                   or (k in cp_in_dict and "jinja_pass_arg" not in getattr(f, "__dict__", cp_asks))
              else cp_partial(context.call, f, _loop_vars=_loop_vars))(ARGUMENTS)
 
-        Macros go through the context (`_PageContext.call` calls most of them at once too).
+        A template's own macros are `_PageMacro`s, called at once like the rest.
         """
         if forward_caller or self.environment.is_async or self.environment.sandboxed:
             super().visit_Call(node, frame, forward_caller=forward_caller)
@@ -349,11 +354,7 @@ class _PageCode(CodeGenerator):
 
     # What a template outputs, escaped inline: Markup (half of a page's 560 outputs) as it is, plain text by
     # MarkupSafe's own escaping, and anything else through `_PageEnvironment.escaped`: a Python call for
-    # each output only where it is needed. Each output's two temporaries, for `_output_child_post`.
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._outputs: list[tuple[str, str] | None] = []
-
+    # each output only where it is needed.
     def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None:
             self._outputs.append(None)
